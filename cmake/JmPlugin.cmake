@@ -1,0 +1,37 @@
+# jm_add_plugin(<name> SOURCES plugin.cpp ... [LIBRARIES core-lib ...] [OUTPUT_DIR dir] [NO_INSTALL])
+# Builds a loadable plugin module: hidden visibility, every symbol resolved at link time
+# (-z defs) so a missing symbol fails the build instead of dlopen, one exported entry alias.
+function(jm_add_plugin name)
+  cmake_parse_arguments(P "NO_INSTALL" "OUTPUT_DIR" "SOURCES;LIBRARIES" ${ARGN})
+  if(NOT P_OUTPUT_DIR)
+    set(P_OUTPUT_DIR ${JM_PLUGIN_OUTPUT_DIR})
+  endif()
+  set(target jm_plugin_${name})
+  add_library(${target} MODULE ${P_SOURCES})
+  set_target_properties(${target} PROPERTIES
+    PREFIX ""
+    OUTPUT_NAME ${name}
+    LIBRARY_OUTPUT_DIRECTORY ${P_OUTPUT_DIR}
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    INSTALL_RPATH "$ORIGIN/../.."
+    BUILD_RPATH "${CMAKE_BINARY_DIR}/lib")
+  target_link_options(${target} PRIVATE -Wl,-z,defs -Wl,--exclude-libs,ALL)
+  target_link_libraries(${target} PRIVATE jm::sdk ${P_LIBRARIES})
+  if(NOT P_NO_INSTALL)
+    install(TARGETS ${target} LIBRARY DESTINATION ${JM_PLUGIN_INSTALL_DIR})
+  endif()
+endfunction()
+
+# jm_add_core_library(<name> SOURCES ... [LIBRARIES ...]): the static, position-independent
+# library that holds a plugin's logic; unit tests link it directly.
+function(jm_add_core_library name)
+  cmake_parse_arguments(C "" "" "SOURCES;LIBRARIES" ${ARGN})
+  add_library(${name} STATIC ${C_SOURCES})
+  set_target_properties(${name} PROPERTIES
+    POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(${name} PUBLIC jm::sdk ${C_LIBRARIES})
+endfunction()

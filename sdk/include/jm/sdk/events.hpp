@@ -1,0 +1,54 @@
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+//! The node's event types. Each is an immutable value with a versioned topic string and a JSON
+//! conversion. A change of fields means a new topic version ("/2"), never an edit in place.
+namespace jm::sdk::events {
+
+//! The host started every plugin instance.
+struct NodeStarted {
+    static constexpr std::string_view topic = "node.started/1";
+    std::string version;
+    std::string network;
+    friend void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const NodeStarted& e) {
+        v = {{"version", e.version}, {"network", e.network}};
+    }
+};
+
+//! The host is shutting down (signal or requestShutdown).
+struct NodeStopping {
+    static constexpr std::string_view topic = "node.stopping/1";
+    std::string reason;
+    friend void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const NodeStopping& e) {
+        v = {{"reason", e.reason}};
+    }
+};
+
+//! A new block became the chain tip.
+struct BlockConnected {
+    static constexpr std::string_view topic = "chain.block_connected/1";
+    std::int32_t height = 0;
+    std::string hash; //!< display-order hex
+    friend void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const BlockConnected& e) {
+        v = {{"height", e.height}, {"hash", e.hash}};
+    }
+};
+
+//! A CoinJoin this node took part in was broadcast (taker) or seen (maker).
+struct CoinjoinCompleted {
+    static constexpr std::string_view topic = "role.coinjoin_completed/1";
+    std::string txid;
+    std::int64_t cj_amount = 0; //!< satoshis
+    std::string role;           //!< "maker" | "taker"
+    friend void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const CoinjoinCompleted& e) {
+        v = {{"txid", e.txid}, {"cj_amount", e.cj_amount}, {"role", e.role}};
+    }
+};
+
+} // namespace jm::sdk::events

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <jm/sdk/config.hpp>
+#include <jm/sdk/context.hpp>
+#include <jm/sdk/export.hpp>
+#include <jm/sdk/result.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jm::sdk {
+
+//! One running instance made by a PluginFactory.
+//! Executor: every member is called on the instance's strand (ctx.executor()).
+//! No exception may leave these members; the host's barrier catches and disables the instance
+//! if one does, but the contract is Result.
+class JM_SDK_API Plugin {
+public:
+    virtual ~Plugin();
+    //! Called once after every instance is created, in dependency order.
+    //! Errors: any; the node then stops the started instances and exits non-zero.
+    virtual Result<void> start() = 0;
+    //! Begins an orderly stop: cancel timers and sockets, finish or abandon work, then call
+    //! `done` exactly once (on any thread). The host waits with a deadline.
+    virtual void stop(std::function<void()> done) = 0;
+};
+
+using PluginPtr = std::unique_ptr<Plugin>;
+
+//! Makes instances of one plugin type and describes its configuration.
+//! Ownership: owned by its PluginModule (static storage in the plugin .so, never unloaded).
+//! Executor: kind/name/description/configSchema/dependencies/provides are pure and thread-safe;
+//! create() is called on the new instance's strand.
+class JM_SDK_API PluginFactory {
+public:
+    virtual ~PluginFactory();
+    //! "role" | "backend" | "fee" | "chooser" | "yieldgen" | "notifier" | "test".
+    virtual std::string_view kind() const = 0;
+    //! Unique within the module: "core", "log", "webhook", "fidelity_bond_weighted", ...
+    virtual std::string_view name() const = 0;
+    //! One line for `jmnode plugins` and `jmnode help-plugin`.
+    virtual std::string_view description() const = 0;
+    virtual const ConfigSchema& configSchema() const = 0;
+    //! Service kinds this factory's instances consume (e.g. "backend/1"): providers start first
+    //! and stop last.
+    virtual std::vector<std::string> dependencies() const { return {}; }
+    //! Service kinds its instances register in create().
+    virtual std::vector<std::string> provides() const { return {}; }
+    //! Makes an instance. `config` was validated against configSchema() (defaults filled);
+    //! copy what you need, do not keep references into it.
+    //! Ownership: `ctx` outlives the returned instance.
+    //! Errors: errc::invalid_config for values the schema cannot express; any other.
+    virtual Result<PluginPtr> create(PluginContext& ctx, const boost::json::object& config) = 0;
+};
+
+//! The C++ entry of a plugin .so, returned by jm_plugin_info::module after the handshake.
+//! Lists its factories with explicit calls (no static self-registration).
+//! Ownership: static storage in the plugin. Executor: host main thread.
+class JM_SDK_API PluginModule {
+public:
+    virtual ~PluginModule();
+    virtual std::span<PluginFactory* const> factories() = 0;
+};
+
+} // namespace jm::sdk

@@ -1,0 +1,22 @@
+// Out-of-line virtual destructors: the key functions that give every SDK interface one exported
+// vtable and type_info in libjm_sdk.so, so catch and dynamic_cast work across plugins
+// (architecture.md section 10.2).
+#include <jm/sdk/context.hpp>
+#include <jm/sdk/event_bus.hpp>
+#include <jm/sdk/kv_store.hpp>
+#include <jm/sdk/plugin.hpp>
+#include <jm/sdk/service_registry.hpp>
+
+namespace jm::sdk {
+
+Plugin::~Plugin() = default;
+PluginFactory::~PluginFactory() = default;
+PluginModule::~PluginModule() = default;
+PluginContext::~PluginContext() = default;
+EventBus::~EventBus() = default;
+Subscription::State::~State() = default;
+Service::~Service() = default;
+ServiceRegistry::~ServiceRegistry() = default;
+KvStore::~KvStore() = default;
+
+} // namespace jm::sdk

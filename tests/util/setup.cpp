@@ -1,0 +1,22 @@
+#include <util/setup.hpp>
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace jm::test {
+
+TempDir::TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "jmnode-test-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    m_path = pattern;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(m_path, ec);
+}
+
+std::filesystem::path binDir() { return std::filesystem::path(JM_BUILD_DIR) / "bin"; }
+std::filesystem::path pluginDir() { return std::filesystem::path(JM_BUILD_DIR) / "lib" / "jmnode" / "plugins"; }
+
+} // namespace jm::test
