@@ -9,14 +9,22 @@ namespace jm::sdk {
 
 std::string_view toString(ConfigType t) noexcept {
     switch (t) {
-    case ConfigType::String: return "string";
-    case ConfigType::Int: return "int";
-    case ConfigType::Bool: return "bool";
-    case ConfigType::Double: return "number";
-    case ConfigType::Amount: return "amount";
-    case ConfigType::Duration: return "duration";
-    case ConfigType::List: return "list";
-    case ConfigType::Object: return "object";
+    case ConfigType::String:
+        return "string";
+    case ConfigType::Int:
+        return "int";
+    case ConfigType::Bool:
+        return "bool";
+    case ConfigType::Double:
+        return "number";
+    case ConfigType::Amount:
+        return "amount";
+    case ConfigType::Duration:
+        return "duration";
+    case ConfigType::List:
+        return "list";
+    case ConfigType::Object:
+        return "object";
     }
     return "unknown";
 }
@@ -60,28 +68,43 @@ namespace {
 
 std::string describeJson(const boost::json::value& v) {
     switch (v.kind()) {
-    case boost::json::kind::null: return "null";
-    case boost::json::kind::bool_: return "a boolean";
+    case boost::json::kind::null:
+        return "null";
+    case boost::json::kind::bool_:
+        return "a boolean";
     case boost::json::kind::int64:
-    case boost::json::kind::uint64: return "an integer";
-    case boost::json::kind::double_: return "a number";
-    case boost::json::kind::string: return "a string";
-    case boost::json::kind::array: return "a list";
-    case boost::json::kind::object: return "an object";
+    case boost::json::kind::uint64:
+        return "an integer";
+    case boost::json::kind::double_:
+        return "a number";
+    case boost::json::kind::string:
+        return "a string";
+    case boost::json::kind::array:
+        return "a list";
+    case boost::json::kind::object:
+        return "an object";
     }
     return "a value";
 }
 
 std::string expected(const ConfigField& f, ConfigType type) {
     switch (type) {
-    case ConfigType::String: return "a string";
-    case ConfigType::Int: return "an integer";
-    case ConfigType::Bool: return "true or false";
-    case ConfigType::Double: return "a number";
-    case ConfigType::Amount: return "an amount (satoshis, \"1000sat\" or \"0.5btc\")";
-    case ConfigType::Duration: return "a duration (seconds, or \"250ms\", \"30s\", \"5m\", \"2h\")";
-    case ConfigType::List: return "a list of " + std::string(toString(f.element));
-    case ConfigType::Object: return "an object";
+    case ConfigType::String:
+        return "a string";
+    case ConfigType::Int:
+        return "an integer";
+    case ConfigType::Bool:
+        return "true or false";
+    case ConfigType::Double:
+        return "a number";
+    case ConfigType::Amount:
+        return "an amount (satoshis, \"1000sat\" or \"0.5btc\")";
+    case ConfigType::Duration:
+        return "a duration (seconds, or \"250ms\", \"30s\", \"5m\", \"2h\")";
+    case ConfigType::List:
+        return "a list of " + std::string(toString(f.element));
+    case ConfigType::Object:
+        return "an object";
     }
     return "?";
 }
@@ -106,7 +129,8 @@ bool checkValue(const ConfigField& f, ConfigType type, boost::json::value& v, co
         if (!v.is_string()) return wrong();
         if (!f.allowed.empty() && std::find(f.allowed.begin(), f.allowed.end(), v.as_string()) == f.allowed.end()) {
             std::string list;
-            for (const auto& a : f.allowed) list += (list.empty() ? "" : ", ") + a;
+            for (const auto& a : f.allowed)
+                list += (list.empty() ? "" : ", ") + a;
             return bad("'" + std::string(v.as_string()) + "' is not one of: " + list);
         }
         return true;
@@ -160,10 +184,12 @@ bool checkValue(const ConfigField& f, ConfigType type, boost::json::value& v, co
 
 } // namespace
 
-bool ConfigSchema::validate(boost::json::object& config, std::string_view path, std::vector<ConfigProblem>& problems) const {
+bool ConfigSchema::validate(boost::json::object& config, std::string_view path,
+                            std::vector<ConfigProblem>& problems) const {
     std::size_t before = problems.size();
     std::vector<std::string> names;
-    for (const auto& f : m_fields) names.push_back(f.name);
+    for (const auto& f : m_fields)
+        names.push_back(f.name);
     for (auto& [key, value] : config) {
         std::string key_path = std::string(path) + "." + std::string(key);
         const ConfigField* f = find(key);
@@ -173,7 +199,8 @@ bool ConfigSchema::validate(boost::json::object& config, std::string_view path, 
                 message += "; did you mean '" + *hint + "'?";
             else if (!names.empty()) {
                 std::string list;
-                for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+                for (const auto& n : names)
+                    list += (list.empty() ? "" : ", ") + n;
                 message += " (valid keys: " + list + ")";
             } else
                 message += " (this plugin takes no configuration)";
@@ -186,8 +213,9 @@ bool ConfigSchema::validate(boost::json::object& config, std::string_view path, 
     for (const auto& f : m_fields) {
         if (config.contains(f.name) && !config.at(f.name).is_null()) continue;
         if (f.required) {
-            problems.push_back({std::string(path) + "." + f.name,
-                                "missing required key '" + f.name + "' (" + expected(f, f.type) + ": " + f.description + ")"});
+            problems.push_back(
+                {std::string(path) + "." + f.name,
+                 "missing required key '" + f.name + "' (" + expected(f, f.type) + ": " + f.description + ")"});
         } else if (!f.default_value.is_null()) {
             boost::json::value v = f.default_value;
             // Defaults go through the same normalisation as user values.
@@ -212,7 +240,8 @@ std::string ConfigSchema::describe(std::string_view indent) const {
         if (!f.description.empty()) out << indent << "    " << f.description << "\n";
         if (!f.allowed.empty()) {
             out << indent << "    one of:";
-            for (const auto& a : f.allowed) out << " " << a;
+            for (const auto& a : f.allowed)
+                out << " " << a;
             out << "\n";
         }
         if (f.nested) out << f.nested->describe(std::string(indent) + "    ");

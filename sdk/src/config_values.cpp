@@ -27,7 +27,8 @@ bool parseBtcDecimal(std::string_view s, std::int64_t& sats) {
     std::int64_t w = 0, f = 0;
     if (!whole.empty() && !parseUnsigned(whole, w)) return false;
     if (!frac.empty() && !parseUnsigned(frac, f)) return false;
-    for (std::size_t i = frac.size(); i < 8; ++i) f *= 10;
+    for (std::size_t i = frac.size(); i < 8; ++i)
+        f *= 10;
     if (w > 21'000'000) return false;
     sats = w * SATS_PER_BTC + f;
     return true;
@@ -39,7 +40,8 @@ Result<std::chrono::milliseconds> parseDuration(const boost::json::value& v) {
     using std::chrono::milliseconds;
     if (v.is_int64() || v.is_uint64()) {
         auto n = v.is_int64() ? v.as_int64() : static_cast<std::int64_t>(v.as_uint64());
-        if (n < 0 || n > std::numeric_limits<std::int64_t>::max() / 1000) return fail(errc::invalid_config, "duration out of range");
+        if (n < 0 || n > std::numeric_limits<std::int64_t>::max() / 1000)
+            return fail(errc::invalid_config, "duration out of range");
         return milliseconds(n * 1000);
     }
     if (v.is_double()) {
@@ -80,7 +82,8 @@ Result<std::int64_t> parseAmount(const boost::json::value& v) {
 std::optional<std::string> closestMatch(std::string_view word, const std::vector<std::string>& candidates) {
     auto distance = [](std::string_view a, std::string_view b) {
         std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-        for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+        for (std::size_t j = 0; j <= b.size(); ++j)
+            prev[j] = j;
         for (std::size_t i = 1; i <= a.size(); ++i) {
             cur[0] = i;
             for (std::size_t j = 1; j <= b.size(); ++j)
@@ -147,6 +150,8 @@ Result<double> configDouble(const boost::json::object& config, std::string_view 
 Result<std::chrono::milliseconds> configDuration(const boost::json::object& config, std::string_view key) {
     auto v = lookup(config, key);
     if (!v) return v.error();
+    // A validated config holds durations as integer milliseconds (ConfigSchema normalises them).
+    if ((*v)->is_int64() && (*v)->as_int64() >= 0) return std::chrono::milliseconds((*v)->as_int64());
     auto d = parseDuration(**v);
     if (!d) return d.error().withContext("config key '" + std::string(key) + "'");
     return *d;

@@ -49,8 +49,8 @@ struct Delivery {
 // One subscription: its own FIFO queue, drained by at most one task at a time on its executor,
 // which gives per-subscriber ordering even when the executor is not a strand.
 struct Subscriber final : Subscription::State, std::enable_shared_from_this<Subscriber> {
-    Subscriber(std::weak_ptr<Core> core, std::string topic, Executor ex, std::function<void(const EventView&)> fn)
-        : core(std::move(core)), topic(std::move(topic)), executor(std::move(ex)), callback(std::move(fn)) {}
+    Subscriber(std::weak_ptr<Core> core, std::string topic, Executor ex, std::function<void(const EventView&)> fn) :
+        core(std::move(core)), topic(std::move(topic)), executor(std::move(ex)), callback(std::move(fn)) {}
 
     void detach() noexcept override;
     void enqueue(Delivery d);
@@ -134,7 +134,8 @@ void Subscriber::drain() {
             } catch (...) {
                 if (c) {
                     c->exceptions.fetch_add(1);
-                    JM_LOG(c->logger, error) << "event subscriber for '" << d.topic << "' threw a non-standard exception";
+                    JM_LOG(c->logger, error)
+                        << "event subscriber for '" << d.topic << "' threw a non-standard exception";
                 }
             }
         }
@@ -167,7 +168,8 @@ public:
     std::uint64_t exceptionCount() const override { return m_core->exceptions.load(); }
 
 protected:
-    Subscription subscribeErased(std::string_view topic, Executor ex, std::function<void(const EventView&)> fn) override {
+    Subscription subscribeErased(std::string_view topic, Executor ex,
+                                 std::function<void(const EventView&)> fn) override {
         auto sub = std::make_shared<Subscriber>(m_core, std::string(topic), std::move(ex), std::move(fn));
         std::lock_guard lock(m_core->mutex);
         if (m_core->closed) return Subscription();
@@ -184,13 +186,15 @@ protected:
             if (m_core->closed) return;
             for (auto key : {topic, ALL_TOPICS}) {
                 auto it = m_core->subscribers.find(key);
-                if (it != m_core->subscribers.end()) targets.insert(targets.end(), it->second.begin(), it->second.end());
+                if (it != m_core->subscribers.end())
+                    targets.insert(targets.end(), it->second.begin(), it->second.end());
             }
             if (targets.empty()) return;
             interned = m_core->intern(topic);
             m_core->pending += targets.size();
         }
-        for (auto& sub : targets) sub->enqueue(Delivery{interned, event, to_json});
+        for (auto& sub : targets)
+            sub->enqueue(Delivery{interned, event, to_json});
     }
 
 private:

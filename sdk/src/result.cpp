@@ -10,25 +10,44 @@ public:
     const char* name() const noexcept override { return "jmnode"; }
     std::string message(int ev) const override {
         switch (static_cast<errc>(ev)) {
-        case errc::ok: return "ok";
-        case errc::invalid_argument: return "invalid argument";
-        case errc::invalid_config: return "invalid configuration";
-        case errc::not_found: return "not found";
-        case errc::already_exists: return "already exists";
-        case errc::io_error: return "I/O error";
-        case errc::corrupt_data: return "corrupt data";
-        case errc::timeout: return "timed out";
-        case errc::cancelled: return "cancelled";
-        case errc::unavailable: return "unavailable";
-        case errc::protocol_error: return "protocol error";
-        case errc::unsupported: return "unsupported";
-        case errc::permission_denied: return "permission denied";
-        case errc::wrong_password: return "wrong password";
-        case errc::abi_mismatch: return "plugin ABI mismatch";
-        case errc::plugin_failed: return "plugin failed";
-        case errc::internal: return "internal error";
-        case errc::insufficient_funds: return "insufficient funds";
-        case errc::rejected: return "rejected";
+        case errc::ok:
+            return "ok";
+        case errc::invalid_argument:
+            return "invalid argument";
+        case errc::invalid_config:
+            return "invalid configuration";
+        case errc::not_found:
+            return "not found";
+        case errc::already_exists:
+            return "already exists";
+        case errc::io_error:
+            return "I/O error";
+        case errc::corrupt_data:
+            return "corrupt data";
+        case errc::timeout:
+            return "timed out";
+        case errc::cancelled:
+            return "cancelled";
+        case errc::unavailable:
+            return "unavailable";
+        case errc::protocol_error:
+            return "protocol error";
+        case errc::unsupported:
+            return "unsupported";
+        case errc::permission_denied:
+            return "permission denied";
+        case errc::wrong_password:
+            return "wrong password";
+        case errc::abi_mismatch:
+            return "plugin ABI mismatch";
+        case errc::plugin_failed:
+            return "plugin failed";
+        case errc::internal:
+            return "internal error";
+        case errc::insufficient_funds:
+            return "insufficient funds";
+        case errc::rejected:
+            return "rejected";
         }
         return "unknown jmnode error";
     }

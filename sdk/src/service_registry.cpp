@@ -26,8 +26,8 @@ protected:
         std::lock_guard lock(m_mutex);
         auto [it, inserted] = m_services.try_emplace({std::string(kind), std::string(instance)}, service);
         if (!inserted)
-            return fail(errc::already_exists,
-                        "a " + std::string(kind) + " service called '" + std::string(instance) + "' is already registered");
+            return fail(errc::already_exists, "a " + std::string(kind) + " service called '" + std::string(instance) +
+                                                  "' is already registered");
         return {};
     }
 

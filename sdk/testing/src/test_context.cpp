@@ -2,18 +2,12 @@
 
 namespace jm::sdk::testing {
 
-TestContext::TestContext(std::string instance, std::string network)
-    : m_strand(boost::asio::make_strand(m_ioc)),
-      m_bus(makeEventBus(makeLogger("bus"))),
-      m_services(makeServiceRegistry()),
-      m_logger(makeLogger(instance)),
-      m_instance(std::move(instance)),
-      m_network(std::move(network)),
-      m_dataDir(std::filesystem::temp_directory_path()) {}
+TestContext::TestContext(std::string instance, std::string network) :
+    m_strand(boost::asio::make_strand(m_ioc)), m_bus(makeEventBus(makeLogger("bus"))),
+    m_services(makeServiceRegistry()), m_logger(makeLogger(instance)), m_instance(std::move(instance)),
+    m_network(std::move(network)), m_dataDir(std::filesystem::temp_directory_path()) {}
 
-TestContext::~TestContext() {
-    m_blocking.join();
-}
+TestContext::~TestContext() { m_blocking.join(); }
 
 Executor TestContext::executor() { return m_strand; }
 Executor TestContext::blockingExecutor() { return m_blocking.get_executor(); }

@@ -1,7 +1,7 @@
 #pragma once
 
-#include <jm/sdk/export.hpp>
 #include <jm/sdk/abi_version.hpp> // generated at configure time: JM_SDK_ABI_HASH, JM_SDK_BUILD_FLAGS
+#include <jm/sdk/export.hpp>
 
 #include <boost/config.hpp>
 #include <boost/dll/alias.hpp>
@@ -24,10 +24,9 @@
 //! Everything that must be equal between host and plugin for the C++ ABI to match: compiler
 //! and version, libstdc++'s string ABI, the Boost version, NDEBUG, and the tree-wide flags
 //! (sanitizers) that CMake puts into abi_version.hpp.
-#define JM_SDK_BUILD_ID                                                                          \
-    "gcc-" JM_SDK_STR(__GNUC__) "." JM_SDK_STR(__GNUC_MINOR__) ";cxx11abi-" JM_SDK_STR(          \
-        _GLIBCXX_USE_CXX11_ABI) ";boost-" JM_SDK_STR(BOOST_VERSION) ";" JM_SDK_BUILD_NDEBUG ";" \
-        JM_SDK_BUILD_FLAGS
+#define JM_SDK_BUILD_ID                                                                                                \
+    "gcc-" JM_SDK_STR(__GNUC__) "." JM_SDK_STR(__GNUC_MINOR__) ";cxx11abi-" JM_SDK_STR(                                \
+        _GLIBCXX_USE_CXX11_ABI) ";boost-" JM_SDK_STR(BOOST_VERSION) ";" JM_SDK_BUILD_NDEBUG ";" JM_SDK_BUILD_FLAGS
 
 namespace jm::sdk {
 class PluginModule;
@@ -42,13 +41,13 @@ extern "C" {
 //! The C handshake every plugin exports through jm_plugin_entry_v1. Only plain C data, read by
 //! the host before any C++ object of the plugin is touched.
 struct jm_plugin_info {
-    std::uint32_t struct_size;           //!< sizeof(jm_plugin_info) at plugin build time
-    std::uint32_t abi_major;             //!< JM_SDK_ABI_MAJOR
-    const char* abi_hash;                //!< JM_SDK_ABI_HASH
-    const char* build_id;                //!< JM_SDK_BUILD_ID
-    const char* name;                    //!< the plugin's name, used by "load" in the config
-    const char* version;                 //!< the plugin's own version (semver)
-    jm::sdk::PluginModule* (*module)();  //!< called only after every check passed
+    std::uint32_t struct_size;          //!< sizeof(jm_plugin_info) at plugin build time
+    std::uint32_t abi_major;            //!< JM_SDK_ABI_MAJOR
+    const char* abi_hash;               //!< JM_SDK_ABI_HASH
+    const char* build_id;               //!< JM_SDK_BUILD_ID
+    const char* name;                   //!< the plugin's name, used by "load" in the config
+    const char* version;                //!< the plugin's own version (semver)
+    jm::sdk::PluginModule* (*module)(); //!< called only after every check passed
 };
 }
 
@@ -63,8 +62,8 @@ struct jm_plugin_info {
         return &instance;                                                                                              \
     }                                                                                                                  \
     inline const jm_plugin_info* entry() noexcept {                                                                    \
-        static const jm_plugin_info info{sizeof(jm_plugin_info), JM_SDK_ABI_MAJOR, JM_SDK_ABI_HASH, JM_SDK_BUILD_ID, \
-                                          NAME, VERSION, &module};                                                     \
+        static const jm_plugin_info info{                                                                              \
+            sizeof(jm_plugin_info), JM_SDK_ABI_MAJOR, JM_SDK_ABI_HASH, JM_SDK_BUILD_ID, NAME, VERSION, &module};       \
         return &info;                                                                                                  \
     }                                                                                                                  \
     }                                                                                                                  \

@@ -66,7 +66,8 @@ public:
     //! Adds a field; returns *this for chaining. Executor: construction time only.
     ConfigSchema& add(ConfigField field);
     //! Shorthands for the common cases.
-    ConfigSchema& optional(std::string name, ConfigType type, boost::json::value default_value, std::string description);
+    ConfigSchema& optional(std::string name, ConfigType type, boost::json::value default_value,
+                           std::string description);
     ConfigSchema& required(std::string name, ConfigType type, std::string description);
 
     //! Fields in declaration order. Ownership: borrowed from *this.
@@ -95,7 +96,8 @@ JM_SDK_API Result<std::int64_t> parseAmount(const boost::json::value& v);
 JM_SDK_API std::optional<std::string> closestMatch(std::string_view word, const std::vector<std::string>& candidates);
 
 //! Typed readers for a validated config object. They return the value or the (filled) default;
-//! a missing key without default is an error. Executor: any.
+//! a missing key without default is an error. configDuration reads the normalised form (integer
+//! milliseconds) and also accepts duration strings. Executor: any.
 JM_SDK_API Result<std::string> configString(const boost::json::object& config, std::string_view key);
 JM_SDK_API Result<std::int64_t> configInt(const boost::json::object& config, std::string_view key);
 JM_SDK_API Result<bool> configBool(const boost::json::object& config, std::string_view key);

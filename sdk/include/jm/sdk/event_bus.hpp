@@ -81,22 +81,21 @@ public:
     //! Subscribes `fn` to events of type E, delivered on `ex` (normally ctx.executor()).
     //! Ownership: `fn` is moved into the bus and destroyed after unsubscribe.
     //! Executor: any. Errors: none (a closed bus returns an inactive Subscription).
-    template <class E>
-    [[nodiscard]] Subscription subscribe(Executor ex, std::function<void(const E&)> fn) {
+    template <class E> [[nodiscard]] Subscription subscribe(Executor ex, std::function<void(const E&)> fn) {
         return subscribeErased(E::topic, std::move(ex),
                                [fn = std::move(fn)](const EventView& e) { fn(*static_cast<const E*>(e.payload)); });
     }
 
     //! Publishes an event to every current subscriber of E::topic. Executor: any. Never blocks.
-    template <class E>
-    void publish(E event) {
+    template <class E> void publish(E event) {
         publishErased(E::topic, std::make_shared<const E>(std::move(event)),
                       [](const void* p) { return boost::json::value_from(*static_cast<const E*>(p)); });
     }
 
     //! Subscribes to a topic by name; for bridges such as notifiers that forward many topics as
     //! JSON. "*" subscribes to every topic. Executor: any.
-    [[nodiscard]] Subscription subscribeTopic(std::string_view topic, Executor ex, std::function<void(const EventView&)> fn) {
+    [[nodiscard]] Subscription subscribeTopic(std::string_view topic, Executor ex,
+                                              std::function<void(const EventView&)> fn) {
         return subscribeErased(topic, std::move(ex), std::move(fn));
     }
 
@@ -109,7 +108,8 @@ public:
     virtual std::uint64_t exceptionCount() const = 0;
 
 protected:
-    virtual Subscription subscribeErased(std::string_view topic, Executor ex, std::function<void(const EventView&)> fn) = 0;
+    virtual Subscription subscribeErased(std::string_view topic, Executor ex,
+                                         std::function<void(const EventView&)> fn) = 0;
     virtual void publishErased(std::string_view topic, std::shared_ptr<const void> event,
                                boost::json::value (*to_json)(const void*)) = 0;
 };

@@ -36,8 +36,7 @@ enum class errc {
 } // namespace jm::sdk
 
 namespace boost::system {
-template <>
-struct is_error_code_enum<jm::sdk::errc> : std::true_type {};
+template <> struct is_error_code_enum<jm::sdk::errc> : std::true_type {};
 } // namespace boost::system
 
 namespace jm::sdk {
@@ -85,8 +84,7 @@ private:
 
 //! The return type of every fallible SDK and plugin call. Exceptions never cross the plugin
 //! boundary; Results do.
-template <class T>
-using Result = boost::system::result<T, Error>;
+template <class T> using Result = boost::system::result<T, Error>;
 
 //! Shorthand for returning an error: `return fail(errc::not_found, "no wallet at " + path);`
 inline Error fail(errc e, std::string message) { return Error(e, std::move(message)); }

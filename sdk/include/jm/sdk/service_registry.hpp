@@ -31,20 +31,19 @@ public:
 
     //! Registers `service` (borrowed; must outlive the registration) as `instance`.
     //! Errors: errc::already_exists when the kind/instance pair is taken.
-    template <class T>
-    Result<void> provide(std::string_view instance, T& service) {
+    template <class T> Result<void> provide(std::string_view instance, T& service) {
         return addErased(T::service_kind, instance, &service);
     }
 
     //! Looks up the instance of kind T called `instance`. Ownership: borrowed, see above.
     //! Errors: errc::not_found (the message lists what is available); errc::internal when the
     //! registered object is not a T.
-    template <class T>
-    Result<T*> get(std::string_view instance) const {
+    template <class T> Result<T*> get(std::string_view instance) const {
         auto r = getErased(T::service_kind, instance);
         if (!r) return r.error();
         if (auto* typed = dynamic_cast<T*>(*r)) return typed;
-        return Error(errc::internal, "service '" + std::string(instance) + "' is not a " + std::string(T::service_kind));
+        return Error(errc::internal,
+                     "service '" + std::string(instance) + "' is not a " + std::string(T::service_kind));
     }
 
     //! Names of the registered instances of `kind`, sorted.

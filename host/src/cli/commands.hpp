@@ -1,0 +1,29 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace jm::host {
+
+constexpr int EXIT_FAILED = 1;
+constexpr int EXIT_USAGE = 2;
+
+//! One `jmnode` subcommand. `run` gets the arguments after the command's words and returns the
+//! exit code; each handles its own `--help`.
+struct Command {
+    std::string name; //!< "run", "plugins", "config check", ...
+    std::string summary;
+    std::function<int(const std::vector<std::string>&)> run;
+};
+
+//! Every subcommand, in the order `jmnode --help` lists them.
+const std::vector<Command>& commands();
+
+// The handlers, one file each.
+int runCommand(const std::vector<std::string>& args);
+int pluginsCommand(const std::vector<std::string>& args);
+int configCheckCommand(const std::vector<std::string>& args);
+int helpPluginCommand(const std::vector<std::string>& args);
+
+} // namespace jm::host

@@ -1,0 +1,32 @@
+#include <cli/options.hpp>
+
+#include <cli/commands.hpp>
+
+#include <iostream>
+
+namespace jm::host {
+
+namespace po = boost::program_options;
+
+std::optional<po::variables_map> parseOptions(const std::vector<std::string>& args, const std::string& usage,
+                                              po::options_description options,
+                                              const po::positional_options_description& positional, int& exit_code) {
+    options.add_options()("help,h", "show this help");
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+        if (vm.count("help")) {
+            std::cout << "Usage: " << usage << "\n\n" << options << "\n";
+            exit_code = 0;
+            return std::nullopt;
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "error: " << e.what() << "\nUsage: " << usage << "\n(see --help)\n";
+        exit_code = EXIT_USAGE;
+        return std::nullopt;
+    }
+    return vm;
+}
+
+} // namespace jm::host

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace jm::host {
+
+//! Parses a subcommand's arguments. Adds --help; prints usage and returns nullopt with
+//! `exit_code` 0 for --help, 2 (after a clear message) for bad arguments.
+std::optional<boost::program_options::variables_map>
+parseOptions(const std::vector<std::string>& args, const std::string& usage,
+             boost::program_options::options_description options,
+             const boost::program_options::positional_options_description& positional, int& exit_code);
+
+} // namespace jm::host

@@ -1,0 +1,50 @@
+#include <cli/commands.hpp>
+#include <cli/options.hpp>
+#include <cli/prepared_node.hpp>
+#include <logging/logging.hpp>
+#include <node/node.hpp>
+
+#include <iostream>
+
+namespace jm::host {
+
+namespace po = boost::program_options;
+
+int runCommand(const std::vector<std::string>& args) {
+    po::options_description options("jmnode run");
+    options.add_options()("config,c", po::value<std::string>()->required(), "node config file (JSON with comments)")(
+        "plugin-dir", po::value<std::vector<std::string>>()->composing(), "extra plugin directory (repeatable)");
+    int code = 0;
+    auto vm = parseOptions(args, "jmnode run --config FILE [--plugin-dir DIR]...", options, {}, code);
+    if (!vm) return code;
+    std::vector<std::filesystem::path> dirs;
+    if (vm->count("plugin-dir"))
+        for (const auto& d : (*vm)["plugin-dir"].as<std::vector<std::string>>())
+            dirs.emplace_back(d);
+
+    auto prepared = prepareNode((*vm)["config"].as<std::string>(), dirs);
+    if (!prepared) return EXIT_USAGE;
+    auto& config = prepared->config;
+    std::error_code ec;
+    std::filesystem::create_directories(config.datadir, ec);
+    if (auto r = setupLogging(config.log); !r) {
+        std::cerr << "error: " << r.error().message << "\n";
+        return EXIT_FAILED;
+    }
+    int exit_code = 0;
+    {
+        Node node(std::move(config), std::move(prepared->plans));
+        if (auto r = node.start(true); !r) {
+            JM_LOG(jm::sdk::makeLogger("host"), fatal) << "startup failed: " << r.error().message;
+            std::cerr << "error: " << r.error().message << "\n";
+            exit_code = EXIT_FAILED;
+        } else {
+            node.waitForShutdown();
+        }
+        node.stop();
+    }
+    shutdownLogging();
+    return exit_code;
+}
+
+} // namespace jm::host
