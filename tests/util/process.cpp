@@ -2,8 +2,8 @@
 
 #include <condition_variable>
 #include <csignal>
-#include <fcntl.h>
 #include <cstring>
+#include <fcntl.h>
 #include <mutex>
 #include <spawn.h>
 #include <stdexcept>
@@ -54,13 +54,17 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, 
         auto eq = kv.find('=');
         if (eq != std::string::npos) full_env[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
-    for (auto& [k, v] : env) full_env[k] = v;
+    for (auto& [k, v] : env)
+        full_env[k] = v;
     std::vector<std::string> env_strings;
-    for (auto& [k, v] : full_env) env_strings.push_back(k + "=" + v);
+    for (auto& [k, v] : full_env)
+        env_strings.push_back(k + "=" + v);
     std::vector<char*> envp, args;
-    for (auto& s : env_strings) envp.push_back(s.data());
+    for (auto& s : env_strings)
+        envp.push_back(s.data());
     envp.push_back(nullptr);
-    for (auto& a : argv) args.push_back(a.data());
+    for (auto& a : argv)
+        args.push_back(a.data());
     args.push_back(nullptr);
 
     int rc = posix_spawn(&m_pid, args[0], &actions, nullptr, args.data(), envp.data());

@@ -111,7 +111,10 @@ jm::sdk::Result<boost::json::value> readConfigFile(const std::filesystem::path& 
     if (!in) return jm::sdk::fail(errc::io_error, "cannot read config file " + file.string());
     std::ostringstream ss;
     ss << in.rdbuf();
-    std::string text = ss.str();
+    return parseConfigText(ss.str(), file.string());
+}
+
+jm::sdk::Result<boost::json::value> parseConfigText(std::string_view text, std::string_view name) {
     boost::json::parse_options options;
     options.allow_comments = true;
     options.allow_trailing_commas = true;

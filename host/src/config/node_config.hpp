@@ -41,6 +41,8 @@ struct NodeConfig {
 //! Reads a config file: JSON with comments and trailing commas allowed.
 //! Errors: errc::io_error (cannot read), errc::invalid_config with line and column.
 jm::sdk::Result<boost::json::value> readConfigFile(const std::filesystem::path& file);
+//! Parses config text the same way; `name` prefixes error messages.
+jm::sdk::Result<boost::json::value> parseConfigText(std::string_view text, std::string_view name);
 
 //! Checks the node-level sections ("node", "log", the shape of "plugins") and fills defaults;
 //! appends each problem with its JSON path. Returns the config when there was none.

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# jmnode setup: installs Debian 12 packages, builds, and either runs the node or the tests.
+#   scripts/setup.sh run [CONFIG]   build (Release) and run `jmnode run --config CONFIG`
+#                                   (default etc/jmnode.json)
+#   scripts/setup.sh test           build and pass every test suite: the full tree under ctest,
+#                                   the unit suites again under ASan+UBSan, and each libFuzzer
+#                                   target for a bounded time (JM_FUZZ_SECONDS, default 10)
+# Idempotent: packages already installed and up-to-date build trees are reused.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(build-essential cmake ninja-build pkg-config ccache clang libclang-rt-14-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-log1.81-dev libboost-test1.81-dev
+  libboost-filesystem1.81-dev libboost-thread1.81-dev libboost-program-options1.81-dev
+  libsodium-dev libsecp256k1-dev librocksdb-dev)
+JOBS=${JOBS:-$(nproc)}
+
+install_packages() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  echo "Installing: ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+configure_build() { # dir, extra cmake args...
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  cmake --build "$dir" -j "$JOBS"
+}
+
+mode=${1:-}
+case "$mode" in
+run)
+  install_packages
+  configure_build build-release -DCMAKE_BUILD_TYPE=Release -DJM_BUILD_TESTS=OFF -DJM_BUILD_BENCH=OFF
+  exec build-release/bin/jmnode run --config "${2:-etc/jmnode.json}"
+  ;;
+test)
+  install_packages
+  start=$(date +%s)
+  echo "== build and test (RelWithDebInfo)"
+  configure_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  ctest --test-dir build --output-on-failure -j "$JOBS" --timeout 600
+
+  echo "== unit suites under AddressSanitizer + UndefinedBehaviorSanitizer"
+  configure_build build-asan -DCMAKE_BUILD_TYPE=Debug -DJM_SANITIZE=address,undefined -DJM_BUILD_BENCH=OFF
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$JOBS" -L unit --timeout 900
+
+  echo "== libFuzzer targets (clang), ${JM_FUZZ_SECONDS:-10}s each"
+  CC=clang CXX=clang++ configure_build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJM_BUILD_FUZZ=ON \
+    -DJM_BUILD_TESTS=ON -DJM_BUILD_BENCH=OFF -DJM_SANITIZE=address,undefined -DJM_FUZZ_ONLY=ON
+  ctest --test-dir build-fuzz --output-on-failure -L fuzz
+  echo "== all suites passed in $(($(date +%s) - start)) s"
+  ;;
+*)
+  echo "usage: $0 run [CONFIG] | test" >&2
+  exit 2
+  ;;
+esac

@@ -1,0 +1,193 @@
+// The jmnode command line, run as a process: subcommands, exit codes and error messages.
+#include <util/process.hpp>
+#include <util/setup.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <csignal>
+#include <fstream>
+
+namespace {
+
+std::string jmnode() { return (jm::test::binDir() / "jmnode").string(); }
+
+jm::test::ProcessResult run(std::vector<std::string> args) {
+    args.insert(args.begin(), jmnode());
+    return jm::test::runProcess(args, std::chrono::seconds(60));
+}
+
+std::filesystem::path writeConfig(const jm::test::TempDir& dir, const std::string& plugins_json,
+                                  const std::string& extra = "") {
+    auto path = dir.path() / "jmnode.json";
+    std::ofstream out(path);
+    out << "// test config (comments are allowed)\n{\n"
+        << "  \"node\": {\"datadir\": \"" << (dir.path() / "data").string() << "\", \"network\": \"regtest\","
+        << " \"plugin_dir\": [\"" << JM_TEST_PLUGIN_DIR << "\"]" << extra << "},\n"
+        << "  \"log\": {\"level\": \"debug\"},\n"
+        << "  \"plugins\": " << plugins_json << ",\n}\n";
+    return path;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(cli_tests)
+
+BOOST_AUTO_TEST_CASE(version_and_help) {
+    auto v = run({"--version"});
+    BOOST_CHECK_EQUAL(v.exit_code, 0);
+    BOOST_CHECK_NE(v.out.find("jmnode "), std::string::npos);
+    BOOST_CHECK_NE(v.out.find("plugin ABI v1"), std::string::npos);
+    auto h = run({"--help"});
+    BOOST_CHECK_EQUAL(h.exit_code, 0);
+    for (auto cmd : {"run", "plugins", "config check", "help-plugin"}) BOOST_CHECK_NE(h.out.find(cmd), std::string::npos);
+    for (auto cmd : std::vector<std::vector<std::string>>{{"run", "--help"}, {"plugins", "--help"}, {"config", "check", "--help"},
+                                                          {"help-plugin", "--help"}}) {
+        auto r = run(cmd);
+        BOOST_CHECK_EQUAL(r.exit_code, 0);
+        BOOST_CHECK_NE(r.out.find("Usage: jmnode"), std::string::npos);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(bad_command_line_is_a_clear_usage_error) {
+    auto r = run({"plugin"});
+    BOOST_CHECK_EQUAL(r.exit_code, 2);
+    BOOST_CHECK_NE(r.err.find("unknown command 'plugin'; did you mean 'plugins'?"), std::string::npos);
+    auto missing = run({"run"});
+    BOOST_CHECK_EQUAL(missing.exit_code, 2);
+    BOOST_CHECK_NE(missing.err.find("config"), std::string::npos);
+    auto unknown_opt = run({"plugins", "--jsn"});
+    BOOST_CHECK_EQUAL(unknown_opt.exit_code, 2);
+    auto none = run({});
+    BOOST_CHECK_EQUAL(none.exit_code, 2);
+}
+
+BOOST_AUTO_TEST_CASE(plugins_json_lists_loaded_and_refused) {
+    auto r = run({"plugins", "--json", "--plugin-dir", JM_TEST_PLUGIN_DIR});
+    BOOST_REQUIRE_EQUAL(r.exit_code, 0);
+    auto doc = boost::json::parse(r.out).as_object();
+    std::map<std::string, boost::json::object> by_file;
+    for (const auto& p : doc.at("plugins").as_array()) {
+        auto o = p.as_object();
+        by_file[std::filesystem::path(std::string(o.at("file").as_string())).stem().string()] = o;
+    }
+    BOOST_REQUIRE(by_file.count("asio_smoke"));
+    BOOST_CHECK_EQUAL(by_file["asio_smoke"].at("status").as_string(), "loaded");
+    BOOST_CHECK_EQUAL(by_file["asio_smoke"].at("version").as_string(), "0.0.1");
+    BOOST_CHECK_EQUAL(by_file["asio_smoke"].at("factories").as_array().at(0).at("kind").as_string(), "test");
+    BOOST_REQUIRE(by_file.count("bad_abi_hash"));
+    BOOST_CHECK_EQUAL(by_file["bad_abi_hash"].at("status").as_string(), "refused");
+    BOOST_CHECK_NE(std::string(by_file["bad_abi_hash"].at("reason").as_string()).find("different SDK headers"),
+                   std::string::npos);
+    BOOST_CHECK_EQUAL(by_file["missing_entry"].at("status").as_string(), "refused");
+
+    auto text = run({"plugins", "--plugin-dir", JM_TEST_PLUGIN_DIR});
+    BOOST_CHECK_EQUAL(text.exit_code, 0);
+    BOOST_CHECK_NE(text.out.find("[refused]"), std::string::npos);
+    BOOST_CHECK_NE(text.out.find("test/rtti_smoke"), std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(config_check_reports_each_problem_with_its_path) {
+    jm::test::TempDir dir;
+    auto bad = writeConfig(dir, R"([
+        {"load": "rtti_smoke", "config": {"thrw": true}},
+        {"load": "rtti_smoke", "instance": "two", "config": {"throw": "yes"}},
+        {"load": "asio_smok"},
+        {"load": "rtti_smoke", "instance": "three", "factory": "rtti_smok"},
+        {"lod": "x"}
+    ])",
+                           ", \"io_thread\": 3, \"network\": \"mainnet\", \"stop_timeout\": true");
+    auto r = run({"config", "check", bad.string()});
+    BOOST_CHECK_EQUAL(r.exit_code, 2);
+    // Node section problems come first and stop the plugin checks.
+    BOOST_CHECK_NE(r.err.find("$.node.io_thread: unknown key 'io_thread'; did you mean 'io_threads'?"), std::string::npos);
+    BOOST_CHECK_NE(r.err.find("$.node.stop_timeout"), std::string::npos);
+    BOOST_CHECK_NE(r.err.find("$.plugins[4].lod: unknown key 'lod'; did you mean 'load'?"), std::string::npos);
+    BOOST_CHECK_NE(r.err.find("$.plugins[4].load: missing required key"), std::string::npos);
+
+    jm::test::TempDir dir2;
+    auto bad2 = writeConfig(dir2, R"([
+        {"load": "rtti_smoke", "config": {"thrw": true}},
+        {"load": "rtti_smoke", "instance": "two", "config": {"throw": "yes"}},
+        {"load": "asio_smok"},
+        {"load": "rtti_smoke", "instance": "three", "factory": "rtti_smok"},
+        {"load": "bad_abi", "instance": "four"}
+    ])");
+    auto r2 = run({"config", "check", bad2.string()});
+    BOOST_CHECK_EQUAL(r2.exit_code, 2);
+    for (auto expected : {"$.plugins[0].config.thrw: unknown key 'thrw'; did you mean 'throw'?",
+                          "$.plugins[1].config.throw: expected true or false, got a string",
+                          "$.plugins[2].load: unknown plugin 'asio_smok'; did you mean 'asio_smoke'?",
+                          "$.plugins[3].factory: plugin 'rtti_smoke' has no factory 'rtti_smok'; did you mean 'rtti_smoke'?",
+                          "$.plugins[4].load: plugin 'bad_abi' was refused: "})
+        BOOST_CHECK_MESSAGE(r2.err.find(expected) != std::string::npos, "missing: " << expected << "\n" << r2.err);
+
+    auto syntax = dir2.path() / "syntax.json";
+    std::ofstream(syntax) << "{\n  \"node\": {\n    \"datadir\": \"x\"\n  ,, }\n}";
+    auto r3 = run({"config", "check", syntax.string()});
+    BOOST_CHECK_EQUAL(r3.exit_code, 2);
+    BOOST_CHECK_NE(r3.err.find("invalid JSON at line 4"), std::string::npos);
+    auto r4 = run({"config", "check", (dir2.path() / "absent.json").string()});
+    BOOST_CHECK_EQUAL(r4.exit_code, 2);
+    BOOST_CHECK_NE(r4.err.find("cannot read config file"), std::string::npos);
+
+    auto good = writeConfig(dir2, R"([{"load": "rtti_smoke", "instance": "probe"}])");
+    auto ok = run({"config", "check", good.string()});
+    BOOST_CHECK_EQUAL(ok.exit_code, 0);
+    BOOST_CHECK_NE(ok.out.find("ok (1 plugin instance"), std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(help_plugin_prints_the_schema) {
+    auto r = run({"help-plugin", "throws_on_start", "--plugin-dir", JM_TEST_PLUGIN_DIR});
+    BOOST_CHECK_EQUAL(r.exit_code, 0);
+    BOOST_CHECK_NE(r.out.find("mode (string, default \"throw\")"), std::string::npos);
+    BOOST_CHECK_NE(r.out.find("one of: throw error"), std::string::npos);
+    auto node = run({"help-plugin", "node"});
+    BOOST_CHECK_EQUAL(node.exit_code, 0);
+    BOOST_CHECK_NE(node.out.find("io_threads (int, default 2"), std::string::npos);
+    auto unknown = run({"help-plugin", "throws_on_stat", "--plugin-dir", JM_TEST_PLUGIN_DIR});
+    BOOST_CHECK_EQUAL(unknown.exit_code, 2);
+    BOOST_CHECK_NE(unknown.err.find("did you mean 'throws_on_start'"), std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(run_stops_cleanly_on_sigterm_and_sigint) {
+    for (int signo : {SIGTERM, SIGINT}) {
+        jm::test::TempDir dir;
+        auto cfg = writeConfig(dir, R"([{"load": "asio_smoke"}, {"load": "log_smoke", "instance": "logger"}])");
+        jm::test::ChildProcess node({jmnode(), "run", "--config", cfg.string()});
+        BOOST_REQUIRE_MESSAGE(node.waitForOutput("node started", std::chrono::seconds(30)), node.output());
+        BOOST_CHECK_NE(node.output().find("[logger] log_smoke record from the plugin"), std::string::npos);
+        node.signal(signo);
+        auto r = node.wait(std::chrono::seconds(30));
+        BOOST_CHECK(!r.timed_out);
+        BOOST_CHECK_EQUAL(r.exit_code, 0);
+        // Stopped in reverse order of start.
+        auto logger_stop = r.err.find("stopped instance 'logger'");
+        auto asio_stop = r.err.find("stopped instance 'asio_smoke'");
+        BOOST_CHECK(logger_stop != std::string::npos && asio_stop != std::string::npos && logger_stop < asio_stop);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(run_fails_when_a_plugin_throws_on_start) {
+    jm::test::TempDir dir;
+    auto cfg = writeConfig(dir, R"([{"load": "asio_smoke"}, {"load": "throws_on_start"}])");
+    auto r = run({"run", "--config", cfg.string()});
+    BOOST_CHECK_EQUAL(r.exit_code, 1);
+    BOOST_CHECK_NE(r.err.find("instance 'throws_on_start' failed to start: start() of instance 'throws_on_start' threw: boom"),
+                   std::string::npos);
+    BOOST_CHECK_NE(r.err.find("stopped instance 'asio_smoke'"), std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(second_node_on_the_same_datadir_is_refused) {
+    jm::test::TempDir dir;
+    auto cfg = writeConfig(dir, R"([{"load": "asio_smoke"}])");
+    jm::test::ChildProcess first({jmnode(), "run", "--config", cfg.string()});
+    BOOST_REQUIRE_MESSAGE(first.waitForOutput("node started", std::chrono::seconds(30)), first.output());
+    auto second = run({"run", "--config", cfg.string()});
+    BOOST_CHECK_EQUAL(second.exit_code, 1);
+    BOOST_CHECK_NE(second.err.find("in use by another jmnode"), std::string::npos);
+    first.signal(SIGTERM);
+    BOOST_CHECK_EQUAL(first.wait(std::chrono::seconds(30)).exit_code, 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
