@@ -40,9 +40,10 @@ BOOST_AUTO_TEST_CASE(version_and_help) {
     BOOST_CHECK_NE(v.out.find("plugin ABI v1"), std::string::npos);
     auto h = run({"--help"});
     BOOST_CHECK_EQUAL(h.exit_code, 0);
-    for (auto cmd : {"run", "plugins", "config check", "help-plugin"}) BOOST_CHECK_NE(h.out.find(cmd), std::string::npos);
-    for (auto cmd : std::vector<std::vector<std::string>>{{"run", "--help"}, {"plugins", "--help"}, {"config", "check", "--help"},
-                                                          {"help-plugin", "--help"}}) {
+    for (auto cmd : {"run", "plugins", "config check", "help-plugin"})
+        BOOST_CHECK_NE(h.out.find(cmd), std::string::npos);
+    for (auto cmd : std::vector<std::vector<std::string>>{
+             {"run", "--help"}, {"plugins", "--help"}, {"config", "check", "--help"}, {"help-plugin", "--help"}}) {
         auto r = run(cmd);
         BOOST_CHECK_EQUAL(r.exit_code, 0);
         BOOST_CHECK_NE(r.out.find("Usage: jmnode"), std::string::npos);
@@ -100,7 +101,8 @@ BOOST_AUTO_TEST_CASE(config_check_reports_each_problem_with_its_path) {
     auto r = run({"config", "check", bad.string()});
     BOOST_CHECK_EQUAL(r.exit_code, 2);
     // Node section problems come first and stop the plugin checks.
-    BOOST_CHECK_NE(r.err.find("$.node.io_thread: unknown key 'io_thread'; did you mean 'io_threads'?"), std::string::npos);
+    BOOST_CHECK_NE(r.err.find("$.node.io_thread: unknown key 'io_thread'; did you mean 'io_threads'?"),
+                   std::string::npos);
     BOOST_CHECK_NE(r.err.find("$.node.stop_timeout"), std::string::npos);
     BOOST_CHECK_NE(r.err.find("$.plugins[4].lod: unknown key 'lod'; did you mean 'load'?"), std::string::npos);
     BOOST_CHECK_NE(r.err.find("$.plugins[4].load: missing required key"), std::string::npos);
@@ -115,11 +117,12 @@ BOOST_AUTO_TEST_CASE(config_check_reports_each_problem_with_its_path) {
     ])");
     auto r2 = run({"config", "check", bad2.string()});
     BOOST_CHECK_EQUAL(r2.exit_code, 2);
-    for (auto expected : {"$.plugins[0].config.thrw: unknown key 'thrw'; did you mean 'throw'?",
-                          "$.plugins[1].config.throw: expected true or false, got a string",
-                          "$.plugins[2].load: unknown plugin 'asio_smok'; did you mean 'asio_smoke'?",
-                          "$.plugins[3].factory: plugin 'rtti_smoke' has no factory 'rtti_smok'; did you mean 'rtti_smoke'?",
-                          "$.plugins[4].load: plugin 'bad_abi' was refused: "})
+    for (auto expected :
+         {"$.plugins[0].config.thrw: unknown key 'thrw'; did you mean 'throw'?",
+          "$.plugins[1].config.throw: expected true or false, got a string",
+          "$.plugins[2].load: unknown plugin 'asio_smok'; did you mean 'asio_smoke'?",
+          "$.plugins[3].factory: plugin 'rtti_smoke' has no factory 'rtti_smok'; did you mean 'rtti_smoke'?",
+          "$.plugins[4].load: plugin 'bad_abi' was refused: "})
         BOOST_CHECK_MESSAGE(r2.err.find(expected) != std::string::npos, "missing: " << expected << "\n" << r2.err);
 
     auto syntax = dir2.path() / "syntax.json";
@@ -173,8 +176,9 @@ BOOST_AUTO_TEST_CASE(run_fails_when_a_plugin_throws_on_start) {
     auto cfg = writeConfig(dir, R"([{"load": "asio_smoke"}, {"load": "throws_on_start"}])");
     auto r = run({"run", "--config", cfg.string()});
     BOOST_CHECK_EQUAL(r.exit_code, 1);
-    BOOST_CHECK_NE(r.err.find("instance 'throws_on_start' failed to start: start() of instance 'throws_on_start' threw: boom"),
-                   std::string::npos);
+    BOOST_CHECK_NE(
+        r.err.find("instance 'throws_on_start' failed to start: start() of instance 'throws_on_start' threw: boom"),
+        std::string::npos);
     BOOST_CHECK_NE(r.err.find("stopped instance 'asio_smoke'"), std::string::npos);
 }
 

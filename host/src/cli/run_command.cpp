@@ -35,7 +35,8 @@ int runCommand(const std::vector<std::string>& args) {
     {
         Node node(std::move(config), std::move(prepared->plans));
         if (auto r = node.start(true); !r) {
-            JM_LOG(jm::sdk::makeLogger("host"), fatal) << "startup failed: " << r.error().message;
+            auto logger = jm::sdk::makeLogger("host");
+            JM_LOG(logger, fatal) << "startup failed: " << r.error().message;
             std::cerr << "error: " << r.error().message << "\n";
             exit_code = EXIT_FAILED;
         } else {

@@ -102,9 +102,13 @@ const PluginRecord& PluginLoader::loadFile(const std::filesystem::path& file) {
 }
 
 void PluginLoader::loadDirectories(const std::vector<std::filesystem::path>& dirs) {
+    std::vector<std::filesystem::path> seen;
     for (const auto& dir : dirs) {
         std::error_code ec;
         if (!std::filesystem::is_directory(dir, ec)) continue;
+        auto canonical = std::filesystem::canonical(dir, ec);
+        if (ec || std::find(seen.begin(), seen.end(), canonical) != seen.end()) continue;
+        seen.push_back(canonical);
         std::vector<std::filesystem::path> files;
         for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
             if (entry.path().extension() == ".so") files.push_back(entry.path());
@@ -131,7 +135,14 @@ std::vector<std::filesystem::path> defaultPluginDirs() {
     std::vector<std::filesystem::path> dirs;
     boost::system::error_code ec;
     auto exe = boost::dll::program_location(ec);
-    if (!ec) dirs.push_back((exe.parent_path().parent_path() / "lib" / "jmnode" / "plugins").lexically_normal());
+    if (!ec) {
+        // Installed: <prefix>/bin/jmnode and <prefix>/<libdir>/jmnode/plugins; the build tree
+        // uses lib/jmnode/plugins whatever the libdir.
+        auto prefix = exe.parent_path().parent_path();
+        dirs.push_back((prefix / JMNODE_PLUGIN_SUBDIR).lexically_normal());
+        auto build_tree = (prefix / "lib" / "jmnode" / "plugins").lexically_normal();
+        if (build_tree != dirs.back()) dirs.push_back(build_tree);
+    }
     if (const char* env = std::getenv("JMNODE_PLUGIN_PATH")) {
         std::string_view rest(env);
         while (!rest.empty()) {

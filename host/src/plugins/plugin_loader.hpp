@@ -41,8 +41,8 @@ private:
     std::vector<PluginRecord> m_records;
 };
 
-//! The built-in plugin directory (<prefix>/lib/jmnode/plugins next to the executable) followed
-//! by the entries of $JMNODE_PLUGIN_PATH (colon-separated).
+//! The built-in plugin directory (<prefix>/<libdir>/jmnode/plugins relative to the executable)
+//! followed by the entries of $JMNODE_PLUGIN_PATH (colon-separated).
 std::vector<std::filesystem::path> defaultPluginDirs();
 
 } // namespace jm::host
