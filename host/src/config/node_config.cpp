@@ -121,10 +121,12 @@ jm::sdk::Result<boost::json::value> parseConfigText(std::string_view text, std::
     boost::json::stream_parser parser({}, options);
     boost::system::error_code ec;
     std::size_t consumed = parser.write_some(text.data(), text.size(), ec);
+    // Anything after the value other than white space or comments is an error too.
+    if (!ec && consumed < text.size()) consumed += parser.write(text.data() + consumed, text.size() - consumed, ec);
     if (!ec) parser.finish(ec);
     if (ec)
         return jm::sdk::fail(errc::invalid_config,
-                             file.string() + ": invalid JSON at " + position(text, consumed) + ": " + ec.message());
+                             std::string(name) + ": invalid JSON at " + position(text, consumed) + ": " + ec.message());
     return parser.release();
 }
 
