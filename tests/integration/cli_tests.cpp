@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(config_check_reports_each_problem_with_its_path) {
         {"load": "rtti_smoke", "instance": "two", "config": {"throw": "yes"}},
         {"load": "asio_smok"},
         {"load": "rtti_smoke", "instance": "three", "factory": "rtti_smok"},
-        {"load": "bad_abi", "instance": "four"}
+        {"load": "bad_abi_hash", "instance": "four"}
     ])");
     auto r2 = run({"config", "check", bad2.string()});
     BOOST_CHECK_EQUAL(r2.exit_code, 2);
@@ -122,7 +122,7 @@ BOOST_AUTO_TEST_CASE(config_check_reports_each_problem_with_its_path) {
           "$.plugins[1].config.throw: expected true or false, got a string",
           "$.plugins[2].load: unknown plugin 'asio_smok'; did you mean 'asio_smoke'?",
           "$.plugins[3].factory: plugin 'rtti_smoke' has no factory 'rtti_smok'; did you mean 'rtti_smoke'?",
-          "$.plugins[4].load: plugin 'bad_abi' was refused: "})
+          "$.plugins[4].load: plugin 'bad_abi_hash' was refused: built against different SDK headers"})
         BOOST_CHECK_MESSAGE(r2.err.find(expected) != std::string::npos, "missing: " << expected << "\n" << r2.err);
 
     auto syntax = dir2.path() / "syntax.json";

@@ -67,7 +67,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, 
         args.push_back(a.data());
     args.push_back(nullptr);
 
-    int rc = posix_spawn(&m_pid, args[0], &actions, nullptr, args.data(), envp.data());
+    int rc = posix_spawnp(&m_pid, args[0], &actions, nullptr, args.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);

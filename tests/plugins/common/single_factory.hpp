@@ -1,5 +1,6 @@
 #pragma once
 
+#include <jm/sdk/abi.hpp>
 #include <jm/sdk/plugin.hpp>
 
 #include <functional>
