@@ -52,7 +52,7 @@ test)
   echo "== unit suites under AddressSanitizer + UndefinedBehaviorSanitizer"
   configure_build build-asan -DCMAKE_BUILD_TYPE=Debug -DJM_SANITIZE=address,undefined -DJM_BUILD_BENCH=OFF
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$JOBS" -L unit --timeout 900
+    ctest --test-dir build-asan --output-on-failure -j "$JOBS" -L "unit|loader" --timeout 900
 
   echo "== libFuzzer targets (clang), ${JM_FUZZ_SECONDS:-10}s each"
   CC=clang CXX=clang++ configure_build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJM_BUILD_FUZZ=ON \

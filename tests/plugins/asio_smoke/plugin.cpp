@@ -36,7 +36,8 @@ public:
 
 private:
     bool onStrand() const {
-        auto* strand = m_ctx.executor().target<boost::asio::strand<boost::asio::io_context::executor_type>>();
+        auto executor = m_ctx.executor(); // target() points into this object: keep it alive
+        auto* strand = executor.target<boost::asio::strand<boost::asio::io_context::executor_type>>();
         return strand && strand->running_in_this_thread();
     }
     void report() {
