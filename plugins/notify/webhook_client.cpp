@@ -23,7 +23,7 @@ class WebhookClient::Impl : public std::enable_shared_from_this<WebhookClient::I
 public:
     Impl(jm::sdk::Executor executor, WebhookSettings settings, jm::sdk::Logger logger) :
         m_settings(std::move(settings)), m_logger(std::move(logger)), m_resolver(executor), m_stream(executor),
-        m_timer(executor), m_backoff(m_settings.backoff_initial) {}
+        m_timer(executor), m_drainTimer(executor), m_backoff(m_settings.backoff_initial) {}
 
     void post(std::string body) {
         if (m_stopped) return;
@@ -45,6 +45,7 @@ public:
         m_queue.clear();
         m_stats->queued = 0;
         m_timer.cancel();
+        m_drainTimer.cancel();
         m_resolver.cancel();
         beast::error_code ec;
         m_stream.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -54,10 +55,32 @@ public:
 
     std::shared_ptr<WebhookStats> stats() const { return m_stats; }
 
+    void stopAfterDrain(std::chrono::milliseconds grace, std::function<void(std::size_t)> done) {
+        if (m_stopped) return done(0);
+        if (!m_busy && m_queue.empty()) {
+            stop();
+            return done(0);
+        }
+        m_onDrained = std::move(done);
+        m_drainTimer.expires_after(grace);
+        m_drainTimer.async_wait([self = shared_from_this()](beast::error_code ec) {
+            if (ec || !self->m_onDrained) return;
+            auto done = std::move(self->m_onDrained);
+            self->m_onDrained = nullptr;
+            done(self->stop());
+        });
+    }
+
 private:
     void sendNext() {
         if (m_stopped || m_queue.empty()) {
             m_busy = false;
+            if (m_onDrained && !m_stopped) {
+                auto done = std::move(m_onDrained);
+                m_onDrained = nullptr;
+                m_drainTimer.cancel();
+                done(stop());
+            }
             return;
         }
         m_busy = true;
@@ -161,6 +184,8 @@ private:
     tcp::resolver m_resolver;
     beast::tcp_stream m_stream;
     boost::asio::steady_timer m_timer;
+    boost::asio::steady_timer m_drainTimer;
+    std::function<void(std::size_t)> m_onDrained;
     beast::flat_buffer m_buffer;
     http::request<http::string_body> m_request;
     http::response<http::string_body> m_response;
@@ -181,6 +206,9 @@ WebhookClient::~WebhookClient() { m_impl->stop(); }
 
 void WebhookClient::post(std::string body) { m_impl->post(std::move(body)); }
 std::size_t WebhookClient::stop() { return m_impl->stop(); }
+void WebhookClient::stopAfterDrain(std::chrono::milliseconds grace, std::function<void(std::size_t)> done) {
+    m_impl->stopAfterDrain(grace, std::move(done));
+}
 std::shared_ptr<const WebhookStats> WebhookClient::stats() const { return m_impl->stats(); }
 
 } // namespace jm::plugins::notify

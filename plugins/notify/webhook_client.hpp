@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -51,6 +52,9 @@ public:
     //! Cancels the request in flight and the backoff timer and drops the queue; returns how
     //! many bodies were dropped. Idempotent.
     std::size_t stop();
+    //! Lets queued bodies go out for at most `grace`, then stops; `done(dropped)` runs on the
+    //! executor once the queue is empty or the grace ran out.
+    void stopAfterDrain(std::chrono::milliseconds grace, std::function<void(std::size_t dropped)> done);
 
     //! Counters; the returned object lives as long as any copy of the pointer.
     std::shared_ptr<const WebhookStats> stats() const;

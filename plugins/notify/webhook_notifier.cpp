@@ -10,7 +10,8 @@ using jm::sdk::ConfigField;
 using jm::sdk::ConfigType;
 
 WebhookNotifier::WebhookNotifier(jm::sdk::PluginContext& ctx, TopicFilter filter, WebhookSettings settings) :
-    m_ctx(ctx), m_filter(std::move(filter)), m_client(ctx.executor(), std::move(settings), ctx.logger()) {}
+    m_ctx(ctx), m_filter(std::move(filter)), m_drainGrace(std::min(settings.timeout, std::chrono::milliseconds(2000))),
+    m_client(ctx.executor(), std::move(settings), ctx.logger()) {}
 
 const jm::sdk::ConfigSchema& WebhookNotifier::schema() {
     static const jm::sdk::ConfigSchema s = [] {
@@ -105,9 +106,12 @@ jm::sdk::Result<void> WebhookNotifier::start() {
 
 void WebhookNotifier::stop(std::function<void()> done) {
     m_subscriptions.clear();
-    if (auto dropped = m_client.stop())
-        JM_LOG(m_ctx.logger(), warning) << "webhook: " << dropped << " undelivered event(s) dropped at shutdown";
-    done();
+    // Events published up to shutdown (node.stopping/1 among them) get a short chance to go out.
+    m_client.stopAfterDrain(m_drainGrace, [this, done = std::move(done)](std::size_t dropped) {
+        if (dropped)
+            JM_LOG(m_ctx.logger(), warning) << "webhook: " << dropped << " undelivered event(s) dropped at shutdown";
+        done();
+    });
 }
 
 } // namespace jm::plugins::notify

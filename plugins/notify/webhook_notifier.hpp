@@ -27,6 +27,7 @@ public:
 private:
     jm::sdk::PluginContext& m_ctx;
     TopicFilter m_filter;
+    std::chrono::milliseconds m_drainGrace; // at stop: how long queued events may still go out
     WebhookClient m_client;
     std::vector<jm::sdk::Subscription> m_subscriptions;
 };
