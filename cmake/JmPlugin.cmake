@@ -16,7 +16,10 @@ function(jm_add_plugin name)
     VISIBILITY_INLINES_HIDDEN ON
     INSTALL_RPATH "$ORIGIN/../.."
     BUILD_RPATH "${CMAKE_BINARY_DIR}/lib")
-  target_link_options(${target} PRIVATE -Wl,-z,defs -Wl,--exclude-libs,ALL)
+  if(NOT DEFINED JM_NO_UNDEFINED_FLAG)
+    set(JM_NO_UNDEFINED_FLAG "-Wl,-z,defs")
+  endif()
+  target_link_options(${target} PRIVATE ${JM_NO_UNDEFINED_FLAG} -Wl,--exclude-libs,ALL)
   target_link_libraries(${target} PRIVATE jm::sdk ${P_LIBRARIES})
   if(NOT P_NO_INSTALL)
     install(TARGETS ${target} LIBRARY DESTINATION ${JM_PLUGIN_INSTALL_DIR})

@@ -135,8 +135,10 @@ jm::sdk::Result<TimelockScript> parseTimelockScript(ByteView script) {
     auto ops = parseScript(script);
     if (!ops) return ops.error();
     auto& o = *ops;
-    if (o.size() != 5 || !o[0].isPush() || o[1].opcode != OP_CHECKLOCKTIMEVERIFY || o[2].opcode != OP_DROP ||
-        !o[3].isPush() || o[3].data.size() != 33 || o[4].opcode != OP_CHECKSIG)
+    // Direct pushes only (opcode = length): the template is built with minimal pushes.
+    if (o.size() != 5 || o[0].opcode != o[0].data.size() || o[0].data.empty() ||
+        o[1].opcode != OP_CHECKLOCKTIMEVERIFY || o[2].opcode != OP_DROP || o[3].opcode != 33 ||
+        o[4].opcode != OP_CHECKSIG)
         return fail(errc::invalid_argument, "not a fidelity-bond timelock script");
     const auto& num = o[0].data;
     if (num.empty() || num.size() > 5 || (num.back() & 0x80))
