@@ -140,6 +140,14 @@ BOOST_AUTO_TEST_CASE(config_check_reports_each_problem_with_its_path) {
     BOOST_CHECK_NE(ok.out.find("ok (1 plugin instance"), std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(shipped_configs_are_valid) {
+    for (auto name : {"jmnode.json", "jmnode.example.json"}) {
+        auto r = run({"config", "check", std::string(JM_SOURCE_DIR) + "/etc/" + name});
+        BOOST_CHECK_MESSAGE(r.exit_code == 0, name << ":\n" << r.err);
+        BOOST_CHECK_NE(r.out.find("events: notify/log (notifier)"), std::string::npos);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(help_plugin_prints_the_schema) {
     auto r = run({"help-plugin", "throws_on_start", "--plugin-dir", JM_TEST_PLUGIN_DIR});
     BOOST_CHECK_EQUAL(r.exit_code, 0);
