@@ -1,0 +1,142 @@
+#include <storage/rocksdb_database.hpp>
+
+#include <jm/bitcoin/bip39.hpp>
+#include <jm/bitcoin/encoding.hpp>
+#include <jm/sdk/testing/memory_kv_store.hpp>
+#include <jm/wallet/wallet.hpp>
+
+#include <util/process.hpp>
+#include <util/setup.hpp>
+#include <util/vectors.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <csignal>
+#include <set>
+
+using namespace jm::wallet;
+using jm::bitcoin::Network;
+
+namespace {
+WalletOptions regtest() { return {Network::Regtest, DEFAULT_MIXDEPTHS, DEFAULT_GAP_LIMIT, KdfStrength::Interactive}; }
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(wallet_tests)
+
+BOOST_AUTO_TEST_CASE(addresses_match_the_joinmarket_vectors) {
+    auto v = jm::test::loadVectors("jm_wallet.json");
+    auto entropy = *jm::bitcoin::fromHex(v.at("entropy").as_string());
+    jm::sdk::testing::MemoryKvStore store;
+    auto wallet = Wallet::create(store, regtest(), entropy, "", "pw");
+    BOOST_REQUIRE(wallet);
+    BOOST_CHECK_EQUAL(wallet->mnemonic(), v.at("mnemonic").as_string());
+    for (const auto& row : v.at("addresses").as_array()) {
+        auto info = wallet->addressAt(static_cast<int>(row.at("mixdepth").as_int64()),
+                                      static_cast<std::uint32_t>(row.at("branch").as_int64()),
+                                      static_cast<std::uint32_t>(row.at("index").as_int64()));
+        BOOST_REQUIRE(info);
+        BOOST_CHECK_EQUAL(info->address, row.at("regtest").at("address").as_string());
+        BOOST_CHECK_EQUAL(info->path, row.at("regtest").at("path").as_string());
+    }
+    for (const auto& acct : v.at("mixdepth_accounts").as_array())
+        BOOST_CHECK_EQUAL(*wallet->accountXpub(static_cast<int>(acct.at("mixdepth").as_int64())),
+                          acct.at("regtest_tpub").as_string());
+    auto bonds = jm::test::loadVectors("jm_fidelity_bond_addresses.json");
+    for (const auto& bond : bonds.at("bonds").as_array()) {
+        if (bond.at("network").as_string() != "regtest" ||
+            bond.at("entropy").as_string() != v.at("entropy").as_string())
+            continue;
+        auto b = wallet->bondAddress(static_cast<int>(bond.at("timenumber").as_int64()));
+        BOOST_REQUIRE(b);
+        BOOST_CHECK_EQUAL(b->info.address, bond.at("address").as_string());
+        BOOST_CHECK_EQUAL(jm::bitcoin::toHex(b->witness_script), bond.at("witness_script").as_string());
+        BOOST_CHECK_EQUAL(b->locktime, bond.at("locktime").as_int64());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(index_is_persisted_with_a_synced_write_before_reveal) {
+    jm::sdk::testing::MemoryKvStore store;
+    auto wallet = *Wallet::create(store, regtest(), jm::bitcoin::Bytes(16, 3), "", "pw");
+    auto synced_before = store.syncedWrites();
+    auto a = wallet.nextAddress(1, BRANCH_INTERNAL);
+    BOOST_REQUIRE(a);
+    BOOST_CHECK_EQUAL(store.syncedWrites(), synced_before + 1);
+    BOOST_CHECK_EQUAL(a->index, 0u);
+    BOOST_CHECK_EQUAL(*wallet.nextIndex(1, BRANCH_INTERNAL), 1u);
+    auto b = wallet.nextAddress(1, BRANCH_INTERNAL);
+    BOOST_CHECK_EQUAL(b->index, 1u);
+    BOOST_CHECK_NE(a->address, b->address);
+    BOOST_CHECK_EQUAL(*wallet.nextIndex(0, BRANCH_EXTERNAL), 0u); // branches are independent
+    BOOST_REQUIRE(wallet.markUsed(0, BRANCH_EXTERNAL, 9));
+    BOOST_CHECK_EQUAL(*wallet.nextIndex(0, BRANCH_EXTERNAL), 10u);
+    BOOST_REQUIRE(wallet.markUsed(0, BRANCH_EXTERNAL, 2)); // never moves back
+    BOOST_CHECK_EQUAL(*wallet.nextIndex(0, BRANCH_EXTERNAL), 10u);
+}
+
+BOOST_AUTO_TEST_CASE(killed_after_reveal_never_reuses_the_address) {
+    jm::test::TempDir dir;
+    auto helper = (jm::test::binDir() / "jm_wallet_reveal").string();
+    std::set<std::string> revealed;
+    for (int run = 0; run < 3; ++run) {
+        jm::test::ChildProcess child({helper, dir.path().string()});
+        BOOST_REQUIRE_MESSAGE(child.waitForOutput("revealed ", std::chrono::seconds(60)), child.output());
+        child.signal(SIGKILL);
+        auto r = child.wait(std::chrono::seconds(30));
+        auto pos = r.out.find("revealed ");
+        auto address = r.out.substr(pos + 9, r.out.find('\n', pos) - pos - 9);
+        BOOST_CHECK_MESSAGE(revealed.insert(address).second, "address " << address << " was handed out twice");
+    }
+    BOOST_CHECK_EQUAL(revealed.size(), 3u);
+}
+
+BOOST_AUTO_TEST_CASE(open_errors_and_password_change) {
+    jm::sdk::testing::MemoryKvStore store;
+    auto missing = Wallet::open(store, "pw");
+    BOOST_REQUIRE(!missing);
+    BOOST_CHECK(missing.error().code == jm::sdk::errc::not_found);
+    {
+        auto w = Wallet::create(store, regtest(), jm::bitcoin::Bytes(32, 9), "my passphrase", "old");
+        BOOST_REQUIRE(w);
+        BOOST_CHECK(w->hasPassphrase());
+        auto again = Wallet::create(store, regtest(), jm::bitcoin::Bytes(16, 1), "", "x");
+        BOOST_REQUIRE(!again);
+        BOOST_CHECK(again.error().code == jm::sdk::errc::already_exists);
+        auto wrong = w->changePassword("not it", "new");
+        BOOST_REQUIRE(!wrong);
+        BOOST_CHECK(wrong.error().code == jm::sdk::errc::wrong_password);
+        BOOST_REQUIRE(w->changePassword("old", "new"));
+    }
+    auto old = Wallet::open(store, "old");
+    BOOST_REQUIRE(!old);
+    BOOST_CHECK(old.error().code == jm::sdk::errc::wrong_password);
+    BOOST_CHECK_EQUAL(old.error().message, "wrong wallet password");
+    auto w = Wallet::open(store, "new");
+    BOOST_REQUIRE(w);
+    BOOST_CHECK_EQUAL(w->mnemonic().size() > 0, true);
+    BOOST_CHECK(w->hasPassphrase());
+
+    // Damaged metadata is corruption, not a wrong password.
+    BOOST_REQUIRE(store.put("wallet/meta", "{not json"));
+    auto damaged = Wallet::open(store, "new");
+    BOOST_REQUIRE(!damaged);
+    BOOST_CHECK(damaged.error().code == jm::sdk::errc::corrupt_data);
+}
+
+BOOST_AUTO_TEST_CASE(position_checks) {
+    jm::sdk::testing::MemoryKvStore store;
+    auto w = *Wallet::create(store, regtest(), jm::bitcoin::Bytes(16, 4), "", "pw");
+    BOOST_CHECK(!w.addressAt(5, 0, 0));
+    BOOST_CHECK(!w.addressAt(-1, 0, 0));
+    BOOST_CHECK(!w.addressAt(0, 3, 0));
+    BOOST_CHECK(!w.addressAt(1, BRANCH_FIDELITY_BOND, 0));
+    BOOST_CHECK(!w.bondAddress(960));
+    BOOST_CHECK(!Wallet::create(store, {Network::Regtest, 0, 6, KdfStrength::Interactive}, jm::bitcoin::Bytes(16, 4),
+                                "", "pw"));
+    jm::sdk::testing::MemoryKvStore fresh;
+    BOOST_CHECK(!Wallet::create(fresh, regtest(), jm::bitcoin::Bytes(15, 4), "", "pw"));
+    // A signing key belongs to its address.
+    auto info = *w.addressAt(2, BRANCH_INTERNAL, 7);
+    BOOST_CHECK(w.privateKey(2, BRANCH_INTERNAL, 7)->publicKey().compressed() == info.pubkey);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
