@@ -19,7 +19,7 @@ jm::sdk::Result<Script> addressToScript(std::string_view address, Network networ
         auto wp = decodeSegwitAddress(p.bech32_hrp, address);
         if (!wp) return wp.error().withContext("address " + std::string(address));
         Script s;
-        s.push_back(wp->version == 0 ? OP_0 : static_cast<std::uint8_t>(OP_1 + wp->version - 1));
+        s.push_back(wp->version == 0 ? std::uint8_t{OP_0} : static_cast<std::uint8_t>(OP_1 + wp->version - 1));
         s.push_back(static_cast<std::uint8_t>(wp->program.size()));
         s.insert(s.end(), wp->program.begin(), wp->program.end());
         return s;
