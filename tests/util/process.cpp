@@ -37,16 +37,24 @@ struct ChildProcess::Impl {
     }
 };
 
-ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env) : m_impl(new Impl) {
-    int out_pipe[2], err_pipe[2];
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env,
+                           std::optional<std::string> input) :
+    m_impl(new Impl) {
+    int out_pipe[2], err_pipe[2], in_pipe[2] = {-1, -1};
     if (::pipe(out_pipe) != 0 || ::pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
+    if (input && ::pipe(in_pipe) != 0) throw std::runtime_error("pipe failed");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
     posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
     posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
     posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    if (input) {
+        posix_spawn_file_actions_addclose(&actions, in_pipe[1]);
+        posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
+    } else {
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    }
 
     std::map<std::string, std::string> full_env;
     for (char** e = environ; *e; ++e) {
@@ -71,6 +79,12 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, 
     posix_spawn_file_actions_destroy(&actions);
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
+    if (input) {
+        ::close(in_pipe[0]);
+        // Small inputs fit the pipe buffer; write and close so the child sees end of input.
+        (void)!::write(in_pipe[1], input->data(), input->size());
+        ::close(in_pipe[1]);
+    }
     if (rc != 0) {
         ::close(out_pipe[0]);
         ::close(err_pipe[0]);
@@ -142,8 +156,8 @@ std::string ChildProcess::output() const {
 }
 
 ProcessResult runProcess(std::vector<std::string> argv, std::chrono::milliseconds timeout,
-                         std::map<std::string, std::string> env) {
-    ChildProcess child(std::move(argv), std::move(env));
+                         std::map<std::string, std::string> env, std::optional<std::string> input) {
+    ChildProcess child(std::move(argv), std::move(env), std::move(input));
     return child.wait(timeout);
 }
 

@@ -21,7 +21,10 @@ struct ProcessResult {
 //! threads). The environment is the test's plus `env` overrides.
 class ChildProcess {
 public:
-    ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env = {});
+    //! `input`, when given, is written to the child's stdin (then closed); otherwise stdin is
+    //! /dev/null.
+    ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env = {},
+                 std::optional<std::string> input = std::nullopt);
     ~ChildProcess(); // kills (SIGKILL) and reaps a child still running
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
@@ -43,6 +46,6 @@ private:
 
 //! Runs a command to completion (bounded by `timeout`).
 ProcessResult runProcess(std::vector<std::string> argv, std::chrono::milliseconds timeout = std::chrono::seconds(60),
-                         std::map<std::string, std::string> env = {});
+                         std::map<std::string, std::string> env = {}, std::optional<std::string> input = std::nullopt);
 
 } // namespace jm::test

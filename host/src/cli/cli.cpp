@@ -18,7 +18,7 @@ void printUsage(std::ostream& out) {
            "backends, fee strategies and notifiers are plugins enabled in a node config.\n\n"
            "Commands:\n";
     for (const auto& c : commands())
-        out << "  " << c.name << std::string(c.name.size() < 14 ? 14 - c.name.size() : 1, ' ') << c.summary << "\n";
+        out << "  " << c.name << std::string(c.name.size() < 24 ? 24 - c.name.size() : 1, ' ') << c.summary << "\n";
     out << "\nOptions:\n  --help        this text (also `jmnode <command> --help`)\n"
            "  --version     version and plugin ABI\n";
 }

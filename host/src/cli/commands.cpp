@@ -8,6 +8,13 @@ const std::vector<Command>& commands() {
         {"plugins", "list the plugins found, with their factories or why they were refused", pluginsCommand},
         {"config check", "validate a config file and print every problem with its JSON path", configCheckCommand},
         {"help-plugin", "print a plugin factory's configuration keys with defaults", helpPluginCommand},
+        {"wallet create", "create a wallet: new recovery words, encrypted under a password", walletCreateCommand},
+        {"wallet recover", "restore a wallet from its recovery words", walletRecoverCommand},
+        {"wallet addresses", "hand out receive addresses (marked used first) and show the next change address",
+         walletAddressesCommand},
+        {"wallet xpubs", "show the account xpub of each mixdepth", walletXpubsCommand},
+        {"wallet bond-address", "show the fidelity-bond address for a lock month (YYYY-MM)", walletBondAddressCommand},
+        {"wallet change-password", "re-encrypt the wallet seed under a new password", walletChangePasswordCommand},
     };
     return list;
 }

@@ -25,5 +25,11 @@ int runCommand(const std::vector<std::string>& args);
 int pluginsCommand(const std::vector<std::string>& args);
 int configCheckCommand(const std::vector<std::string>& args);
 int helpPluginCommand(const std::vector<std::string>& args);
+int walletCreateCommand(const std::vector<std::string>& args);
+int walletRecoverCommand(const std::vector<std::string>& args);
+int walletAddressesCommand(const std::vector<std::string>& args);
+int walletXpubsCommand(const std::vector<std::string>& args);
+int walletBondAddressCommand(const std::vector<std::string>& args);
+int walletChangePasswordCommand(const std::vector<std::string>& args);
 
 } // namespace jm::host
