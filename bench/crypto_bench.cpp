@@ -21,7 +21,8 @@ double rate(const char* name, double seconds, const std::function<void()>& fn) {
     auto start = clock::now();
     auto deadline = start + std::chrono::duration<double>(seconds);
     while (clock::now() < deadline) {
-        for (int i = 0; i < 64; ++i) fn();
+        for (int i = 0; i < 64; ++i)
+            fn();
         n += 64;
     }
     double elapsed = std::chrono::duration<double>(clock::now() - start).count();
@@ -72,7 +73,8 @@ int main() {
     });
     rate("tx parse + sighash of all 10 inputs", 2.0, [&] {
         auto parsed = parseTransaction(raw);
-        for (std::size_t i = 0; i < 10; ++i) (void)segwitSighash(*parsed, i, code, 100'000, SIGHASH_ALL);
+        for (std::size_t i = 0; i < 10; ++i)
+            (void)segwitSighash(*parsed, i, code, 100'000, SIGHASH_ALL);
     });
     return 0;
 }

@@ -74,6 +74,7 @@ std::string toBase64(ByteView data) {
 
 jm::sdk::Result<Bytes> fromBase64(std::string_view text) {
     if (text.size() % 4) return fail(errc::invalid_argument, "base64 length is not a multiple of 4");
+    if (text.empty()) return Bytes{}; // libsodium must not get a null output buffer
     Bytes out(text.size() / 4 * 3);
     std::size_t len = 0;
     const char* end = nullptr;

@@ -27,6 +27,7 @@ BOOST_AUTO_TEST_CASE(base64_strict) {
     BOOST_CHECK_EQUAL(std::string(d->begin(), d->end()), "fo");
     for (auto bad : {"Zm8", "Zm8=====", "Z!8=", "Zm9v\nYmFy"})
         BOOST_CHECK_MESSAGE(!fromBase64(bad), bad);
+    BOOST_CHECK(fromBase64("")->empty()); // found by fuzz_line: libsodium must not get a null buffer
 }
 
 BOOST_AUTO_TEST_CASE(base58_and_check) {
