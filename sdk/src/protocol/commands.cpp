@@ -35,11 +35,6 @@ bool parseInt(std::string_view s, std::int64_t& out) {
     return ec == std::errc() && p == s.data() + s.size();
 }
 
-bool isLowerHex(std::string_view s, std::size_t len) {
-    return s.size() == len &&
-           std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
 bool isHex(std::string_view s, std::size_t len) {
     return s.size() == len && std::all_of(s.begin(), s.end(), [](char c) {
                return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
