@@ -1,10 +1,12 @@
 // Protocol hot paths: NaCl box messages, private-message signature verification (the check a
 // receiver does for every privmsg), envelope parsing and line splitting.
 //   build-release/bin/bench_protocol
+#include <jm/bitcoin/key.hpp>
 #include <jm/protocol/envelope.hpp>
 #include <jm/protocol/line.hpp>
 #include <jm/protocol/nacl_box.hpp>
 #include <jm/protocol/nick.hpp>
+#include <jm/protocol/podle.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -56,6 +58,13 @@ int main() {
         auto env = parseEnvelope(line);
         auto channel = parseChannelLine(env->line);
         (void)parseSignedBody(channel->body);
+    });
+    auto key = jm::bitcoin::PrivateKey::generate();
+    auto proof = generatePodle(key, std::string(64, 'a') + ":0", 2).value();
+    auto commitment = podleCommitment(proof);
+    rate("PoDLE proof generation", 2.0, [&] { (void)generatePodle(key, proof.utxo, 2); });
+    rate("PoDLE verification (found at index 2 of 0..2)", 2.0, [&] {
+        if (!verifyPodle(proof, commitment, 3)) std::abort();
     });
     return 0;
 }
