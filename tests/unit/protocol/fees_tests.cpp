@@ -1,0 +1,102 @@
+// Fee arithmetic against jm_fees.json: every cjfee row (including the ones binary floats get
+// wrong), the recorded 3-maker round, REF and NG sweep rules.
+#include <jm/protocol/fees.hpp>
+
+#include <util/vectors.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+using namespace jm::protocol;
+
+namespace {
+Offer offerFrom(const boost::json::value& row) {
+    Offer o;
+    o.type = *offerTypeFromName(row.at("ordertype").as_string());
+    o.cjfee = row.at("cjfee").as_string();
+    if (row.as_object().contains("txfee")) o.txfee = row.at("txfee").as_int64();
+    return o;
+}
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(fees_tests)
+
+BOOST_AUTO_TEST_CASE(cjfee_rows) {
+    auto v = jm::test::loadVectors("jm_fees.json");
+    for (const auto& row : v.at("cjfee").as_array()) {
+        auto fee =
+            realCjfee(row.at("ordertype").as_string(), row.at("cjfee").as_string(), row.at("cj_amount").as_int64());
+        BOOST_REQUIRE_MESSAGE(fee, row.at("cjfee").as_string() << ": " << fee.error().message);
+        BOOST_CHECK_MESSAGE(*fee == row.at("real_cjfee").as_int64(),
+                            row.at("cjfee").as_string() << " x " << row.at("cj_amount").as_int64() << " = " << *fee);
+    }
+    const auto& unknown = v.at("unknown_ordertype");
+    BOOST_CHECK(!realCjfee(unknown.at("ordertype").as_string(), unknown.at("cjfee").as_string(),
+                           unknown.at("cj_amount").as_int64()));
+}
+
+BOOST_AUTO_TEST_CASE(recorded_round) {
+    auto v = jm::test::loadVectors("jm_fees.json");
+    const auto& round = v.at("round_example");
+    auto cj_amount = round.at("cj_amount").as_int64();
+    std::int64_t cjfee_total = 0, contributions = 0;
+    for (const auto& m : round.at("makers").as_array()) {
+        auto fee = realCjfee(m.at("ordertype").as_string(), m.at("cjfee").as_string(), cj_amount);
+        BOOST_REQUIRE(fee);
+        BOOST_CHECK_EQUAL(*fee, m.at("real_cjfee").as_int64());
+        auto txfee = m.at("txfee").as_int64();
+        BOOST_CHECK_EQUAL(makerChange(m.at("inputs_total").as_int64(), cj_amount, txfee, *fee),
+                          m.at("expected_change").as_int64());
+        BOOST_CHECK_EQUAL(*fee - txfee, m.at("earned").as_int64());
+        cjfee_total += *fee;
+        contributions += txfee;
+    }
+    BOOST_CHECK_EQUAL(cjfee_total, round.at("cjfee_total").as_int64());
+    BOOST_CHECK_EQUAL(contributions, round.at("maker_txfee_contributions").as_int64());
+    auto taker_txfee = round.at("total_txfee").as_int64() - contributions;
+    BOOST_CHECK_EQUAL(taker_txfee, round.at("taker_txfee").as_int64());
+    BOOST_CHECK_EQUAL(round.at("taker_inputs_total").as_int64() - cj_amount - cjfee_total - taker_txfee,
+                      round.at("taker_change").as_int64());
+}
+
+BOOST_AUTO_TEST_CASE(sweeps_ref_and_ng) {
+    auto v = jm::test::loadVectors("jm_fees.json");
+    for (const auto& row : v.at("sweeps").as_array()) {
+        std::vector<Offer> offers;
+        for (const auto& o : row.at("offers").as_array())
+            offers.push_back(offerFrom(o));
+        auto r = sweepAmount(row.at("total_input").as_int64(), row.at("total_txfee").as_int64(), offers);
+        BOOST_REQUIRE(r);
+        BOOST_CHECK_EQUAL(r->taker_txfee, row.at("taker_txfee").as_int64());
+        BOOST_CHECK_EQUAL(r->cj_amount, row.at("cj_amount").as_int64());
+        const auto& fees = row.at("maker_fees").as_array();
+        BOOST_REQUIRE_EQUAL(r->maker_fees.size(), fees.size());
+        for (std::size_t i = 0; i < fees.size(); ++i)
+            BOOST_CHECK_EQUAL(r->maker_fees[i], fees[i].as_int64());
+        BOOST_CHECK_EQUAL(r->taker_residual, row.at("taker_residual").as_int64());
+    }
+    for (const auto& row : v.at("ng_sweeps").as_array()) {
+        std::vector<std::string> rel;
+        for (const auto& f : row.at("relative_fees").as_array())
+            rel.emplace_back(f.as_string());
+        auto r = ngSweepAmount(row.at("available").as_int64(), rel);
+        BOOST_REQUIRE(r);
+        BOOST_CHECK_EQUAL(r->first, row.at("cj_amount").as_int64());
+        const auto& fees = row.at("fees").as_array();
+        BOOST_REQUIRE_EQUAL(r->second.size(), fees.size());
+        for (std::size_t i = 0; i < fees.size(); ++i)
+            BOOST_CHECK_EQUAL(r->second[i], fees[i].as_int64());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(errors) {
+    BOOST_CHECK(!realCjfee("sw0absoffer", "1.5", 1000));
+    BOOST_CHECK(!realCjfee("sw0reloffer", "abc", 1000));
+    BOOST_CHECK_EQUAL(*realCjfee("sw0reloffer", "0.5", 1000), 500);
+    Offer huge;
+    huge.type = OfferType::Sw0Abs;
+    huge.cjfee = "2000000";
+    BOOST_CHECK(!sweepAmount(1'000'000, 10'000, {huge}));
+    BOOST_CHECK(!ngSweepAmount(0, {"0.001"}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
