@@ -1,4 +1,5 @@
 // The JoinMarket line grammar and every command parser on arbitrary text.
+#include <jm/protocol/coinjoin_messages.hpp>
 #include <jm/protocol/commands.hpp>
 #include <jm/protocol/line.hpp>
 
@@ -28,6 +29,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)jm::protocol::parseHp2(c.args);
         (void)jm::protocol::parseTbond(c.args);
         (void)jm::protocol::parseBase64Payload(c.args);
+        if (auto io = jm::protocol::parseIoauth(c.args)) {
+            auto again = jm::protocol::parseIoauth(jm::protocol::formatIoauth(*io, true));
+            if (!again || again->utxos.size() != io->utxos.size()) __builtin_trap();
+        }
+        (void)jm::protocol::parseTxPayload(c.args);
+        if (auto items = jm::protocol::parseSigPayload(c.args)) {
+            auto again = jm::protocol::parseSigPayload(jm::protocol::formatSigPayload(*items));
+            if (!again || *again != *items) __builtin_trap();
+        }
         if (auto d = jm::protocol::parseDecimal(c.args)) {
             auto again = jm::protocol::parseDecimal(d->toString());
             if (!again || again->toString() != d->toString()) __builtin_trap();
