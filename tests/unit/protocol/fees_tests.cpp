@@ -1,5 +1,6 @@
 // Fee arithmetic against jm_fees.json: every cjfee row (including the ones binary floats get
 // wrong), the recorded 3-maker round, REF and NG sweep rules.
+#include <jm/protocol/basic_offers.hpp>
 #include <jm/protocol/fees.hpp>
 
 #include <util/vectors.hpp>
@@ -86,6 +87,39 @@ BOOST_AUTO_TEST_CASE(sweeps_ref_and_ng) {
         for (std::size_t i = 0; i < fees.size(); ++i)
             BOOST_CHECK_EQUAL(r->second[i], fees[i].as_int64());
     }
+}
+
+BOOST_AUTO_TEST_CASE(basic_yield_generator_offers) {
+    auto v = jm::test::loadVectors("jm_fees.json");
+    for (const auto& row : v.at("maker_offers").as_array()) {
+        BasicOfferParams p;
+        p.type = *offerTypeFromName(row.at("ordertype").as_string());
+        p.txfee_contribution = row.at("txfee_contribution").as_int64();
+        p.cjfee_a = row.at("cjfee_a").as_int64();
+        p.cjfee_r = row.at("cjfee_r").as_string();
+        p.minsize = row.at("configured_minsize").as_int64();
+        p.dust_threshold = row.at("dust_threshold").as_int64();
+        std::vector<std::int64_t> balances;
+        for (const auto& b : row.at("mixdepth_balances").as_array())
+            balances.push_back(b.as_int64());
+        auto offers = basicOffers(balances, p);
+        BOOST_REQUIRE(offers);
+        const auto& expected = row.at("expected_offers").as_array();
+        BOOST_REQUIRE_EQUAL(offers->size(), expected.size());
+        for (std::size_t i = 0; i < expected.size(); ++i) {
+            const auto& e = expected[i];
+            const auto& o = (*offers)[i];
+            BOOST_CHECK_EQUAL(o.oid, e.at("oid").as_int64());
+            BOOST_CHECK_EQUAL(toString(o.type), e.at("ordertype").as_string());
+            BOOST_CHECK_EQUAL(o.minsize, e.at("minsize").as_int64());
+            BOOST_CHECK_EQUAL(o.maxsize, e.at("maxsize").as_int64());
+            BOOST_CHECK_EQUAL(o.txfee, e.at("txfee").as_int64());
+            BOOST_CHECK_EQUAL(o.cjfee, e.at("cjfee").as_string());
+        }
+    }
+    BasicOfferParams zero;
+    zero.cjfee_r = "0";
+    BOOST_CHECK(!basicOffers({100000}, zero));
 }
 
 BOOST_AUTO_TEST_CASE(errors) {
