@@ -6,32 +6,13 @@
 #include <jm/bitcoin/hash.hpp>
 #include <jm/bitcoin/sighash.hpp>
 
-#include <chrono>
-#include <cstdio>
-#include <functional>
+#include "bench_rate.hpp"
+
+#include <cstdlib>
 
 using namespace jm::bitcoin;
 
-namespace {
-
-// Runs `fn` for about `seconds`, returns operations per second.
-double rate(const char* name, double seconds, const std::function<void()>& fn) {
-    using clock = std::chrono::steady_clock;
-    std::size_t n = 0;
-    auto start = clock::now();
-    auto deadline = start + std::chrono::duration<double>(seconds);
-    while (clock::now() < deadline) {
-        for (int i = 0; i < 64; ++i)
-            fn();
-        n += 64;
-    }
-    double elapsed = std::chrono::duration<double>(clock::now() - start).count();
-    double per_second = static_cast<double>(n) / elapsed;
-    std::printf("%-40s %12.0f /s   (%zu in %.2f s)\n", name, per_second, n, elapsed);
-    return per_second;
-}
-
-} // namespace
+using jm::bench::rate;
 
 int main() {
     auto master = *ExtendedKey::fromSeed(*fromHex("000102030405060708090a0b0c0d0e0f"));

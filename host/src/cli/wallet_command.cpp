@@ -205,6 +205,30 @@ int recoverCommand(const std::vector<std::string>& args) {
     return writeWallet(*ws, input, entropy->view(), std::move(passphrase), *vm, false);
 }
 
+// What the read-only commands share: options parsed, store open (lock held), wallet unlocked.
+struct OpenWallet {
+    po::variables_map vm;
+    WalletStore store;
+    std::optional<Wallet> wallet;
+};
+
+// Returns the exit code to stop with, or nullopt with `out` filled.
+std::optional<int> openForCommand(const std::vector<std::string>& args, const std::string& usage,
+                                  po::options_description& options, OpenWallet& out) {
+    int code = 0;
+    auto vm = parseOptions(args, usage, options, {}, code);
+    if (!vm) return code;
+    out.vm = std::move(*vm);
+    auto ws = openStore(out.vm);
+    if (!ws) return failWith(ws.error());
+    out.store = std::move(*ws);
+    SecretInput input(out.vm["password-fd"].as<int>());
+    auto wallet = openWallet(out.store, input);
+    if (!wallet) return failWith(wallet.error());
+    out.wallet.emplace(std::move(*wallet));
+    return std::nullopt;
+}
+
 boost::json::object addressJson(const jm::wallet::AddressInfo& a) {
     return {
         {"mixdepth", a.mixdepth}, {"branch", a.branch}, {"index", a.index}, {"path", a.path}, {"address", a.address}};
@@ -216,14 +240,11 @@ int addressesCommand(const std::vector<std::string>& args) {
     options.add_options()("mixdepth,m", po::value<int>(),
                           "only this mixdepth")("count", po::value<int>()->default_value(1),
                                                 "external addresses to hand out per mixdepth (each is marked used)");
-    int code = 0;
-    auto vm = parseOptions(args, "jmnode wallet addresses [--mixdepth N] [--count N] [options]", options, {}, code);
-    if (!vm) return code;
-    auto ws = openStore(*vm);
-    if (!ws) return failWith(ws.error());
-    SecretInput input((*vm)["password-fd"].as<int>());
-    auto wallet = openWallet(*ws, input);
-    if (!wallet) return failWith(wallet.error());
+    OpenWallet open;
+    if (auto code = openForCommand(args, "jmnode wallet addresses [--mixdepth N] [--count N] [options]", options, open))
+        return *code;
+    const auto* vm = &open.vm;
+    auto* wallet = &*open.wallet;
     int count = (*vm)["count"].as<int>();
     if (count < 1 || count > 100) {
         std::cerr << "error: --count must be 1..100\n";
@@ -261,14 +282,10 @@ int addressesCommand(const std::vector<std::string>& args) {
 int xpubsCommand(const std::vector<std::string>& args) {
     po::options_description options("jmnode wallet xpubs");
     addCommonOptions(options);
-    int code = 0;
-    auto vm = parseOptions(args, "jmnode wallet xpubs [options]", options, {}, code);
-    if (!vm) return code;
-    auto ws = openStore(*vm);
-    if (!ws) return failWith(ws.error());
-    SecretInput input((*vm)["password-fd"].as<int>());
-    auto wallet = openWallet(*ws, input);
-    if (!wallet) return failWith(wallet.error());
+    OpenWallet open;
+    if (auto code = openForCommand(args, "jmnode wallet xpubs [options]", options, open)) return *code;
+    const auto* vm = &open.vm;
+    auto* wallet = &*open.wallet;
     boost::json::array out;
     std::uint32_t coin = jm::bitcoin::params(wallet->network()).bip44_coin;
     for (int m = 0; m < wallet->mixdepths(); ++m) {
@@ -288,16 +305,17 @@ int bondAddressCommand(const std::vector<std::string>& args) {
     addCommonOptions(options);
     options.add_options()("locktime", po::value<std::string>()->required(),
                           "lock until the first of this month, YYYY-MM");
-    int code = 0;
-    auto vm = parseOptions(args, "jmnode wallet bond-address --locktime YYYY-MM [options]", options, {}, code);
-    if (!vm) return code;
+    // The month is checked before the password is asked for.
+    for (std::size_t i = 0; i + 1 < args.size(); ++i)
+        if (args[i] == "--locktime")
+            if (auto t = jm::wallet::parseYearMonth(args[i + 1]); !t) return failWith(t.error());
+    OpenWallet open;
+    if (auto code = openForCommand(args, "jmnode wallet bond-address --locktime YYYY-MM [options]", options, open))
+        return *code;
+    const auto* vm = &open.vm;
+    auto* wallet = &*open.wallet;
     auto t = jm::wallet::parseYearMonth((*vm)["locktime"].as<std::string>());
     if (!t) return failWith(t.error());
-    auto ws = openStore(*vm);
-    if (!ws) return failWith(ws.error());
-    SecretInput input((*vm)["password-fd"].as<int>());
-    auto wallet = openWallet(*ws, input);
-    if (!wallet) return failWith(wallet.error());
     auto bond = wallet->bondAddress(*t);
     if (!bond) return failWith(bond.error());
     if (vm->count("json")) {
