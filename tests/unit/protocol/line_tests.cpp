@@ -49,7 +49,6 @@ BOOST_AUTO_TEST_CASE(receive_path_of_the_vector_messages) {
             if (c.name == "tbond") BOOST_CHECK_MESSAGE(parseTbond(c.args), "tbond proof rejected");
         }
         // Re-formatting gives the same line.
-        NickIdentity unused;
         BOOST_CHECK_EQUAL(formatPrivateLine(line->from, line->to, body->first_command,
                                             body->text + " " + body->pubkey_hex + " " + body->signature_base64),
                           env->line);
