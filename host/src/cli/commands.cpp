@@ -8,6 +8,8 @@ const std::vector<Command>& commands() {
         {"plugins", "list the plugins found, with their factories or why they were refused", pluginsCommand},
         {"config check", "validate a config file and print every problem with its JSON path", configCheckCommand},
         {"help-plugin", "print a plugin factory's configuration keys with defaults", helpPluginCommand},
+        {"directory status", "show a running directory's peers, message rates and drops (from its status file)",
+         directoryStatusCommand},
         {"wallet create", "create a wallet: new recovery words, encrypted under a password", walletCreateCommand},
         {"wallet recover", "restore a wallet from its recovery words", walletRecoverCommand},
         {"wallet addresses", "hand out receive addresses (marked used first) and show the next change address",

@@ -31,5 +31,6 @@ int walletAddressesCommand(const std::vector<std::string>& args);
 int walletXpubsCommand(const std::vector<std::string>& args);
 int walletBondAddressCommand(const std::vector<std::string>& args);
 int walletChangePasswordCommand(const std::vector<std::string>& args);
+int directoryStatusCommand(const std::vector<std::string>& args);
 
 } // namespace jm::host

@@ -103,12 +103,12 @@ std::string pythonJsonString(std::string_view s) {
     return out;
 }
 
-jm::sdk::Result<std::string> formatEnvelope(const Envelope& envelope) {
+jm::sdk::Result<std::string> formatEnvelope(const Envelope& envelope, std::size_t max_length) {
     std::string out =
         "{\"type\": " + std::to_string(envelope.type) + ", \"line\": " + pythonJsonString(envelope.line) + "}";
-    if (out.size() > MAX_SEND_LINE)
-        return fail(errc::invalid_argument,
-                    "message of " + std::to_string(out.size()) + " bytes exceeds the 40000-byte line limit");
+    if (out.size() > max_length)
+        return fail(errc::invalid_argument, "message of " + std::to_string(out.size()) + " bytes exceeds the " +
+                                                std::to_string(max_length) + "-byte line limit");
     out += "\r\n";
     return out;
 }

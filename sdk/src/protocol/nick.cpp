@@ -20,6 +20,13 @@ std::string nickFromHexText(std::string_view pubkey_hex) {
 }
 } // namespace
 
+bool isWellFormedNick(std::string_view nick) noexcept {
+    if (nick.empty() || nick.size() > MAX_NICK_LENGTH) return false;
+    for (char c : nick)
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return false;
+    return true;
+}
+
 std::string nickFromPubkey(const jm::bitcoin::PublicKey& key) {
     return nickFromHexText(jm::bitcoin::toHex(key.compressed()));
 }

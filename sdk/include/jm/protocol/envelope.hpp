@@ -47,8 +47,10 @@ struct Envelope {
 
 //! Serialises exactly as REF's json.dumps does ({"type": 685, "line": "..."} with ", " and
 //! ": " separators, ASCII only with \uXXXX escapes) and appends CRLF.
-//! Errors: errc::invalid_argument when the result would exceed MAX_SEND_LINE.
-JM_SDK_API jm::sdk::Result<std::string> formatEnvelope(const Envelope& envelope);
+//! Errors: errc::invalid_argument when the result (without CRLF) would exceed `max_length`
+//! (REF's limit by default; a directory relaying between NG peers may allow its receive limit).
+JM_SDK_API jm::sdk::Result<std::string> formatEnvelope(const Envelope& envelope,
+                                                       std::size_t max_length = MAX_SEND_LINE);
 //! Parses one line (without its line terminator). Requires a JSON object with an integer
 //! "type" and a string "line"; other members are ignored. Errors: errc::protocol_error with
 //! the reason (too long, invalid JSON, missing or mistyped member).

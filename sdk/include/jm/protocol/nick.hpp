@@ -13,6 +13,13 @@ constexpr std::string_view ONION_HOSTID = "onion-network";
 //! Nicks are "J" + protocol version + 14 characters.
 constexpr std::size_t NICK_LENGTH = 16;
 
+//! The longest nick a directory or client accepts from the network.
+constexpr std::size_t MAX_NICK_LENGTH = 32;
+//! Whether `nick` may appear on the wire: 1..MAX_NICK_LENGTH ASCII letters and digits. Nicks are
+//! fields of the line grammar ('!'), of peerlists (';', ',') and of log lines, so nothing else is
+//! allowed. Ownership of the nick is not checked (that needs a signature).
+JM_SDK_API bool isWellFormedNick(std::string_view nick) noexcept;
+
 //! The nick of a nick key: "J5" + Base58(SHA256(lower-case pubkey hex)[:10]) padded with 'O'
 //! to 16 characters. Executor: any; pure.
 JM_SDK_API std::string nickFromPubkey(const jm::bitcoin::PublicKey& key);

@@ -1,0 +1,39 @@
+#pragma once
+
+#include "directory_server.hpp"
+#include "directory_settings.hpp"
+
+#include <jm/sdk/plugin.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <memory>
+
+namespace jm::plugins::directory {
+
+//! The "directory/server" role instance: keeps the directory's nick key in its store, runs the
+//! DirectoryServer and reports its stats periodically.
+//! Executor: the instance's strand (the server has its own threads).
+class DirectoryPlugin final : public jm::sdk::Plugin {
+public:
+    DirectoryPlugin(jm::sdk::PluginContext& ctx, DirectorySettings settings);
+    ~DirectoryPlugin() override;
+
+    jm::sdk::Result<void> start() override;
+    void stop(std::function<void()> done) override;
+
+private:
+    jm::sdk::Result<std::string> loadNick();
+    void scheduleStats();
+    void reportStats();
+
+    jm::sdk::PluginContext& m_ctx;
+    DirectorySettings m_settings;
+    std::unique_ptr<DirectoryServer> m_server;
+    boost::asio::steady_timer m_statsTimer;
+    StatsSnapshot m_lastStats;
+    std::chrono::steady_clock::time_point m_lastStatsTime;
+};
+
+} // namespace jm::plugins::directory

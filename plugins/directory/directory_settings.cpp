@@ -1,0 +1,142 @@
+#include "directory_settings.hpp"
+
+#include <jm/protocol/envelope.hpp>
+#include <jm/protocol/handshake.hpp>
+
+namespace jm::plugins::directory {
+
+using jm::sdk::ConfigField;
+using jm::sdk::ConfigType;
+using jm::sdk::errc;
+using jm::sdk::fail;
+
+namespace {
+
+ConfigField field(std::string name, ConfigType type, boost::json::value def, double min, double max,
+                  std::string description) {
+    ConfigField f;
+    f.name = std::move(name);
+    f.type = type;
+    f.default_value = std::move(def);
+    f.min = min;
+    f.max = max;
+    f.description = std::move(description);
+    return f;
+}
+
+constexpr double DAY_MS = 86'400'000;
+
+} // namespace
+
+const jm::sdk::ConfigSchema& DirectorySettings::schema() {
+    static const jm::sdk::ConfigSchema s = [] {
+        DirectorySettings d;
+        jm::sdk::ConfigSchema schema;
+        schema.optional("host", ConfigType::String, boost::json::string(d.host),
+                        "address to listen on (behind a Tor onion service: 127.0.0.1)");
+        schema.add(field("port", ConfigType::Int, d.port, 0, 65535, "TCP port to listen on (0 = any free port)"));
+        schema.optional("port_file", ConfigType::String, "",
+                        "file (relative to the data directory) the bound port is written to once listening");
+        schema.add(field("io_threads", ConfigType::Int, d.io_threads, 1, 64, "threads serving connections"));
+        schema.optional("location", ConfigType::String, "",
+                        "this directory's public location (\"<onion>.onion:5222\"), listed in the peerlists it "
+                        "sends as REF directories do; empty = not listed");
+        schema.optional("motd", ConfigType::String, boost::json::string(d.motd),
+                        "message of the day sent in every handshake reply");
+        schema.add(field("max_line_length", ConfigType::Int, static_cast<std::int64_t>(d.max_line_length), 1024,
+                         2 * 1024 * 1024, "longest accepted line in bytes; longer ones close the connection"));
+        schema.add(field("max_peers", ConfigType::Int, static_cast<std::int64_t>(d.max_peers), 1, 1'000'000,
+                         "most handshaked peers; later handshakes are refused"));
+        schema.add(field("max_pending_handshakes", ConfigType::Int, static_cast<std::int64_t>(d.max_pending_handshakes),
+                         1, 1'000'000, "most connections still waiting for their handshake"));
+        schema.add(field("max_connections_per_address", ConfigType::Int,
+                         static_cast<std::int64_t>(d.max_connections_per_address), 0, 1'000'000,
+                         "most connections from one source address (0 = no limit)"));
+        schema.optional("limit_loopback", ConfigType::Bool, d.limit_loopback,
+                        "apply per-address limits and bans to loopback connections too (off: behind Tor every "
+                        "peer arrives from 127.0.0.1)");
+        schema.add(field("handshake_timeout", ConfigType::Duration, "30s", 100, DAY_MS,
+                         "a connection that has not completed its handshake by then is closed"));
+        schema.add(field("idle_probe", ConfigType::Duration, "600s", 0, DAY_MS,
+                         "a peer silent this long is probed (PING if it advertised \"ping\", else a private "
+                         "!orderbook if it serves an onion); 0 = never"));
+        schema.add(field("idle_timeout", ConfigType::Duration, "1500s", 0, DAY_MS,
+                         "a peer silent this long is disconnected; 0 = never"));
+        schema.add(field("message_rate", ConfigType::Double, d.message_rate, 0.1, 1e9,
+                         "messages per second one peer may send, sustained; excess is dropped"));
+        schema.add(field("message_burst", ConfigType::Double, d.message_burst, 1, 1e9,
+                         "messages one peer may send in a burst"));
+        schema.add(field("orderbook_rate", ConfigType::Double, d.orderbook_rate, 0.001, 1e6,
+                         "public !orderbook requests per second one peer may send (each makes every maker answer)"));
+        schema.add(field("orderbook_burst", ConfigType::Double, d.orderbook_burst, 1, 1e6,
+                         "public !orderbook requests one peer may send in a burst"));
+        schema.add(field("getpeerlist_interval", ConfigType::Duration, "10s", 0, DAY_MS,
+                         "shortest interval between two answered GETPEERLIST requests of one peer"));
+        schema.add(field("violations_before_ban", ConfigType::Int, static_cast<std::int64_t>(d.violations_before_ban),
+                         0, 1e9, "dropped messages after which a peer is disconnected and banned (0 = never)"));
+        schema.add(field("ban_duration", ConfigType::Duration, "1h", 1000, 365 * DAY_MS, "how long a ban lasts"));
+        ConfigField banned;
+        banned.name = "banned";
+        banned.type = ConfigType::List;
+        banned.default_value = boost::json::array{};
+        banned.description = "nicks and source addresses refused for good";
+        schema.add(banned);
+        schema.add(field("max_send_queue", ConfigType::Int, static_cast<std::int64_t>(d.max_send_queue), 65536, 1 << 30,
+                         "bytes queued to one slow peer before it is disconnected"));
+        schema.add(field("stats_interval", ConfigType::Duration, "60s", 0, DAY_MS,
+                         "period of the stats line in the log (and of the status file); 0 = never"));
+        schema.optional("status_file", ConfigType::String, "",
+                        "file (relative to the data directory) the stats are written to as JSON; read by "
+                        "`jmnode directory status`");
+        return schema;
+    }();
+    return s;
+}
+
+jm::sdk::Result<DirectorySettings> DirectorySettings::fromConfig(const boost::json::object& config) {
+    DirectorySettings d;
+    try {
+        auto str = [&](const char* key) { return jm::sdk::configString(config, key).value(); };
+        auto integer = [&](const char* key) { return jm::sdk::configInt(config, key).value(); };
+        auto dbl = [&](const char* key) { return jm::sdk::configDouble(config, key).value(); };
+        auto dur = [&](const char* key) { return jm::sdk::configDuration(config, key).value(); };
+        d.host = str("host");
+        d.port = static_cast<std::uint16_t>(integer("port"));
+        d.port_file = str("port_file");
+        d.io_threads = static_cast<int>(integer("io_threads"));
+        d.location = str("location");
+        d.motd = str("motd");
+        d.max_line_length = static_cast<std::size_t>(integer("max_line_length"));
+        d.max_peers = static_cast<std::size_t>(integer("max_peers"));
+        d.max_pending_handshakes = static_cast<std::size_t>(integer("max_pending_handshakes"));
+        d.max_connections_per_address = static_cast<std::size_t>(integer("max_connections_per_address"));
+        d.limit_loopback = jm::sdk::configBool(config, "limit_loopback").value();
+        d.handshake_timeout = dur("handshake_timeout");
+        d.idle_probe = dur("idle_probe");
+        d.idle_timeout = dur("idle_timeout");
+        d.message_rate = dbl("message_rate");
+        d.message_burst = dbl("message_burst");
+        d.orderbook_rate = dbl("orderbook_rate");
+        d.orderbook_burst = dbl("orderbook_burst");
+        d.getpeerlist_interval = dur("getpeerlist_interval");
+        d.violations_before_ban = static_cast<std::size_t>(integer("violations_before_ban"));
+        d.ban_duration = dur("ban_duration");
+        d.banned = jm::sdk::configStringList(config, "banned").value();
+        d.max_send_queue = static_cast<std::size_t>(integer("max_send_queue"));
+        d.stats_interval = dur("stats_interval");
+        d.status_file = str("status_file");
+    } catch (const std::exception& e) {
+        return fail(errc::invalid_config, e.what());
+    }
+    if (!d.location.empty()) {
+        auto location = jm::protocol::parseLocation(d.location);
+        if (!location || !location->serving())
+            return fail(errc::invalid_config, "location must be host:port, e.g. <onion>.onion:5222");
+    }
+    if (d.idle_timeout.count() > 0 && d.idle_probe >= d.idle_timeout)
+        return fail(errc::invalid_config, "idle_probe must be shorter than idle_timeout");
+    if (d.motd.size() > 2000) return fail(errc::invalid_config, "motd is longer than 2000 characters");
+    return d;
+}
+
+} // namespace jm::plugins::directory

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <jm/sdk/config.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace jm::plugins::directory {
+
+//! Everything the directory server is configured with (the "server" factory's schema).
+struct DirectorySettings {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 5222;
+    //! Written with the bound port once listening (useful with port 0); empty = none.
+    std::string port_file;
+    int io_threads = 2;
+    //! The directory's public location ("<onion>.onion:5222"), added to the peerlists it sends
+    //! as REF directories do; empty = not advertised.
+    std::string location;
+    std::string motd = "Default MOTD, replace with information for the directory.";
+    std::size_t max_line_length = 65536;
+    std::size_t max_peers = 10000;
+    std::size_t max_pending_handshakes = 1000;
+    std::size_t max_connections_per_address = 32;
+    //! Tor hands every onion connection over from 127.0.0.1: per-address limits and bans do not
+    //! apply to loopback unless this is set.
+    bool limit_loopback = false;
+    std::chrono::milliseconds handshake_timeout{30'000};
+    std::chrono::milliseconds idle_probe{600'000};
+    std::chrono::milliseconds idle_timeout{1'500'000};
+    double message_rate = 500;
+    double message_burst = 1000;
+    double orderbook_rate = 0.2;
+    double orderbook_burst = 3;
+    std::chrono::milliseconds getpeerlist_interval{10'000};
+    std::size_t violations_before_ban = 200;
+    std::chrono::milliseconds ban_duration{3'600'000};
+    std::vector<std::string> banned;
+    std::size_t max_send_queue = 4 * 1024 * 1024;
+    std::chrono::milliseconds stats_interval{60'000};
+    //! File (relative to the data directory) the stats are written to as JSON; empty = none.
+    std::string status_file;
+
+    //! The schema with every default above and a description of each key.
+    static const jm::sdk::ConfigSchema& schema();
+    //! Reads a config validated against schema(). Errors: errc::invalid_config.
+    static jm::sdk::Result<DirectorySettings> fromConfig(const boost::json::object& config);
+};
+
+} // namespace jm::plugins::directory

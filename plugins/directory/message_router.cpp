@@ -1,0 +1,336 @@
+#include "message_router.hpp"
+
+#include <jm/protocol/envelope.hpp>
+#include <jm/protocol/handshake.hpp>
+#include <jm/protocol/line.hpp>
+#include <jm/protocol/nick.hpp>
+
+#include <algorithm>
+
+namespace jm::plugins::directory {
+
+using jm::protocol::MessageType;
+using State = PeerSession::State;
+
+namespace {
+
+constexpr std::size_t PEERLIST_CHUNK = 20; // entries per GETPEERLIST reply message, as NG sends
+constexpr std::size_t MAX_TOLD = 256;
+constexpr std::size_t MAX_FEATURES = 16;
+constexpr auto LOG_INTERVAL = std::chrono::seconds(10);
+
+constexpr int code(MessageType t) { return static_cast<int>(t); }
+
+//! A feature name goes into peerlist entries after ";F:", joined by '+': letters, digits and
+//! '_' only, or a hostile name could inject entries.
+bool wellFormedFeature(std::string_view name) {
+    if (name.empty() || name.size() > 32) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
+//! Location hosts are onion names, host names or IPv4 addresses; anything else could break the
+//! peerlist grammar (';' ',') for every other peer.
+bool wellFormedHost(std::string_view host) {
+    if (host.empty() || host.size() > 255) return false;
+    return std::all_of(host.begin(), host.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+    });
+}
+
+} // namespace
+
+MessageRouter::MessageRouter(const DirectorySettings& settings, DirectoryIdentity identity, PeerRegistry& registry,
+                             Admission& admission, Fabric& fabric, jm::sdk::Logger& logger) :
+    m_settings(settings),
+    m_identity(std::move(identity)), m_registry(registry), m_admission(admission), m_fabric(fabric), m_logger(logger) {}
+
+std::string MessageRouter::describe(const PeerSession& s) const {
+    std::string who = s.identity ? s.identity->nick : std::string("(no handshake)");
+    return who + " from " + s.address.to_string();
+}
+
+void MessageRouter::logThrottled(Drop reason, const PeerSession& s, std::string_view detail) {
+    auto now = Clock::now().time_since_epoch().count();
+    auto& last = m_lastLog[static_cast<std::size_t>(reason)];
+    auto previous = last.load(std::memory_order_relaxed);
+    auto interval = std::chrono::duration_cast<Clock::duration>(LOG_INTERVAL).count();
+    if (previous != 0 && now - previous < interval) return;
+    if (!last.compare_exchange_strong(previous, now, std::memory_order_relaxed)) return;
+    JM_LOG(m_logger, info) << toString(reason) << ": " << describe(s) << (detail.empty() ? "" : ": ") << detail
+                           << " (further ones for 10 s only counted)";
+}
+
+void MessageRouter::closeFor(PeerSession& s, Drop reason, std::string_view detail, bool flush) {
+    if (s.state == State::closed) return;
+    logThrottled(reason, s, detail);
+    if (auto link = s.self.lock()) link->close(reason, flush);
+}
+
+void MessageRouter::sendTo(PeerSession& s, int type, std::string line) {
+    auto wire = jm::protocol::formatEnvelope({type, std::move(line)}, m_settings.max_line_length);
+    if (!wire) return; // only our own bounded texts reach here
+    if (auto link = s.self.lock()) link->send(std::make_shared<const std::string>(std::move(*wire)));
+}
+
+void MessageRouter::violation(PeerSession& s, Drop reason, Clock::time_point now) {
+    s.counters->drop(reason);
+    ++s.violations;
+    if (m_settings.violations_before_ban == 0 || s.violations < m_settings.violations_before_ban) {
+        logThrottled(reason, s, "message dropped");
+        return;
+    }
+    m_admission.ban(s.address, s.identity ? s.identity->nick : std::string(), now);
+    s.counters->drop(Drop::banned);
+    JM_LOG(m_logger, warning) << "banning " << describe(s) << " for "
+                              << std::chrono::duration_cast<std::chrono::seconds>(m_settings.ban_duration).count()
+                              << " s after " << s.violations << " dropped messages (last: " << toString(reason) << ")";
+    if (auto link = s.self.lock()) link->close(Drop::banned, false);
+}
+
+void MessageRouter::onLineTooLong(PeerSession& s) {
+    s.counters->drop(Drop::line_too_long);
+    closeFor(s, Drop::line_too_long, "line longer than " + std::to_string(m_settings.max_line_length) + " bytes");
+}
+
+void MessageRouter::onLine(PeerSession& s, std::string_view text, Clock::time_point now) {
+    if (s.state == State::closed) return;
+    s.counters->add(s.counters->lines_in);
+    s.last_activity = now;
+    s.probed = false;
+    auto envelope = jm::protocol::parseEnvelope(text, m_settings.max_line_length);
+    if (!envelope) {
+        s.counters->drop(Drop::invalid_envelope);
+        closeFor(s, Drop::invalid_envelope, envelope.error().message);
+        return;
+    }
+    if (s.state == State::awaiting_handshake) {
+        if (envelope->type != code(MessageType::Handshake)) {
+            s.counters->drop(Drop::no_handshake);
+            closeFor(s, Drop::no_handshake, "type " + std::to_string(envelope->type) + " before the handshake");
+            return;
+        }
+        handleHandshake(s, envelope->line, now);
+        return;
+    }
+    if (!s.messages.take(now)) {
+        violation(s, Drop::rate_limited, now);
+        return;
+    }
+    switch (envelope->type) {
+    case code(MessageType::Pubmsg):
+        handlePubmsg(s, std::move(envelope->line), now);
+        break;
+    case code(MessageType::Privmsg):
+        handlePrivmsg(s, std::move(envelope->line), now);
+        break;
+    case code(MessageType::GetPeerlist):
+        handleGetPeerlist(s, now);
+        break;
+    case code(MessageType::Ping):
+        if (s.identity->ping) sendTo(s, code(MessageType::Pong), "");
+        break;
+    case code(MessageType::Pong):
+        break; // activity is all it means
+    case code(MessageType::Handshake):
+        break; // REF: processed once per connection
+    default:
+        s.counters->drop(Drop::ignored_type);
+        break; // local-only, 795, 789, nick-auth, unknown
+    }
+}
+
+void MessageRouter::refuseHandshake(PeerSession& s, Drop reason, const std::string& why, const std::string& nick) {
+    s.counters->drop(reason);
+    jm::protocol::DirectoryHandshake reply;
+    reply.accepted = false;
+    reply.nick = m_identity.nick;
+    reply.network = m_identity.network;
+    reply.motd = "Rejected: " + why;
+    reply.features = {{"peerlist_features", true}, {"ping", true}};
+    sendTo(s, code(MessageType::DnHandshake), jm::protocol::formatDirectoryHandshake(reply));
+    closeFor(s, reason, why + (nick.empty() ? "" : " (nick " + nick + ")"), true);
+}
+
+void MessageRouter::handleHandshake(PeerSession& s, std::string_view line, Clock::time_point now) {
+    auto hs = jm::protocol::parseClientHandshake(line);
+    if (!hs) {
+        // REF directories ignore such a handshake; NG directories close. Closing frees the slot.
+        s.counters->drop(Drop::handshake_malformed);
+        closeFor(s, Drop::handshake_malformed, hs.error().message);
+        return;
+    }
+    if (auto why = jm::protocol::clientHandshakeRefusal(*hs, m_identity.network); !why.empty())
+        return refuseHandshake(s, Drop::handshake_refused, why, hs->nick);
+    if (!jm::protocol::isWellFormedNick(hs->nick))
+        return refuseHandshake(s, Drop::handshake_refused, "invalid nick", "");
+    if (hs->location.serving() && !wellFormedHost(hs->location.host))
+        return refuseHandshake(s, Drop::handshake_refused, "invalid location host", hs->nick);
+    if (hs->nick == m_identity.nick) return refuseHandshake(s, Drop::duplicate_nick, "nick already in use", hs->nick);
+    if (m_admission.nickBanned(hs->nick, now)) return refuseHandshake(s, Drop::banned, "banned", hs->nick);
+    if (m_registry.size() >= m_settings.max_peers)
+        return refuseHandshake(s, Drop::directory_full, "directory full", hs->nick);
+
+    auto identity = std::make_shared<PeerIdentity>();
+    identity->id = m_nextId.fetch_add(1, std::memory_order_relaxed);
+    identity->nick = hs->nick;
+    identity->location = hs->location.toString();
+    identity->serving = hs->location.serving();
+    for (const auto& [name, value] : hs->features) {
+        if (!value.is_bool() || !value.as_bool() || !wellFormedFeature(name)) continue;
+        if (identity->features.size() >= MAX_FEATURES) break;
+        identity->features.emplace_back(name);
+    }
+    identity->peerlist_features = jm::protocol::hasFeature(hs->features, "peerlist_features");
+    identity->ping = jm::protocol::hasFeature(hs->features, "ping");
+
+    auto link = s.self.lock();
+    if (!link) return;
+    link->identity = identity;
+    if (!m_registry.claim(link)) {
+        link->identity.reset();
+        return refuseHandshake(s, Drop::duplicate_nick, "nick already in use", hs->nick);
+    }
+    s.identity = std::move(identity);
+    s.state = State::active;
+    s.counters->add(s.counters->handshakes);
+
+    jm::protocol::DirectoryHandshake reply;
+    reply.accepted = true;
+    reply.nick = m_identity.nick;
+    reply.network = m_identity.network;
+    reply.motd = m_settings.motd;
+    reply.features = {{"peerlist_features", true}, {"ping", true}};
+    sendTo(s, code(MessageType::DnHandshake), jm::protocol::formatDirectoryHandshake(reply));
+    JM_LOG(m_logger, debug) << "peer " << describe(s) << " handshaked at " << s.identity->location;
+}
+
+void MessageRouter::handlePubmsg(PeerSession& s, std::string line, Clock::time_point now) {
+    auto parsed = jm::protocol::parseChannelLine(line);
+    if (!parsed || !parsed->isPublic()) {
+        s.counters->drop(Drop::bad_line);
+        return;
+    }
+    if (parsed->from != s.identity->nick) return violation(s, Drop::spoofed_nick, now);
+    auto commands = jm::protocol::splitCommands(parsed->body);
+    if (!commands) {
+        s.counters->drop(Drop::bad_line);
+        return;
+    }
+    auto orderbooks =
+        std::count_if(commands->begin(), commands->end(), [](const auto& c) { return c.name == "orderbook"; });
+    // REF drops a pubmsg with several !orderbook commands; each one makes every maker answer.
+    if (orderbooks > 1 || (orderbooks == 1 && !s.orderbook.take(now)))
+        return violation(s, Drop::orderbook_limited, now);
+    auto wire = jm::protocol::formatEnvelope({code(MessageType::Pubmsg), std::move(line)}, m_settings.max_line_length);
+    if (!wire) {
+        s.counters->drop(Drop::relay_too_long);
+        return;
+    }
+    s.counters->add(s.counters->pubmsgs);
+    m_fabric.broadcast(std::make_shared<const std::string>(std::move(*wire)), s.identity->id);
+}
+
+void MessageRouter::handlePrivmsg(PeerSession& s, std::string line, Clock::time_point now) {
+    auto parsed = jm::protocol::parseChannelLine(line);
+    if (!parsed || parsed->isPublic()) {
+        s.counters->drop(Drop::bad_line);
+        return;
+    }
+    if (parsed->from != s.identity->nick) return violation(s, Drop::spoofed_nick, now);
+    if (parsed->to == m_identity.nick) return; // an answer to our idle probe: activity only
+    auto recipient = m_registry.find(parsed->to);
+    if (!recipient) {
+        s.counters->drop(Drop::unknown_recipient); // REF drops it silently too
+        return;
+    }
+    // Re-serialised rather than relayed byte for byte: every recipient gets REF's exact form of
+    // the one (from, to, line) we checked, whatever duplicate keys or spacing the sender used.
+    auto wire = jm::protocol::formatEnvelope({code(MessageType::Privmsg), std::move(line)}, m_settings.max_line_length);
+    if (!wire) {
+        s.counters->drop(Drop::relay_too_long);
+        return;
+    }
+    recipient->send(std::make_shared<const std::string>(std::move(*wire)));
+    s.counters->add(s.counters->privmsgs_routed);
+    if (s.identity->serving) tellLocation(s, *recipient);
+}
+
+void MessageRouter::tellLocation(PeerSession& sender, PeerLink& recipient) {
+    auto target = recipient.identity;
+    if (!target) return;
+    auto& told = sender.told_location;
+    if (std::find(told.begin(), told.end(), target->id) != told.end()) return;
+    if (told.size() >= MAX_TOLD) told.clear();
+    told.push_back(target->id);
+    std::vector<jm::protocol::PeerlistEntry> entries{
+        {sender.identity->nick, sender.identity->location, false, sender.identity->features}};
+    if (!m_settings.location.empty()) entries.push_back({m_identity.nick, m_settings.location, false, {}});
+    auto line = jm::protocol::formatPeerlist(entries, target->peerlist_features);
+    auto wire = jm::protocol::formatEnvelope({code(MessageType::Peerlist), std::move(line)});
+    if (!wire) return;
+    recipient.send(std::make_shared<const std::string>(std::move(*wire)));
+    sender.counters->add(sender.counters->peerlists);
+}
+
+void MessageRouter::handleGetPeerlist(PeerSession& s, Clock::time_point now) {
+    if (s.last_getpeerlist != Clock::time_point{} && now - s.last_getpeerlist < m_settings.getpeerlist_interval) {
+        s.counters->drop(Drop::getpeerlist_limited);
+        return;
+    }
+    s.last_getpeerlist = now;
+    auto peers = m_registry.snapshot();
+    std::vector<jm::protocol::PeerlistEntry> chunk;
+    bool sent = false;
+    auto flush = [&] {
+        sendTo(s, code(MessageType::Peerlist), jm::protocol::formatPeerlist(chunk, s.identity->peerlist_features));
+        s.counters->add(s.counters->peerlists);
+        chunk.clear();
+        sent = true;
+    };
+    for (const auto& peer : peers) {
+        if (peer->id == s.identity->id) continue;
+        chunk.push_back({peer->nick, peer->location, false, peer->features});
+        if (chunk.size() == PEERLIST_CHUNK) flush();
+    }
+    if (!chunk.empty() || !sent) flush();
+}
+
+void MessageRouter::onClosed(PeerSession& s) {
+    if (s.state == State::closed) return;
+    bool was_active = s.state == State::active;
+    s.state = State::closed;
+    if (!was_active) return;
+    s.counters->add(s.counters->disconnects);
+    m_registry.release(s.identity->nick, s.self.lock().get());
+    m_fabric.announceDeparture({s.identity->nick, s.identity->location, true, {}});
+}
+
+void MessageRouter::sweep(PeerSession& s, Clock::time_point now) {
+    if (s.state == State::awaiting_handshake) {
+        if (now - s.connected_at > m_settings.handshake_timeout) {
+            s.counters->drop(Drop::handshake_timeout);
+            closeFor(s, Drop::handshake_timeout, "no handshake");
+        }
+        return;
+    }
+    if (s.state != State::active) return;
+    auto idle = now - s.last_activity;
+    if (m_settings.idle_timeout.count() > 0 && idle > m_settings.idle_timeout) {
+        s.counters->drop(Drop::idle_timeout);
+        closeFor(s, Drop::idle_timeout, "silent too long");
+        return;
+    }
+    if (m_settings.idle_probe.count() > 0 && !s.probed && idle > m_settings.idle_probe) {
+        s.probed = true;
+        if (s.identity->ping) {
+            sendTo(s, code(MessageType::Ping), "");
+        } else if (s.identity->serving) {
+            // A maker answers !orderbook with its offers, which proves it is alive (NG does this).
+            sendTo(s, code(MessageType::Pubmsg), m_identity.nick + "!PUBLIC!orderbook");
+        }
+    }
+}
+
+} // namespace jm::plugins::directory
