@@ -120,10 +120,10 @@ void MessageRouter::onLine(PeerSession& s, std::string_view text, Clock::time_po
     }
     switch (envelope->type) {
     case code(MessageType::Pubmsg):
-        handlePubmsg(s, std::move(envelope->line), now);
+        handlePubmsg(s, *envelope, text, now);
         break;
     case code(MessageType::Privmsg):
-        handlePrivmsg(s, std::move(envelope->line), now);
+        handlePrivmsg(s, *envelope, text, now);
         break;
     case code(MessageType::GetPeerlist):
         handleGetPeerlist(s, now);
@@ -206,8 +206,23 @@ void MessageRouter::handleHandshake(PeerSession& s, std::string_view line, Clock
     JM_LOG(m_logger, debug) << "peer " << describe(s) << " handshaked at " << s.identity->location;
 }
 
-void MessageRouter::handlePubmsg(PeerSession& s, std::string line, Clock::time_point now) {
-    auto parsed = jm::protocol::parseChannelLine(line);
+SharedLine MessageRouter::relayLine(jm::protocol::Envelope& envelope, std::string_view text) const {
+    // Every recipient gets REF's exact form of the one (from, to, line) we checked, whatever
+    // duplicate keys or spacing the sender used; text already in that form is forwarded as is.
+    if (envelope.canonical) {
+        std::string wire;
+        wire.reserve(text.size() + 2);
+        wire.append(text).append("\r\n");
+        return std::make_shared<const std::string>(std::move(wire));
+    }
+    auto wire = jm::protocol::formatEnvelope({envelope.type, std::move(envelope.line)}, m_settings.max_line_length);
+    if (!wire) return nullptr;
+    return std::make_shared<const std::string>(std::move(*wire));
+}
+
+void MessageRouter::handlePubmsg(PeerSession& s, jm::protocol::Envelope& envelope, std::string_view text,
+                                 Clock::time_point now) {
+    auto parsed = jm::protocol::parseChannelLine(envelope.line);
     if (!parsed || !parsed->isPublic()) {
         s.counters->drop(Drop::bad_line);
         return;
@@ -223,17 +238,18 @@ void MessageRouter::handlePubmsg(PeerSession& s, std::string line, Clock::time_p
     // REF drops a pubmsg with several !orderbook commands; each one makes every maker answer.
     if (orderbooks > 1 || (orderbooks == 1 && !s.orderbook.take(now)))
         return violation(s, Drop::orderbook_limited, now);
-    auto wire = jm::protocol::formatEnvelope({code(MessageType::Pubmsg), std::move(line)}, m_settings.max_line_length);
+    auto wire = relayLine(envelope, text);
     if (!wire) {
         s.counters->drop(Drop::relay_too_long);
         return;
     }
     s.counters->add(s.counters->pubmsgs);
-    m_fabric.broadcast(std::make_shared<const std::string>(std::move(*wire)), s.identity->id);
+    m_fabric.broadcast(std::move(wire), s.identity->id);
 }
 
-void MessageRouter::handlePrivmsg(PeerSession& s, std::string line, Clock::time_point now) {
-    auto parsed = jm::protocol::parseChannelLine(line);
+void MessageRouter::handlePrivmsg(PeerSession& s, jm::protocol::Envelope& envelope, std::string_view text,
+                                  Clock::time_point now) {
+    auto parsed = jm::protocol::parseChannelLine(envelope.line);
     if (!parsed || parsed->isPublic()) {
         s.counters->drop(Drop::bad_line);
         return;
@@ -245,14 +261,12 @@ void MessageRouter::handlePrivmsg(PeerSession& s, std::string line, Clock::time_
         s.counters->drop(Drop::unknown_recipient); // REF drops it silently too
         return;
     }
-    // Re-serialised rather than relayed byte for byte: every recipient gets REF's exact form of
-    // the one (from, to, line) we checked, whatever duplicate keys or spacing the sender used.
-    auto wire = jm::protocol::formatEnvelope({code(MessageType::Privmsg), std::move(line)}, m_settings.max_line_length);
+    auto wire = relayLine(envelope, text);
     if (!wire) {
         s.counters->drop(Drop::relay_too_long);
         return;
     }
-    recipient->send(std::make_shared<const std::string>(std::move(*wire)));
+    recipient->send(std::move(wire));
     s.counters->add(s.counters->privmsgs_routed);
     if (s.identity->serving) tellLocation(s, *recipient);
 }

@@ -5,6 +5,7 @@
 #include "peer_registry.hpp"
 #include "peer_session.hpp"
 
+#include <jm/protocol/envelope.hpp>
 #include <jm/protocol/peerlist.hpp>
 #include <jm/sdk/log.hpp>
 
@@ -56,8 +57,10 @@ public:
 private:
     void handleHandshake(PeerSession& s, std::string_view line, Clock::time_point now);
     void refuseHandshake(PeerSession& s, Drop reason, const std::string& why, const std::string& nick);
-    void handlePubmsg(PeerSession& s, std::string line, Clock::time_point now);
-    void handlePrivmsg(PeerSession& s, std::string line, Clock::time_point now);
+    void handlePubmsg(PeerSession& s, jm::protocol::Envelope& envelope, std::string_view text, Clock::time_point now);
+    void handlePrivmsg(PeerSession& s, jm::protocol::Envelope& envelope, std::string_view text, Clock::time_point now);
+    //! The envelope as relayed: REF's exact form (the received text itself when it already was).
+    SharedLine relayLine(jm::protocol::Envelope& envelope, std::string_view text) const;
     void handleGetPeerlist(PeerSession& s, Clock::time_point now);
     void tellLocation(PeerSession& sender, PeerLink& recipient);
     //! Counts a dropped message; past violations_before_ban the peer is banned and closed.

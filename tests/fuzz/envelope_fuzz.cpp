@@ -1,6 +1,9 @@
 // The receive path of a connection: bytes → LineFramer → parseEnvelope; every parsed envelope
-// must format and parse back to itself.
+// must format and parse back to itself; the canonical fast path must agree with a JSON parse and
+// be exactly what formatting writes.
 #include <jm/protocol/envelope.hpp>
+
+#include <boost/json/parse.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +19,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& line : lines) {
         auto env = jm::protocol::parseEnvelope(line, 4096);
         if (!env) continue;
+        if (env->canonical) {
+            boost::system::error_code ec;
+            auto dom = boost::json::parse(line, ec);
+            if (ec || !dom.is_object() || dom.at("type").to_number<std::int64_t>() != env->type ||
+                dom.at("line").as_string() != env->line)
+                __builtin_trap();
+            if (*jm::protocol::formatEnvelope(*env, 1 << 20) != line + "\r\n") __builtin_trap();
+        }
         auto wire = jm::protocol::formatEnvelope(*env);
         if (!wire) continue; // too long to send
         auto back = jm::protocol::parseEnvelope(std::string_view(*wire).substr(0, wire->size() - 2), 1 << 20);

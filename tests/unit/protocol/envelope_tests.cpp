@@ -87,4 +87,24 @@ BOOST_AUTO_TEST_CASE(line_framer) {
     BOOST_CHECK(!lf.feed("abcde\n", out)); // over the limit even with its newline
 }
 
+BOOST_AUTO_TEST_CASE(canonical_form_is_recognised_and_nothing_else) {
+    auto ref = parseEnvelope(R"({"type": 685, "line": "J5a!J5b!fill 0 1 ab P0 02 c2"})");
+    BOOST_REQUIRE(ref);
+    BOOST_CHECK(ref->canonical);
+    BOOST_CHECK_EQUAL(ref->type, 685);
+    BOOST_CHECK_EQUAL(ref->line, "J5a!J5b!fill 0 1 ab P0 02 c2");
+    // Same meaning, other bytes: parsed by the JSON parser, not canonical.
+    for (std::string_view other : {R"({"type":685,"line":"x"})", R"({"type": 685, "line": "a\"b"})",
+                                   R"({"type": 685, "line": "\u0041"})", R"({"type": 0685, "line": "x"})",
+                                   R"({"line": "x", "type": 685})", R"({"type": 685, "line": "x", "line": "y"})"}) {
+        auto env = parseEnvelope(other);
+        if (env) BOOST_CHECK_MESSAGE(!env->canonical, other);
+    }
+    auto escaped = parseEnvelope(R"({"type": 687, "line": "\u0041"})");
+    BOOST_REQUIRE(escaped);
+    BOOST_CHECK_EQUAL(escaped->line, "A");
+    BOOST_CHECK(!parseEnvelope(R"({"type": 0685, "line": "x"})")); // not JSON
+    BOOST_CHECK(!parseEnvelope(R"({"type": 685, "line": "x")")); // unterminated
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -43,6 +43,9 @@ constexpr std::size_t DEFAULT_MAX_RECEIVE_LINE = 65536;
 struct Envelope {
     int type = 0;
     std::string line;
+    //! Set by parseEnvelope when the text was byte for byte what formatEnvelope writes for it
+    //! (so a relay may forward the text itself).
+    bool canonical = false;
 };
 
 //! Serialises exactly as REF's json.dumps does ({"type": 685, "line": "..."} with ", " and
