@@ -203,6 +203,9 @@ void MessageRouter::handleHandshake(PeerSession& s, std::string_view line, Clock
     reply.motd = m_settings.motd;
     reply.features = {{"peerlist_features", true}, {"ping", true}};
     sendTo(s, code(MessageType::DnHandshake), jm::protocol::formatDirectoryHandshake(reply));
+    // Only serving peers: REF cannot read a two-field NOT-SERVING-ONION entry, and nobody can
+    // connect to such a peer anyway.
+    if (m_settings.peerlist_on_connect) sendPeerlist(s, m_registry.snapshot(true), false);
     JM_LOG(m_logger, debug) << "peer " << describe(s) << " handshaked at " << s.identity->location;
 }
 
@@ -294,7 +297,11 @@ void MessageRouter::handleGetPeerlist(PeerSession& s, Clock::time_point now) {
         return;
     }
     s.last_getpeerlist = now;
-    auto peers = m_registry.snapshot();
+    sendPeerlist(s, m_registry.snapshot(), true);
+}
+
+void MessageRouter::sendPeerlist(PeerSession& s, const std::vector<std::shared_ptr<const PeerIdentity>>& peers,
+                                 bool always) {
     std::vector<jm::protocol::PeerlistEntry> chunk;
     bool sent = false;
     auto flush = [&] {
@@ -308,7 +315,7 @@ void MessageRouter::handleGetPeerlist(PeerSession& s, Clock::time_point now) {
         chunk.push_back({peer->nick, peer->location, false, peer->features});
         if (chunk.size() == PEERLIST_CHUNK) flush();
     }
-    if (!chunk.empty() || !sent) flush();
+    if (!chunk.empty() || (always && !sent)) flush();
 }
 
 void MessageRouter::onClosed(PeerSession& s) {

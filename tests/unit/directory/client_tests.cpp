@@ -8,6 +8,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <condition_variable>
@@ -184,6 +185,49 @@ BOOST_AUTO_TEST_CASE(refused_handshake_is_reported) {
     thread.run([&] { client->start(); });
     BOOST_REQUIRE(events.waitFor("lost handshake refused: Rejected: "));
     BOOST_CHECK(thread.run([&] { return client->state() == DirectoryClient::State::idle; }));
+}
+
+BOOST_AUTO_TEST_CASE(hostile_directory_replies_are_reported_and_never_crash_the_client) {
+    // A fake directory that answers each connection with one canned reply.
+    struct Case {
+        std::string reply;
+        std::string expected;
+    };
+    jm::protocol::DirectoryHandshake other_network;
+    other_network.accepted = true;
+    other_network.nick = DIRECTORY_NICK;
+    other_network.network = "mainnet";
+    std::vector<Case> cases{
+        {"{\"type\": 795, \"line\": \r\n", "lost invalid message from the directory"},
+        {"{\"type\": 795, \"line\": \"{}\"}\r\n", "lost invalid handshake reply"},
+        {jm::protocol::formatEnvelope({795, jm::protocol::formatDirectoryHandshake(other_network)}).value(),
+         "lost unusable directory"},
+        {std::string(70000, 'x'), "lost the directory sent a line longer than"},
+    };
+    for (const auto& c : cases) {
+        boost::asio::io_context server_context;
+        boost::asio::ip::tcp::acceptor acceptor(server_context, {boost::asio::ip::make_address("127.0.0.1"), 0});
+        auto port = acceptor.local_endpoint().port();
+        std::thread server([&] {
+            auto socket = acceptor.accept();
+            std::array<char, 4096> buffer{};
+            boost::system::error_code ec;
+            socket.read_some(boost::asio::buffer(buffer), ec); // the client's 793
+            boost::asio::write(socket, boost::asio::buffer(c.reply), ec);
+            socket.read_some(boost::asio::buffer(buffer), ec); // until the client hangs up
+        });
+        ClientThread thread;
+        Events events;
+        auto settings = clientSettings(port);
+        settings.reconnect.enabled = false;
+        auto client =
+            DirectoryClient::create(thread.executor(), settings, std::make_shared<const jm::protocol::NickIdentity>(),
+                                    recordingHandler(events));
+        thread.run([&] { client->start(); });
+        BOOST_CHECK_MESSAGE(events.waitFor(c.expected), c.expected);
+        BOOST_CHECK_EQUAL(events.count("ready"), 0u);
+        server.join();
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
