@@ -40,6 +40,35 @@ struct BlockConnected {
     }
 };
 
+//! A watched transaction entered the mempool.
+struct TxSeen {
+    static constexpr std::string_view topic = "chain.tx_mempool/1";
+    std::string txid; //!< display-order hex
+    friend void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const TxSeen& e) {
+        v = {{"txid", e.txid}};
+    }
+};
+
+//! A watched transaction is in the best chain at `confirmations` depth (published as it grows).
+struct TxConfirmed {
+    static constexpr std::string_view topic = "chain.tx_confirmed/1";
+    std::string txid;
+    std::int32_t confirmations = 0;
+    std::int32_t height = 0;
+    friend void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const TxConfirmed& e) {
+        v = {{"txid", e.txid}, {"confirmations", e.confirmations}, {"height", e.height}};
+    }
+};
+
+//! A watched transaction that had confirmed left the best chain (a reorganisation).
+struct TxReorged {
+    static constexpr std::string_view topic = "chain.tx_reorged/1";
+    std::string txid;
+    friend void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const TxReorged& e) {
+        v = {{"txid", e.txid}};
+    }
+};
+
 //! A CoinJoin this node took part in was broadcast (taker) or seen (maker).
 struct CoinjoinCompleted {
     static constexpr std::string_view topic = "role.coinjoin_completed/1";

@@ -86,7 +86,8 @@ public:
     jm::sdk::Result<AddressInfo> nextAddress(int mixdepth, std::uint32_t branch);
     //! The index nextAddress() would hand out.
     jm::sdk::Result<std::uint32_t> nextIndex(int mixdepth, std::uint32_t branch) const;
-    //! Marks indices below `index` as used (e.g. found on chain during sync); never moves back.
+    //! Marks `index` used (e.g. found on chain during sync): the next index becomes index + 1
+    //! unless it is already past it (never moves back). Persisted with a synced write.
     jm::sdk::Result<void> markUsed(int mixdepth, std::uint32_t branch, std::uint32_t index);
     //! The account xpub (m/84'/coin'/mixdepth') with the network's version bytes.
     jm::sdk::Result<std::string> accountXpub(int mixdepth) const;

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <jm/chain/blockchain_backend.hpp>
+#include <jm/wallet/utxo_set.hpp>
+#include <jm/wallet/wallet.hpp>
+
+#include <map>
+#include <memory>
+
+namespace jm::wallet {
+
+struct SyncOptions {
+    std::int32_t birthday_height = 0; //!< no wallet transaction is older (rescans start here)
+    bool fidelity_bonds = true;       //!< also watch the 960 bond addresses of mixdepth 0
+};
+
+struct SyncResult {
+    jm::chain::ChainTip tip;
+    std::vector<WalletUtxo> utxos;
+    std::vector<jm::chain::WalletTx> history;
+    int rounds = 0;          //!< scans needed until the gap limit held on every branch
+    std::size_t watched = 0; //!< scripts watched in the last scan
+};
+
+//! Where a watched script sits in the wallet.
+struct ScriptPosition {
+    int mixdepth = 0;
+    std::uint32_t branch = 0;
+    std::uint32_t index = 0; //!< the timenumber on the bond branch
+};
+
+//! Brings a wallet up to date with a backend: asks it to watch every branch up to the next
+//! unused index plus the gap limit, marks the indices found used (persisted), and scans again
+//! while that moved any branch's window, so an address past the gap limit is found as long as
+//! the gap holds between used addresses. The result's UTXOs carry their wallet positions.
+//! Executor: runs on `ex` (the wallet's strand); `done` is called there once.
+class JM_SDK_API WalletSync : public std::enable_shared_from_this<WalletSync> {
+public:
+    static void run(Wallet& wallet, jm::chain::BlockchainBackend& backend, SyncOptions options,
+                    jm::chain::Progress progress, jm::sdk::Executor ex, jm::chain::Callback<SyncResult> done);
+    //! A stable id for the wallet at a backend: "jm-" + 16 hex characters of the hash of its first
+    //! account xpub (reveals nothing beyond what the backend already watches).
+    static jm::sdk::Result<std::string> walletId(const Wallet& wallet);
+
+private:
+    WalletSync(Wallet& wallet, jm::chain::BlockchainBackend& backend, SyncOptions options, jm::chain::Progress progress,
+               jm::sdk::Executor ex, jm::chain::Callback<SyncResult> done);
+    void scan();
+    void scanned(jm::sdk::Result<jm::chain::WalletScan> result);
+    jm::sdk::Result<jm::chain::WatchRequest> request();
+    void finish(jm::sdk::Result<SyncResult> result);
+
+    Wallet& m_wallet;
+    jm::chain::BlockchainBackend& m_backend;
+    SyncOptions m_options;
+    jm::chain::Progress m_progress;
+    jm::sdk::Executor m_ex;
+    jm::chain::Callback<SyncResult> m_done;
+    std::map<jm::bitcoin::Script, ScriptPosition> m_positions;
+    std::map<std::pair<int, std::uint32_t>, std::uint32_t> m_derived;   //!< indices derived per branch
+    std::map<std::pair<int, std::uint32_t>, std::uint32_t> m_requested; //!< window ends asked for
+    int m_rounds = 0;
+};
+
+} // namespace jm::wallet

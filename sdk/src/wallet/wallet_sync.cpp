@@ -1,0 +1,128 @@
+#include <jm/wallet/wallet_sync.hpp>
+
+#include <jm/bitcoin/encoding.hpp>
+#include <jm/bitcoin/hash.hpp>
+#include <jm/wallet/timenumber.hpp>
+
+#include <boost/asio/post.hpp>
+
+namespace jm::wallet {
+
+using jm::sdk::errc;
+using jm::sdk::fail;
+
+namespace {
+constexpr int MAX_ROUNDS = 1000; // each round moves at least one window; bounds a hostile backend
+} // namespace
+
+WalletSync::WalletSync(Wallet& wallet, jm::chain::BlockchainBackend& backend, SyncOptions options,
+                       jm::chain::Progress progress, jm::sdk::Executor ex, jm::chain::Callback<SyncResult> done) :
+    m_wallet(wallet),
+    m_backend(backend), m_options(options), m_progress(std::move(progress)), m_ex(std::move(ex)),
+    m_done(std::move(done)) {}
+
+void WalletSync::run(Wallet& wallet, jm::chain::BlockchainBackend& backend, SyncOptions options,
+                     jm::chain::Progress progress, jm::sdk::Executor ex, jm::chain::Callback<SyncResult> done) {
+    std::shared_ptr<WalletSync> sync(
+        new WalletSync(wallet, backend, options, std::move(progress), ex, std::move(done)));
+    boost::asio::post(ex, [sync] { sync->scan(); });
+}
+
+jm::sdk::Result<std::string> WalletSync::walletId(const Wallet& wallet) {
+    auto xpub = wallet.accountXpub(0);
+    if (!xpub) return xpub.error();
+    auto h = jm::bitcoin::sha256(jm::bitcoin::asBytes(*xpub));
+    return "jm-" + jm::bitcoin::toHex(jm::bitcoin::ByteView(h.data(), 8));
+}
+
+jm::sdk::Result<jm::chain::WatchRequest> WalletSync::request() {
+    jm::chain::WatchRequest req;
+    auto id = walletId(m_wallet);
+    if (!id) return id.error();
+    req.wallet_id = *id;
+    req.birthday_height = m_options.birthday_height;
+    for (int m = 0; m < m_wallet.mixdepths(); ++m) {
+        auto xpub = m_wallet.accountXpub(m);
+        if (!xpub) return xpub.error();
+        for (std::uint32_t b : {BRANCH_EXTERNAL, BRANCH_INTERNAL}) {
+            auto next = m_wallet.nextIndex(m, b);
+            if (!next) return next.error();
+            auto end = *next + static_cast<std::uint32_t>(m_wallet.gapLimit());
+            auto& derived = m_derived[{m, b}];
+            for (; derived < end; ++derived) {
+                auto info = m_wallet.addressAt(m, b, derived);
+                if (!info) return info.error();
+                m_positions[info->script_pubkey] = {m, b, derived};
+            }
+            m_requested[{m, b}] = end;
+            req.ranges.push_back({*xpub, b, end});
+        }
+    }
+    if (m_options.fidelity_bonds) {
+        if (m_derived.count({0, BRANCH_FIDELITY_BOND}) == 0) {
+            for (int t = 0; t < TIMENUMBER_COUNT; ++t) {
+                auto bond = m_wallet.bondAddress(t);
+                if (!bond) return bond.error();
+                m_positions[bond->info.script_pubkey] = {0, BRANCH_FIDELITY_BOND, static_cast<std::uint32_t>(t)};
+            }
+            m_derived[{0, BRANCH_FIDELITY_BOND}] = TIMENUMBER_COUNT;
+        }
+        for (const auto& [script, pos] : m_positions)
+            if (pos.branch == BRANCH_FIDELITY_BOND) req.scripts.push_back(script);
+    }
+    return req;
+}
+
+void WalletSync::scan() {
+    if (++m_rounds > MAX_ROUNDS) return finish(fail(errc::internal, "wallet sync did not settle"));
+    auto req = request();
+    if (!req) return finish(req.error());
+    if (m_progress) m_progress(0.0, "scanning (round " + std::to_string(m_rounds) + ")");
+    m_backend.scanWallet(
+        std::move(*req), m_progress, m_ex,
+        [self = shared_from_this()](jm::sdk::Result<jm::chain::WalletScan> r) { self->scanned(std::move(r)); });
+}
+
+void WalletSync::scanned(jm::sdk::Result<jm::chain::WalletScan> result) {
+    if (!result) return finish(result.error());
+    // Mark what the chain has seen as used (synced write), then check every window still reaches
+    // gap_limit past the last used index.
+    for (const auto& script : result->used_scripts) {
+        auto it = m_positions.find(script);
+        if (it == m_positions.end() || it->second.branch == BRANCH_FIDELITY_BOND) continue;
+        auto marked = m_wallet.markUsed(it->second.mixdepth, it->second.branch, it->second.index);
+        if (!marked) return finish(marked.error());
+    }
+    for (const auto& [key, end] : m_requested) {
+        auto next = m_wallet.nextIndex(key.first, key.second);
+        if (!next) return finish(next.error());
+        if (*next + static_cast<std::uint32_t>(m_wallet.gapLimit()) > end) return scan();
+    }
+    SyncResult out;
+    out.tip = result->tip;
+    out.history = std::move(result->history);
+    out.rounds = m_rounds;
+    out.watched = m_positions.size();
+    for (const auto& u : result->utxos) {
+        auto it = m_positions.find(u.script_pubkey);
+        if (it == m_positions.end()) continue; // a backend may watch more than we asked for
+        WalletUtxo w;
+        w.outpoint = u.outpoint;
+        w.value = u.value;
+        w.script_pubkey = u.script_pubkey;
+        w.mixdepth = it->second.mixdepth;
+        w.branch = it->second.branch;
+        w.index = it->second.index;
+        w.confirmations = u.confirmations;
+        out.utxos.push_back(std::move(w));
+    }
+    if (m_progress) m_progress(1.0, "synced");
+    finish(std::move(out));
+}
+
+void WalletSync::finish(jm::sdk::Result<SyncResult> result) {
+    auto done = std::move(m_done);
+    if (done) done(std::move(result));
+}
+
+} // namespace jm::wallet

@@ -1,0 +1,175 @@
+// Wallet sync and plain payments against the SDK's TestChain (a test double of a backend).
+#include <jm/bitcoin/address.hpp>
+#include <jm/bitcoin/sighash.hpp>
+#include <jm/sdk/testing/memory_kv_store.hpp>
+#include <jm/sdk/testing/test_chain.hpp>
+#include <jm/wallet/payment.hpp>
+#include <jm/wallet/wallet_sync.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/test/unit_test.hpp>
+
+using namespace jm::wallet;
+using jm::bitcoin::Network;
+using jm::sdk::testing::TestChain;
+
+namespace {
+
+WalletOptions regtest() { return {Network::Regtest, DEFAULT_MIXDEPTHS, DEFAULT_GAP_LIMIT, KdfStrength::Interactive}; }
+
+//! Runs a sync to completion on a private io_context.
+SyncResult sync(Wallet& wallet, TestChain& chain, int* progress_calls = nullptr) {
+    boost::asio::io_context io;
+    std::optional<jm::sdk::Result<SyncResult>> out;
+    WalletSync::run(
+        wallet, chain, {},
+        [&](double, const std::string&) {
+            if (progress_calls) ++*progress_calls;
+        },
+        io.get_executor(), [&](jm::sdk::Result<SyncResult> r) { out = std::move(r); });
+    io.run();
+    BOOST_REQUIRE(out && *out);
+    return std::move(**out);
+}
+
+std::int64_t balanceOf(const SyncResult& r, int mixdepth) {
+    std::int64_t total = 0;
+    for (const auto& u : r.utxos)
+        if (u.mixdepth == mixdepth) total += u.value;
+    return total;
+}
+
+jm::bitcoin::Script scriptAt(const Wallet& w, int m, std::uint32_t b, std::uint32_t i) {
+    return w.addressAt(m, b, i).value().script_pubkey;
+}
+
+struct Fixture {
+    jm::sdk::testing::MemoryKvStore store;
+    Wallet wallet = Wallet::create(store, regtest(), jm::bitcoin::Bytes(16, 7), "", "pw").value();
+    TestChain chain;
+    jm::sdk::testing::MemoryKvStore utxo_store;
+    UtxoSet utxos{utxo_store};
+    jm::bitcoin::Script elsewhere =
+        jm::bitcoin::addressToScript("bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080", Network::Regtest).value();
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(chain_sync_tests)
+
+BOOST_FIXTURE_TEST_CASE(sync_finds_coins_across_mixdepths_and_past_the_gap_when_chained, Fixture) {
+    chain.fund(scriptAt(wallet, 0, BRANCH_EXTERNAL, 0), 100'000'000);
+    chain.fund(scriptAt(wallet, 0, BRANCH_EXTERNAL, 5), 2'000'000);  // inside the first window
+    chain.fund(scriptAt(wallet, 0, BRANCH_EXTERNAL, 10), 3'000'000); // only after index 5 is known
+    chain.fund(scriptAt(wallet, 2, BRANCH_INTERNAL, 1), 50'000'000);
+    chain.fund(scriptAt(wallet, 4, BRANCH_EXTERNAL, 30), 9'000); // beyond any gap: not found
+    chain.fund(wallet.bondAddress(12).value().info.script_pubkey, 7'000'000);
+    chain.mine();
+    chain.fund(scriptAt(wallet, 1, BRANCH_EXTERNAL, 0), 1'234); // unconfirmed
+    int progress = 0;
+    auto r = sync(wallet, chain, &progress);
+    BOOST_CHECK_GT(progress, 0);
+    BOOST_CHECK_GE(r.rounds, 3);
+    BOOST_CHECK_EQUAL(balanceOf(r, 0), 100'000'000 + 2'000'000 + 3'000'000 + 7'000'000);
+    BOOST_CHECK_EQUAL(balanceOf(r, 1), 1'234);
+    BOOST_CHECK_EQUAL(balanceOf(r, 2), 50'000'000);
+    BOOST_CHECK_EQUAL(balanceOf(r, 4), 0);
+    BOOST_CHECK_EQUAL(wallet.nextIndex(0, BRANCH_EXTERNAL).value(), 11u);
+    BOOST_CHECK_EQUAL(wallet.nextIndex(2, BRANCH_INTERNAL).value(), 2u);
+    bool bond_found = false;
+    for (const auto& u : r.utxos)
+        if (u.branch == BRANCH_FIDELITY_BOND) bond_found = u.index == 12 && u.value == 7'000'000;
+    BOOST_CHECK(bond_found);
+    for (const auto& u : r.utxos)
+        if (u.mixdepth == 1) BOOST_CHECK_EQUAL(u.confirmations, 0);
+    BOOST_CHECK_EQUAL(r.history.size(), 6u);
+}
+
+BOOST_FIXTURE_TEST_CASE(payment_pays_exactly_with_change_to_the_same_mixdepth, Fixture) {
+    chain.fund(scriptAt(wallet, 0, BRANCH_EXTERNAL, 0), 5'000'000);
+    chain.fund(scriptAt(wallet, 0, BRANCH_EXTERNAL, 1), 3'000'000);
+    chain.fund(scriptAt(wallet, 1, BRANCH_EXTERNAL, 0), 9'000'000);
+    chain.mine();
+    BOOST_REQUIRE(utxos.replace(sync(wallet, chain).utxos));
+
+    auto payment = buildPayment(wallet, utxos, {0, elsewhere, 6'000'000, 2000});
+    BOOST_REQUIRE(payment);
+    BOOST_CHECK_EQUAL(payment->inputs.size(), 2u);
+    for (const auto& in : payment->inputs)
+        BOOST_CHECK_EQUAL(in.mixdepth, 0); // never mixdepth 1's coin
+    BOOST_CHECK_EQUAL(payment->tx.outputs[0].value, 6'000'000);
+    BOOST_CHECK(payment->tx.outputs[0].script_pubkey == elsewhere);
+    BOOST_REQUIRE(payment->change);
+    BOOST_CHECK_EQUAL(payment->change->mixdepth, 0);
+    BOOST_CHECK_EQUAL(payment->change->branch, BRANCH_INTERNAL);
+    BOOST_CHECK_EQUAL(payment->fee, 8'000'000 - 6'000'000 - payment->change_value);
+    // The fee matches the rate for the real size (the estimate may only exceed it).
+    auto vsize = static_cast<std::int64_t>(payment->tx.vsize());
+    BOOST_CHECK_GE(payment->fee, vsize * 2);
+    BOOST_CHECK_LE(payment->fee, vsize * 2 + 20);
+
+    BOOST_REQUIRE(commitChange(wallet, *payment));
+    BOOST_CHECK_EQUAL(wallet.nextIndex(0, BRANCH_INTERNAL).value(), 1u);
+    BOOST_REQUIRE(chain.submit(payment->tx.serialize()));
+    chain.mine();
+    auto after = sync(wallet, chain);
+    BOOST_CHECK_EQUAL(balanceOf(after, 0), payment->change_value);
+    BOOST_CHECK_EQUAL(balanceOf(after, 1), 9'000'000);
+}
+
+BOOST_FIXTURE_TEST_CASE(sweep_spends_every_coin_of_the_mixdepth_without_change, Fixture) {
+    chain.fund(scriptAt(wallet, 3, BRANCH_EXTERNAL, 0), 1'000'000);
+    chain.fund(scriptAt(wallet, 3, BRANCH_INTERNAL, 0), 2'000'000);
+    chain.mine();
+    BOOST_REQUIRE(utxos.replace(sync(wallet, chain).utxos));
+    auto sweep = buildPayment(wallet, utxos, {3, elsewhere, std::nullopt, 1000});
+    BOOST_REQUIRE(sweep);
+    BOOST_CHECK(!sweep->change);
+    BOOST_CHECK_EQUAL(sweep->tx.outputs.size(), 1u);
+    BOOST_CHECK_EQUAL(sweep->amount + sweep->fee, 3'000'000);
+    BOOST_REQUIRE(chain.submit(sweep->tx.serialize()));
+    chain.mine();
+    BOOST_CHECK_EQUAL(balanceOf(sync(wallet, chain), 3), 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(payment_errors, Fixture) {
+    chain.fund(scriptAt(wallet, 0, BRANCH_EXTERNAL, 0), 100'000);
+    chain.mine();
+    BOOST_REQUIRE(utxos.replace(sync(wallet, chain).utxos));
+    auto too_much = buildPayment(wallet, utxos, {0, elsewhere, 100'000, 1000});
+    BOOST_REQUIRE(!too_much);
+    BOOST_CHECK(too_much.error().code == jm::sdk::errc::insufficient_funds);
+    BOOST_CHECK(!buildPayment(wallet, utxos, {0, elsewhere, 0, 1000}));
+    BOOST_CHECK(!buildPayment(wallet, utxos, {0, elsewhere, 1000, 0}));
+    BOOST_CHECK(!buildPayment(wallet, utxos, {0, {}, 1000, 1000}));
+    BOOST_CHECK(!buildPayment(wallet, utxos, {2, elsewhere, std::nullopt, 1000})); // empty mixdepth
+}
+
+BOOST_FIXTURE_TEST_CASE(test_chain_refuses_invalid_transactions, Fixture) {
+    auto op = chain.fund(scriptAt(wallet, 0, BRANCH_EXTERNAL, 0), 100'000);
+    chain.mine();
+    BOOST_REQUIRE(utxos.replace(sync(wallet, chain).utxos));
+    auto payment = buildPayment(wallet, utxos, {0, elsewhere, 50'000, 1000}).value();
+
+    auto tampered = payment.tx;
+    tampered.outputs[0].value += 1; // the signature no longer covers it
+    auto r = chain.submit(tampered.serialize());
+    BOOST_REQUIRE(!r);
+    BOOST_CHECK(r.error().message.find("script-verify") != std::string::npos);
+
+    auto no_fee = payment.tx;
+    no_fee.outputs[0].value = 100'000 - (no_fee.outputs.size() > 1 ? no_fee.outputs[1].value : 0);
+    BOOST_REQUIRE(jm::bitcoin::signP2wpkhInput(no_fee, 0, wallet.privateKey(0, 0, 0).value(), 100'000));
+    BOOST_CHECK(!chain.submit(no_fee.serialize()));
+
+    BOOST_REQUIRE(chain.submit(payment.tx.serialize()));
+    auto again = chain.submit(payment.tx.serialize());
+    BOOST_CHECK(!again); // already known
+    auto missing = payment.tx;
+    missing.inputs[0].prevout.vout = 7;
+    BOOST_CHECK(!chain.submit(missing.serialize()));
+    BOOST_CHECK(!chain.submit({0x01, 0x02})); // not a transaction
+    (void)op;
+}
+
+BOOST_AUTO_TEST_SUITE_END()
