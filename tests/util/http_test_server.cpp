@@ -26,6 +26,7 @@ struct HttpTestServer::Impl {
     std::vector<Request> received;
     std::size_t attempts = 0;
     std::deque<Behaviour> plan;
+    Responder responder;
     std::vector<std::thread> connections;
     std::vector<std::shared_ptr<tcp::socket>> sockets;
 
@@ -63,8 +64,6 @@ struct HttpTestServer::Impl {
                 res.result(http::status::internal_server_error);
                 res.body() = "try later";
             } else {
-                res.result(http::status::ok);
-                res.body() = "ok";
                 Request r{std::string(req.method_string()), std::string(req.target()), {}, req.body()};
                 for (const auto& field : req) {
                     std::string name(field.name_string());
@@ -72,6 +71,15 @@ struct HttpTestServer::Impl {
                                    [](unsigned char c) { return std::tolower(c); });
                     r.headers[name] = std::string(field.value());
                 }
+                Responder answer;
+                {
+                    std::lock_guard lock(mutex);
+                    answer = responder;
+                }
+                Response out = answer ? answer(r) : Response{};
+                res.result(static_cast<http::status>(out.status));
+                res.set(http::field::content_type, out.content_type);
+                res.body() = out.body;
                 std::lock_guard lock(mutex);
                 received.push_back(std::move(r));
                 changed.notify_all();
@@ -129,6 +137,11 @@ HttpTestServer::~HttpTestServer() {
 
 std::string HttpTestServer::url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(m_port) + path;
+}
+
+void HttpTestServer::setResponder(Responder responder) {
+    std::lock_guard lock(m_impl->mutex);
+    m_impl->responder = std::move(responder);
 }
 
 void HttpTestServer::misbehave(Behaviour behaviour, int count) {

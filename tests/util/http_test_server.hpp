@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,14 @@ public:
         std::string body;
     };
     enum class Behaviour { Ok, Status500, Hang, Close };
+    struct Response {
+        int status = 200;
+        std::string body = "ok";
+        std::string content_type = "text/plain";
+    };
+    //! Answers each request (that is not misbehaved) with what `responder` returns; called on the
+    //! server's connection threads. Default: 200 "ok".
+    using Responder = std::function<Response(const Request&)>;
 
     HttpTestServer();
     ~HttpTestServer();
@@ -33,7 +42,8 @@ public:
     std::string url(const std::string& path = "/hook") const;
     //! The next `count` requests get `behaviour`; later ones are answered 200.
     void misbehave(Behaviour behaviour, int count);
-    //! Requests answered 200 so far (recorded in order).
+    void setResponder(Responder responder);
+    //! Requests answered so far (recorded in order).
     std::vector<Request> received() const;
     //! Every request that arrived, whatever the answer.
     std::size_t attempts() const;

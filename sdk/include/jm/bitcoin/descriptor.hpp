@@ -1,0 +1,17 @@
+#pragma once
+
+#include <jm/sdk/export.hpp>
+#include <jm/sdk/result.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace jm::bitcoin {
+
+//! The 8-character output-descriptor checksum of BIP380 (what Bitcoin Core appends after '#').
+//! Errors: errc::invalid_argument for a character outside the descriptor alphabet.
+JM_SDK_API jm::sdk::Result<std::string> descriptorChecksum(std::string_view descriptor);
+//! `descriptor` + "#" + its checksum.
+JM_SDK_API jm::sdk::Result<std::string> withDescriptorChecksum(std::string_view descriptor);
+
+} // namespace jm::bitcoin
