@@ -1,0 +1,392 @@
+// The Bitcoin Core backend against an HTTP server answering with Bitcoin Core's JSON-RPC replies
+// (success and every error class), no bitcoind needed.
+#include <core_backend.hpp>
+
+#include <jm/bitcoin/descriptor.hpp>
+#include <jm/bitcoin/encoding.hpp>
+#include <jm/sdk/testing/test_context.hpp>
+
+#include <util/http_test_server.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <future>
+#include <mutex>
+#include <thread>
+
+using namespace jm::plugins::backend_core;
+namespace json = boost::json;
+
+namespace {
+
+//! Answers JSON-RPC by method from a table of results or errors, like Bitcoin Core does (HTTP 200
+//! for results, 500 with an error object for RPC errors, 404 for unknown methods).
+class FakeCore {
+public:
+    FakeCore() {
+        server.setResponder([this](const jm::test::HttpTestServer::Request& r) { return answer(r); });
+    }
+    void result(const std::string& method, json::value v) {
+        std::lock_guard lock(m_mutex);
+        m_results[method] = std::move(v);
+        m_errors.erase(method);
+    }
+    void error(const std::string& method, int code, const std::string& message) {
+        std::lock_guard lock(m_mutex);
+        m_errors[method] = {code, message};
+    }
+    void status(int http_status) {
+        std::lock_guard lock(m_mutex);
+        m_status = http_status;
+    }
+    std::vector<json::object> calls() {
+        std::vector<json::object> out;
+        for (const auto& r : server.received())
+            out.push_back(json::parse(r.body).as_object());
+        return out;
+    }
+    json::object lastCall(const std::string& method) {
+        json::object found;
+        for (auto& c : calls())
+            if (c.at("method").as_string() == method) found = c;
+        return found;
+    }
+    jm::test::HttpTestServer server;
+
+private:
+    jm::test::HttpTestServer::Response answer(const jm::test::HttpTestServer::Request& r) {
+        std::lock_guard lock(m_mutex);
+        if (m_status != 200) return {m_status, "", "text/html"};
+        auto body = json::parse(r.body).as_object();
+        std::string method(body.at("method").as_string());
+        json::object reply{{"id", body.at("id")}};
+        if (auto e = m_errors.find(method); e != m_errors.end()) {
+            reply["result"] = nullptr;
+            reply["error"] = {{"code", e->second.first}, {"message", e->second.second}};
+            return {e->second.first == -32601 ? 404 : 500, json::serialize(reply), "application/json"};
+        }
+        auto it = m_results.find(method);
+        if (it == m_results.end()) {
+            reply["result"] = nullptr;
+            reply["error"] = {{"code", -32601}, {"message", "Method not found"}};
+            return {404, json::serialize(reply), "application/json"};
+        }
+        reply["result"] = it->second;
+        reply["error"] = nullptr;
+        return {200, json::serialize(reply), "application/json"};
+    }
+    std::mutex m_mutex;
+    std::map<std::string, json::value> m_results;
+    std::map<std::string, std::pair<int, std::string>> m_errors;
+    int m_status = 200;
+};
+
+json::value chainInfo(const std::string& chain = "regtest", bool ibd = false, bool pruned = false,
+                      int prune_height = 0) {
+    json::object info{{"chain", chain},
+                      {"blocks", 150},
+                      {"headers", 150},
+                      {"bestblockhash", "3f9a1b8e0c6d4e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f"},
+                      {"difficulty", 4.656542373906925e-10},
+                      {"verificationprogress", ibd ? 0.42 : 1},
+                      {"initialblockdownload", ibd},
+                      {"chainwork", "000000000000000000000000000000000000000000000000000000000000012e"},
+                      {"size_on_disk", 45678},
+                      {"pruned", pruned},
+                      {"warnings", json::array{}}};
+    if (pruned) info["pruneheight"] = prune_height;
+    return info;
+}
+
+//! A running context with the backend created on its strand.
+struct Harness {
+    explicit Harness(FakeCore& core, std::string network = "regtest", int retries = 1) : ctx("core", network) {
+        thread = std::thread([this] {
+            auto guard = boost::asio::make_work_guard(ctx.ioContext());
+            ctx.ioContext().run();
+        });
+        RpcSettings rpc;
+        rpc.port = core.server.port();
+        rpc.user = "jm";
+        rpc.password = "secret";
+        rpc.timeout = std::chrono::milliseconds(500);
+        rpc.retries = retries;
+        rpc.retry_delay = std::chrono::milliseconds(10);
+        CoreSettings settings;
+        settings.rpc = rpc;
+        settings.poll_interval = std::chrono::milliseconds(100);
+        backend = std::make_unique<CoreBackend>(ctx, settings);
+    }
+    template <class F> auto onStrand(F f) {
+        std::packaged_task<decltype(f())()> task(std::move(f));
+        auto future = task.get_future();
+        boost::asio::post(ctx.executor(), [&] { task(); });
+        return future.get();
+    }
+    ~Harness() {
+        onStrand([&] {
+            backend->stop([] {});
+            return 0;
+        });
+        ctx.ioContext().stop();
+        thread.join();
+    }
+    //! Calls a service member and waits for its completion.
+    template <class T, class Call> jm::sdk::Result<T> wait(Call call) {
+        std::promise<jm::sdk::Result<T>> promise;
+        call(ctx.executor(), [&](jm::sdk::Result<T> r) { promise.set_value(std::move(r)); });
+        auto future = promise.get_future();
+        BOOST_REQUIRE(future.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+        return future.get();
+    }
+    jm::sdk::testing::TestContext ctx;
+    std::thread thread;
+    std::unique_ptr<CoreBackend> backend;
+};
+
+const std::string TPUB =
+    "tpubDCBWBScQPGv4Xk3JSbhw6wYYpayMjb2eAYyArpbSqQTbLDpphHGAetB6VQgVeftLML8vDSUEWcC2xDi3qJJ3YCDChJDvqVzpgoYSuT52MhJ";
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(core_backend_tests)
+
+BOOST_AUTO_TEST_CASE(amounts_and_chain_names) {
+    BOOST_CHECK_EQUAL(satoshis(json::value(0.00012)), 12'000);
+    BOOST_CHECK_EQUAL(satoshis(json::value(20999999.97690000)), 2'099'999'997'690'000);
+    BOOST_CHECK_EQUAL(satoshis(json::value(1)), 100'000'000);
+    BOOST_CHECK_EQUAL(satoshis(json::value(0.1)), 10'000'000);
+    BOOST_CHECK(chainMatches("main", "mainnet"));
+    BOOST_CHECK(chainMatches("test", "testnet"));
+    BOOST_CHECK(chainMatches("testnet4", "testnet"));
+    BOOST_CHECK(chainMatches("regtest", "regtest"));
+    BOOST_CHECK(!chainMatches("main", "regtest"));
+}
+
+BOOST_AUTO_TEST_CASE(config_defaults_follow_the_network) {
+    json::object config;
+    BOOST_REQUIRE(
+        CoreSettings::schema().validate(config, "$", *std::make_unique<std::vector<jm::sdk::ConfigProblem>>()));
+    auto regtest = CoreSettings::fromConfig(config, "regtest").value();
+    BOOST_CHECK_EQUAL(regtest.rpc.port, 18443);
+    BOOST_CHECK(regtest.rpc.cookie_file.string().ends_with(".bitcoin/regtest/.cookie"));
+    BOOST_CHECK_EQUAL(CoreSettings::fromConfig(config, "mainnet").value().rpc.port, 8332);
+    BOOST_CHECK(
+        CoreSettings::fromConfig(config, "mainnet").value().rpc.cookie_file.string().ends_with(".bitcoin/.cookie"));
+    config["rpc_user"] = "only-user";
+    BOOST_CHECK(!CoreSettings::fromConfig(config, "regtest"));
+    config["rpc_user"] = "";
+    config["rpc_host"] = "localhost";
+    BOOST_CHECK(!CoreSettings::fromConfig(config, "regtest"));
+}
+
+BOOST_AUTO_TEST_CASE(tip_and_wrong_network) {
+    FakeCore core;
+    core.result("getblockchaininfo", chainInfo());
+    {
+        Harness h(core);
+        auto tip = h.wait<jm::chain::ChainTip>([&](auto ex, auto cb) { h.backend->tip(ex, cb); });
+        BOOST_REQUIRE(tip);
+        BOOST_CHECK_EQUAL(tip->height, 150);
+        auto auth = core.server.received().front().headers.at("authorization");
+        BOOST_CHECK_EQUAL(auth, "Basic " + jm::bitcoin::toBase64(jm::bitcoin::asBytes("jm:secret")));
+    }
+    core.result("getblockchaininfo", chainInfo("main"));
+    Harness h(core);
+    auto tip = h.wait<jm::chain::ChainTip>([&](auto ex, auto cb) { h.backend->tip(ex, cb); });
+    BOOST_REQUIRE(!tip);
+    BOOST_CHECK(tip.error().code == jm::sdk::errc::invalid_config);
+    BOOST_CHECK_MESSAGE(tip.error().message.find("chain 'main'") != std::string::npos, tip.error().message);
+}
+
+BOOST_AUTO_TEST_CASE(unreachable_auth_refused_timeout_and_garbage) {
+    {
+        FakeCore core;
+        core.status(401);
+        Harness h(core);
+        auto tip = h.wait<jm::chain::ChainTip>([&](auto ex, auto cb) { h.backend->tip(ex, cb); });
+        BOOST_REQUIRE(!tip);
+        BOOST_CHECK(tip.error().code == jm::sdk::errc::permission_denied);
+    }
+    {
+        std::uint16_t closed_port;
+        {
+            FakeCore gone;
+            closed_port = gone.server.port();
+        }
+        jm::sdk::testing::TestContext ctx("core", "regtest");
+        FakeCore core; // only for the harness; the backend below points at the closed port
+        Harness h(core);
+        CoreSettings settings;
+        settings.rpc.user = "u";
+        settings.rpc.password = "p";
+        settings.rpc.port = closed_port;
+        settings.rpc.retries = 2;
+        settings.rpc.retry_delay = std::chrono::milliseconds(10);
+        h.onStrand([&] {
+            h.backend = std::make_unique<CoreBackend>(h.ctx, settings);
+            return 0;
+        });
+        auto tip = h.wait<jm::chain::ChainTip>([&](auto ex, auto cb) { h.backend->tip(ex, cb); });
+        BOOST_REQUIRE(!tip);
+        BOOST_CHECK(tip.error().code == jm::sdk::errc::unavailable);
+        BOOST_CHECK_MESSAGE(tip.error().message.find("unreachable") != std::string::npos, tip.error().message);
+    }
+    {
+        FakeCore core;
+        core.server.misbehave(jm::test::HttpTestServer::Behaviour::Hang, 10);
+        Harness h(core, "regtest", 1);
+        auto tip = h.wait<jm::chain::ChainTip>([&](auto ex, auto cb) { h.backend->tip(ex, cb); });
+        BOOST_REQUIRE(!tip);
+        BOOST_CHECK(tip.error().code == jm::sdk::errc::unavailable);
+        BOOST_CHECK_GE(core.server.attempts(), 2u); // retried once
+    }
+    {
+        FakeCore core;
+        core.server.setResponder([](const auto&) {
+            return jm::test::HttpTestServer::Response{200, "<html>", "text/html"};
+        });
+        Harness h(core);
+        auto tip = h.wait<jm::chain::ChainTip>([&](auto ex, auto cb) { h.backend->tip(ex, cb); });
+        BOOST_REQUIRE(!tip);
+        BOOST_CHECK(tip.error().code == jm::sdk::errc::protocol_error);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(scan_refuses_a_syncing_or_pruned_node) {
+    FakeCore core;
+    core.result("getblockchaininfo", chainInfo("regtest", true));
+    Harness h(core);
+    jm::chain::WatchRequest req{"jm-test", {{TPUB, 0, 6}}, {}, 100};
+    auto scan = h.wait<jm::chain::WalletScan>([&](auto ex, auto cb) { h.backend->scanWallet(req, {}, ex, cb); });
+    BOOST_REQUIRE(!scan);
+    BOOST_CHECK(scan.error().code == jm::sdk::errc::unavailable);
+    BOOST_CHECK_MESSAGE(scan.error().message.find("still syncing") != std::string::npos, scan.error().message);
+    core.result("getblockchaininfo", chainInfo("regtest", false, true, 120));
+    scan = h.wait<jm::chain::WalletScan>([&](auto ex, auto cb) { h.backend->scanWallet(req, {}, ex, cb); });
+    BOOST_REQUIRE(!scan);
+    BOOST_CHECK(scan.error().code == jm::sdk::errc::invalid_config);
+    BOOST_CHECK_MESSAGE(scan.error().message.find("pruned") != std::string::npos, scan.error().message);
+}
+
+BOOST_AUTO_TEST_CASE(scan_creates_the_watch_only_wallet_and_imports_what_is_missing) {
+    FakeCore core;
+    core.result("getblockchaininfo", chainInfo());
+    core.result("listwallets", json::array{});
+    core.error("loadwallet", -18,
+               "Wallet file verification failed. Failed to load database path. Path does not exist.");
+    core.result("createwallet", json::object{{"name", "jm-test"}});
+    core.result("listdescriptors",
+                json::object{
+                    {"wallet_name", "jm-test"},
+                    {"descriptors", json::array{json::object{
+                                        {"desc", jm::bitcoin::withDescriptorChecksum("wpkh(" + TPUB + "/1/*)").value()},
+                                        {"timestamp", 0},
+                                        {"active", false},
+                                        {"range", json::array{0, 9}},
+                                        {"next", 0}}}}});
+    core.result("importdescriptors", json::array{json::object{{"success", true}}, json::object{{"success", true}}});
+    core.result("listunspent",
+                json::array{json::object{{"txid", "8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87"},
+                                         {"vout", 1},
+                                         {"address", "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"},
+                                         {"amount", 0.5},
+                                         {"confirmations", 3},
+                                         {"scriptPubKey", "0014751e76e8199196d454941c45d1b3a323f1433bd6"},
+                                         {"spendable", false},
+                                         {"solvable", true},
+                                         {"safe", true}}});
+    core.result("listreceivedbyaddress",
+                json::array{json::object{
+                    {"address", "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"},
+                    {"amount", 0.5},
+                    {"confirmations", 3},
+                    {"txids", json::array{"8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87"}}}});
+    core.result("listtransactions",
+                json::array{json::object{{"address", "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"},
+                                         {"category", "receive"},
+                                         {"amount", 0.5},
+                                         {"confirmations", 3},
+                                         {"txid", "8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87"},
+                                         {"time", 1700000000}}});
+    Harness h(core);
+    jm::chain::WatchRequest req{"jm-test", {{TPUB, 0, 6}, {TPUB, 1, 6}}, {}, 0};
+    std::vector<double> progress;
+    auto scan = h.wait<jm::chain::WalletScan>([&](auto ex, auto cb) {
+        h.backend->scanWallet(
+            req, [&](double f, const std::string&) { progress.push_back(f); }, ex, cb);
+    });
+    BOOST_REQUIRE_MESSAGE(scan.has_value(), (scan ? std::string() : scan.error().message));
+    BOOST_CHECK(!core.lastCall("createwallet").empty());
+    auto create_params = core.lastCall("createwallet").at("params").as_array();
+    BOOST_CHECK_EQUAL(create_params[1].as_bool(), true); // disable_private_keys
+    BOOST_CHECK_EQUAL(create_params[5].as_bool(), true); // descriptors
+    // Branch 1 already covers [0, 10): only branch 0 is imported, with its checksum and range.
+    auto imports = core.lastCall("importdescriptors").at("params").as_array()[0].as_array();
+    BOOST_REQUIRE_EQUAL(imports.size(), 1u);
+    BOOST_CHECK_EQUAL(imports[0].at("desc").as_string(),
+                      jm::bitcoin::withDescriptorChecksum("wpkh(" + TPUB + "/0/*)").value());
+    BOOST_CHECK_EQUAL(imports[0].at("range").as_array()[1].as_int64(), 5);
+    BOOST_CHECK_EQUAL(imports[0].at("timestamp").as_int64(), 0);
+    BOOST_REQUIRE_EQUAL(scan->utxos.size(), 1u);
+    BOOST_CHECK_EQUAL(scan->utxos[0].value, 50'000'000);
+    BOOST_CHECK_EQUAL(scan->utxos[0].outpoint.toString(),
+                      "8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87:1");
+    BOOST_CHECK_EQUAL(scan->used_scripts.size(), 1u);
+    BOOST_REQUIRE_EQUAL(scan->history.size(), 1u);
+    BOOST_CHECK_EQUAL(scan->history[0].received, 50'000'000);
+    BOOST_CHECK_EQUAL(scan->tip.height, 150);
+    BOOST_CHECK(!progress.empty());
+    // Every wallet call went to the wallet's endpoint.
+    for (const auto& r : core.server.received()) {
+        auto method = json::parse(r.body).at("method").as_string();
+        if (method == "listdescriptors" || method == "importdescriptors" || method == "listunspent")
+            BOOST_CHECK_EQUAL(r.target, "/wallet/jm-test");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(broadcast_rejection_method_missing_txout_and_fees) {
+    FakeCore core;
+    core.error("sendrawtransaction", -26, "min relay fee not met, 100 < 141");
+    core.result("gettxout", nullptr);
+    core.result("estimatesmartfee",
+                json::object{{"errors", json::array{"Insufficient data or no feerate found"}}, {"blocks", 2}});
+    Harness h(core);
+    auto sent = h.wait<std::string>([&](auto ex, auto cb) { h.backend->broadcast({0x02, 0x00}, ex, cb); });
+    BOOST_REQUIRE(!sent);
+    BOOST_CHECK(sent.error().code == jm::sdk::errc::rejected);
+    BOOST_CHECK_MESSAGE(sent.error().message.find("min relay fee not met") != std::string::npos, sent.error().message);
+
+    jm::bitcoin::OutPoint op{};
+    auto out = h.wait<std::optional<jm::chain::TxOutInfo>>([&](auto ex, auto cb) { h.backend->getTxOut(op, ex, cb); });
+    BOOST_REQUIRE(out);
+    BOOST_CHECK(!*out); // spent or unknown
+    core.result("gettxout",
+                json::object{{"bestblock", "00"},
+                             {"confirmations", 7},
+                             {"value", 1.25},
+                             {"scriptPubKey", json::object{{"hex", "0014751e76e8199196d454941c45d1b3a323f1433bd6"}}},
+                             {"coinbase", false}});
+    out = h.wait<std::optional<jm::chain::TxOutInfo>>([&](auto ex, auto cb) { h.backend->getTxOut(op, ex, cb); });
+    BOOST_REQUIRE(out && *out);
+    BOOST_CHECK_EQUAL((*out)->value, 125'000'000);
+    BOOST_CHECK_EQUAL((*out)->confirmations, 7);
+
+    auto fee = h.wait<std::int64_t>([&](auto ex, auto cb) { h.backend->estimateFee(3, ex, cb); });
+    BOOST_REQUIRE(fee);
+    BOOST_CHECK_EQUAL(*fee, 10'000); // the fallback
+    core.result("estimatesmartfee", json::object{{"feerate", 0.00012}, {"blocks", 3}});
+    fee = h.wait<std::int64_t>([&](auto ex, auto cb) { h.backend->estimateFee(3, ex, cb); });
+    BOOST_CHECK_EQUAL(*fee, 12'000);
+
+    // A method this node does not have.
+    auto tx = h.wait<jm::bitcoin::Bytes>([&](auto ex, auto cb) { h.backend->getTransaction("00", ex, cb); });
+    BOOST_REQUIRE(!tx);
+    BOOST_CHECK(tx.error().code == jm::sdk::errc::unsupported);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
