@@ -16,6 +16,11 @@ const std::vector<Command>& commands() {
          walletAddressesCommand},
         {"wallet xpubs", "show the account xpub of each mixdepth", walletXpubsCommand},
         {"wallet bond-address", "show the fidelity-bond address for a lock month (YYYY-MM)", walletBondAddressCommand},
+        {"wallet sync", "sync the wallet with the config's blockchain backend and show balances", walletSyncCommand},
+        {"wallet info", "balance of each mixdepth, confirmed and unconfirmed (after a sync)", walletInfoCommand},
+        {"wallet utxos", "the wallet's coins with their mixdepth, path and confirmations", walletUtxosCommand},
+        {"wallet history", "the wallet's transactions", walletHistoryCommand},
+        {"wallet send", "a plain (non-CoinJoin) payment or sweep from one mixdepth", walletSendCommand},
         {"wallet change-password", "re-encrypt the wallet seed under a new password", walletChangePasswordCommand},
     };
     return list;

@@ -231,6 +231,11 @@ void Node::stop() {
     if (!m_instances.empty() || m_lock) JM_LOG(m_logger, info) << "node stopped";
 }
 
+jm::sdk::Result<jm::sdk::KvStorePtr> Node::openStore(std::string_view name) {
+    if (!m_database) return jm::sdk::fail(jm::sdk::errc::unavailable, "the node is not started");
+    return m_database->openNamespace(name);
+}
+
 std::vector<std::pair<std::string, InstanceState>> Node::instanceStates() const {
     std::vector<std::pair<std::string, InstanceState>> out;
     for (const auto& i : m_instances)

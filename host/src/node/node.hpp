@@ -58,6 +58,9 @@ public:
     jm::sdk::EventBus& bus() { return *m_bus; }
     jm::sdk::ServiceRegistry& services() { return *m_services; }
     boost::asio::io_context& ioContext() { return m_ioc; }
+    //! A namespace of the node's database that belongs to no instance (the CLI's "wallet").
+    //! Valid between start() and stop(). Errors: not started; storage errors.
+    jm::sdk::Result<jm::sdk::KvStorePtr> openStore(std::string_view name);
     //! The state and last error of each instance, in plan order. Executor: main thread.
     std::vector<std::pair<std::string, InstanceState>> instanceStates() const;
     //! The Plugin object of an instance (null when not created). For loader tests.

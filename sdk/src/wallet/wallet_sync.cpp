@@ -12,7 +12,7 @@ using jm::sdk::errc;
 using jm::sdk::fail;
 
 namespace {
-constexpr int MAX_ROUNDS = 1000; // each round moves at least one window; bounds a hostile backend
+constexpr int MAX_ROUNDS = 64; // windows at least double each round; bounds a hostile backend
 } // namespace
 
 WalletSync::WalletSync(Wallet& wallet, jm::chain::BlockchainBackend& backend, SyncOptions options,
@@ -48,6 +48,10 @@ jm::sdk::Result<jm::chain::WatchRequest> WalletSync::request() {
             auto next = m_wallet.nextIndex(m, b);
             if (!next) return next.error();
             auto end = *next + static_cast<std::uint32_t>(m_wallet.gapLimit());
+            // A window that had to grow doubles, so a long run of used addresses takes a few
+            // rounds, not one per gap limit; watching a few unused scripts more costs nothing.
+            if (auto before = m_requested.find({m, b}); before != m_requested.end() && end > before->second)
+                end = std::max(end, before->second * 2);
             auto& derived = m_derived[{m, b}];
             for (; derived < end; ++derived) {
                 auto info = m_wallet.addressAt(m, b, derived);

@@ -1,0 +1,83 @@
+#include "bitcoind.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <thread>
+
+namespace jm::test {
+
+namespace {
+
+std::uint16_t freePort() {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
+}
+
+} // namespace
+
+std::optional<BitcoinCorePaths> findBitcoinCore() {
+    BitcoinCorePaths p;
+    const char* d = std::getenv("BITCOIND");
+    const char* c = std::getenv("BITCOIN_CLI");
+    p.bitcoind = d ? d : "/opt/bitcoin-core/bin/bitcoind";
+    p.cli = c ? c : "/opt/bitcoin-core/bin/bitcoin-cli";
+    if (!std::filesystem::exists(p.bitcoind) || !std::filesystem::exists(p.cli)) return std::nullopt;
+    return p;
+}
+
+Bitcoind::Bitcoind(BitcoinCorePaths paths) : m_paths(std::move(paths)), m_rpcPort(freePort()), m_p2pPort(freePort()) {
+    start();
+    cli({"createwallet", "miner"});
+    mine(101);
+}
+
+Bitcoind::~Bitcoind() { stop(); }
+
+void Bitcoind::start() {
+    m_process = std::make_unique<ChildProcess>(std::vector<std::string>{
+        m_paths.bitcoind.string(), "-regtest", "-datadir=" + m_dir.path().string(),
+        "-rpcport=" + std::to_string(m_rpcPort), "-port=" + std::to_string(m_p2pPort), "-bind=127.0.0.1", "-listen=0",
+        "-server=1", "-fallbackfee=0.0002", "-printtoconsole=0", "-discover=0", "-dnsseed=0"});
+    auto r = runProcess({m_paths.cli.string(), "-regtest", "-datadir=" + m_dir.path().string(),
+                         "-rpcport=" + std::to_string(m_rpcPort), "-rpcwait", "-rpcwaittimeout=60", "getblockcount"},
+                        std::chrono::seconds(90));
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, "bitcoind did not start: " + r.err + m_process->output());
+}
+
+void Bitcoind::stop() {
+    if (!m_process) return;
+    runProcess({m_paths.cli.string(), "-regtest", "-datadir=" + m_dir.path().string(),
+                "-rpcport=" + std::to_string(m_rpcPort), "stop"},
+               std::chrono::seconds(30));
+    m_process->wait(std::chrono::seconds(60));
+    m_process.reset();
+}
+
+std::string Bitcoind::cli(std::vector<std::string> args, const std::string& wallet) {
+    std::vector<std::string> argv{m_paths.cli.string(), "-regtest", "-datadir=" + m_dir.path().string(),
+                                  "-rpcport=" + std::to_string(m_rpcPort)};
+    if (!wallet.empty()) argv.push_back("-rpcwallet=" + wallet);
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = runProcess(argv, std::chrono::seconds(120));
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, "bitcoin-cli " + (args.empty() ? "" : args[0]) + " failed: " + r.err);
+    auto out = r.out;
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r'))
+        out.pop_back();
+    return out;
+}
+
+boost::json::value Bitcoind::cliJson(std::vector<std::string> args, const std::string& wallet) {
+    return boost::json::parse(cli(std::move(args), wallet));
+}
+
+std::string Bitcoind::minerAddress() { return cli({"getnewaddress"}, "miner"); }
+
+void Bitcoind::mine(int blocks) { cli({"generatetoaddress", std::to_string(blocks), minerAddress()}); }
+
+} // namespace jm::test

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <util/process.hpp>
+#include <util/setup.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace jm::test {
+
+//! Where Bitcoin Core's programs are: $BITCOIND / $BITCOIN_CLI, else /opt/bitcoin-core/bin.
+struct BitcoinCorePaths {
+    std::filesystem::path bitcoind;
+    std::filesystem::path cli;
+};
+std::optional<BitcoinCorePaths> findBitcoinCore();
+
+//! A regtest bitcoind in a temporary directory on free ports, stopped on destruction.
+class Bitcoind {
+public:
+    explicit Bitcoind(BitcoinCorePaths paths);
+    ~Bitcoind();
+    //! Starts (or restarts) the daemon and waits until its RPC answers.
+    void start();
+    void stop();
+    //! bitcoin-cli with these arguments; the JSON (or plain) answer. Fails the test on error.
+    std::string cli(std::vector<std::string> args, const std::string& wallet = "");
+    boost::json::value cliJson(std::vector<std::string> args, const std::string& wallet = "");
+    //! Mines `blocks` to the miner wallet.
+    void mine(int blocks);
+    std::uint16_t rpcPort() const { return m_rpcPort; }
+    std::filesystem::path cookie() const { return m_dir.path() / "regtest" / ".cookie"; }
+    const std::filesystem::path& dataDir() const { return m_dir.path(); }
+    std::string minerAddress();
+
+private:
+    BitcoinCorePaths m_paths;
+    TempDir m_dir;
+    std::uint16_t m_rpcPort = 0;
+    std::uint16_t m_p2pPort = 0;
+    std::unique_ptr<ChildProcess> m_process;
+};
+
+} // namespace jm::test
