@@ -230,27 +230,18 @@ private:
                             utxo.confirmations = static_cast<std::int32_t>(num(u, "confirmations"));
                             self->m_scan.utxos.push_back(std::move(utxo));
                         }
-                    self->listReceived();
-                });
-    }
-
-    void listReceived() {
-        auto network = *networkOf(m_b.m_ctx.network());
-        m_b.rpc("listreceivedbyaddress", {0, false, true}, m_request.wallet_id,
-                [self = shared_from_this(), network](jm::sdk::Result<json::value> r) {
-                    if (!r) return self->finish(r.error());
-                    if (auto* list = r->if_array())
-                        for (const auto& a : *list)
-                            if (auto script = jm::bitcoin::addressToScript(str(a, "address"), network))
-                                self->m_scan.used_scripts.push_back(std::move(*script));
                     self->listTransactions();
                 });
     }
 
     void listTransactions() {
+        auto network = *networkOf(m_b.m_ctx.network());
         m_b.rpc("listtransactions", {"*", 1'000'000, 0, true}, m_request.wallet_id,
-                [self = shared_from_this()](jm::sdk::Result<json::value> r) {
+                [self = shared_from_this(), network](jm::sdk::Result<json::value> r) {
                     if (!r) return self->finish(r.error());
+                    std::set<jm::bitcoin::Script> used;
+                    for (const auto& u : self->m_scan.utxos)
+                        used.insert(u.script_pubkey);
                     std::map<std::string, jm::chain::WalletTx> by_txid;
                     std::vector<std::string> order;
                     if (auto* list = r->if_array())
@@ -263,15 +254,21 @@ private:
                             w.txid = txid;
                             auto amount = member(t, "amount") ? satoshis(*member(t, "amount")) : 0;
                             auto category = str(t, "category");
-                            if (category == "send")
+                            if (category == "send") {
                                 w.spent += -amount;
-                            else if (category == "receive")
+                            } else if (category == "receive" || category == "generate" || category == "immature") {
                                 w.received += amount;
+                                // Addresses of inactive descriptors are not in Core's address book,
+                                // so listreceivedbyaddress misses them: the receive entries tell.
+                                if (auto script = jm::bitcoin::addressToScript(str(t, "address"), network))
+                                    used.insert(std::move(*script));
+                            }
                             w.confirmations = static_cast<std::int32_t>(num(t, "confirmations"));
                             w.time = num(t, "time");
                         }
                     for (const auto& txid : order)
                         self->m_scan.history.push_back(by_txid[txid]);
+                    self->m_scan.used_scripts.assign(used.begin(), used.end());
                     self->report(1.0, "scanned");
                     self->finish(std::move(self->m_scan));
                 });

@@ -5,6 +5,7 @@
 #include <cli/options.hpp>
 #include <cli/prepared_node.hpp>
 #include <cli/secret_input.hpp>
+#include <logging/logging.hpp>
 #include <node/node.hpp>
 
 #include <jm/bitcoin/address.hpp>
@@ -38,8 +39,8 @@ void addOptions(po::options_description& options, Action action) {
         "rescan-from", po::value<int>()->default_value(0), "block height the wallet's history starts at")(
         "password-fd", po::value<int>()->default_value(-1),
         "read the password (and the confirmation) from this file descriptor instead of the terminal")(
-        "json", "print JSON")("plugin-dir", po::value<std::vector<std::string>>()->composing(),
-                              "extra plugin directory (repeatable)");
+        "json", "print JSON")("verbose,v", "log at the config's levels")(
+        "plugin-dir", po::value<std::vector<std::string>>()->composing(), "extra plugin directory (repeatable)");
     if (action == Action::Send)
         options.add_options()("mixdepth", po::value<int>()->required(), "mixdepth to pay from")(
             "amount", po::value<std::int64_t>(), "satoshis to pay (with --address)")(
@@ -113,6 +114,15 @@ int run(const std::vector<std::string>& args, Action action, const std::string& 
             dirs.emplace_back(d);
     auto prepared = prepareNode((*vm)["config"].as<std::string>(), dirs);
     if (!prepared) return EXIT_USAGE;
+    // The answer goes to stdout; the log to stderr (problems only, unless --verbose) and the
+    // config's log file.
+    auto log = prepared->config.log;
+    log.console = true;
+    if (!vm->count("verbose")) {
+        log.level = jm::sdk::Severity::warning;
+        log.channels.clear();
+    }
+    if (auto r = setupLogging(log); !r) return failWith(r.error());
     auto network = jm::bitcoin::parseNetwork(prepared->config.network);
     if (!network) return failWith(network.error());
     if (action == Action::Send) {

@@ -300,12 +300,6 @@ BOOST_AUTO_TEST_CASE(scan_creates_the_watch_only_wallet_and_imports_what_is_miss
                                          {"spendable", false},
                                          {"solvable", true},
                                          {"safe", true}}});
-    core.result("listreceivedbyaddress",
-                json::array{json::object{
-                    {"address", "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"},
-                    {"amount", 0.5},
-                    {"confirmations", 3},
-                    {"txids", json::array{"8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87"}}}});
     core.result("listtransactions",
                 json::array{json::object{{"address", "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"},
                                          {"category", "receive"},

@@ -1,9 +1,10 @@
 #include "bitcoind.hpp"
 
+#include <stdexcept>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/test/unit_test.hpp>
 
 #include <csignal>
 #include <cstdlib>
@@ -42,12 +43,12 @@ Bitcoind::~Bitcoind() { stop(); }
 void Bitcoind::start() {
     m_process = std::make_unique<ChildProcess>(std::vector<std::string>{
         m_paths.bitcoind.string(), "-regtest", "-datadir=" + m_dir.path().string(),
-        "-rpcport=" + std::to_string(m_rpcPort), "-port=" + std::to_string(m_p2pPort), "-bind=127.0.0.1", "-listen=0",
-        "-server=1", "-fallbackfee=0.0002", "-printtoconsole=0", "-discover=0", "-dnsseed=0"});
+        "-rpcport=" + std::to_string(m_rpcPort), "-port=" + std::to_string(m_p2pPort), "-listen=0", "-server=1",
+        "-fallbackfee=0.0002", "-printtoconsole=0", "-discover=0", "-dnsseed=0"});
     auto r = runProcess({m_paths.cli.string(), "-regtest", "-datadir=" + m_dir.path().string(),
                          "-rpcport=" + std::to_string(m_rpcPort), "-rpcwait", "-rpcwaittimeout=60", "getblockcount"},
                         std::chrono::seconds(90));
-    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, "bitcoind did not start: " + r.err + m_process->output());
+    if (r.exit_code != 0) throw std::runtime_error("bitcoind did not start: " + r.err + m_process->output());
 }
 
 void Bitcoind::stop() {
@@ -65,7 +66,8 @@ std::string Bitcoind::cli(std::vector<std::string> args, const std::string& wall
     if (!wallet.empty()) argv.push_back("-rpcwallet=" + wallet);
     argv.insert(argv.end(), args.begin(), args.end());
     auto r = runProcess(argv, std::chrono::seconds(120));
-    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, "bitcoin-cli " + (args.empty() ? "" : args[0]) + " failed: " + r.err);
+    if (r.exit_code != 0)
+        throw std::runtime_error("bitcoin-cli " + (args.empty() ? "" : args[0]) + " failed: " + r.err);
     auto out = r.out;
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r'))
         out.pop_back();

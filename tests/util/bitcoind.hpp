@@ -20,7 +20,8 @@ struct BitcoinCorePaths {
 };
 std::optional<BitcoinCorePaths> findBitcoinCore();
 
-//! A regtest bitcoind in a temporary directory on free ports, stopped on destruction.
+//! A regtest bitcoind in a temporary directory on free ports, stopped on destruction. Failures
+//! (start, bitcoin-cli errors) throw std::runtime_error with bitcoind's message.
 class Bitcoind {
 public:
     explicit Bitcoind(BitcoinCorePaths paths);
@@ -28,7 +29,7 @@ public:
     //! Starts (or restarts) the daemon and waits until its RPC answers.
     void start();
     void stop();
-    //! bitcoin-cli with these arguments; the JSON (or plain) answer. Fails the test on error.
+    //! bitcoin-cli with these arguments; the JSON (or plain) answer.
     std::string cli(std::vector<std::string> args, const std::string& wallet = "");
     boost::json::value cliJson(std::vector<std::string> args, const std::string& wallet = "");
     //! Mines `blocks` to the miner wallet.
