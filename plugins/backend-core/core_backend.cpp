@@ -52,19 +52,6 @@ std::optional<jm::bitcoin::Network> parseNetwork(std::string_view name) {
 
 } // namespace
 
-std::int64_t satoshis(const json::value& btc) {
-    if (btc.is_int64()) return btc.as_int64() * 100'000'000;
-    if (btc.is_uint64()) return static_cast<std::int64_t>(btc.as_uint64()) * 100'000'000;
-    if (btc.is_double()) return std::llround(btc.as_double() * 1e8);
-    return 0;
-}
-
-bool chainMatches(std::string_view core_chain, std::string_view network) {
-    if (network == "mainnet") return core_chain == "main";
-    if (network == "testnet") return core_chain == "test" || core_chain == "testnet4";
-    return core_chain == network; // signet, regtest
-}
-
 // ---------------------------------------------------------------------------------------------
 // Settings
 
@@ -165,21 +152,13 @@ void CoreBackend::rpc(std::string method, json::array params, std::string wallet
 void CoreBackend::chainState(std::function<void(jm::sdk::Result<ChainState>)> done) {
     rpc("getblockchaininfo", {}, "", [this, done = std::move(done)](jm::sdk::Result<json::value> r) {
         if (!r) return done(r.error());
-        ChainState s;
-        s.chain = text(*r, "chain");
-        s.blocks = static_cast<std::int32_t>(integer(*r, "blocks"));
-        s.best_hash = text(*r, "bestblockhash");
-        if (auto* ibd = field(*r, "initialblockdownload"); ibd && ibd->is_bool())
-            s.initial_block_download = ibd->as_bool();
-        if (auto* vp = field(*r, "verificationprogress"); vp && vp->is_number())
-            s.verification_progress = vp->to_number<double>();
-        if (auto* pruned = field(*r, "pruned"); pruned && pruned->is_bool()) s.pruned = pruned->as_bool();
-        s.prune_height = static_cast<std::int32_t>(integer(*r, "pruneheight"));
-        if (!chainMatches(s.chain, m_ctx.network()))
-            return done(fail(errc::invalid_config, "Bitcoin Core runs chain '" + s.chain +
+        auto s = readChainState(*r);
+        if (!s) return done(s.error());
+        if (!chainMatches(s->chain, m_ctx.network()))
+            return done(fail(errc::invalid_config, "Bitcoin Core runs chain '" + s->chain +
                                                        "' but jmnode is configured for " +
                                                        std::string(m_ctx.network())));
-        done(std::move(s));
+        done(std::move(*s));
     });
 }
 
@@ -281,14 +260,7 @@ void CoreBackend::getTxOut(jm::bitcoin::OutPoint outpoint, jm::sdk::Executor ex,
             [ex, done = std::move(done)](jm::sdk::Result<json::value> r) mutable {
                 using Out = std::optional<jm::chain::TxOutInfo>;
                 if (!r) return reply<Out>(ex, std::move(done), r.error());
-                if (r->is_null()) return reply<Out>(ex, std::move(done), Out{});
-                jm::chain::TxOutInfo info;
-                if (auto* value = field(*r, "value")) info.value = satoshis(*value);
-                if (auto* spk = field(*r, "scriptPubKey"))
-                    if (auto bytes = jm::bitcoin::fromHex(text(*spk, "hex"))) info.script_pubkey = *bytes;
-                info.confirmations = static_cast<std::int32_t>(integer(*r, "confirmations"));
-                if (auto* cb = field(*r, "coinbase"); cb && cb->is_bool()) info.coinbase = cb->as_bool();
-                reply<Out>(ex, std::move(done), Out{std::move(info)});
+                reply<Out>(ex, std::move(done), readTxOut(*r));
             });
     });
 }
@@ -335,8 +307,9 @@ void CoreBackend::estimateFee(int target_blocks, jm::sdk::Executor ex, jm::chain
         rpc("estimatesmartfee", {std::max(1, target_blocks)}, "",
             [this, ex, done = std::move(done)](jm::sdk::Result<json::value> r) mutable {
                 if (!r) return reply<std::int64_t>(ex, std::move(done), r.error());
-                if (auto* rate = field(*r, "feerate"); rate && rate->is_number())
-                    return reply<std::int64_t>(ex, std::move(done), satoshis(*rate));
+                if (auto* rate = field(*r, "feerate"))
+                    if (auto sats = satoshis(*rate); sats && *sats > 0)
+                        return reply<std::int64_t>(ex, std::move(done), *sats);
                 JM_LOG(m_ctx.logger(), info) << "no fee estimate from Bitcoin Core; using the fallback "
                                              << m_settings.fallback_fee / 1000.0 << " sat/vB";
                 reply<std::int64_t>(ex, std::move(done), m_settings.fallback_fee);

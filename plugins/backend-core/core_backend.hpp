@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core_replies.hpp"
 #include "rpc_client.hpp"
 
 #include <jm/chain/blockchain_backend.hpp>
@@ -46,16 +47,7 @@ public:
     void estimateFee(int target_blocks, jm::sdk::Executor ex, jm::chain::Callback<std::int64_t> done) override;
     void watchTransaction(std::string txid) override;
 
-    //! Chain facts checked before a scan. Executor: the instance's strand.
-    struct ChainState {
-        std::string chain;
-        std::int32_t blocks = 0;
-        std::string best_hash;
-        bool initial_block_download = false;
-        double verification_progress = 1;
-        bool pruned = false;
-        std::int32_t prune_height = 0;
-    };
+    //! getblockchaininfo, checked against the configured network. Executor: the instance's strand.
     void chainState(std::function<void(jm::sdk::Result<ChainState>)> done);
 
 private:
@@ -77,11 +69,5 @@ private:
     std::map<std::string, int> m_watched; //!< txid -> last confirmations seen (-1: not seen yet)
     bool m_stopping = false;
 };
-
-//! Bitcoin's JSON amounts (BTC with 8 decimals) to satoshis. Rounds the binary double to the
-//! nearest satoshi: every amount up to 21 million BTC is within half a satoshi of its double.
-std::int64_t satoshis(const boost::json::value& btc);
-//! Whether Core's chain name ("main", "test", "testnet4", "signet", "regtest") is jmnode's network.
-bool chainMatches(std::string_view core_chain, std::string_view network);
 
 } // namespace jm::plugins::backend_core

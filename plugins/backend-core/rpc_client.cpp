@@ -133,36 +133,7 @@ void RpcClient::onResponse(boost::system::error_code ec) {
         return retryOrFail(jm::sdk::Error(errc::unavailable, "connection to Bitcoin Core lost: " + ec.message()));
     }
     if (!m_response.keep_alive()) close();
-    auto status = m_response.result_int();
-    if (status == 401)
-        return complete(RpcFailure{jm::sdk::Error(errc::permission_denied,
-                                                  "Bitcoin Core refused the RPC credentials (check rpc_user/"
-                                                  "rpc_password or rpc_cookie)"),
-                                   std::nullopt});
-    if (status == 403)
-        return complete(RpcFailure{
-            jm::sdk::Error(errc::permission_denied, "Bitcoin Core forbids this client (rpcallowip)"), std::nullopt});
-    boost::system::error_code jec;
-    auto body = boost::json::parse(m_response.body(), jec);
-    auto* obj = body.if_object();
-    if (jec || !obj)
-        return complete(RpcFailure{
-            jm::sdk::Error(errc::protocol_error, "not a JSON-RPC answer (HTTP " + std::to_string(status) + ")"),
-            std::nullopt});
-    auto* error = obj->if_contains("error");
-    if (error && !error->is_null()) {
-        int code = 0;
-        std::string message = "unknown error";
-        if (auto* e = error->if_object()) {
-            if (auto* c = e->if_contains("code"); c && c->is_int64()) code = static_cast<int>(c->as_int64());
-            if (auto* m = e->if_contains("message"); m && m->is_string()) message = std::string(m->as_string());
-        }
-        return complete(RpcFailure{jm::sdk::Error(errc::rejected, message), code});
-    }
-    auto* result = obj->if_contains("result");
-    if (!result)
-        return complete(RpcFailure{jm::sdk::Error(errc::protocol_error, "JSON-RPC answer without result"), {}});
-    complete(std::move(*result));
+    complete(parseRpcReply(m_response.result_int(), m_response.body()));
 }
 
 void RpcClient::complete(RpcResult result) {
@@ -175,6 +146,41 @@ void RpcClient::complete(RpcResult result) {
         if (!self->m_busy) self->next();
     });
     m_busy = true;
+}
+
+RpcResult parseRpcReply(unsigned status, std::string_view body) {
+    if (status == 401)
+        return RpcFailure{jm::sdk::Error(errc::permission_denied, "Bitcoin Core refused the RPC credentials (check "
+                                                                  "rpc_user/rpc_password or rpc_cookie)"),
+                          std::nullopt};
+    if (status == 403)
+        return RpcFailure{jm::sdk::Error(errc::permission_denied, "Bitcoin Core forbids this client (rpcallowip)"),
+                          std::nullopt};
+    boost::system::error_code ec;
+    boost::json::parse_options options;
+    options.max_depth = 64;
+    auto reply = boost::json::parse(body, ec, {}, options);
+    auto* obj = reply.if_object();
+    if (ec || !obj)
+        return RpcFailure{
+            jm::sdk::Error(errc::protocol_error, "not a JSON-RPC answer (HTTP " + std::to_string(status) + ")"),
+            std::nullopt};
+    auto* error = obj->if_contains("error");
+    if (error && !error->is_null()) {
+        int code = 0;
+        std::string message = "unknown error";
+        if (auto* e = error->if_object()) {
+            if (auto* c = e->if_contains("code");
+                c && c->is_int64() && c->as_int64() >= INT32_MIN && c->as_int64() <= INT32_MAX)
+                code = static_cast<int>(c->as_int64());
+            if (auto* m = e->if_contains("message"); m && m->is_string())
+                message = std::string(m->as_string()).substr(0, 500);
+        }
+        return RpcFailure{jm::sdk::Error(errc::rejected, message), code};
+    }
+    auto* result = obj->if_contains("result");
+    if (!result) return RpcFailure{jm::sdk::Error(errc::protocol_error, "JSON-RPC answer without result"), {}};
+    return std::move(*result);
 }
 
 jm::sdk::Error toBackendError(const RpcFailure& failure, std::string_view method) {

@@ -88,6 +88,9 @@ private:
     std::unique_ptr<boost::asio::steady_timer> m_retryTimer;
 };
 
+//! Reads Bitcoin Core's HTTP answer: 401/403 as permission errors, a JSON-RPC error object as a
+//! failure with Core's code, else the result. Never throws; anything else is a protocol error.
+RpcResult parseRpcReply(unsigned status, std::string_view body);
 //! The error a BlockchainBackend caller should see for an RPC failure of `method`.
 jm::sdk::Error toBackendError(const RpcFailure& failure, std::string_view method);
 

@@ -110,16 +110,7 @@ private:
         m_b.rpc("listdescriptors", {}, m_request.wallet_id,
                 [self = shared_from_this()](jm::sdk::Result<json::value> r) {
                     if (!r) return self->finish(r.error());
-                    std::map<std::string, std::int64_t> have; // descriptor -> range end (exclusive), 1 for unranged
-                    if (auto* list = member(*r, "descriptors"); list && list->is_array())
-                        for (const auto& d : list->as_array()) {
-                            auto desc = stripChecksum(str(d, "desc"));
-                            std::int64_t end = 1;
-                            if (auto* range = member(d, "range");
-                                range && range->is_array() && range->as_array().size() == 2)
-                                end = range->as_array()[1].to_number<std::int64_t>() + 1;
-                            have[desc] = std::max(have[desc], end);
-                        }
+                    auto have = readDescriptors(*r);
                     self->importMissing(have);
                 });
     }
@@ -179,15 +170,8 @@ private:
             [self = shared_from_this()](jm::sdk::Result<json::value> r) {
                 self->m_pollingProgress = false;
                 if (!r) return self->finish(r.error());
-                if (auto* results = r->if_array())
-                    for (const auto& item : *results) {
-                        auto* ok = member(item, "success");
-                        if (!ok || !ok->is_bool() || !ok->as_bool()) {
-                            std::string why = "unknown reason";
-                            if (auto* e = member(item, "error")) why = str(*e, "message");
-                            return self->finish(fail(errc::rejected, "Bitcoin Core refused a descriptor: " + why));
-                        }
-                    }
+                if (auto why = importFailure(*r); !why.empty())
+                    return self->finish(fail(errc::rejected, "Bitcoin Core refused a descriptor: " + why));
                 self->listUnspent();
             },
             m_b.m_settings.rescan_timeout);
@@ -217,19 +201,7 @@ private:
         m_b.rpc("listunspent", {0, 9999999, json::array{}, true}, m_request.wallet_id,
                 [self = shared_from_this()](jm::sdk::Result<json::value> r) {
                     if (!r) return self->finish(r.error());
-                    if (auto* list = r->if_array())
-                        for (const auto& u : *list) {
-                            jm::chain::ChainUtxo utxo;
-                            auto txid = jm::bitcoin::fromHex(str(u, "txid"));
-                            auto spk = jm::bitcoin::fromHex(str(u, "scriptPubKey"));
-                            if (!txid || txid->size() != 32 || !spk) continue;
-                            std::reverse_copy(txid->begin(), txid->end(), utxo.outpoint.txid.begin());
-                            utxo.outpoint.vout = static_cast<std::uint32_t>(num(u, "vout"));
-                            if (auto* amount = member(u, "amount")) utxo.value = satoshis(*amount);
-                            utxo.script_pubkey = std::move(*spk);
-                            utxo.confirmations = static_cast<std::int32_t>(num(u, "confirmations"));
-                            self->m_scan.utxos.push_back(std::move(utxo));
-                        }
+                    self->m_scan.utxos = readUnspent(*r);
                     self->listTransactions();
                 });
     }
@@ -239,35 +211,11 @@ private:
         m_b.rpc("listtransactions", {"*", 1'000'000, 0, true}, m_request.wallet_id,
                 [self = shared_from_this(), network](jm::sdk::Result<json::value> r) {
                     if (!r) return self->finish(r.error());
-                    std::set<jm::bitcoin::Script> used;
+                    auto activity = readTransactions(*r, network);
+                    auto used = std::move(activity.receiving);
                     for (const auto& u : self->m_scan.utxos)
                         used.insert(u.script_pubkey);
-                    std::map<std::string, jm::chain::WalletTx> by_txid;
-                    std::vector<std::string> order;
-                    if (auto* list = r->if_array())
-                        for (const auto& t : *list) {
-                            auto txid = str(t, "txid");
-                            if (txid.empty()) continue;
-                            auto [it, inserted] = by_txid.try_emplace(txid);
-                            if (inserted) order.push_back(txid);
-                            auto& w = it->second;
-                            w.txid = txid;
-                            auto amount = member(t, "amount") ? satoshis(*member(t, "amount")) : 0;
-                            auto category = str(t, "category");
-                            if (category == "send") {
-                                w.spent += -amount;
-                            } else if (category == "receive" || category == "generate" || category == "immature") {
-                                w.received += amount;
-                                // Addresses of inactive descriptors are not in Core's address book,
-                                // so listreceivedbyaddress misses them: the receive entries tell.
-                                if (auto script = jm::bitcoin::addressToScript(str(t, "address"), network))
-                                    used.insert(std::move(*script));
-                            }
-                            w.confirmations = static_cast<std::int32_t>(num(t, "confirmations"));
-                            w.time = num(t, "time");
-                        }
-                    for (const auto& txid : order)
-                        self->m_scan.history.push_back(by_txid[txid]);
+                    self->m_scan.history = std::move(activity.history);
                     self->m_scan.used_scripts.assign(used.begin(), used.end());
                     self->report(1.0, "scanned");
                     self->finish(std::move(self->m_scan));

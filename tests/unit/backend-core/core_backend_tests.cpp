@@ -156,15 +156,78 @@ const std::string TPUB =
 BOOST_AUTO_TEST_SUITE(core_backend_tests)
 
 BOOST_AUTO_TEST_CASE(amounts_and_chain_names) {
-    BOOST_CHECK_EQUAL(satoshis(json::value(0.00012)), 12'000);
-    BOOST_CHECK_EQUAL(satoshis(json::value(20999999.97690000)), 2'099'999'997'690'000);
-    BOOST_CHECK_EQUAL(satoshis(json::value(1)), 100'000'000);
-    BOOST_CHECK_EQUAL(satoshis(json::value(0.1)), 10'000'000);
+    BOOST_CHECK_EQUAL(satoshis(json::value(0.00012)).value(), 12'000);
+    BOOST_CHECK_EQUAL(satoshis(json::value(20999999.97690000)).value(), 2'099'999'997'690'000);
+    BOOST_CHECK_EQUAL(satoshis(json::value(1)).value(), 100'000'000);
+    BOOST_CHECK_EQUAL(satoshis(json::value(0.1)).value(), 10'000'000);
+    BOOST_CHECK(!satoshis(json::value("1.0")));
+    BOOST_CHECK(!satoshis(json::value(1e300)));
+    BOOST_CHECK(!satoshis(json::value(nullptr)));
     BOOST_CHECK(chainMatches("main", "mainnet"));
     BOOST_CHECK(chainMatches("test", "testnet"));
     BOOST_CHECK(chainMatches("testnet4", "testnet"));
     BOOST_CHECK(chainMatches("regtest", "regtest"));
     BOOST_CHECK(!chainMatches("main", "regtest"));
+}
+
+BOOST_AUTO_TEST_CASE(readers_skip_or_refuse_malformed_replies) {
+    // listunspent: one good entry among broken ones.
+    auto unspent = json::parse(R"([
+        {"txid": "8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87", "vout": 0, "amount": 0.5,
+         "scriptPubKey": "0014751e76e8199196d454941c45d1b3a323f1433bd6", "confirmations": 2},
+        {"txid": "zz", "vout": 0, "amount": 0.5, "scriptPubKey": "00"},
+        {"txid": "8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87", "vout": -1, "amount": 1,
+         "scriptPubKey": "00"},
+        {"txid": "8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87", "vout": 1, "amount": "1",
+         "scriptPubKey": "00"},
+        {"txid": "8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87", "vout": 2, "amount": -3,
+         "scriptPubKey": "00"},
+        5, null, []])");
+    auto utxos = readUnspent(unspent);
+    BOOST_REQUIRE_EQUAL(utxos.size(), 1u);
+    BOOST_CHECK_EQUAL(utxos[0].value, 50'000'000);
+    BOOST_CHECK(readUnspent(json::parse("{}")).empty());
+    // listtransactions: bad entries ignored, receive addresses collected.
+    auto activity = readTransactions(json::parse(R"([
+        {"txid": "8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87", "category": "receive",
+         "amount": 0.5, "address": "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080", "confirmations": 1},
+        {"txid": "short", "category": "receive", "amount": 1},
+        {"txid": "8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87", "category": "send",
+         "amount": -0.2, "address": "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"},
+        {"category": "receive"}, "x"])"),
+                                     jm::bitcoin::Network::Regtest);
+    BOOST_REQUIRE_EQUAL(activity.history.size(), 1u);
+    BOOST_CHECK_EQUAL(activity.history[0].received, 50'000'000);
+    BOOST_CHECK_EQUAL(activity.history[0].spent, 20'000'000);
+    BOOST_CHECK_EQUAL(activity.receiving.size(), 1u);
+    // gettxout, getblockchaininfo, listdescriptors, importdescriptors.
+    BOOST_CHECK(!readTxOut(json::parse(R"({"value": "x"})")));
+    BOOST_CHECK(!readTxOut(json::parse(R"({"value": 1, "scriptPubKey": {"hex": "zz"}})")));
+    BOOST_CHECK(readTxOut(json::value(nullptr)).value() == std::nullopt);
+    BOOST_CHECK(!readChainState(json::parse(R"({"chain": "regtest"})")));
+    BOOST_CHECK(!readChainState(json::parse("[]")));
+    auto have = readDescriptors(json::parse(R"({"descriptors": [{"desc": "addr(x)#abc"}, {"desc": "wpkh(k/0/*)#q",
+        "range": [0, 999]}, {"desc": 5}, {"range": [0, 1]}]})"));
+    BOOST_CHECK_EQUAL(have.size(), 2u);
+    BOOST_CHECK_EQUAL(have["wpkh(k/0/*)"], 1000);
+    BOOST_CHECK_EQUAL(have["addr(x)"], 1);
+    BOOST_CHECK_EQUAL(importFailure(json::parse(R"([{"success": true}])")), "");
+    BOOST_CHECK_EQUAL(importFailure(json::parse(R"([{"success": false, "error": {"message": "bad"}}])")), "bad");
+    BOOST_CHECK(!importFailure(json::parse("{}")).empty());
+}
+
+BOOST_AUTO_TEST_CASE(rpc_reply_parsing) {
+    BOOST_CHECK(std::holds_alternative<RpcFailure>(parseRpcReply(401, "")));
+    BOOST_CHECK(std::holds_alternative<RpcFailure>(parseRpcReply(200, "<html>")));
+    BOOST_CHECK(std::holds_alternative<RpcFailure>(parseRpcReply(200, R"({"id": 1})")));
+    auto err =
+        parseRpcReply(500, R"({"result": null, "error": {"code": -26, "message": "min relay fee not met"}, "id": 1})");
+    BOOST_REQUIRE(std::holds_alternative<RpcFailure>(err));
+    BOOST_CHECK_EQUAL(*std::get<RpcFailure>(err).rpc_code, -26);
+    BOOST_CHECK(toBackendError(std::get<RpcFailure>(err), "sendrawtransaction").code == jm::sdk::errc::rejected);
+    auto ok = parseRpcReply(200, R"({"result": 42, "error": null, "id": 1})");
+    BOOST_REQUIRE(std::holds_alternative<json::value>(ok));
+    BOOST_CHECK_EQUAL(std::get<json::value>(ok).as_int64(), 42);
 }
 
 BOOST_AUTO_TEST_CASE(config_defaults_follow_the_network) {
