@@ -4,9 +4,11 @@
 
 #include <jm/bitcoin/descriptor.hpp>
 #include <jm/bitcoin/encoding.hpp>
+#include <jm/sdk/events.hpp>
 #include <jm/sdk/testing/test_context.hpp>
 
 #include <util/http_test_server.hpp>
+#include <util/vectors.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
@@ -39,6 +41,11 @@ public:
         std::lock_guard lock(m_mutex);
         m_errors[method] = {code, message};
     }
+    //! Answers `method` with a recorded HTTP status and body.
+    void recorded(const std::string& method, int http_status, std::string body) {
+        std::lock_guard lock(m_mutex);
+        m_recorded[method] = {http_status, std::move(body)};
+    }
     void status(int http_status) {
         std::lock_guard lock(m_mutex);
         m_status = http_status;
@@ -63,6 +70,8 @@ private:
         if (m_status != 200) return {m_status, "", "text/html"};
         auto body = json::parse(r.body).as_object();
         std::string method(body.at("method").as_string());
+        if (auto rec = m_recorded.find(method); rec != m_recorded.end())
+            return {rec->second.first, rec->second.second, "application/json"};
         json::object reply{{"id", body.at("id")}};
         if (auto e = m_errors.find(method); e != m_errors.end()) {
             reply["result"] = nullptr;
@@ -82,6 +91,7 @@ private:
     std::mutex m_mutex;
     std::map<std::string, json::value> m_results;
     std::map<std::string, std::pair<int, std::string>> m_errors;
+    std::map<std::string, std::pair<int, std::string>> m_recorded;
     int m_status = 200;
 };
 
@@ -147,6 +157,8 @@ struct Harness {
     std::thread thread;
     std::unique_ptr<CoreBackend> backend;
 };
+
+bool member_feerate(const json::value& v) { return v.is_object() && v.as_object().contains("feerate"); }
 
 const std::string TPUB =
     "tpubDCBWBScQPGv4Xk3JSbhw6wYYpayMjb2eAYyArpbSqQTbLDpphHGAetB6VQgVeftLML8vDSUEWcC2xDi3qJJ3YCDChJDvqVzpgoYSuT52MhJ";
@@ -444,6 +456,132 @@ BOOST_AUTO_TEST_CASE(broadcast_rejection_method_missing_txout_and_fees) {
     auto tx = h.wait<jm::bitcoin::Bytes>([&](auto ex, auto cb) { h.backend->getTransaction("00", ex, cb); });
     BOOST_REQUIRE(!tx);
     BOOST_CHECK(tx.error().code == jm::sdk::errc::unsupported);
+}
+
+BOOST_AUTO_TEST_CASE(new_blocks_and_watched_transactions_become_bus_events) {
+    FakeCore core;
+    core.result("getblockchaininfo", chainInfo());
+    core.result("getbestblockhash", "00000000000000000000000000000000000000000000000000000000000000a1");
+    core.result("getblockcount", 150);
+    core.error("getrawtransaction", -5, "No such mempool or blockchain transaction");
+    Harness h(core);
+    std::mutex mutex;
+    std::vector<std::string> events;
+    auto record = [&](std::string e) {
+        std::lock_guard lock(mutex);
+        events.push_back(std::move(e));
+    };
+    auto seen = [&](const std::string& prefix) {
+        std::lock_guard lock(mutex);
+        return std::count_if(events.begin(), events.end(), [&](const auto& e) { return e.starts_with(prefix); });
+    };
+    auto s1 = h.ctx.bus().subscribe<jm::sdk::events::BlockConnected>(
+        h.ctx.executor(), [&](const auto& e) { record("block " + std::to_string(e.height)); });
+    auto s2 = h.ctx.bus().subscribe<jm::sdk::events::TxSeen>(h.ctx.executor(),
+                                                             [&](const auto& e) { record("seen " + e.txid); });
+    auto s3 = h.ctx.bus().subscribe<jm::sdk::events::TxConfirmed>(
+        h.ctx.executor(), [&](const auto& e) { record("confirmed " + std::to_string(e.confirmations)); });
+    auto s4 = h.ctx.bus().subscribe<jm::sdk::events::TxReorged>(h.ctx.executor(),
+                                                                [&](const auto& e) { record("reorged " + e.txid); });
+    h.onStrand([&] { return h.backend->start().has_value(); });
+    std::string txid = "8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87";
+    h.backend->watchTransaction(txid);
+    auto wait = [&](const std::string& prefix, long n = 1) {
+        for (int i = 0; i < 300 && seen(prefix) < n; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return seen(prefix) >= n;
+    };
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    BOOST_CHECK_EQUAL(seen("block"), 0); // the first tip is where we start, not news
+    core.result("getrawtransaction", json::object{{"txid", txid}, {"hex", "00"}});
+    BOOST_CHECK(wait("seen " + txid));
+    core.result("getbestblockhash", "00000000000000000000000000000000000000000000000000000000000000a2");
+    core.result("getblockcount", 151);
+    core.result("getrawtransaction", json::object{{"txid", txid}, {"confirmations", 1}, {"blockheight", 151}});
+    BOOST_CHECK(wait("block 151"));
+    BOOST_CHECK(wait("confirmed 1"));
+    core.result("getrawtransaction", json::object{{"txid", txid}, {"confirmations", 2}});
+    BOOST_CHECK(wait("confirmed 2"));
+    core.result("getrawtransaction", json::object{{"txid", txid}, {"confirmations", 0}}); // back in the mempool
+    BOOST_CHECK(wait("reorged " + txid));
+    BOOST_CHECK_EQUAL(seen("seen"), 1);
+}
+
+//! tests/data/core_rpc: replies recorded from Bitcoin Core (see each file's "source").
+json::object recordedReply(const std::string& name) {
+    return jm::test::loadVectors("../core_rpc/" + name + ".json").as_object();
+}
+
+RpcResult replay(const std::string& name) {
+    auto r = recordedReply(name);
+    return parseRpcReply(static_cast<unsigned>(r.at("status").to_number<int>()), r.at("body").as_string());
+}
+
+BOOST_AUTO_TEST_CASE(recorded_core_replies_are_read_as_core_meant_them) {
+    auto info = readChainState(std::get<json::value>(replay("getblockchaininfo")));
+    BOOST_REQUIRE(info);
+    BOOST_CHECK_EQUAL(info->chain, "regtest");
+    BOOST_CHECK(!info->initial_block_download);
+    auto unspent = readUnspent(std::get<json::value>(replay("listunspent")));
+    BOOST_CHECK_EQUAL(unspent.size(), 20u);
+    for (const auto& u : unspent)
+        BOOST_CHECK_EQUAL(u.value, 1'000'000);
+    auto activity = readTransactions(std::get<json::value>(replay("listtransactions")), jm::bitcoin::Network::Regtest);
+    BOOST_REQUIRE_EQUAL(activity.history.size(), 1u);
+    BOOST_CHECK_EQUAL(activity.history[0].received, 20'000'000);
+    BOOST_CHECK_EQUAL(activity.receiving.size(), 20u);
+    auto have = readDescriptors(std::get<json::value>(replay("listdescriptors")));
+    BOOST_CHECK_GE(have.size(), 10u);
+    auto txout = readTxOut(std::get<json::value>(replay("gettxout")));
+    BOOST_REQUIRE(txout && *txout);
+    BOOST_CHECK_EQUAL((*txout)->value, 1'000'000);
+    BOOST_CHECK(readTxOut(std::get<json::value>(replay("gettxout_spent"))).value() == std::nullopt);
+    BOOST_CHECK(!member_feerate(std::get<json::value>(replay("estimatesmartfee_none"))));
+    BOOST_CHECK(importFailure(std::get<json::value>(replay("importdescriptors_invalid"))).find("checksum") !=
+                std::string::npos);
+
+    auto failure = [](const RpcResult& r) { return std::get<RpcFailure>(r); };
+    BOOST_CHECK(toBackendError(failure(replay("loadwallet_missing")), "loadwallet").code == jm::sdk::errc::not_found);
+    BOOST_CHECK(toBackendError(failure(replay("sendrawtransaction_bad")), "sendrawtransaction").code ==
+                jm::sdk::errc::rejected);
+    BOOST_CHECK(toBackendError(failure(replay("unknown_method")), "getnonsense").code == jm::sdk::errc::unsupported);
+    BOOST_CHECK(toBackendError(failure(replay("auth_refused")), "getblockcount").code ==
+                jm::sdk::errc::permission_denied);
+}
+
+BOOST_AUTO_TEST_CASE(recorded_scan_of_a_synced_wallet) {
+    FakeCore core;
+    auto wallets = std::get<json::value>(replay("listwallets")).as_array();
+    std::string name; // the jmnode wallet among Core's others
+    for (const auto& w : wallets)
+        if (w.as_string().starts_with("jm-")) name = std::string(w.as_string());
+    BOOST_REQUIRE(!name.empty());
+    for (const auto& [method, file] :
+         std::vector<std::pair<std::string, std::string>>{{"getblockchaininfo", "getblockchaininfo"},
+                                                          {"listwallets", "listwallets"},
+                                                          {"listdescriptors", "listdescriptors"},
+                                                          {"listunspent", "listunspent"},
+                                                          {"listtransactions", "listtransactions"}}) {
+        auto r = recordedReply(file);
+        core.recorded(method, r.at("status").to_number<int>(), std::string(r.at("body").as_string()));
+    }
+    // Ask for what the recorded wallet already watches: no import.
+    jm::chain::WatchRequest req;
+    req.wallet_id = name;
+    for (const auto& [desc, end] : readDescriptors(std::get<json::value>(replay("listdescriptors"))))
+        if (desc.starts_with("wpkh(")) {
+            auto key = desc.substr(5, desc.find('/') - 5);
+            auto branch = static_cast<std::uint32_t>(desc[desc.find('/') + 1] - '0');
+            req.ranges.push_back({key, branch, 6});
+        }
+    BOOST_REQUIRE_EQUAL(req.ranges.size(), 10u);
+    Harness h(core);
+    auto scan = h.wait<jm::chain::WalletScan>([&](auto ex, auto cb) { h.backend->scanWallet(req, {}, ex, cb); });
+    BOOST_REQUIRE_MESSAGE(scan.has_value(), (scan ? std::string() : scan.error().message));
+    BOOST_CHECK_EQUAL(scan->utxos.size(), 20u);
+    BOOST_CHECK_EQUAL(scan->used_scripts.size(), 20u);
+    BOOST_CHECK_EQUAL(scan->tip.height, 102);
+    BOOST_CHECK(core.lastCall("importdescriptors").empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
