@@ -23,33 +23,6 @@ template <class T> void reply(jm::sdk::Executor ex, jm::chain::Callback<T> done,
     boost::asio::post(ex, [done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
 }
 
-const json::value* field(const json::value& v, std::string_view key) {
-    auto* o = v.if_object();
-    return o ? o->if_contains(key) : nullptr;
-}
-
-std::string text(const json::value& v, std::string_view key) {
-    auto* f = field(v, key);
-    return f && f->is_string() ? std::string(f->as_string()) : std::string();
-}
-
-std::int64_t integer(const json::value& v, std::string_view key) {
-    auto* f = field(v, key);
-    if (!f) return 0;
-    if (f->is_int64()) return f->as_int64();
-    if (f->is_uint64()) return static_cast<std::int64_t>(f->as_uint64());
-    if (f->is_double()) return static_cast<std::int64_t>(f->as_double());
-    return 0;
-}
-
-std::optional<jm::bitcoin::Network> parseNetwork(std::string_view name) {
-    if (name == "mainnet") return jm::bitcoin::Network::Mainnet;
-    if (name == "testnet") return jm::bitcoin::Network::Testnet;
-    if (name == "signet") return jm::bitcoin::Network::Signet;
-    if (name == "regtest") return jm::bitcoin::Network::Regtest;
-    return std::nullopt;
-}
-
 } // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -225,8 +198,8 @@ void CoreBackend::pollWatched() {
         };
         auto lookup = [this, id, handle](jm::sdk::Result<json::value> r) {
             if (!r) return; // not known (yet)
-            auto confirmations = static_cast<int>(integer(*r, "confirmations"));
-            auto height = static_cast<std::int32_t>(integer(*r, "blockheight"));
+            auto confirmations = static_cast<int>(jsonInt(*r, "confirmations").value_or(0));
+            auto height = static_cast<std::int32_t>(jsonInt(*r, "blockheight").value_or(0));
             handle(std::max(confirmations, 0), height);
         };
         if (!m_walletName.empty())
@@ -284,7 +257,7 @@ void CoreBackend::getTransaction(std::string txid, jm::sdk::Executor ex, jm::cha
                 rpc("gettransaction", {txid, true}, m_walletName,
                     [ex, done = std::move(done), decode](jm::sdk::Result<json::value> w) mutable {
                         if (!w) return reply<jm::bitcoin::Bytes>(ex, std::move(done), w.error());
-                        reply<jm::bitcoin::Bytes>(ex, std::move(done), decode(text(*w, "hex")));
+                        reply<jm::bitcoin::Bytes>(ex, std::move(done), decode(jsonText(*w, "hex")));
                     });
             });
     });
@@ -307,7 +280,7 @@ void CoreBackend::estimateFee(int target_blocks, jm::sdk::Executor ex, jm::chain
         rpc("estimatesmartfee", {std::max(1, target_blocks)}, "",
             [this, ex, done = std::move(done)](jm::sdk::Result<json::value> r) mutable {
                 if (!r) return reply<std::int64_t>(ex, std::move(done), r.error());
-                if (auto* rate = field(*r, "feerate"))
+                if (auto* rate = jsonMember(*r, "feerate"))
                     if (auto sats = satoshis(*rate); sats && *sats > 0)
                         return reply<std::int64_t>(ex, std::move(done), *sats);
                 JM_LOG(m_ctx.logger(), info) << "no fee estimate from Bitcoin Core; using the fallback "

@@ -13,38 +13,38 @@ using jm::sdk::fail;
 
 namespace {
 
-const json::value* member(const json::value& v, std::string_view key) {
-    auto* o = v.if_object();
-    return o ? o->if_contains(key) : nullptr;
-}
-
-std::string text(const json::value& v, std::string_view key) {
-    auto* f = member(v, key);
-    return f && f->is_string() ? std::string(f->as_string()) : std::string();
-}
-
-std::optional<std::int64_t> integer(const json::value& v, std::string_view key) {
-    auto* f = member(v, key);
-    if (!f) return std::nullopt;
-    if (f->is_int64()) return f->as_int64();
-    if (f->is_uint64() && f->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
-        return static_cast<std::int64_t>(f->as_uint64());
-    return std::nullopt;
-}
-
 std::int32_t int32(const json::value& v, std::string_view key) {
-    auto n = integer(v, key).value_or(0);
+    auto n = jsonInt(v, key).value_or(0);
     return static_cast<std::int32_t>(std::clamp<std::int64_t>(n, INT32_MIN, INT32_MAX));
 }
 
 bool flag(const json::value& v, std::string_view key) {
-    auto* f = member(v, key);
+    auto* f = jsonMember(v, key);
     return f && f->is_bool() && f->as_bool();
 }
 
 constexpr std::int64_t MAX_MONEY = 21'000'000LL * 100'000'000LL;
 
 } // namespace
+
+const json::value* jsonMember(const json::value& v, std::string_view key) {
+    auto* o = v.if_object();
+    return o ? o->if_contains(key) : nullptr;
+}
+
+std::string jsonText(const json::value& v, std::string_view key) {
+    auto* f = jsonMember(v, key);
+    return f && f->is_string() ? std::string(f->as_string()) : std::string();
+}
+
+std::optional<std::int64_t> jsonInt(const json::value& v, std::string_view key) {
+    auto* f = jsonMember(v, key);
+    if (!f) return std::nullopt;
+    if (f->is_int64()) return f->as_int64();
+    if (f->is_uint64() && f->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+        return static_cast<std::int64_t>(f->as_uint64());
+    return std::nullopt;
+}
 
 std::optional<std::int64_t> satoshis(const json::value& btc) {
     double value = 0;
@@ -70,13 +70,13 @@ bool chainMatches(std::string_view core_chain, std::string_view network) {
 
 jm::sdk::Result<ChainState> readChainState(const json::value& reply) {
     ChainState s;
-    s.chain = text(reply, "chain");
-    s.best_hash = text(reply, "bestblockhash");
-    if (s.chain.empty() || s.best_hash.empty() || !integer(reply, "blocks"))
+    s.chain = jsonText(reply, "chain");
+    s.best_hash = jsonText(reply, "bestblockhash");
+    if (s.chain.empty() || s.best_hash.empty() || !jsonInt(reply, "blocks"))
         return fail(errc::protocol_error, "getblockchaininfo answer without chain, blocks or bestblockhash");
     s.blocks = int32(reply, "blocks");
     s.initial_block_download = flag(reply, "initialblockdownload");
-    if (auto* vp = member(reply, "verificationprogress"); vp && vp->is_number())
+    if (auto* vp = jsonMember(reply, "verificationprogress"); vp && vp->is_number())
         s.verification_progress = vp->to_number<double>();
     s.pruned = flag(reply, "pruned");
     s.prune_height = int32(reply, "pruneheight");
@@ -88,10 +88,10 @@ std::vector<jm::chain::ChainUtxo> readUnspent(const json::value& reply) {
     auto* list = reply.if_array();
     if (!list) return out;
     for (const auto& u : *list) {
-        auto txid = jm::bitcoin::fromHex(text(u, "txid"));
-        auto spk = jm::bitcoin::fromHex(text(u, "scriptPubKey"));
-        auto vout = integer(u, "vout");
-        auto* amount = member(u, "amount");
+        auto txid = jm::bitcoin::fromHex(jsonText(u, "txid"));
+        auto spk = jm::bitcoin::fromHex(jsonText(u, "scriptPubKey"));
+        auto vout = jsonInt(u, "vout");
+        auto* amount = jsonMember(u, "amount");
         std::int64_t value = amount ? satoshis(*amount).value_or(-1) : -1;
         if (!txid || txid->size() != 32 || !spk || !vout || *vout < 0 || *vout > UINT32_MAX || value < 0) continue;
         jm::chain::ChainUtxo utxo;
@@ -111,35 +111,35 @@ WalletActivity readTransactions(const json::value& reply, jm::bitcoin::Network n
     if (!list) return out;
     std::map<std::string, std::size_t> index;
     for (const auto& t : *list) {
-        auto txid = text(t, "txid");
+        auto txid = jsonText(t, "txid");
         if (txid.size() != 64) continue;
         auto [it, inserted] = index.try_emplace(txid, out.history.size());
         if (inserted) out.history.push_back({txid, 0, 0, 0, 0});
         auto& w = out.history[it->second];
-        auto* amount_field = member(t, "amount");
+        auto* amount_field = jsonMember(t, "amount");
         auto amount = amount_field ? satoshis(*amount_field).value_or(0) : 0;
-        auto category = text(t, "category");
+        auto category = jsonText(t, "category");
         if (category == "send") {
             w.spent += -amount;
         } else if (category == "receive" || category == "generate" || category == "immature") {
             w.received += amount;
             // Addresses of inactive descriptors are not in Core's address book, so
             // listreceivedbyaddress misses them: the receive entries tell.
-            if (auto script = jm::bitcoin::addressToScript(text(t, "address"), network))
+            if (auto script = jm::bitcoin::addressToScript(jsonText(t, "address"), network))
                 out.receiving.insert(std::move(*script));
         }
         w.confirmations = int32(t, "confirmations");
-        w.time = integer(t, "time").value_or(0);
+        w.time = jsonInt(t, "time").value_or(0);
     }
     return out;
 }
 
 jm::sdk::Result<std::optional<jm::chain::TxOutInfo>> readTxOut(const json::value& reply) {
     if (reply.is_null()) return std::optional<jm::chain::TxOutInfo>{};
-    const auto* value = member(reply, "value");
-    const auto* spk = member(reply, "scriptPubKey");
+    const auto* value = jsonMember(reply, "value");
+    const auto* spk = jsonMember(reply, "scriptPubKey");
     if (!value || !spk) return fail(errc::protocol_error, "malformed gettxout answer");
-    auto script = jm::bitcoin::fromHex(text(*spk, "hex"));
+    auto script = jm::bitcoin::fromHex(jsonText(*spk, "hex"));
     jm::chain::TxOutInfo info;
     info.value = satoshis(*value).value_or(-1);
     if (info.value < 0 || !script) return fail(errc::protocol_error, "malformed gettxout answer");
@@ -151,14 +151,14 @@ jm::sdk::Result<std::optional<jm::chain::TxOutInfo>> readTxOut(const json::value
 
 std::map<std::string, std::int64_t> readDescriptors(const json::value& reply) {
     std::map<std::string, std::int64_t> have;
-    auto* list = member(reply, "descriptors");
+    auto* list = jsonMember(reply, "descriptors");
     if (!list || !list->is_array()) return have;
     for (const auto& d : list->as_array()) {
-        auto desc = text(d, "desc");
+        auto desc = jsonText(d, "desc");
         desc = desc.substr(0, desc.find('#'));
         if (desc.empty()) continue;
         std::int64_t end = 1;
-        if (auto* range = member(d, "range");
+        if (auto* range = jsonMember(d, "range");
             range && range->is_array() && range->as_array().size() == 2 && range->as_array()[1].is_int64())
             end = std::max<std::int64_t>(0, range->as_array()[1].as_int64()) + 1;
         have[desc] = std::max(have[desc], end);
@@ -171,8 +171,8 @@ std::string importFailure(const json::value& reply) {
     if (!results) return "importdescriptors did not answer with a list";
     for (const auto& item : *results) {
         if (flag(item, "success")) continue;
-        auto* e = member(item, "error");
-        auto why = e ? text(*e, "message") : std::string();
+        auto* e = jsonMember(item, "error");
+        auto why = e ? jsonText(*e, "message") : std::string();
         return why.empty() ? "unknown reason" : why.substr(0, 500);
     }
     return {};

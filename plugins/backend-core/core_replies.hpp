@@ -12,6 +12,11 @@
 
 namespace jm::plugins::backend_core {
 
+//! JSON accessors that accept any shape: a missing or mistyped member is null / empty / nullopt.
+const boost::json::value* jsonMember(const boost::json::value& v, std::string_view key);
+std::string jsonText(const boost::json::value& v, std::string_view key);
+std::optional<std::int64_t> jsonInt(const boost::json::value& v, std::string_view key);
+
 //! Readers of Bitcoin Core's RPC results. They never throw and never trust the shape: missing or
 //! mistyped fields are skipped (lists) or reported (single objects). Executor: any; pure.
 

@@ -18,36 +18,6 @@ using jm::sdk::errc;
 using jm::sdk::fail;
 namespace json = boost::json;
 
-namespace {
-
-const json::value* member(const json::value& v, std::string_view key) {
-    auto* o = v.if_object();
-    return o ? o->if_contains(key) : nullptr;
-}
-
-std::string str(const json::value& v, std::string_view key) {
-    auto* f = member(v, key);
-    return f && f->is_string() ? std::string(f->as_string()) : std::string();
-}
-
-std::int64_t num(const json::value& v, std::string_view key) {
-    auto* f = member(v, key);
-    if (!f || !f->is_number()) return 0;
-    return f->is_double() ? static_cast<std::int64_t>(f->as_double()) : f->to_number<std::int64_t>();
-}
-
-std::string stripChecksum(std::string_view desc) { return std::string(desc.substr(0, desc.find('#'))); }
-
-std::optional<jm::bitcoin::Network> networkOf(std::string_view name) {
-    if (name == "mainnet") return jm::bitcoin::Network::Mainnet;
-    if (name == "testnet") return jm::bitcoin::Network::Testnet;
-    if (name == "signet") return jm::bitcoin::Network::Signet;
-    if (name == "regtest") return jm::bitcoin::Network::Regtest;
-    return std::nullopt;
-}
-
-} // namespace
-
 class CoreBackend::Scan : public std::enable_shared_from_this<CoreBackend::Scan> {
 public:
     Scan(CoreBackend& backend, jm::chain::WatchRequest request, jm::chain::Progress progress, jm::sdk::Executor ex,
@@ -116,8 +86,8 @@ private:
     }
 
     void importMissing(const std::map<std::string, std::int64_t>& have) {
-        auto network = networkOf(m_b.m_ctx.network());
-        if (!network) return finish(fail(errc::invalid_config, "unknown network"));
+        auto network = jm::bitcoin::parseNetwork(m_b.m_ctx.network());
+        if (!network) return finish(network.error());
         json::array imports;
         auto timestamp = m_request.birthday_height <= 0 ? json::value(0) : json::value(nullptr);
         for (const auto& range : m_request.ranges) {
@@ -153,7 +123,7 @@ private:
                     self->m_b.rpc("getblockheader", {*hash, true}, "",
                                   [self, imports = std::move(imports)](jm::sdk::Result<json::value> header) mutable {
                                       if (!header) return self->finish(header.error());
-                                      auto time = num(*header, "time");
+                                      auto time = jsonInt(*header, "time").value_or(0);
                                       for (auto& i : imports)
                                           i.as_object()["timestamp"] = time;
                                       self->runImport(std::move(imports));
@@ -186,8 +156,8 @@ private:
             if (ec || !self->m_pollingProgress) return;
             self->m_b.m_progressRpc->call("getwalletinfo", {}, self->m_request.wallet_id, [self](RpcResult r) {
                 if (auto* info = std::get_if<json::value>(&r))
-                    if (auto* scanning = member(*info, "scanning"); scanning && scanning->is_object()) {
-                        auto* p = member(*scanning, "progress");
+                    if (auto* scanning = jsonMember(*info, "scanning"); scanning && scanning->is_object()) {
+                        auto* p = jsonMember(*scanning, "progress");
                         if (p && p->is_number() && self->m_pollingProgress)
                             self->report(0.05 + 0.9 * p->to_number<double>(), "rescanning");
                     }
@@ -207,7 +177,9 @@ private:
     }
 
     void listTransactions() {
-        auto network = *networkOf(m_b.m_ctx.network());
+        auto parsed = jm::bitcoin::parseNetwork(m_b.m_ctx.network());
+        if (!parsed) return finish(parsed.error());
+        auto network = *parsed;
         m_b.rpc("listtransactions", {"*", 1'000'000, 0, true}, m_request.wallet_id,
                 [self = shared_from_this(), network](jm::sdk::Result<json::value> r) {
                     if (!r) return self->finish(r.error());

@@ -62,16 +62,13 @@ void printStatus(const std::string& instance, const boost::json::object& s) {
 
 int directoryStatusCommand(const std::vector<std::string>& args) {
     po::options_description options("jmnode directory status");
-    options.add_options()("config", po::value<std::string>()->required(), "the running node's config file")(
-        "json", "print the status files as JSON")("plugin-dir", po::value<std::vector<std::string>>()->composing(),
-                                                  "extra plugin directory (repeatable)");
+    addPluginDirOption(options);
+    options.add_options()("config", po::value<std::string>()->required(),
+                          "the running node's config file")("json", "print the status files as JSON");
     int code = 0;
     auto vm = parseOptions(args, "jmnode directory status --config FILE [--json]", options, {}, code);
     if (!vm) return code;
-    std::vector<std::filesystem::path> dirs;
-    if (vm->count("plugin-dir"))
-        for (const auto& d : (*vm)["plugin-dir"].as<std::vector<std::string>>())
-            dirs.emplace_back(d);
+    auto dirs = pluginDirs(*vm);
     auto prepared = prepareNode((*vm)["config"].as<std::string>(), dirs);
     if (!prepared) return EXIT_USAGE;
     boost::json::object all;

@@ -28,9 +28,9 @@ void describeFactory(const PluginRecord& r, const jm::sdk::PluginFactory& f) {
 
 int helpPluginCommand(const std::vector<std::string>& args) {
     po::options_description options("jmnode help-plugin");
+    addPluginDirOption(options);
     options.add_options()("name", po::value<std::string>()->required(),
-                          "plugin, plugin/factory, or factory name; \"node\" or \"log\" for the node's own sections")(
-        "plugin-dir", po::value<std::vector<std::string>>()->composing(), "extra plugin directory (repeatable)");
+                          "plugin, plugin/factory, or factory name; \"node\" or \"log\" for the node's own sections");
     po::positional_options_description positional;
     positional.add("name", 1);
     int code = 0;
@@ -42,10 +42,7 @@ int helpPluginCommand(const std::vector<std::string>& args) {
                   << (name == "node" ? nodeSectionSchema() : logSectionSchema()).describe("  ");
         return 0;
     }
-    std::vector<std::filesystem::path> dirs;
-    if (vm->count("plugin-dir"))
-        for (const auto& d : (*vm)["plugin-dir"].as<std::vector<std::string>>())
-            dirs.emplace_back(d);
+    auto dirs = pluginDirs(*vm);
     PluginLoader loader;
     loader.loadDirectories(pluginSearchPath({}, dirs));
 

@@ -29,4 +29,17 @@ std::optional<po::variables_map> parseOptions(const std::vector<std::string>& ar
     return vm;
 }
 
+void addPluginDirOption(boost::program_options::options_description& options) {
+    options.add_options()("plugin-dir", boost::program_options::value<std::vector<std::string>>()->composing(),
+                          "extra plugin directory (repeatable)");
+}
+
+std::vector<std::filesystem::path> pluginDirs(const boost::program_options::variables_map& vm) {
+    std::vector<std::filesystem::path> dirs;
+    if (vm.count("plugin-dir"))
+        for (const auto& d : vm["plugin-dir"].as<std::vector<std::string>>())
+            dirs.emplace_back(d);
+    return dirs;
+}
+
 } // namespace jm::host

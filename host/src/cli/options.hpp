@@ -2,6 +2,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,5 +15,10 @@ std::optional<boost::program_options::variables_map>
 parseOptions(const std::vector<std::string>& args, const std::string& usage,
              boost::program_options::options_description options,
              const boost::program_options::positional_options_description& positional, int& exit_code);
+
+//! Adds the repeatable --plugin-dir option (extra plugin directories) to `options`.
+void addPluginDirOption(boost::program_options::options_description& options);
+//! The --plugin-dir values given.
+std::vector<std::filesystem::path> pluginDirs(const boost::program_options::variables_map& vm);
 
 } // namespace jm::host

@@ -41,15 +41,12 @@ boost::json::value recordJson(const PluginRecord& r) {
 
 int pluginsCommand(const std::vector<std::string>& args) {
     po::options_description options("jmnode plugins");
-    options.add_options()("json", "print JSON")("plugin-dir", po::value<std::vector<std::string>>()->composing(),
-                                                "extra plugin directory (repeatable)");
+    addPluginDirOption(options);
+    options.add_options()("json", "print JSON");
     int code = 0;
     auto vm = parseOptions(args, "jmnode plugins [--json] [--plugin-dir DIR]...", options, {}, code);
     if (!vm) return code;
-    std::vector<std::filesystem::path> dirs;
-    if (vm->count("plugin-dir"))
-        for (const auto& d : (*vm)["plugin-dir"].as<std::vector<std::string>>())
-            dirs.emplace_back(d);
+    auto dirs = pluginDirs(*vm);
     auto search = pluginSearchPath({}, dirs);
     PluginLoader loader;
     loader.loadDirectories(search);

@@ -12,15 +12,12 @@ namespace po = boost::program_options;
 
 int runCommand(const std::vector<std::string>& args) {
     po::options_description options("jmnode run");
-    options.add_options()("config,c", po::value<std::string>()->required(), "node config file (JSON with comments)")(
-        "plugin-dir", po::value<std::vector<std::string>>()->composing(), "extra plugin directory (repeatable)");
+    addPluginDirOption(options);
+    options.add_options()("config,c", po::value<std::string>()->required(), "node config file (JSON with comments)");
     int code = 0;
     auto vm = parseOptions(args, "jmnode run --config FILE [--plugin-dir DIR]...", options, {}, code);
     if (!vm) return code;
-    std::vector<std::filesystem::path> dirs;
-    if (vm->count("plugin-dir"))
-        for (const auto& d : (*vm)["plugin-dir"].as<std::vector<std::string>>())
-            dirs.emplace_back(d);
+    auto dirs = pluginDirs(*vm);
 
     auto prepared = prepareNode((*vm)["config"].as<std::string>(), dirs);
     if (!prepared) return EXIT_USAGE;

@@ -39,8 +39,7 @@ void addOptions(po::options_description& options, Action action) {
         "rescan-from", po::value<int>()->default_value(0), "block height the wallet's history starts at")(
         "password-fd", po::value<int>()->default_value(-1),
         "read the password (and the confirmation) from this file descriptor instead of the terminal")(
-        "json", "print JSON")("verbose,v", "log at the config's levels")(
-        "plugin-dir", po::value<std::vector<std::string>>()->composing(), "extra plugin directory (repeatable)");
+        "json", "print JSON")("verbose,v", "log at the config's levels");
     if (action == Action::Send)
         options.add_options()("mixdepth", po::value<int>()->required(), "mixdepth to pay from")(
             "amount", po::value<std::int64_t>(), "satoshis to pay (with --address)")(
@@ -90,6 +89,7 @@ jm::sdk::Result<T*> pickService(jm::sdk::ServiceRegistry& services, const po::va
 
 int run(const std::vector<std::string>& args, Action action, const std::string& usage) {
     po::options_description options(usage);
+    addPluginDirOption(options);
     addOptions(options, action);
     int code = 0;
     auto vm = parseOptions(args, usage, options, {}, code);
@@ -108,10 +108,7 @@ int run(const std::vector<std::string>& args, Action action, const std::string& 
         if (pay) amount = (*vm)["amount"].as<std::int64_t>();
     }
 
-    std::vector<std::filesystem::path> dirs;
-    if (vm->count("plugin-dir"))
-        for (const auto& d : (*vm)["plugin-dir"].as<std::vector<std::string>>())
-            dirs.emplace_back(d);
+    auto dirs = pluginDirs(*vm);
     auto prepared = prepareNode((*vm)["config"].as<std::string>(), dirs);
     if (!prepared) return EXIT_USAGE;
     // The answer goes to stdout; the log to stderr (problems only, unless --verbose) and the
