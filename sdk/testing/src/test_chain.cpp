@@ -110,6 +110,19 @@ void TestChain::mine(int blocks) {
     }
 }
 
+void TestChain::reorg(int blocks) {
+    std::lock_guard lock(m_mutex);
+    auto fork = std::max(0, m_height - blocks);
+    for (auto& [txid, entry] : m_txs)
+        if (entry.height > fork) {
+            entry.height = -1;
+            if (m_bus && m_watched.count(txid)) m_bus->publish(jm::sdk::events::TxReorged{txid});
+        }
+    for (auto& [op, coin] : m_utxos)
+        if (coin.height > fork) coin.height = -1;
+    m_height = fork;
+}
+
 std::int32_t TestChain::height() const {
     std::lock_guard lock(m_mutex);
     return m_height;

@@ -1,8 +1,10 @@
 // Wallet sync and plain payments against the SDK's TestChain (a test double of a backend).
 #include <jm/bitcoin/address.hpp>
 #include <jm/bitcoin/sighash.hpp>
+#include <jm/sdk/events.hpp>
 #include <jm/sdk/testing/memory_kv_store.hpp>
 #include <jm/sdk/testing/test_chain.hpp>
+#include <jm/sdk/testing/test_context.hpp>
 #include <jm/wallet/payment.hpp>
 #include <jm/wallet/wallet_sync.hpp>
 
@@ -170,6 +172,51 @@ BOOST_FIXTURE_TEST_CASE(test_chain_refuses_invalid_transactions, Fixture) {
     BOOST_CHECK(!chain.submit(missing.serialize()));
     BOOST_CHECK(!chain.submit({0x01, 0x02})); // not a transaction
     (void)op;
+}
+
+BOOST_AUTO_TEST_CASE(test_chain_publishes_the_backend_events) {
+    jm::sdk::testing::TestContext ctx("wallet");
+    TestChain chain(&ctx.bus());
+    std::vector<std::string> events;
+    auto s1 = ctx.bus().subscribe<jm::sdk::events::BlockConnected>(
+        ctx.executor(), [&](const auto& e) { events.push_back("block " + std::to_string(e.height)); });
+    auto s2 =
+        ctx.bus().subscribe<jm::sdk::events::TxSeen>(ctx.executor(), [&](const auto&) { events.push_back("seen"); });
+    auto s3 = ctx.bus().subscribe<jm::sdk::events::TxConfirmed>(
+        ctx.executor(), [&](const auto& e) { events.push_back("confirmed " + std::to_string(e.confirmations)); });
+    auto s4 = ctx.bus().subscribe<jm::sdk::events::TxReorged>(ctx.executor(),
+                                                              [&](const auto&) { events.push_back("reorged"); });
+
+    jm::sdk::testing::MemoryKvStore store;
+    auto wallet = Wallet::create(store, regtest(), jm::bitcoin::Bytes(16, 9), "", "pw").value();
+    chain.fund(scriptAt(wallet, 0, BRANCH_EXTERNAL, 0), 100'000);
+    chain.mine();
+    jm::sdk::testing::MemoryKvStore utxo_store;
+    UtxoSet utxos(utxo_store);
+    BOOST_REQUIRE(utxos.replace(sync(wallet, chain).utxos));
+    auto payment = buildPayment(wallet, utxos, {0, scriptAt(wallet, 1, BRANCH_EXTERNAL, 0), 50'000, 1000}).value();
+    chain.watchTransaction(payment.tx.txidHex());
+    BOOST_REQUIRE(chain.submit(payment.tx.serialize()));
+    chain.mine(2);
+    chain.reorg(2);
+    chain.mine();
+    ctx.ioContext().run(); // deliver everything queued on the subscribers' strand
+    // The bus keeps order per subscriber (per topic here), not across them.
+    auto of = [&](const std::string& prefix) {
+        std::vector<std::string> out;
+        for (const auto& e : events)
+            if (e.starts_with(prefix)) out.push_back(e);
+        return out;
+    };
+    auto blocks = of("block");
+    std::vector<std::string> expected_blocks{"block 1", "block 2", "block 3", "block 2"};
+    BOOST_CHECK_EQUAL_COLLECTIONS(blocks.begin(), blocks.end(), expected_blocks.begin(), expected_blocks.end());
+    auto confirmed = of("confirmed");
+    std::vector<std::string> expected_confirmed{"confirmed 1", "confirmed 2", "confirmed 1"};
+    BOOST_CHECK_EQUAL_COLLECTIONS(confirmed.begin(), confirmed.end(), expected_confirmed.begin(),
+                                  expected_confirmed.end());
+    BOOST_CHECK_EQUAL(of("seen").size(), 1u);
+    BOOST_CHECK_EQUAL(of("reorged").size(), 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

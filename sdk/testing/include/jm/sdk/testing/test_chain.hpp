@@ -25,6 +25,9 @@ public:
     jm::bitcoin::OutPoint fund(const jm::bitcoin::Script& script, std::int64_t value);
     //! Mines `blocks` blocks, the first including the whole mempool.
     void mine(int blocks = 1);
+    //! Disconnects the last `blocks` blocks: their transactions go back to the mempool (watched
+    //! ones are published as chain.tx_reorged/1), as after a reorganisation to an empty branch.
+    void reorg(int blocks);
     //! Accepts a transaction into the mempool, with the reason it was refused otherwise.
     jm::sdk::Result<std::string> submit(const jm::bitcoin::Bytes& tx);
     std::int32_t height() const;
