@@ -32,27 +32,15 @@ const jm::sdk::ConfigSchema& CoreSettings::schema() {
     static const jm::sdk::ConfigSchema s = [] {
         jm::sdk::ConfigSchema schema;
         schema.optional("rpc_host", jm::sdk::ConfigType::String, "127.0.0.1", "Bitcoin Core's RPC address (an IP)");
-        jm::sdk::ConfigField port;
-        port.name = "rpc_port";
-        port.type = jm::sdk::ConfigType::Int;
-        port.default_value = 0;
-        port.min = 0;
-        port.max = 65535;
-        port.description = "RPC port; 0 = the network's default (8332, 18332, 38332, 18443)";
-        schema.add(port);
+        schema.bounded("rpc_port", jm::sdk::ConfigType::Int, 0, 0, 65535,
+                       "RPC port; 0 = the network's default (8332, 18332, 38332, 18443)");
         schema.optional("rpc_user", jm::sdk::ConfigType::String, "", "RPC user (with rpc_password); else the cookie");
         schema.optional("rpc_password", jm::sdk::ConfigType::String, "", "RPC password");
         schema.optional("rpc_cookie", jm::sdk::ConfigType::String, "",
                         "cookie file; default ~/.bitcoin/<network dir>/.cookie");
         schema.optional("timeout", jm::sdk::ConfigType::Duration, "30s", "time allowed for one RPC call");
-        jm::sdk::ConfigField retries;
-        retries.name = "retries";
-        retries.type = jm::sdk::ConfigType::Int;
-        retries.default_value = 3;
-        retries.min = 0;
-        retries.max = 20;
-        retries.description = "extra attempts when the node cannot be reached or times out";
-        schema.add(retries);
+        schema.bounded("retries", jm::sdk::ConfigType::Int, 3, 0, 20,
+                       "extra attempts when the node cannot be reached or times out");
         schema.optional("rescan_timeout", jm::sdk::ConfigType::Duration, "6h",
                         "time allowed for importing the wallet with a rescan from its birthday");
         schema.optional("poll_interval", jm::sdk::ConfigType::Duration, "2s",

@@ -12,18 +12,6 @@ using jm::sdk::fail;
 
 namespace {
 
-ConfigField field(std::string name, ConfigType type, boost::json::value def, double min, double max,
-                  std::string description) {
-    ConfigField f;
-    f.name = std::move(name);
-    f.type = type;
-    f.default_value = std::move(def);
-    f.min = min;
-    f.max = max;
-    f.description = std::move(description);
-    return f;
-}
-
 constexpr double DAY_MS = 86'400'000;
 
 } // namespace
@@ -34,60 +22,60 @@ const jm::sdk::ConfigSchema& DirectorySettings::schema() {
         jm::sdk::ConfigSchema schema;
         schema.optional("host", ConfigType::String, boost::json::string(d.host),
                         "address to listen on (behind a Tor onion service: 127.0.0.1)");
-        schema.add(field("port", ConfigType::Int, d.port, 0, 65535, "TCP port to listen on (0 = any free port)"));
+        schema.bounded("port", ConfigType::Int, d.port, 0, 65535, "TCP port to listen on (0 = any free port)");
         schema.optional("port_file", ConfigType::String, "",
                         "file (relative to the data directory) the bound port is written to once listening");
-        schema.add(field("io_threads", ConfigType::Int, d.io_threads, 1, 64, "threads serving connections"));
+        schema.bounded("io_threads", ConfigType::Int, d.io_threads, 1, 64, "threads serving connections");
         schema.optional("location", ConfigType::String, "",
                         "this directory's public location (\"<onion>.onion:5222\"), listed in the peerlists it "
                         "sends as REF directories do; empty = not listed");
         schema.optional("motd", ConfigType::String, boost::json::string(d.motd),
                         "message of the day sent in every handshake reply");
-        schema.add(field("max_line_length", ConfigType::Int, static_cast<std::int64_t>(d.max_line_length), 1024,
-                         2 * 1024 * 1024, "longest accepted line in bytes; longer ones close the connection"));
-        schema.add(field("max_peers", ConfigType::Int, static_cast<std::int64_t>(d.max_peers), 1, 1'000'000,
-                         "most handshaked peers; later handshakes are refused"));
-        schema.add(field("max_pending_handshakes", ConfigType::Int, static_cast<std::int64_t>(d.max_pending_handshakes),
-                         1, 1'000'000, "most connections still waiting for their handshake"));
-        schema.add(field("max_connections_per_address", ConfigType::Int,
-                         static_cast<std::int64_t>(d.max_connections_per_address), 0, 1'000'000,
-                         "most connections from one source address (0 = no limit)"));
+        schema.bounded("max_line_length", ConfigType::Int, static_cast<std::int64_t>(d.max_line_length), 1024,
+                       2 * 1024 * 1024, "longest accepted line in bytes; longer ones close the connection");
+        schema.bounded("max_peers", ConfigType::Int, static_cast<std::int64_t>(d.max_peers), 1, 1'000'000,
+                       "most handshaked peers; later handshakes are refused");
+        schema.bounded("max_pending_handshakes", ConfigType::Int, static_cast<std::int64_t>(d.max_pending_handshakes),
+                       1, 1'000'000, "most connections still waiting for their handshake");
+        schema.bounded("max_connections_per_address", ConfigType::Int,
+                       static_cast<std::int64_t>(d.max_connections_per_address), 0, 1'000'000,
+                       "most connections from one source address (0 = no limit)");
         schema.optional("limit_loopback", ConfigType::Bool, d.limit_loopback,
                         "apply per-address limits and bans to loopback connections too (off: behind Tor every "
                         "peer arrives from 127.0.0.1)");
-        schema.add(field("handshake_timeout", ConfigType::Duration, "30s", 100, DAY_MS,
-                         "a connection that has not completed its handshake by then is closed"));
-        schema.add(field("idle_probe", ConfigType::Duration, "600s", 0, DAY_MS,
-                         "a peer silent this long is probed (PING if it advertised \"ping\", else a private "
-                         "!orderbook if it serves an onion); 0 = never"));
-        schema.add(field("idle_timeout", ConfigType::Duration, "1500s", 0, DAY_MS,
-                         "a peer silent this long is disconnected; 0 = never"));
-        schema.add(field("message_rate", ConfigType::Double, d.message_rate, 0.1, 1e9,
-                         "messages per second one peer may send, sustained; excess is dropped"));
-        schema.add(field("message_burst", ConfigType::Double, d.message_burst, 1, 1e9,
-                         "messages one peer may send in a burst"));
-        schema.add(field("orderbook_rate", ConfigType::Double, d.orderbook_rate, 0.001, 1e6,
-                         "public !orderbook requests per second one peer may send (each makes every maker answer)"));
-        schema.add(field("orderbook_burst", ConfigType::Double, d.orderbook_burst, 1, 1e6,
-                         "public !orderbook requests one peer may send in a burst"));
-        schema.add(field("getpeerlist_interval", ConfigType::Duration, "10s", 0, DAY_MS,
-                         "shortest interval between two answered GETPEERLIST requests of one peer"));
+        schema.bounded("handshake_timeout", ConfigType::Duration, "30s", 100, DAY_MS,
+                       "a connection that has not completed its handshake by then is closed");
+        schema.bounded("idle_probe", ConfigType::Duration, "600s", 0, DAY_MS,
+                       "a peer silent this long is probed (PING if it advertised \"ping\", else a private "
+                       "!orderbook if it serves an onion); 0 = never");
+        schema.bounded("idle_timeout", ConfigType::Duration, "1500s", 0, DAY_MS,
+                       "a peer silent this long is disconnected; 0 = never");
+        schema.bounded("message_rate", ConfigType::Double, d.message_rate, 0.1, 1e9,
+                       "messages per second one peer may send, sustained; excess is dropped");
+        schema.bounded("message_burst", ConfigType::Double, d.message_burst, 1, 1e9,
+                       "messages one peer may send in a burst");
+        schema.bounded("orderbook_rate", ConfigType::Double, d.orderbook_rate, 0.001, 1e6,
+                       "public !orderbook requests per second one peer may send (each makes every maker answer)");
+        schema.bounded("orderbook_burst", ConfigType::Double, d.orderbook_burst, 1, 1e6,
+                       "public !orderbook requests one peer may send in a burst");
+        schema.bounded("getpeerlist_interval", ConfigType::Duration, "10s", 0, DAY_MS,
+                       "shortest interval between two answered GETPEERLIST requests of one peer");
         schema.optional("peerlist_on_connect", ConfigType::Bool, d.peerlist_on_connect,
                         "send a newly accepted peer the locations of the peers serving an onion (makers), so it "
                         "can reach them directly");
-        schema.add(field("violations_before_ban", ConfigType::Int, static_cast<std::int64_t>(d.violations_before_ban),
-                         0, 1e9, "dropped messages after which a peer is disconnected and banned (0 = never)"));
-        schema.add(field("ban_duration", ConfigType::Duration, "1h", 1000, 365 * DAY_MS, "how long a ban lasts"));
+        schema.bounded("violations_before_ban", ConfigType::Int, static_cast<std::int64_t>(d.violations_before_ban), 0,
+                       1e9, "dropped messages after which a peer is disconnected and banned (0 = never)");
+        schema.bounded("ban_duration", ConfigType::Duration, "1h", 1000, 365 * DAY_MS, "how long a ban lasts");
         ConfigField banned;
         banned.name = "banned";
         banned.type = ConfigType::List;
         banned.default_value = boost::json::array{};
         banned.description = "nicks and source addresses refused for good";
         schema.add(banned);
-        schema.add(field("max_send_queue", ConfigType::Int, static_cast<std::int64_t>(d.max_send_queue), 65536, 1 << 30,
-                         "bytes queued to one slow peer before it is disconnected"));
-        schema.add(field("stats_interval", ConfigType::Duration, "60s", 0, DAY_MS,
-                         "period of the stats line in the log (and of the status file); 0 = never"));
+        schema.bounded("max_send_queue", ConfigType::Int, static_cast<std::int64_t>(d.max_send_queue), 65536, 1 << 30,
+                       "bytes queued to one slow peer before it is disconnected");
+        schema.bounded("stats_interval", ConfigType::Duration, "60s", 0, DAY_MS,
+                       "period of the stats line in the log (and of the status file); 0 = never");
         schema.optional("status_file", ConfigType::String, "",
                         "file (relative to the data directory) the stats are written to as JSON; read by "
                         "`jmnode directory status`");

@@ -11,18 +11,6 @@ using jm::sdk::ConfigType;
 
 namespace {
 
-ConfigField number(std::string name, ConfigType type, boost::json::value def, double min, double max,
-                   std::string description) {
-    ConfigField f;
-    f.name = std::move(name);
-    f.type = type;
-    f.default_value = std::move(def);
-    f.min = min;
-    f.max = max;
-    f.description = std::move(description);
-    return f;
-}
-
 double uniform() { return randombytes_uniform(1'000'000) / 1'000'000.0; }
 
 } // namespace
@@ -31,12 +19,12 @@ const jm::sdk::ConfigSchema& BackendFeeEstimator::schema() {
     static const jm::sdk::ConfigSchema s = [] {
         jm::sdk::ConfigSchema schema;
         schema.required("backend", ConfigType::String, "instance name of the blockchain backend to ask");
-        schema.add(number("target_blocks", ConfigType::Int, 3, 1, 1008, "confirmation target in blocks"));
-        schema.add(number("floor_sat_vb", ConfigType::Double, 1.0, 0.1, 100000, "never pay less (sat/vB)"));
-        schema.add(number("cap_sat_vb", ConfigType::Double, 350.0, 1, 100000,
-                          "never pay more (sat/vB; REF's absurd fee limit)"));
-        schema.add(number("randomization", ConfigType::Double, 0.2, 0, 1,
-                          "raise the estimate by a random 0..this fraction (REF tx_fees_factor)"));
+        schema.bounded("target_blocks", ConfigType::Int, 3, 1, 1008, "confirmation target in blocks");
+        schema.bounded("floor_sat_vb", ConfigType::Double, 1.0, 0.1, 100000, "never pay less (sat/vB)");
+        schema.bounded("cap_sat_vb", ConfigType::Double, 350.0, 1, 100000,
+                       "never pay more (sat/vB; REF's absurd fee limit)");
+        schema.bounded("randomization", ConfigType::Double, 0.2, 0, 1,
+                       "raise the estimate by a random 0..this fraction (REF tx_fees_factor)");
         return schema;
     }();
     return s;

@@ -24,25 +24,12 @@ const jm::sdk::ConfigSchema& WebhookNotifier::schema() {
         on.description = "topics to send: exact (\"role.coinjoin_completed/1\"), prefixes (\"chain.*\") or \"*\"";
         schema.add(on);
         schema.optional("timeout", ConfigType::Duration, "5s", "time allowed for connecting, sending and the answer");
-        ConfigField attempts;
-        attempts.name = "max_attempts";
-        attempts.type = ConfigType::Int;
-        attempts.default_value = 5;
-        attempts.min = 1;
-        attempts.max = 100;
-        attempts.description = "tries per event before it is dropped";
-        schema.add(attempts);
+        schema.bounded("max_attempts", ConfigType::Int, 5, 1, 100, "tries per event before it is dropped");
         schema.optional("backoff_initial", ConfigType::Duration, "1s",
                         "wait before the first retry; doubles each retry");
         schema.optional("backoff_max", ConfigType::Duration, "60s", "longest wait between retries");
-        ConfigField queue;
-        queue.name = "max_queue";
-        queue.type = ConfigType::Int;
-        queue.default_value = 1000;
-        queue.min = 1;
-        queue.max = 1'000'000;
-        queue.description = "events kept while the endpoint is slow or down; the oldest is dropped beyond this";
-        schema.add(queue);
+        schema.bounded("max_queue", ConfigType::Int, 1000, 1, 1'000'000,
+                       "events kept while the endpoint is slow or down; the oldest is dropped beyond this");
         schema.optional("headers", ConfigType::Object, nullptr,
                         "extra HTTP headers, e.g. {\"Authorization\": \"Bearer ...\"}");
         return schema;

@@ -58,6 +58,18 @@ ConfigSchema& ConfigSchema::required(std::string name, ConfigType type, std::str
     return add(std::move(f));
 }
 
+ConfigSchema& ConfigSchema::bounded(std::string name, ConfigType type, boost::json::value default_value, double min,
+                                    double max, std::string description) {
+    ConfigField f;
+    f.name = std::move(name);
+    f.type = type;
+    f.default_value = std::move(default_value);
+    f.min = min;
+    f.max = max;
+    f.description = std::move(description);
+    return add(std::move(f));
+}
+
 const ConfigField* ConfigSchema::find(std::string_view name) const noexcept {
     for (const auto& f : m_fields)
         if (f.name == name) return &f;

@@ -69,6 +69,10 @@ public:
     ConfigSchema& optional(std::string name, ConfigType type, boost::json::value default_value,
                            std::string description);
     ConfigSchema& required(std::string name, ConfigType type, std::string description);
+    //! An optional number (Int, Double, Amount, Duration) with inclusive bounds; for Duration the
+    //! bounds are milliseconds.
+    ConfigSchema& bounded(std::string name, ConfigType type, boost::json::value default_value, double min, double max,
+                          std::string description);
 
     //! Fields in declaration order. Ownership: borrowed from *this.
     const std::vector<ConfigField>& fields() const noexcept { return m_fields; }
