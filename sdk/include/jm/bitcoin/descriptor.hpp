@@ -9,9 +9,10 @@
 namespace jm::bitcoin {
 
 //! The 8-character output-descriptor checksum of BIP380 (what Bitcoin Core appends after '#').
-//! Errors: errc::invalid_argument for a character outside the descriptor alphabet.
+//! Executor: any; pure. Errors: errc::invalid_argument for a character outside the descriptor
+//! alphabet.
 JM_SDK_API jm::sdk::Result<std::string> descriptorChecksum(std::string_view descriptor);
-//! `descriptor` + "#" + its checksum.
+//! `descriptor` + "#" + its checksum. Executor: any; pure. Errors: as descriptorChecksum.
 JM_SDK_API jm::sdk::Result<std::string> withDescriptorChecksum(std::string_view descriptor);
 
 } // namespace jm::bitcoin

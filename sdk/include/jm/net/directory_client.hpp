@@ -60,7 +60,7 @@ class JM_SDK_API DirectoryClient : public std::enable_shared_from_this<Directory
 public:
     enum class State { idle, connecting, handshaking, ready, waiting_to_reconnect, stopped };
 
-    //! `identity` signs private messages and gives the nick; it must outlive the client.
+    //! `identity` (shared, kept by the client) signs private messages and gives the nick.
     static std::shared_ptr<DirectoryClient> create(jm::sdk::Executor executor, DirectoryClientSettings settings,
                                                    std::shared_ptr<const jm::protocol::NickIdentity> identity,
                                                    DirectoryClientHandler handler);

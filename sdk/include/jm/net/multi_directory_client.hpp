@@ -36,6 +36,7 @@ struct MultiDirectoryHandler {
 //! it says so; private messages to one counterparty stay on one pinned directory for the
 //! session; duplicates arriving through several directories are delivered once.
 //! Executor: create with the caller's strand and call every member there.
+//! Ownership: shared; owns its DirectoryClients (directory() returns a borrowed reference).
 class JM_SDK_API MultiDirectoryClient : public std::enable_shared_from_this<MultiDirectoryClient> {
 public:
     static std::shared_ptr<MultiDirectoryClient> create(jm::sdk::Executor executor,

@@ -35,12 +35,14 @@ struct Payment {
 //! change to that mixdepth's next internal address, fee = rate x estimated vsize. The change
 //! address is the branch's next index but is not marked used: call commitChange() before
 //! broadcasting. Refuses to build anything that does not pay the destination the amount asked.
+//! Executor: the wallet's strand (it reads the wallet; writes nothing).
 //! Errors: errc::insufficient_funds, errc::invalid_argument (amount not positive, dust,
 //! destination empty), signing errors.
 JM_SDK_API jm::sdk::Result<Payment> buildPayment(const Wallet& wallet, const UtxoSet& utxos,
                                                  const PaymentRequest& request);
-//! Persists the change index (synced) before the payment is broadcast. Errors: the wallet's
-//! next internal address is no longer the payment's change (another payment took it).
+//! Persists the change index (synced) before the payment is broadcast. Executor: the wallet's
+//! strand; blocks on the synced write. Errors: errc::already_exists when the wallet's next
+//! internal address is no longer the payment's change (another payment took it); storage errors.
 JM_SDK_API jm::sdk::Result<void> commitChange(Wallet& wallet, const Payment& payment);
 
 } // namespace jm::wallet
