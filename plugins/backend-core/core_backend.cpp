@@ -184,7 +184,7 @@ void CoreBackend::pollWatched() {
             if (confirmations <= 0 && previous > 0) m_ctx.bus().publish(jm::sdk::events::TxReorged{id});
             previous = confirmations;
         };
-        auto lookup = [this, id, handle](jm::sdk::Result<json::value> r) {
+        auto lookup = [handle](jm::sdk::Result<json::value> r) {
             if (!r) return; // not known (yet)
             auto confirmations = static_cast<int>(jsonInt(*r, "confirmations").value_or(0));
             auto height = static_cast<std::int32_t>(jsonInt(*r, "blockheight").value_or(0));
