@@ -34,7 +34,7 @@ void IoWorker::shutdown() {
         m_sweep.cancel();
         // Backwards: closing removes the connection by swapping the last one into its slot.
         for (auto i = m_connections.size(); i-- > 0;)
-            if (i < m_connections.size()) m_connections[i]->close(std::nullopt, false);
+            if (i < m_connections.size()) m_connections[i]->close(false);
     });
 }
 
@@ -46,7 +46,7 @@ void IoWorker::add(const std::shared_ptr<PeerConnection>& connection) {
     connection->slot = m_connections.size();
     m_connections.push_back(connection);
     m_counters.add(m_counters.connections);
-    if (m_stopping) connection->close(std::nullopt, false);
+    if (m_stopping) connection->close(false);
 }
 
 void IoWorker::remove(PeerConnection& connection) {

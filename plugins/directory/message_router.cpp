@@ -65,7 +65,7 @@ void MessageRouter::logThrottled(Drop reason, const PeerSession& s, std::string_
 void MessageRouter::closeFor(PeerSession& s, Drop reason, std::string_view detail, bool flush) {
     if (s.state == State::closed) return;
     logThrottled(reason, s, detail);
-    if (auto link = s.self.lock()) link->close(reason, flush);
+    if (auto link = s.self.lock()) link->close(flush);
 }
 
 void MessageRouter::sendTo(PeerSession& s, int type, std::string line) {
@@ -86,7 +86,7 @@ void MessageRouter::violation(PeerSession& s, Drop reason, Clock::time_point now
     JM_LOG(m_logger, warning) << "banning " << describe(s) << " for "
                               << std::chrono::duration_cast<std::chrono::seconds>(m_settings.ban_duration).count()
                               << " s after " << s.violations << " dropped messages (last: " << toString(reason) << ")";
-    if (auto link = s.self.lock()) link->close(Drop::banned, false);
+    if (auto link = s.self.lock()) link->close(false);
 }
 
 void MessageRouter::onLineTooLong(PeerSession& s) {

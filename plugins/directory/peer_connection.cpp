@@ -29,7 +29,7 @@ void PeerConnection::start() {
     boost::system::error_code ec;
     m_socket.non_blocking(true, ec);
     m_socket.set_option(boost::asio::ip::tcp::no_delay(true), ec);
-    if (ec) return closeNow(std::nullopt);
+    if (ec) return closeNow();
     waitReadable();
 }
 
@@ -38,17 +38,16 @@ void PeerConnection::send(SharedLine line) {
     boost::asio::post(m_worker.context(), [self = shared_from_this(), line = std::move(line)] { self->enqueue(line); });
 }
 
-void PeerConnection::close(std::optional<Drop> reason, bool flush) {
+void PeerConnection::close(bool flush) {
     if (!onOwnThread()) {
-        boost::asio::post(m_worker.context(),
-                          [self = shared_from_this(), reason, flush] { self->close(reason, flush); });
+        boost::asio::post(m_worker.context(), [self = shared_from_this(), flush] { self->close(flush); });
         return;
     }
     if (flush && (m_writing || !m_queue.empty())) {
         m_closeAfterFlush = true; // stop reading; writeQueued() closes once drained
         return;
     }
-    closeNow(reason);
+    closeNow();
 }
 
 void PeerConnection::enqueue(const SharedLine& line) {
@@ -56,7 +55,7 @@ void PeerConnection::enqueue(const SharedLine& line) {
     m_queuedBytes += line->size();
     if (m_queuedBytes > m_worker.server().settings().max_send_queue) {
         m_session.counters->drop(Drop::send_queue_overflow);
-        return closeNow(Drop::send_queue_overflow);
+        return closeNow();
     }
     m_queue.push_back(line);
     if (!m_writing) writeQueued();
@@ -65,7 +64,7 @@ void PeerConnection::enqueue(const SharedLine& line) {
 void PeerConnection::writeQueued() {
     if (m_closed) return;
     if (m_queue.empty()) {
-        if (m_closeAfterFlush) closeNow(std::nullopt);
+        if (m_closeAfterFlush) closeNow();
         return;
     }
     m_writing = true;
@@ -82,7 +81,7 @@ void PeerConnection::writeQueued() {
                                  self->m_inFlight.clear();
                                  self->m_queuedBytes -= std::min(bytes, self->m_queuedBytes);
                                  self->m_session.counters->add(self->m_session.counters->bytes_out, bytes);
-                                 if (ec) return self->closeNow(std::nullopt);
+                                 if (ec) return self->closeNow();
                                  self->writeQueued();
                              });
 }
@@ -91,7 +90,7 @@ void PeerConnection::waitReadable() {
     m_socket.async_wait(boost::asio::ip::tcp::socket::wait_read,
                         [self = shared_from_this()](boost::system::error_code ec) {
                             if (self->m_closed || self->m_closeAfterFlush) return;
-                            if (ec) return self->closeNow(std::nullopt);
+                            if (ec) return self->closeNow();
                             self->readAvailable();
                         });
 }
@@ -104,7 +103,7 @@ void PeerConnection::readAvailable() {
         boost::system::error_code ec;
         auto n = m_socket.read_some(boost::asio::buffer(scratch), ec);
         if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) break;
-        if (ec) return closeNow(std::nullopt); // EOF or reset: the peer left
+        if (ec) return closeNow(); // EOF or reset: the peer left
         m_session.counters->add(m_session.counters->bytes_in, n);
         lines.clear();
         bool ok = m_framer.feed(std::string_view(scratch.data(), n), lines);
@@ -122,7 +121,7 @@ void PeerConnection::readAvailable() {
     waitReadable();
 }
 
-void PeerConnection::closeNow(std::optional<Drop>) {
+void PeerConnection::closeNow() {
     if (m_closed) return;
     m_closed = true;
     auto keep = shared_from_this(); // the worker's list may hold the last reference

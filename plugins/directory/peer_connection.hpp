@@ -11,7 +11,6 @@
 
 #include <deque>
 #include <memory>
-#include <optional>
 #include <vector>
 
 namespace jm::plugins::directory {
@@ -28,7 +27,7 @@ public:
     //! Starts reading. Executor: the worker's thread.
     void start();
     void send(SharedLine line) override;
-    void close(std::optional<Drop> reason, bool flush) override;
+    void close(bool flush) override;
 
     //! Executor: the worker's thread.
     PeerSession& session() { return m_session; }
@@ -43,7 +42,7 @@ private:
     void waitReadable();
     void readAvailable();
     void writeQueued();
-    void closeNow(std::optional<Drop> reason);
+    void closeNow();
 
     IoWorker& m_worker;
     boost::asio::ip::tcp::socket m_socket;

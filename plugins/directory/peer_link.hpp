@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,8 +31,8 @@ public:
     //! inline on another peer's thread.
     virtual void send(SharedLine line) = 0;
     //! Closes the connection; with `flush`, after what is queued has been written (a refusal).
-    //! `reason` is counted unless the peer closed first. Executor: any thread.
-    virtual void close(std::optional<Drop> reason, bool flush) = 0;
+    //! The router counts why before calling it. Executor: any thread.
+    virtual void close(bool flush) = 0;
 
     //! Set on the link's own thread before the link is published in the PeerRegistry (whose
     //! lock orders it before any reader on another thread); never changed afterwards.

@@ -23,10 +23,11 @@ public:
     void send(SharedLine line) override {
         if (closed) return;
         if (line->size() < 2 || line->substr(line->size() - 2) != "\r\n") __builtin_trap();
-        if (!jm::protocol::parseEnvelope(std::string_view(*line).substr(0, line->size() - 2), 1 << 21)) __builtin_trap();
+        if (!jm::protocol::parseEnvelope(std::string_view(*line).substr(0, line->size() - 2), 1 << 21))
+            __builtin_trap();
         sent += line->size();
     }
-    void close(std::optional<Drop>, bool) override { closed = true; }
+    void close(bool) override { closed = true; }
     bool closed = false;
     std::size_t sent = 0;
 };
@@ -77,8 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
     std::array<Peer, 3> peers;
     for (auto& p : peers)
-        p.session = std::make_unique<PeerSession>(p.link, world.counters, boost::asio::ip::make_address("10.0.0.1"), now,
-                                                  50, 20, 0.2, 3);
+        p.session = std::make_unique<PeerSession>(p.link, world.counters, boost::asio::ip::make_address("10.0.0.1"),
+                                                  now, 50, 20, 0.2, 3);
     std::size_t i = 0;
     while (i + 3 <= size) {
         auto& peer = peers[data[i] % peers.size()];
