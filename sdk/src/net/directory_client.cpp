@@ -24,9 +24,9 @@ class DirectoryClientImpl final : public DirectoryClient {
 public:
     DirectoryClientImpl(jm::sdk::Executor executor, DirectoryClientSettings settings,
                         std::shared_ptr<const jm::protocol::NickIdentity> identity, DirectoryClientHandler handler) :
-        m_executor(executor),
-        m_settings(std::move(settings)), m_identity(std::move(identity)), m_handler(std::move(handler)),
-        m_resolver(executor), m_socket(executor), m_timer(executor), m_framer(m_settings.max_line) {}
+        m_settings(std::move(settings)),
+        m_identity(std::move(identity)), m_handler(std::move(handler)), m_resolver(executor), m_socket(executor),
+        m_timer(executor), m_framer(m_settings.max_line) {}
 
     void start() override {
         if (m_state != State::idle) return;
@@ -223,7 +223,6 @@ private:
         });
     }
 
-    jm::sdk::Executor m_executor;
     DirectoryClientSettings m_settings;
     std::shared_ptr<const jm::protocol::NickIdentity> m_identity;
     DirectoryClientHandler m_handler;

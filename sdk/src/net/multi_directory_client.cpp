@@ -11,17 +11,16 @@ namespace {
 constexpr std::size_t MAX_TRACKED_NICKS = 100'000; // a hostile directory cannot grow this without bound
 } // namespace
 
-MultiDirectoryClient::MultiDirectoryClient(jm::sdk::Executor executor,
-                                           std::shared_ptr<const jm::protocol::NickIdentity> identity,
+MultiDirectoryClient::MultiDirectoryClient(std::shared_ptr<const jm::protocol::NickIdentity> identity,
                                            MultiDirectoryHandler handler) :
-    m_executor(std::move(executor)),
-    m_identity(std::move(identity)), m_handler(std::move(handler)) {}
+    m_identity(std::move(identity)),
+    m_handler(std::move(handler)) {}
 
 std::shared_ptr<MultiDirectoryClient>
 MultiDirectoryClient::create(jm::sdk::Executor executor, std::vector<DirectoryClientSettings> directories,
                              std::shared_ptr<const jm::protocol::NickIdentity> identity,
                              MultiDirectoryHandler handler) {
-    std::shared_ptr<MultiDirectoryClient> multi(new MultiDirectoryClient(executor, identity, std::move(handler)));
+    std::shared_ptr<MultiDirectoryClient> multi(new MultiDirectoryClient(identity, std::move(handler)));
     std::weak_ptr<MultiDirectoryClient> weak = multi;
     for (std::size_t i = 0; i < directories.size(); ++i) {
         DirectoryClientHandler h;

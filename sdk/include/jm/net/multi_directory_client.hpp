@@ -65,13 +65,11 @@ public:
     void requestPeerlists();
 
 private:
-    MultiDirectoryClient(jm::sdk::Executor executor, std::shared_ptr<const jm::protocol::NickIdentity> identity,
-                         MultiDirectoryHandler handler);
+    MultiDirectoryClient(std::shared_ptr<const jm::protocol::NickIdentity> identity, MultiDirectoryHandler handler);
     void seen(const std::string& nick, std::size_t directory, const std::string& location);
     void left(const std::string& nick, std::size_t directory);
     void directoryLost(std::size_t directory);
 
-    jm::sdk::Executor m_executor;
     std::shared_ptr<const jm::protocol::NickIdentity> m_identity;
     MultiDirectoryHandler m_handler;
     std::vector<std::shared_ptr<DirectoryClient>> m_clients;
