@@ -60,9 +60,6 @@ const jm::sdk::ConfigSchema& DirectorySettings::schema() {
                        "public !orderbook requests one peer may send in a burst");
         schema.bounded("getpeerlist_interval", ConfigType::Duration, "10s", 0, DAY_MS,
                        "shortest interval between two answered GETPEERLIST requests of one peer");
-        schema.optional("peerlist_on_connect", ConfigType::Bool, d.peerlist_on_connect,
-                        "send a newly accepted peer the locations of the peers serving an onion (makers), so it "
-                        "can reach them directly");
         schema.bounded("violations_before_ban", ConfigType::Int, static_cast<std::int64_t>(d.violations_before_ban), 0,
                        1e9, "dropped messages after which a peer is disconnected and banned (0 = never)");
         schema.bounded("ban_duration", ConfigType::Duration, "1h", 1000, 365 * DAY_MS, "how long a ban lasts");
@@ -110,7 +107,6 @@ jm::sdk::Result<DirectorySettings> DirectorySettings::fromConfig(const boost::js
         d.orderbook_rate = dbl("orderbook_rate");
         d.orderbook_burst = dbl("orderbook_burst");
         d.getpeerlist_interval = dur("getpeerlist_interval");
-        d.peerlist_on_connect = jm::sdk::configBool(config, "peerlist_on_connect").value();
         d.violations_before_ban = static_cast<std::size_t>(integer("violations_before_ban"));
         d.ban_duration = dur("ban_duration");
         d.banned = jm::sdk::configStringList(config, "banned").value();

@@ -36,7 +36,6 @@ struct DirectorySettings {
     double orderbook_rate = 0.2;
     double orderbook_burst = 3;
     std::chrono::milliseconds getpeerlist_interval{10'000};
-    bool peerlist_on_connect = true;
     std::size_t violations_before_ban = 200;
     std::chrono::milliseconds ban_duration{3'600'000};
     std::vector<std::string> banned;

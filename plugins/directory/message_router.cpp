@@ -203,9 +203,9 @@ void MessageRouter::handleHandshake(PeerSession& s, std::string_view line, Clock
     reply.motd = m_settings.motd;
     reply.features = {{"peerlist_features", true}, {"ping", true}};
     sendTo(s, code(MessageType::DnHandshake), jm::protocol::formatDirectoryHandshake(reply));
-    // Only serving peers: REF cannot read a two-field NOT-SERVING-ONION entry, and nobody can
-    // connect to such a peer anyway.
-    if (m_settings.peerlist_on_connect) sendPeerlist(s, m_registry.snapshot(true), false);
+    // No peerlist follows, as from a REF directory: a REF client starting up waits until every
+    // peer it knows is handshaked, so locations it cannot reach yet would stall it for 60 s.
+    // NG clients ask with GETPEERLIST.
     JM_LOG(m_logger, debug) << "peer " << describe(s) << " handshaked at " << s.identity->location;
 }
 
@@ -297,11 +297,10 @@ void MessageRouter::handleGetPeerlist(PeerSession& s, Clock::time_point now) {
         return;
     }
     s.last_getpeerlist = now;
-    sendPeerlist(s, m_registry.snapshot(), true);
+    sendPeerlist(s, m_registry.snapshot());
 }
 
-void MessageRouter::sendPeerlist(PeerSession& s, const std::vector<std::shared_ptr<const PeerIdentity>>& peers,
-                                 bool always) {
+void MessageRouter::sendPeerlist(PeerSession& s, const std::vector<std::shared_ptr<const PeerIdentity>>& peers) {
     std::vector<jm::protocol::PeerlistEntry> chunk;
     bool sent = false;
     auto flush = [&] {
@@ -315,7 +314,7 @@ void MessageRouter::sendPeerlist(PeerSession& s, const std::vector<std::shared_p
         chunk.push_back({peer->nick, peer->location, false, peer->features});
         if (chunk.size() == PEERLIST_CHUNK) flush();
     }
-    if (!chunk.empty() || (always && !sent)) flush();
+    if (!chunk.empty() || !sent) flush();
 }
 
 void MessageRouter::onClosed(PeerSession& s) {

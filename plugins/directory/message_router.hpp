@@ -62,9 +62,9 @@ private:
     //! The envelope as relayed: REF's exact form (the received text itself when it already was).
     SharedLine relayLine(jm::protocol::Envelope& envelope, std::string_view text) const;
     void handleGetPeerlist(PeerSession& s, Clock::time_point now);
-    //! Sends `peers` (but s itself) in peerlist messages of at most 20 entries; with
-    //! `always`, an empty list is sent as one empty peerlist.
-    void sendPeerlist(PeerSession& s, const std::vector<std::shared_ptr<const PeerIdentity>>& peers, bool always);
+    //! Sends `peers` (but s itself) in peerlist messages of at most 20 entries; an empty list is
+    //! sent as one empty peerlist, as NG directories answer.
+    void sendPeerlist(PeerSession& s, const std::vector<std::shared_ptr<const PeerIdentity>>& peers);
     void tellLocation(PeerSession& sender, PeerLink& recipient);
     //! Counts a dropped message; past violations_before_ban the peer is banned and closed.
     void violation(PeerSession& s, Drop reason, Clock::time_point now);

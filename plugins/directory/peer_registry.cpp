@@ -9,7 +9,6 @@ bool PeerRegistry::claim(const std::shared_ptr<PeerLink>& link) {
     auto& shard = shardOf(nick);
     std::unique_lock lock(shard.mutex);
     if (!shard.peers.emplace(nick, link).second) return false;
-    if (link->identity->serving) shard.serving.emplace(nick, link->identity);
     m_size.fetch_add(1, std::memory_order_relaxed);
     return true;
 }
@@ -20,7 +19,6 @@ void PeerRegistry::release(const std::string& nick, const PeerLink* link) {
     auto it = shard.peers.find(nick);
     if (it == shard.peers.end() || it->second.get() != link) return;
     shard.peers.erase(it);
-    shard.serving.erase(nick);
     m_size.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -31,18 +29,13 @@ std::shared_ptr<PeerLink> PeerRegistry::find(std::string_view nick) const {
     return it == shard.peers.end() ? nullptr : it->second;
 }
 
-std::vector<std::shared_ptr<const PeerIdentity>> PeerRegistry::snapshot(bool serving_only) const {
+std::vector<std::shared_ptr<const PeerIdentity>> PeerRegistry::snapshot() const {
     std::vector<std::shared_ptr<const PeerIdentity>> out;
-    if (!serving_only) out.reserve(size());
+    out.reserve(size());
     for (auto& shard : m_shards) {
         std::shared_lock lock(shard.mutex);
-        if (serving_only) {
-            for (const auto& [nick, identity] : shard.serving)
-                out.push_back(identity);
-        } else {
-            for (const auto& [nick, link] : shard.peers)
-                out.push_back(link->identity);
-        }
+        for (const auto& [nick, link] : shard.peers)
+            out.push_back(link->identity);
     }
     return out;
 }

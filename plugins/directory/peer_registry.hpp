@@ -23,9 +23,8 @@ public:
     //! Removes the nick if `link` still holds it.
     void release(const std::string& nick, const PeerLink* link);
     std::shared_ptr<PeerLink> find(std::string_view nick) const;
-    //! Every registered peer's identity (GETPEERLIST), or only those serving an onion (the
-    //! peerlist sent on connect); the second is kept apart so it costs nothing for takers.
-    std::vector<std::shared_ptr<const PeerIdentity>> snapshot(bool serving_only = false) const;
+    //! Every registered peer's identity (for GETPEERLIST).
+    std::vector<std::shared_ptr<const PeerIdentity>> snapshot() const;
     std::size_t size() const { return m_size.load(std::memory_order_relaxed); }
 
 private:
@@ -36,7 +35,6 @@ private:
     struct Shard {
         mutable std::shared_mutex mutex;
         std::unordered_map<std::string, std::shared_ptr<PeerLink>, Hash, std::equal_to<>> peers;
-        std::unordered_map<std::string, std::shared_ptr<const PeerIdentity>, Hash, std::equal_to<>> serving;
     };
     static constexpr std::size_t SHARDS = 64;
     Shard& shardOf(std::string_view nick) const { return m_shards[Hash{}(nick) % SHARDS]; }
