@@ -49,7 +49,8 @@ bool Admission::nickBanned(const std::string& nick, Clock::time_point now) {
     return bannedLocked("nick:" + nick, now);
 }
 
-void Admission::ban(const boost::asio::ip::address& address, const std::string& nick, Clock::time_point now) {
+bool Admission::ban(const boost::asio::ip::address& address, Clock::time_point now) {
+    if (exempt(address)) return false;
     auto until = now + m_settings.ban_duration;
     std::lock_guard lock(m_mutex);
     if (m_bans.size() > 100'000) { // bounded: forget expired bans first, then the table
@@ -57,8 +58,8 @@ void Admission::ban(const boost::asio::ip::address& address, const std::string& 
         if (m_bans.size() > 100'000)
             std::erase_if(m_bans, [](const auto& kv) { return kv.second != Clock::time_point::max(); });
     }
-    if (!nick.empty()) m_bans["nick:" + nick] = until;
-    if (!exempt(address)) m_bans["addr:" + address.to_string()] = until;
+    m_bans["addr:" + address.to_string()] = until;
+    return true;
 }
 
 } // namespace jm::plugins::directory

@@ -27,9 +27,11 @@ public:
     std::optional<Drop> admit(const boost::asio::ip::address& address, Clock::time_point now);
     //! Uncounts a connection admit() accepted.
     void release(const boost::asio::ip::address& address);
+    //! Whether the operator banned this nick in the config (nicks are never banned automatically:
+    //! they are not authenticated, so a ban would lock their owner out).
     bool nickBanned(const std::string& nick, Clock::time_point now);
-    //! Bans the nick and, unless exempt, the address for settings.ban_duration.
-    void ban(const boost::asio::ip::address& address, const std::string& nick, Clock::time_point now);
+    //! Bans the address for settings.ban_duration unless it is exempt; true when banned.
+    bool ban(const boost::asio::ip::address& address, Clock::time_point now);
 
 private:
     bool exempt(const boost::asio::ip::address& address) const;

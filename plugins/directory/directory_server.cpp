@@ -6,6 +6,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 #include <sys/resource.h>
 
 namespace jm::plugins::directory {
@@ -103,11 +105,14 @@ void DirectoryServer::accept() {
             std::optional<Drop> refusal;
             if (ec) {
                 refusal = Drop::too_many_connections; // the peer is already gone
-            } else if (m_pending.load(std::memory_order_relaxed) >= m_settings.max_pending_handshakes ||
-                       connections() >= m_settings.max_peers + m_settings.max_pending_handshakes) {
-                refusal = Drop::too_many_connections;
             } else {
                 refusal = m_admission.admit(remote.address(), std::chrono::steady_clock::now());
+            }
+            if (!refusal && (m_pending.load(std::memory_order_relaxed) >= m_settings.max_pending_handshakes ||
+                             connections() >= m_settings.max_peers + m_settings.max_pending_handshakes) &&
+                !evictOldestPending(counters)) {
+                m_admission.release(remote.address());
+                refusal = Drop::too_many_connections;
             }
             if (refusal) {
                 counters.drop(*refusal);
@@ -116,15 +121,33 @@ void DirectoryServer::accept() {
             } else {
                 m_connections.fetch_add(1, std::memory_order_relaxed);
                 m_pending.fetch_add(1, std::memory_order_relaxed);
-                boost::asio::post(
-                    target.context(), [&target, socket = std::move(socket), address = remote.address()]() mutable {
-                        auto connection = std::make_shared<PeerConnection>(target, std::move(socket), address);
-                        target.add(connection);
-                        connection->start();
-                    });
+                auto connection = std::make_shared<PeerConnection>(target, std::move(socket), remote.address());
+                m_pendingOrder.push_back(connection);
+                boost::asio::post(target.context(), [&target, connection] {
+                    target.add(connection);
+                    connection->start();
+                });
+            }
+            // Forget the front entries that are handshaked or gone (the rest time out in 30 s).
+            while (!m_pendingOrder.empty()) {
+                auto front = m_pendingOrder.front().lock();
+                if (front && front->pending.load(std::memory_order_relaxed)) break;
+                m_pendingOrder.pop_front();
             }
             accept();
         });
+}
+
+bool DirectoryServer::evictOldestPending(ThreadCounters& counters) {
+    while (!m_pendingOrder.empty()) {
+        auto oldest = m_pendingOrder.front().lock();
+        m_pendingOrder.pop_front();
+        if (!oldest || !oldest->pending.exchange(false, std::memory_order_relaxed)) continue;
+        counters.drop(Drop::pending_evicted);
+        oldest->close(false);
+        return true;
+    }
+    return false;
 }
 
 void DirectoryServer::connectionClosed(const boost::asio::ip::address& address, bool was_pending) {
@@ -157,6 +180,16 @@ void DirectoryServer::announceDeparture(jm::protocol::PeerlistEntry entry) {
             if (!ec) flushDepartures();
         });
     });
+}
+
+void DirectoryServer::flushDeparturesOf(const std::string& nick) {
+    {
+        std::lock_guard lock(m_departureMutex);
+        if (std::none_of(m_departures.begin(), m_departures.end(), [&](const auto& e) { return e.nick == nick; }))
+            return;
+    }
+    // The timer still fires later and finds nothing (or later departures) to send.
+    flushDepartures();
 }
 
 void DirectoryServer::flushDepartures() {

@@ -14,11 +14,14 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <vector>
 
 namespace jm::plugins::directory {
+
+class PeerConnection;
 
 //! The directory server: a listening socket and `io_threads` IoWorkers, each with its own
 //! io_context and thread (the host's io_context is left to the other plugins). Connections are
@@ -38,6 +41,7 @@ public:
 
     void broadcast(SharedLine line, std::uint64_t except_id) override;
     void announceDeparture(jm::protocol::PeerlistEntry entry) override;
+    void flushDeparturesOf(const std::string& nick) override;
 
     StatsSnapshot stats() const { return sumCounters(m_counters); }
     std::size_t peers() const { return m_registry.size(); }
@@ -51,9 +55,16 @@ public:
     //! Bookkeeping called by connections. Executor: the connection's worker.
     void handshakeDone() { m_pending.fetch_sub(1, std::memory_order_relaxed); }
     void connectionClosed(const boost::asio::ip::address& address, bool was_pending);
+    //! Memory queued to all readers together (max_total_send_queue bounds it). Executor: any.
+    std::size_t queuedBytes() const { return m_queuedBytes.load(std::memory_order_relaxed); }
+    void addQueued(std::size_t bytes) { m_queuedBytes.fetch_add(bytes, std::memory_order_relaxed); }
+    void removeQueued(std::size_t bytes) { m_queuedBytes.fetch_sub(bytes, std::memory_order_relaxed); }
 
 private:
     void accept();
+    //! When the pending set is full, closes the oldest connection still without a handshake (a
+    //! newcomer is more likely a real peer than a socket held open for hours). False when none.
+    bool evictOldestPending(ThreadCounters& counters);
     void flushDepartures();
 
     DirectorySettings m_settings;
@@ -68,6 +79,9 @@ private:
     std::size_t m_nextWorker = 0;
     std::atomic<std::size_t> m_connections{0};
     std::atomic<std::size_t> m_pending{0};
+    std::atomic<std::size_t> m_queuedBytes{0};
+    //! Accepted connections, oldest first, for evictOldestPending. Executor: the acceptor's thread.
+    std::deque<std::weak_ptr<PeerConnection>> m_pendingOrder;
 
     std::mutex m_departureMutex;
     std::vector<jm::protocol::PeerlistEntry> m_departures;

@@ -32,7 +32,9 @@ const jm::sdk::ConfigSchema& DirectorySettings::schema() {
         schema.optional("motd", ConfigType::String, boost::json::string(d.motd),
                         "message of the day sent in every handshake reply");
         schema.bounded("max_line_length", ConfigType::Int, static_cast<std::int64_t>(d.max_line_length), 1024,
-                       2 * 1024 * 1024, "longest accepted line in bytes; longer ones close the connection");
+                       static_cast<double>(jm::protocol::MAX_SEND_LINE),
+                       "longest accepted line in bytes; a longer one closes its sender's connection (REF clients "
+                       "disconnect on lines over 40000, so none is ever relayed)");
         schema.bounded("max_peers", ConfigType::Int, static_cast<std::int64_t>(d.max_peers), 1, 1'000'000,
                        "most handshaked peers; later handshakes are refused");
         schema.bounded("max_pending_handshakes", ConfigType::Int, static_cast<std::int64_t>(d.max_pending_handshakes),
@@ -49,7 +51,9 @@ const jm::sdk::ConfigSchema& DirectorySettings::schema() {
                        "a peer silent this long is probed (PING if it advertised \"ping\", else a private "
                        "!orderbook if it serves an onion); 0 = never");
         schema.bounded("idle_timeout", ConfigType::Duration, "1500s", 0, DAY_MS,
-                       "a peer silent this long is disconnected; 0 = never");
+                       "a peer that can be probed (it advertised \"ping\" or serves an onion) and stays silent "
+                       "this long is disconnected; others, as on REF directories, are never dropped for being "
+                       "idle; 0 = never");
         schema.bounded("message_rate", ConfigType::Double, d.message_rate, 0.1, 1e9,
                        "messages per second one peer may send, sustained; excess is dropped");
         schema.bounded("message_burst", ConfigType::Double, d.message_burst, 1, 1e9,
@@ -58,6 +62,17 @@ const jm::sdk::ConfigSchema& DirectorySettings::schema() {
                        "public !orderbook requests per second one peer may send (each makes every maker answer)");
         schema.bounded("orderbook_burst", ConfigType::Double, d.orderbook_burst, 1, 1e6,
                        "public !orderbook requests one peer may send in a burst");
+        schema.bounded("relay_byte_rate", ConfigType::Double, d.relay_byte_rate, 1024, 1e12,
+                       "bytes of messages per second one peer may have relayed, sustained; excess is dropped");
+        schema.bounded("relay_byte_burst", ConfigType::Double, d.relay_byte_burst,
+                       static_cast<double>(jm::protocol::MAX_SEND_LINE), 1e12,
+                       "bytes of messages one peer may have relayed in a burst");
+        schema.bounded("nick_takeover_after", ConfigType::Duration, "10s", 0, DAY_MS,
+                       "a handshake with a nick whose connection has been silent this long replaces that "
+                       "connection (a peer reconnecting before its dead TCP connection closed); 0 = always");
+        schema.bounded("evict_silent_after", ConfigType::Duration, "60s", 0, DAY_MS,
+                       "when max_peers is reached, a new peer replaces the non-serving peer that has been silent "
+                       "the longest, if silent this long; 0 = never (the newcomer is refused)");
         schema.bounded("getpeerlist_interval", ConfigType::Duration, "10s", 0, DAY_MS,
                        "shortest interval between two answered GETPEERLIST requests of one peer");
         schema.bounded("violations_before_ban", ConfigType::Int, static_cast<std::int64_t>(d.violations_before_ban), 0,
@@ -69,8 +84,13 @@ const jm::sdk::ConfigSchema& DirectorySettings::schema() {
         banned.default_value = boost::json::array{};
         banned.description = "nicks and source addresses refused for good";
         schema.add(banned);
-        schema.bounded("max_send_queue", ConfigType::Int, static_cast<std::int64_t>(d.max_send_queue), 65536, 1 << 30,
-                       "bytes queued to one slow peer before it is disconnected");
+        schema.bounded("max_send_queue", ConfigType::Int, static_cast<std::int64_t>(d.max_send_queue), 262144, 1 << 30,
+                       "bytes of memory queued to one slow reader: public messages past half of it are not sent "
+                       "to it, private ones past all of it disconnect it");
+        schema.bounded("max_total_send_queue", ConfigType::Int, static_cast<std::int64_t>(d.max_total_send_queue),
+                       1 << 20, 1e12,
+                       "bytes of memory queued to all readers together; past it public messages go only to "
+                       "peers that have nothing queued");
         schema.bounded("stats_interval", ConfigType::Duration, "60s", 0, DAY_MS,
                        "period of the stats line in the log (and of the status file); 0 = never");
         schema.optional("status_file", ConfigType::String, "",
@@ -106,11 +126,16 @@ jm::sdk::Result<DirectorySettings> DirectorySettings::fromConfig(const boost::js
         d.message_burst = dbl("message_burst");
         d.orderbook_rate = dbl("orderbook_rate");
         d.orderbook_burst = dbl("orderbook_burst");
+        d.relay_byte_rate = dbl("relay_byte_rate");
+        d.relay_byte_burst = dbl("relay_byte_burst");
+        d.nick_takeover_after = dur("nick_takeover_after");
+        d.evict_silent_after = dur("evict_silent_after");
         d.getpeerlist_interval = dur("getpeerlist_interval");
         d.violations_before_ban = static_cast<std::size_t>(integer("violations_before_ban"));
         d.ban_duration = dur("ban_duration");
         d.banned = jm::sdk::configStringList(config, "banned").value();
         d.max_send_queue = static_cast<std::size_t>(integer("max_send_queue"));
+        d.max_total_send_queue = static_cast<std::size_t>(integer("max_total_send_queue"));
         d.stats_interval = dur("stats_interval");
         d.status_file = str("status_file");
     } catch (const std::exception& e) {

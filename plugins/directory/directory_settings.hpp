@@ -1,5 +1,6 @@
 #pragma once
 
+#include <jm/protocol/envelope.hpp>
 #include <jm/sdk/config.hpp>
 
 #include <chrono>
@@ -21,7 +22,9 @@ struct DirectorySettings {
     //! as REF directories do; empty = not advertised.
     std::string location;
     std::string motd = "Default MOTD, replace with information for the directory.";
-    std::size_t max_line_length = 65536;
+    //! REF clients close a connection on a line over 40,000 bytes, so nothing longer is accepted
+    //! or relayed (the REF directory closes such a sender too).
+    std::size_t max_line_length = jm::protocol::MAX_SEND_LINE;
     std::size_t max_peers = 10000;
     std::size_t max_pending_handshakes = 1000;
     std::size_t max_connections_per_address = 32;
@@ -35,11 +38,26 @@ struct DirectorySettings {
     double message_burst = 1000;
     double orderbook_rate = 0.2;
     double orderbook_burst = 3;
+    //! Bytes of messages one peer may have relayed per second, sustained and in a burst: what one
+    //! sender can make the directory queue for others.
+    double relay_byte_rate = 100 * 1024;
+    double relay_byte_burst = 2 * 1024 * 1024;
+    //! A handshake with a nick held by a connection silent at least this long replaces it (a
+    //! reconnect after a dead TCP connection); a livelier holder keeps the nick.
+    std::chrono::milliseconds nick_takeover_after{10'000};
+    //! When max_peers is reached, a new peer replaces the non-serving peer silent the longest if
+    //! it has been silent this long (0 = never replace: refuse the newcomer).
+    std::chrono::milliseconds evict_silent_after{60'000};
     std::chrono::milliseconds getpeerlist_interval{10'000};
     std::size_t violations_before_ban = 200;
     std::chrono::milliseconds ban_duration{3'600'000};
     std::vector<std::string> banned;
+    //! Memory queued to one slow reader: public messages past half of it are not queued to it;
+    //! private ones past all of it close the connection.
     std::size_t max_send_queue = 4 * 1024 * 1024;
+    //! Memory queued to all readers together; past it public messages are queued to nobody
+    //! whose queue is not empty.
+    std::size_t max_total_send_queue = 1024 * 1024 * 1024;
     std::chrono::milliseconds stats_interval{60'000};
     //! File (relative to the data directory) the stats are written to as JSON; empty = none.
     std::string status_file;

@@ -41,6 +41,10 @@ std::string_view toString(Drop d) noexcept {
         return "ignored_type";
     case Drop::relay_too_long:
         return "relay_too_long";
+    case Drop::relay_bytes_limited:
+        return "relay_bytes_limited";
+    case Drop::lagging_reader:
+        return "lagging_reader";
     case Drop::send_queue_overflow:
         return "send_queue_overflow";
     case Drop::banned:
@@ -49,6 +53,12 @@ std::string_view toString(Drop d) noexcept {
         return "address_limit";
     case Drop::too_many_connections:
         return "too_many_connections";
+    case Drop::pending_evicted:
+        return "pending_evicted";
+    case Drop::idle_evicted:
+        return "idle_evicted";
+    case Drop::nick_taken_over:
+        return "nick_taken_over";
     case Drop::count_:
         break;
     }

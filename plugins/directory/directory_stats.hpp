@@ -30,10 +30,15 @@ enum class Drop {
     unknown_recipient,    //!< PRIVMSG to a nick not connected here: dropped
     ignored_type,         //!< a type a client must not send (local-only, 795, 789, ...): ignored
     relay_too_long,       //!< the relayed message would exceed the line limit: dropped
-    send_queue_overflow,  //!< the peer does not read: closed
+    relay_bytes_limited,  //!< over relay_byte_rate/relay_byte_burst: message dropped
+    lagging_reader,       //!< a public message not queued to a peer that reads too slowly
+    send_queue_overflow,  //!< the peer does not read even its private messages: closed
     banned,               //!< connection or nick on the ban list: refused
     address_limit,        //!< max_connections_per_address reached: refused
-    too_many_connections, //!< max_pending_handshakes reached: refused
+    too_many_connections, //!< could not be accepted (the peer was already gone): refused
+    pending_evicted,      //!< the oldest connection still without handshake, closed for a new one
+    idle_evicted,         //!< the longest-silent non-serving peer, closed for a new one (directory full)
+    nick_taken_over,      //!< a silent connection whose nick reconnected: closed for the new one
     count_
 };
 

@@ -65,7 +65,7 @@ void IoWorker::deliver(const SharedLine& line, std::uint64_t except_id) {
         if (i >= m_connections.size()) continue;
         auto& connection = *m_connections[i];
         if (!connection.active() || connection.session().identity->id == except_id) continue;
-        connection.enqueue(line);
+        connection.enqueue(line, true);
         ++delivered;
     }
     m_counters.add(m_counters.broadcast_deliveries, delivered);

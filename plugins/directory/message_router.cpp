@@ -18,6 +18,10 @@ constexpr std::size_t PEERLIST_CHUNK = 20; // entries per GETPEERLIST reply mess
 constexpr std::size_t MAX_TOLD = 256;
 constexpr std::size_t MAX_FEATURES = 16;
 constexpr auto LOG_INTERVAL = std::chrono::seconds(10);
+std::chrono::steady_clock::duration silentFor(const PeerLink& link, std::chrono::steady_clock::time_point now) {
+    return now.time_since_epoch() -
+           std::chrono::steady_clock::duration(link.last_heard.load(std::memory_order_relaxed));
+}
 
 constexpr int code(MessageType t) { return static_cast<int>(t); }
 
@@ -81,11 +85,18 @@ void MessageRouter::violation(PeerSession& s, Drop reason, Clock::time_point now
         logThrottled(reason, s, "message dropped");
         return;
     }
-    m_admission.ban(s.address, s.identity ? s.identity->nick : std::string(), now);
-    s.counters->drop(Drop::banned);
-    JM_LOG(m_logger, warning) << "banning " << describe(s) << " for "
-                              << std::chrono::duration_cast<std::chrono::seconds>(m_settings.ban_duration).count()
-                              << " s after " << s.violations << " dropped messages (last: " << toString(reason) << ")";
+    // The connection goes, and its address unless that is exempt (loopback: everyone behind
+    // Tor). Never the nick: anybody can claim any nick, so a nick ban would lock out its owner.
+    bool banned = m_admission.ban(s.address, now);
+    if (banned) s.counters->drop(Drop::banned);
+    JM_LOG(m_logger, warning) << "closing " << describe(s) << " after " << s.violations
+                              << " dropped messages (last: " << toString(reason) << ")"
+                              << (banned ? "; its address is banned for " +
+                                               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                                  m_settings.ban_duration)
+                                                                  .count()) +
+                                               " s"
+                                         : std::string());
     if (auto link = s.self.lock()) link->close(false);
 }
 
@@ -169,8 +180,11 @@ void MessageRouter::handleHandshake(PeerSession& s, std::string_view line, Clock
         return refuseHandshake(s, Drop::handshake_refused, "invalid location host", hs->nick);
     if (hs->nick == m_identity.nick) return refuseHandshake(s, Drop::duplicate_nick, "nick already in use", hs->nick);
     if (m_admission.nickBanned(hs->nick, now)) return refuseHandshake(s, Drop::banned, "banned", hs->nick);
-    if (m_registry.size() >= m_settings.max_peers)
+    if (m_registry.size() >= m_settings.max_peers && !evictForRoom(s, now))
         return refuseHandshake(s, Drop::directory_full, "directory full", hs->nick);
+    // A departure of this nick still being coalesced reaches everyone before the new
+    // connection's first offer, or watchers would delete the new offers.
+    m_fabric.flushDeparturesOf(hs->nick);
 
     auto identity = std::make_shared<PeerIdentity>();
     identity->id = m_nextId.fetch_add(1, std::memory_order_relaxed);
@@ -188,10 +202,11 @@ void MessageRouter::handleHandshake(PeerSession& s, std::string_view line, Clock
     auto link = s.self.lock();
     if (!link) return;
     link->identity = identity;
-    if (!m_registry.claim(link)) {
+    if (!m_registry.claim(link) && !takeOver(s, link, now)) {
         link->identity.reset();
         return refuseHandshake(s, Drop::duplicate_nick, "nick already in use", hs->nick);
     }
+    link->pending.store(false, std::memory_order_relaxed);
     s.identity = std::move(identity);
     s.state = State::active;
     s.counters->add(s.counters->handshakes);
@@ -207,6 +222,41 @@ void MessageRouter::handleHandshake(PeerSession& s, std::string_view line, Clock
     // peer it knows is handshaked, so locations it cannot reach yet would stall it for 60 s.
     // NG clients ask with GETPEERLIST.
     JM_LOG(m_logger, debug) << "peer " << describe(s) << " handshaked at " << s.identity->location;
+}
+
+bool MessageRouter::evictForRoom(PeerSession& s, Clock::time_point now) {
+    // Only past evict_silent_after, so a burst of newcomers cannot push out peers that talk.
+    if (m_settings.evict_silent_after.count() == 0) return false;
+    auto victim = m_registry.longestSilentNotServing();
+    if (!victim || silentFor(*victim, now) < m_settings.evict_silent_after) return false;
+    s.counters->drop(Drop::idle_evicted);
+    JM_LOG(m_logger, info) << "directory full: closing " << victim->identity->nick << " (silent "
+                           << std::chrono::duration_cast<std::chrono::seconds>(silentFor(*victim, now)).count()
+                           << " s, not serving) to admit a new peer";
+    victim->close(false); // its departure is announced when it closes
+    return true;
+}
+
+bool MessageRouter::takeOver(PeerSession& s, const std::shared_ptr<PeerLink>& link, Clock::time_point now) {
+    // REF directories route to the newest connection of a nick, NG directories refuse the new
+    // one. Without nick authentication taking over on every claim would let anyone cut a maker
+    // off with one handshake; refusing always locks out a peer whose old TCP connection died
+    // unnoticed until the idle timeout. So the nick moves only from a connection that has been
+    // silent for nick_takeover_after: a dead one, or one idle enough that its owner, if it is
+    // still there, loses little and reconnects.
+    auto holder = m_registry.find(link->identity->nick);
+    if (!holder || silentFor(*holder, now) < m_settings.nick_takeover_after) return false;
+    if (!m_registry.replace(link, holder.get())) return false;
+    holder->superseded.store(true, std::memory_order_relaxed);
+    m_fabric.announceDeparture({holder->identity->nick, holder->identity->location, true, {}});
+    m_fabric.flushDeparturesOf(holder->identity->nick);
+    holder->close(false);
+    s.counters->drop(Drop::nick_taken_over);
+    JM_LOG(m_logger, info) << "nick " << link->identity->nick << " reconnected from " << s.address.to_string()
+                           << ": its old connection (silent "
+                           << std::chrono::duration_cast<std::chrono::seconds>(silentFor(*holder, now)).count()
+                           << " s) is closed";
+    return true;
 }
 
 SharedLine MessageRouter::relayLine(jm::protocol::Envelope& envelope, std::string_view text) const {
@@ -246,6 +296,8 @@ void MessageRouter::handlePubmsg(PeerSession& s, jm::protocol::Envelope& envelop
         s.counters->drop(Drop::relay_too_long);
         return;
     }
+    if (!s.relay_bytes.take(now, static_cast<double>(wire->size())))
+        return violation(s, Drop::relay_bytes_limited, now);
     s.counters->add(s.counters->pubmsgs);
     m_fabric.broadcast(std::move(wire), s.identity->id);
 }
@@ -269,6 +321,8 @@ void MessageRouter::handlePrivmsg(PeerSession& s, jm::protocol::Envelope& envelo
         s.counters->drop(Drop::relay_too_long);
         return;
     }
+    if (!s.relay_bytes.take(now, static_cast<double>(wire->size())))
+        return violation(s, Drop::relay_bytes_limited, now);
     recipient->send(std::move(wire));
     s.counters->add(s.counters->privmsgs_routed);
     if (s.identity->serving) tellLocation(s, *recipient);
@@ -323,7 +377,10 @@ void MessageRouter::onClosed(PeerSession& s) {
     s.state = State::closed;
     if (!was_active) return;
     s.counters->add(s.counters->disconnects);
-    m_registry.release(s.identity->nick, s.self.lock().get());
+    auto link = s.self.lock();
+    // A superseded connection's departure was announced when its nick moved on.
+    if (link && link->superseded.load(std::memory_order_relaxed)) return;
+    m_registry.release(s.identity->nick, link.get());
     m_fabric.announceDeparture({s.identity->nick, s.identity->location, true, {}});
 }
 
@@ -337,7 +394,11 @@ void MessageRouter::sweep(PeerSession& s, Clock::time_point now) {
     }
     if (s.state != State::active) return;
     auto idle = now - s.last_activity;
-    if (m_settings.idle_timeout.count() > 0 && idle > m_settings.idle_timeout) {
+    // Only a peer that could answer a probe is dropped for silence; REF takers and watchers
+    // (no ping, no onion) can be silent for an hour between CoinJoins, and the REF directory
+    // keeps them.
+    bool probeable = s.identity->ping || s.identity->serving;
+    if (probeable && m_settings.idle_timeout.count() > 0 && idle > m_settings.idle_timeout) {
         s.counters->drop(Drop::idle_timeout);
         closeFor(s, Drop::idle_timeout, "silent too long");
         return;

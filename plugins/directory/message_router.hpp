@@ -25,6 +25,9 @@ public:
     virtual void broadcast(SharedLine line, std::uint64_t except_id) = 0;
     //! Tells every peer that `entry` left (may be coalesced with others). Executor: any thread.
     virtual void announceDeparture(jm::protocol::PeerlistEntry entry) = 0;
+    //! Sends the coalesced departures now if one of them is `nick`'s, so that they reach every
+    //! peer before anything of the nick's new connection. Executor: any thread.
+    virtual void flushDeparturesOf(const std::string& nick) = 0;
 };
 
 //! The directory's own identity as sent in handshakes and peerlists.
@@ -53,6 +56,8 @@ public:
     void sweep(PeerSession& session, Clock::time_point now);
 
     const DirectoryIdentity& identity() const { return m_identity; }
+    //! Logs about a peer, at most once per 10 s per reason (the stats line carries the counts).
+    void logThrottled(Drop reason, const PeerSession& s, std::string_view detail);
 
 private:
     void handleHandshake(PeerSession& s, std::string_view line, Clock::time_point now);
@@ -66,12 +71,17 @@ private:
     //! sent as one empty peerlist, as NG directories answer.
     void sendPeerlist(PeerSession& s, const std::vector<std::shared_ptr<const PeerIdentity>>& peers);
     void tellLocation(PeerSession& sender, PeerLink& recipient);
-    //! Counts a dropped message; past violations_before_ban the peer is banned and closed.
+    //! Counts a dropped message; past violations_before_ban the peer is closed (and its address
+    //! banned unless exempt: a nick is never banned, it is not authenticated).
     void violation(PeerSession& s, Drop reason, Clock::time_point now);
     void closeFor(PeerSession& s, Drop reason, std::string_view detail, bool flush = false);
     void sendTo(PeerSession& s, int type, std::string line);
-    //! Logs about a peer, at most once per 10 s per reason (the stats line carries the counts).
-    void logThrottled(Drop reason, const PeerSession& s, std::string_view detail);
+    //! Makes room for a handshake when the directory is full: closes the non-serving peer that
+    //! has been silent the longest, if it has been for a while. False when there is none.
+    bool evictForRoom(PeerSession& s, Clock::time_point now);
+    //! Gives `nick` to `link` when its holder has been silent for nick_takeover_after: the
+    //! holder's departure is sent first, then the holder is closed. False when the holder keeps it.
+    bool takeOver(PeerSession& s, const std::shared_ptr<PeerLink>& link, Clock::time_point now);
     std::string describe(const PeerSession& s) const;
 
     const DirectorySettings& m_settings;

@@ -11,21 +11,27 @@ namespace jm::plugins::directory {
 namespace {
 constexpr std::size_t MAX_WRITE_GATHER = 64; // lines per write call
 constexpr int MAX_READS_PER_WAKEUP = 8;      // fairness between connections of one worker
+
+//! Memory one queued line costs this connection: its text (shared lines are counted in full by
+//! every recipient, so the sum bounds real memory from above) plus the queue entry, the
+//! string and the shared control block.
+std::size_t queueCost(const SharedLine& line) { return line->capacity() + 96; }
+
+std::int64_t ticks(PeerSession::Clock::time_point t) { return t.time_since_epoch().count(); }
 } // namespace
 
 PeerConnection::PeerConnection(IoWorker& worker, boost::asio::ip::tcp::socket socket,
                                boost::asio::ip::address address) :
     m_worker(worker),
     m_socket(std::move(socket)), m_address(address),
-    m_session({}, worker.counters(), address, PeerSession::Clock::now(), worker.server().settings().message_rate,
-              worker.server().settings().message_burst, worker.server().settings().orderbook_rate,
-              worker.server().settings().orderbook_burst),
+    m_session({}, worker.counters(), address, PeerSession::Clock::now(), worker.server().settings()),
     m_framer(worker.server().settings().max_line_length) {}
 
 bool PeerConnection::onOwnThread() const { return m_worker.context().get_executor().running_in_this_thread(); }
 
 void PeerConnection::start() {
     m_session.self = weak_from_this();
+    last_heard.store(ticks(m_session.connected_at), std::memory_order_relaxed);
     boost::system::error_code ec;
     m_socket.non_blocking(true, ec);
     m_socket.set_option(boost::asio::ip::tcp::no_delay(true), ec);
@@ -50,13 +56,27 @@ void PeerConnection::close(bool flush) {
     closeNow();
 }
 
-void PeerConnection::enqueue(const SharedLine& line) {
+void PeerConnection::enqueue(const SharedLine& line, bool droppable) {
     if (m_closed || m_closeAfterFlush) return;
-    m_queuedBytes += line->size();
-    if (m_queuedBytes > m_worker.server().settings().max_send_queue) {
+    auto& server = m_worker.server();
+    const auto& settings = server.settings();
+    auto cost = queueCost(line);
+    if (droppable && m_queuedBytes > 0 &&
+        (m_queuedBytes + cost > settings.max_send_queue / 2 ||
+         server.queuedBytes() + cost > settings.max_total_send_queue)) {
+        // A slow reader (every peer behind Tor is one in a burst) misses public traffic rather
+        // than its connection; offers are asked for again with !orderbook.
+        m_session.counters->drop(Drop::lagging_reader);
+        return;
+    }
+    if (m_queuedBytes + cost > settings.max_send_queue) {
         m_session.counters->drop(Drop::send_queue_overflow);
+        server.router().logThrottled(Drop::send_queue_overflow, m_session,
+                                     "closed: " + std::to_string(m_queuedBytes) + " bytes queued and not read");
         return closeNow();
     }
+    m_queuedBytes += cost;
+    server.addQueued(cost);
     m_queue.push_back(line);
     if (!m_writing) writeQueued();
 }
@@ -78,12 +98,20 @@ void PeerConnection::writeQueued() {
     boost::asio::async_write(m_socket, buffers,
                              [self = shared_from_this()](boost::system::error_code ec, std::size_t bytes) {
                                  self->m_writing = false;
-                                 self->m_inFlight.clear();
-                                 self->m_queuedBytes -= std::min(bytes, self->m_queuedBytes);
+                                 self->release(self->m_inFlight);
                                  self->m_session.counters->add(self->m_session.counters->bytes_out, bytes);
                                  if (ec) return self->closeNow();
                                  self->writeQueued();
                              });
+}
+
+void PeerConnection::release(std::vector<SharedLine>& lines) {
+    std::size_t cost = 0;
+    for (const auto& line : lines)
+        cost += queueCost(line);
+    lines.clear();
+    m_queuedBytes -= std::min(cost, m_queuedBytes);
+    m_worker.server().removeQueued(cost);
 }
 
 void PeerConnection::waitReadable() {
@@ -108,6 +136,7 @@ void PeerConnection::readAvailable() {
         lines.clear();
         bool ok = m_framer.feed(std::string_view(scratch.data(), n), lines);
         auto now = PeerSession::Clock::now();
+        if (!lines.empty()) last_heard.store(ticks(now), std::memory_order_relaxed);
         bool was_pending = m_session.state == PeerSession::State::awaiting_handshake;
         for (const auto& line : lines) {
             router.onLine(m_session, line, now);
@@ -129,7 +158,10 @@ void PeerConnection::closeNow() {
     boost::system::error_code ec;
     m_socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
     m_socket.close(ec);
+    pending.store(false, std::memory_order_relaxed);
+    std::vector<SharedLine> queued(m_queue.begin(), m_queue.end());
     m_queue.clear();
+    release(queued); // a write in flight keeps its lines until its handler releases them
     m_worker.server().router().onClosed(m_session);
     m_worker.remove(*this);
     m_worker.server().connectionClosed(m_address, was_pending);

@@ -32,8 +32,10 @@ public:
     //! Executor: the worker's thread.
     PeerSession& session() { return m_session; }
     bool active() const { return m_session.state == PeerSession::State::active; }
-    //! Queues without the cross-thread check. Executor: the worker's thread.
-    void enqueue(const SharedLine& line);
+    //! Queues without the cross-thread check. A `droppable` (relayed public) line is not queued
+    //! to a reader that lags behind; any other line past max_send_queue closes the connection.
+    //! Executor: the worker's thread.
+    void enqueue(const SharedLine& line, bool droppable = false);
     //! Index in the worker's connection list (maintained by the worker).
     std::size_t slot = 0;
 
@@ -42,6 +44,8 @@ private:
     void waitReadable();
     void readAvailable();
     void writeQueued();
+    //! Forgets `lines` (written or dropped) and their cost.
+    void release(std::vector<SharedLine>& lines);
     void closeNow();
 
     IoWorker& m_worker;
@@ -51,7 +55,7 @@ private:
     jm::protocol::LineFramer m_framer;
     std::deque<SharedLine> m_queue;
     std::vector<SharedLine> m_inFlight;
-    std::size_t m_queuedBytes = 0;
+    std::size_t m_queuedBytes = 0; //!< memory held by m_queue and m_inFlight (see queueCost)
     bool m_writing = false;
     bool m_closeAfterFlush = false;
     bool m_closed = false;

@@ -2,6 +2,7 @@
 
 #include "directory_stats.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -37,6 +38,14 @@ public:
     //! Set on the link's own thread before the link is published in the PeerRegistry (whose
     //! lock orders it before any reader on another thread); never changed afterwards.
     std::shared_ptr<const PeerIdentity> identity;
+
+    //! When the peer last sent a line (steady clock ticks). Written on the link's own thread,
+    //! read by others deciding whom to evict.
+    std::atomic<std::int64_t> last_heard{0};
+    //! True until the handshake is accepted or the connection closes.
+    std::atomic<bool> pending{true};
+    //! Its nick was taken over by a newer connection, which already announced its departure.
+    std::atomic<bool> superseded{false};
 };
 
 } // namespace jm::plugins::directory

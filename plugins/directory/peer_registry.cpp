@@ -22,6 +22,32 @@ void PeerRegistry::release(const std::string& nick, const PeerLink* link) {
     m_size.fetch_sub(1, std::memory_order_relaxed);
 }
 
+bool PeerRegistry::replace(const std::shared_ptr<PeerLink>& link, const PeerLink* holder) {
+    auto& shard = shardOf(link->identity->nick);
+    std::unique_lock lock(shard.mutex);
+    auto it = shard.peers.find(link->identity->nick);
+    if (it == shard.peers.end() || it->second.get() != holder) return false;
+    it->second = link;
+    return true;
+}
+
+std::shared_ptr<PeerLink> PeerRegistry::longestSilentNotServing() const {
+    std::shared_ptr<PeerLink> best;
+    std::int64_t oldest = 0;
+    for (auto& shard : m_shards) {
+        std::shared_lock lock(shard.mutex);
+        for (const auto& [nick, link] : shard.peers) {
+            if (link->identity->serving) continue;
+            auto heard = link->last_heard.load(std::memory_order_relaxed);
+            if (!best || heard < oldest) {
+                best = link;
+                oldest = heard;
+            }
+        }
+    }
+    return best;
+}
+
 std::shared_ptr<PeerLink> PeerRegistry::find(std::string_view nick) const {
     auto& shard = shardOf(nick);
     std::shared_lock lock(shard.mutex);

@@ -22,7 +22,13 @@ public:
     bool claim(const std::shared_ptr<PeerLink>& link);
     //! Removes the nick if `link` still holds it.
     void release(const std::string& nick, const PeerLink* link);
+    //! Gives the nick held by `holder` to `link` (its identity must be set). False when the nick
+    //! is no longer held by `holder`.
+    bool replace(const std::shared_ptr<PeerLink>& link, const PeerLink* holder);
     std::shared_ptr<PeerLink> find(std::string_view nick) const;
+    //! The peer not serving an onion that has been silent the longest (nullptr if none): the
+    //! cheapest to drop when the directory is full. Walks every shard: only for that case.
+    std::shared_ptr<PeerLink> longestSilentNotServing() const;
     //! Every registered peer's identity (for GETPEERLIST).
     std::vector<std::shared_ptr<const PeerIdentity>> snapshot() const;
     std::size_t size() const { return m_size.load(std::memory_order_relaxed); }

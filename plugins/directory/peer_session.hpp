@@ -1,5 +1,6 @@
 #pragma once
 
+#include "directory_settings.hpp"
 #include "directory_stats.hpp"
 #include "peer_link.hpp"
 #include "token_bucket.hpp"
@@ -19,11 +20,11 @@ struct PeerSession {
     enum class State { awaiting_handshake, active, closed };
 
     PeerSession(std::weak_ptr<PeerLink> self_link, ThreadCounters& thread_counters, boost::asio::ip::address from,
-                Clock::time_point now, double message_rate, double message_burst, double orderbook_rate,
-                double orderbook_burst) :
+                Clock::time_point now, const DirectorySettings& settings) :
         self(std::move(self_link)),
-        counters(&thread_counters), address(from), messages(message_rate, message_burst),
-        orderbook(orderbook_rate, orderbook_burst), connected_at(now), last_activity(now) {}
+        counters(&thread_counters), address(from), messages(settings.message_rate, settings.message_burst),
+        orderbook(settings.orderbook_rate, settings.orderbook_burst),
+        relay_bytes(settings.relay_byte_rate, settings.relay_byte_burst), connected_at(now), last_activity(now) {}
 
     std::weak_ptr<PeerLink> self;
     ThreadCounters* counters;
@@ -32,6 +33,7 @@ struct PeerSession {
     std::shared_ptr<const PeerIdentity> identity; //!< set when the handshake is accepted
     TokenBucket messages;
     TokenBucket orderbook;
+    TokenBucket relay_bytes; //!< bytes this peer may have relayed to others
     std::size_t violations = 0;
     Clock::time_point connected_at;
     Clock::time_point last_activity;

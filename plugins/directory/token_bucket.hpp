@@ -13,15 +13,15 @@ public:
 
     TokenBucket(double rate, double burst) : m_rate(rate), m_burst(burst), m_tokens(burst) {}
 
-    //! Takes one token if there is one.
-    bool take(Clock::time_point now) {
+    //! Takes `amount` tokens if there are that many.
+    bool take(Clock::time_point now, double amount = 1.0) {
         if (m_last != Clock::time_point{}) {
             double elapsed = std::chrono::duration<double>(now - m_last).count();
             m_tokens = std::min(m_burst, m_tokens + elapsed * m_rate);
         }
         m_last = now;
-        if (m_tokens < 1.0) return false;
-        m_tokens -= 1.0;
+        if (m_tokens < amount) return false;
+        m_tokens -= amount;
         return true;
     }
 

@@ -40,6 +40,9 @@ public:
     void announceDeparture(jm::protocol::PeerlistEntry entry) override {
         if (entry.nick.empty()) __builtin_trap();
     }
+    void flushDeparturesOf(const std::string& nick) override {
+        if (nick.empty()) __builtin_trap();
+    }
 };
 
 struct World {
@@ -79,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::array<Peer, 3> peers;
     for (auto& p : peers)
         p.session = std::make_unique<PeerSession>(p.link, world.counters, boost::asio::ip::make_address("10.0.0.1"),
-                                                  now, 50, 20, 0.2, 3);
+                                                  now, world.settings);
     std::size_t i = 0;
     while (i + 3 <= size) {
         auto& peer = peers[data[i] % peers.size()];

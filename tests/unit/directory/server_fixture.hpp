@@ -1,6 +1,6 @@
 #pragma once
 
-#include "raw_peer.hpp"
+#include <util/raw_peer.hpp>
 
 #include <directory_server.hpp>
 

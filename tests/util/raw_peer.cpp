@@ -1,4 +1,4 @@
-#include "raw_peer.hpp"
+#include <util/raw_peer.hpp>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
