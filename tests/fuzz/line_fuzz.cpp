@@ -1,6 +1,7 @@
 // The JoinMarket line grammar and every command parser on arbitrary text.
 #include <jm/protocol/coinjoin_messages.hpp>
 #include <jm/protocol/commands.hpp>
+#include <jm/protocol/fees.hpp>
 #include <jm/protocol/line.hpp>
 
 #include <cstddef>
@@ -41,6 +42,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (auto d = jm::protocol::parseDecimal(c.args)) {
             auto again = jm::protocol::parseDecimal(d->toString());
             if (!again || again->toString() != d->toString()) __builtin_trap();
+        }
+        for (auto type : {jm::protocol::OfferType::Sw0Rel, jm::protocol::OfferType::Sw0Abs}) {
+            auto cjfee = jm::protocol::parseCjfee(type, c.args);
+            auto fee = jm::protocol::realCjfee(jm::protocol::toString(type), c.args, 2'100'000'000'000'000);
+            // The fee function reads cjfees exactly as the parser does.
+            if (fee && !cjfee) __builtin_trap();
+            if (cjfee) {
+                auto again = jm::protocol::parseCjfee(type, cjfee->toString());
+                if (!again || again->toString() != cjfee->toString()) __builtin_trap();
+            }
         }
     }
     return 0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <limits>
 
 namespace jm::protocol {
@@ -87,7 +88,10 @@ jm::sdk::Result<Decimal> parseDecimal(std::string_view text) {
     if (auto e = text.find_first_of("eE"); e != std::string_view::npos) {
         mantissa = text.substr(0, e);
         auto exp_text = text.substr(e + 1);
-        if (!exp_text.empty() && exp_text[0] == '+') exp_text.remove_prefix(1);
+        if (!exp_text.empty() && exp_text[0] == '+') {
+            exp_text.remove_prefix(1);
+            if (!exp_text.empty() && exp_text[0] == '-') return bad(); // "1e+-5": one sign only
+        }
         auto [p, ec] = std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exponent);
         if (exp_text.empty() || ec != std::errc() || p != exp_text.data() + exp_text.size()) return bad();
     }
@@ -99,13 +103,78 @@ jm::sdk::Result<Decimal> parseDecimal(std::string_view text) {
         digits.push_back(mantissa[i]);
     }
     if (digits.empty()) return bad();
-    if (dot != std::string_view::npos) exponent -= static_cast<int>(mantissa.size() - dot - 1);
-    digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size() - 1));
-    if (digits.size() > 32 || exponent < -40 || exponent > 32)
+    auto too_big = [&] {
         return fail(errc::protocol_error,
                     "decimal '" + std::string(text.substr(0, 40)) + "' has too many digits or too large an exponent");
-    if (digits == "0") exponent = 0;
+    };
+    if (exponent < -1000 || exponent > 1000) return too_big(); // keeps the adjustments below from overflowing
+    if (dot != std::string_view::npos) exponent -= static_cast<int>(mantissa.size() - dot - 1);
+    digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size() - 1));
+    if (digits == "0") return Decimal{digits, 0};
+    // Trailing zeros go into the exponent, so the limits apply to the value and toString()
+    // reads back to the same Decimal ("1e32" prints 33 digits).
+    auto last = digits.find_last_not_of('0');
+    exponent += static_cast<int>(digits.size() - 1 - last);
+    digits.resize(last + 1);
+    if (digits.size() > 32 || exponent < -40 || exponent > 32) return too_big();
     return Decimal{digits, exponent};
+}
+
+namespace {
+
+// Python's int() on a str, which REF applies to absolute cjfees.
+jm::sdk::Result<Decimal> parseAbsoluteCjfee(std::string_view text) {
+    auto bad = [&] {
+        return fail(errc::protocol_error, "absolute cjfee '" + std::string(text.substr(0, 40)) +
+                                              "' is not an integer (digits, optional '+', single '_' between digits)");
+    };
+    if (text.empty() || text.size() > 80) return bad();
+    std::string_view body = text;
+    bool negative = body[0] == '-';
+    if (body[0] == '+' || negative) body.remove_prefix(1);
+    std::string digits;
+    bool after_digit = false;
+    for (char c : body) {
+        if (c >= '0' && c <= '9') {
+            digits.push_back(c);
+            after_digit = true;
+        } else if (c == '_' && after_digit) {
+            after_digit = false;
+        } else {
+            return bad();
+        }
+    }
+    if (!after_digit) return bad(); // empty, or a trailing '_'
+    if (negative)
+        return fail(errc::protocol_error,
+                    "absolute cjfee '" + std::string(text.substr(0, 40)) + "' is a negative integer");
+    digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size() - 1));
+    if (digits.size() > 32)
+        return fail(errc::protocol_error,
+                    "absolute cjfee '" + std::string(text.substr(0, 40)) + "' is an integer with too many digits");
+    return Decimal{digits, 0};
+}
+
+// Python's Decimal() on a str, which REF applies to relative cjfees: it drops every '_' first.
+jm::sdk::Result<Decimal> parseRelativeCjfee(std::string_view text) {
+    if (text.size() > 80)
+        return fail(errc::protocol_error, "relative cjfee '" + std::string(text.substr(0, 40)) + "...' is too long");
+    std::string s;
+    std::copy_if(text.begin(), text.end(), std::back_inserter(s), [](char c) { return c != '_'; });
+    std::string_view body = s;
+    bool negative = !body.empty() && body[0] == '-';
+    if (!body.empty() && (body[0] == '+' || negative)) body.remove_prefix(1);
+    auto d = parseDecimal(body);
+    if (!d) return d.error();
+    if (negative)
+        return fail(errc::protocol_error, "relative cjfee '" + std::string(text.substr(0, 40)) + "' is negative");
+    return d;
+}
+
+} // namespace
+
+jm::sdk::Result<Decimal> parseCjfee(OfferType type, std::string_view text) {
+    return isRelative(type) ? parseRelativeCjfee(text) : parseAbsoluteCjfee(text);
 }
 
 jm::sdk::Result<Offer> parseOffer(const Command& command) {
@@ -124,16 +193,16 @@ jm::sdk::Result<Offer> parseOffer(const Command& command) {
     if (!parseInt(f[3], o.txfee) || o.txfee < 0 || o.txfee > MAX_MONEY)
         return fail(errc::protocol_error, "offer txfee out of range");
     if (o.minsize > o.maxsize) return fail(errc::protocol_error, "offer minsize exceeds maxsize");
+    auto cjfee = parseCjfee(o.type, f[4]);
+    if (!cjfee) return cjfee.error().withContext("offer cjfee");
     if (isRelative(o.type)) {
-        auto d = parseDecimal(f[4]);
-        if (!d) return d.error().withContext("offer cjfee");
         // Relative fees are fractions in [0, 1): integer part must be zero.
-        if (d->digits != "0" && static_cast<int>(d->digits.size()) + d->exponent > 0)
+        if (cjfee->digits != "0" && static_cast<int>(cjfee->digits.size()) + cjfee->exponent > 0)
             return fail(errc::protocol_error, "relative offer cjfee must be below 1");
     } else {
         std::int64_t abs = 0;
-        if (!parseInt(f[4], abs) || abs < 0 || abs > MAX_MONEY)
-            return fail(errc::protocol_error, "absolute offer cjfee is not an integer of satoshis");
+        if (!parseInt(cjfee->digits, abs) || abs > MAX_MONEY)
+            return fail(errc::protocol_error, "absolute offer cjfee is not an integer of satoshis up to 21e6 BTC");
     }
     o.cjfee = f[4];
     o.minsize = std::max(o.minsize, DUST_THRESHOLD);

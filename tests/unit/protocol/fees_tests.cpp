@@ -1,5 +1,6 @@
 // Fee arithmetic against jm_fees.json: every cjfee row (including the ones binary floats get
-// wrong), the recorded 3-maker round, REF and NG sweep rules.
+// wrong), the recorded 3-maker round, REF and NG sweep rules; and against jm_fees_decimal.json:
+// long cjfees near .5 where REF's 28-digit decimal context decides the satoshi, cjfee spellings.
 #include <jm/protocol/basic_offers.hpp>
 #include <jm/protocol/fees.hpp>
 
@@ -122,10 +123,87 @@ BOOST_AUTO_TEST_CASE(basic_yield_generator_offers) {
     BOOST_CHECK(!basicOffers({100000}, zero));
 }
 
+// Generated rows where REF's 28-digit context rounding and exact rounding part ways: the fee,
+// the maker's change and the offer parser must all follow REF.
+BOOST_AUTO_TEST_CASE(decimal_context_cjfee_rows) {
+    auto v = jm::test::loadVectors("jm_fees_decimal.json");
+    std::size_t rows = 0, differing = 0;
+    for (const auto& row : v.at("cjfee").as_array()) {
+        const std::string cjfee(row.at("cjfee").as_string());
+        auto amount = row.at("cj_amount").as_int64();
+        auto fee = realCjfee(row.at("ordertype").as_string(), cjfee, amount);
+        BOOST_REQUIRE_MESSAGE(fee, cjfee << ": " << fee.error().message);
+        BOOST_CHECK_MESSAGE(*fee == row.at("real_cjfee").as_int64(), cjfee << " x " << amount << " = " << *fee);
+        BOOST_CHECK_EQUAL(
+            makerChange(row.at("maker_inputs_total").as_int64(), amount, row.at("maker_txfee").as_int64(), *fee),
+            row.at("expected_maker_change").as_int64());
+        // The offer parser takes the same cjfee and the fee of the parsed offer is the same.
+        auto offer = parseOffer(
+            {std::string(row.at("ordertype").as_string()), "0 27300 " + std::to_string(MAX_MONEY) + " 0 " + cjfee});
+        BOOST_REQUIRE_MESSAGE(offer, cjfee << ": " << offer.error().message);
+        auto again = realCjfee(*offer, amount);
+        BOOST_REQUIRE(again);
+        BOOST_CHECK_EQUAL(*again, *fee);
+        ++rows;
+        if (row.as_object().contains("exact_rounding_would_give")) ++differing;
+    }
+    // The set must keep exercising the context rounding, not only agree where it does not matter.
+    BOOST_CHECK_GE(rows, 200u);
+    BOOST_CHECK_GE(differing, 50u);
+}
+
+BOOST_AUTO_TEST_CASE(decimal_context_sweeps) {
+    auto v = jm::test::loadVectors("jm_fees_decimal.json");
+    std::size_t differing = 0;
+    for (const auto& row : v.at("sweeps").as_array()) {
+        std::vector<Offer> offers;
+        for (const auto& o : row.at("offers").as_array())
+            offers.push_back(offerFrom(o));
+        auto r = sweepAmount(row.at("total_input").as_int64(), row.at("total_txfee").as_int64(), offers);
+        BOOST_REQUIRE_MESSAGE(r, r.error().message);
+        BOOST_CHECK_EQUAL(r->taker_txfee, row.at("taker_txfee").as_int64());
+        BOOST_CHECK_EQUAL(r->cj_amount, row.at("cj_amount").as_int64());
+        const auto& fees = row.at("maker_fees").as_array();
+        BOOST_REQUIRE_EQUAL(r->maker_fees.size(), fees.size());
+        for (std::size_t i = 0; i < fees.size(); ++i)
+            BOOST_CHECK_EQUAL(r->maker_fees[i], fees[i].as_int64());
+        BOOST_CHECK_EQUAL(r->taker_residual, row.at("taker_residual").as_int64());
+        if (row.as_object().contains("exact_rounding_would_give")) ++differing;
+    }
+    BOOST_CHECK_GE(differing, 10u);
+}
+
+// cjfee spellings: the fee function and the offer parser accept exactly the same ones, those
+// REF's int() / Decimal() accept, less the few jmnode refuses on purpose.
+BOOST_AUTO_TEST_CASE(cjfee_spellings) {
+    auto v = jm::test::loadVectors("jm_fees_decimal.json");
+    for (const auto& row : v.at("grammar").as_array()) {
+        const std::string type(row.at("ordertype").as_string());
+        const std::string cjfee(row.at("cjfee").as_string());
+        auto amount = row.at("cj_amount").as_int64();
+        auto fee = realCjfee(type, cjfee, amount);
+        auto offer = parseOffer({type, "0 27300 100000000 0 " + cjfee});
+        if (row.as_object().contains("real_cjfee")) {
+            BOOST_REQUIRE_MESSAGE(fee, "'" << cjfee << "': " << fee.error().message);
+            BOOST_CHECK_EQUAL(*fee, row.at("real_cjfee").as_int64());
+            BOOST_REQUIRE_MESSAGE(offer, "'" << cjfee << "': " << offer.error().message);
+            BOOST_CHECK_EQUAL(offer->cjfee, cjfee);
+            BOOST_CHECK_EQUAL(*realCjfee(*offer, amount), *fee);
+        } else {
+            BOOST_CHECK_MESSAGE(!fee, "'" << cjfee << "' gave a fee");
+            BOOST_CHECK_MESSAGE(!offer, "'" << cjfee << "' gave an offer");
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(errors) {
     BOOST_CHECK(!realCjfee("sw0absoffer", "1.5", 1000));
     BOOST_CHECK(!realCjfee("sw0reloffer", "abc", 1000));
     BOOST_CHECK_EQUAL(*realCjfee("sw0reloffer", "0.5", 1000), 500);
+    BOOST_CHECK(!realCjfee("sw0reloffer", "0.5", -1000));
+    BOOST_CHECK(!realCjfee("sw0absoffer", "2100000000000001", 1000));
+    // REF's quantize signals InvalidOperation past 28 digits; far beyond MAX_MONEY either way.
+    BOOST_CHECK(!realCjfee("sw0reloffer", "1E+32", 2'100'000'000'000'000));
     Offer huge;
     huge.type = OfferType::Sw0Abs;
     huge.cjfee = "2000000";

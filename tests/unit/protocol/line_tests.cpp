@@ -96,19 +96,40 @@ BOOST_AUTO_TEST_CASE(offer_validation) {
     BOOST_CHECK(rel("0 27300 100000 0 0"));
     BOOST_CHECK_EQUAL(rel("0 100 100000 0 0.1")->minsize, DUST_THRESHOLD); // raised to dust
     BOOST_CHECK(abs("1 27300 100000 500 1000"));
+    // Spellings REF's int() / Decimal() take; the field is kept as sent.
+    BOOST_CHECK_EQUAL(abs("1 27300 100000 500 +5")->cjfee, "+5");
+    BOOST_CHECK(abs("1 27300 100000 500 1_000"));
+    BOOST_CHECK(abs("1 27300 100000 500 0000000000000000000000000000000000000042"));
+    BOOST_CHECK(rel("0 27300 100000 0 +0.000_2"));
+    BOOST_CHECK(rel("0 27300 100000 0 2E-0_4"));
+    BOOST_CHECK_EQUAL(parseCjfee(OfferType::Sw0Abs, "1_000")->toString(), "1000");
+    BOOST_CHECK_EQUAL(parseCjfee(OfferType::SwRel, "+_2E-4")->toString(), "0.0002");
     struct Case {
         bool relative;
-        const char* args;
+        std::string args;
         const char* why;
     };
-    for (auto [relative, args, why] :
-         {Case{true, "0 27300 100000 0 1.5", "below 1"}, Case{true, "0 27300 100000 0 1", "below 1"},
-          Case{true, "0 27300 100000 0 -0.1", "not a decimal"}, Case{true, "0 27300 100000 0 0.1e99", "exponent"},
-          Case{true, "0 27300 100000 0 nan", "not a decimal"}, Case{true, "-1 27300 100000 0 0.1", "oid"},
-          Case{true, "0 200000 100000 0 0.1", "minsize exceeds"}, Case{true, "0 0 100 0 0.1", "below the dust"},
-          Case{true, "0 27300 2100000000000001 0 0.1", "maxsize"}, Case{true, "0 27300 100000 -5 0.1", "txfee"},
-          Case{true, "0 27300 100000 0", "5 fields"}, Case{false, "0 27300 100000 0 0.5", "integer"},
-          Case{false, "0 27300 100000 0 99999999999999999999", "integer"}}) {
+    for (auto [relative, args, why] : {Case{true, "0 27300 100000 0 1.5", "below 1"},
+                                       Case{true, "0 27300 100000 0 1", "below 1"},
+                                       Case{true, "0 27300 100000 0 -0.1", "negative"},
+                                       Case{true, "0 27300 100000 0 0.1e99", "exponent"},
+                                       Case{true, "0 27300 100000 0 nan", "not a decimal"},
+                                       Case{true, "-1 27300 100000 0 0.1", "oid"},
+                                       Case{true, "0 200000 100000 0 0.1", "minsize exceeds"},
+                                       Case{true, "0 0 100 0 0.1", "below the dust"},
+                                       Case{true, "0 27300 2100000000000001 0 0.1", "maxsize"},
+                                       Case{true, "0 27300 100000 -5 0.1", "txfee"},
+                                       Case{true, "0 27300 100000 0", "5 fields"},
+                                       Case{false, "0 27300 100000 0 0.5", "integer"},
+                                       Case{false, "0 27300 100000 0 99999999999999999999", "integer"},
+                                       Case{false, "0 27300 100000 0 2100000000000001", "up to 21e6"},
+                                       Case{false, "0 27300 100000 0 1e3", "not an integer"},
+                                       Case{false, "0 27300 100000 0 -5", "negative"},
+                                       Case{false, "0 27300 100000 0 1__0", "single '_'"},
+                                       Case{false, "0 27300 100000 0 1_", "not an integer"},
+                                       Case{true, "0 27300 100000 0 1e+-5", "not a decimal"},
+                                       Case{true, "0 27300 100000 0 0.1\t", "not a decimal"},
+                                       Case{true, "0 27300 100000 0 " + std::string(81, '0'), "too long"}}) {
         auto r = relative ? rel(args) : abs(args);
         BOOST_REQUIRE_MESSAGE(!r, args);
         BOOST_CHECK_MESSAGE(r.error().message.find(why) != std::string::npos, args << ": " << r.error().message);
@@ -117,6 +138,24 @@ BOOST_AUTO_TEST_CASE(offer_validation) {
     BOOST_CHECK_EQUAL(parseDecimal("0.000020")->toString(), "0.00002");
     BOOST_CHECK_EQUAL(parseDecimal("250")->toString(), "250");
     BOOST_CHECK_EQUAL(parseDecimal("1e+2")->toString(), "100");
+    BOOST_CHECK_EQUAL(parseDecimal(".5")->toString(), "0.5");
+    BOOST_CHECK(!parseDecimal("1e+-2"));
+    BOOST_CHECK(!parseDecimal("+1")); // signs are parseCjfee's business
+    // Normalised: the limits apply to the value, and toString() reads back to the same Decimal.
+    for (auto text :
+         {"1e32", "5E+31", "0.1000000000000000000000000000000000000000", "12345678901234567890123456789012e-40"}) {
+        auto d = parseDecimal(text);
+        BOOST_REQUIRE_MESSAGE(d, text);
+        auto again = parseDecimal(d->toString());
+        BOOST_REQUIRE_MESSAGE(again, d->toString());
+        BOOST_CHECK(again->digits == d->digits && again->exponent == d->exponent);
+    }
+    BOOST_CHECK_EQUAL(parseDecimal("0.1000000000000000000000000000000000000000")->digits, "1");
+    BOOST_CHECK_EQUAL(parseDecimal("0E-50")->toString(), "0");
+    BOOST_CHECK(!parseDecimal("1e33"));
+    BOOST_CHECK(!parseDecimal("1e-41"));
+    BOOST_CHECK(!parseDecimal("1.5e-2147483648"));
+    BOOST_CHECK(!parseDecimal("123456789012345678901234567890123"));
 }
 
 BOOST_AUTO_TEST_CASE(fill_pubkey_and_small_commands) {

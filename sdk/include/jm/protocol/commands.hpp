@@ -24,9 +24,22 @@ struct Decimal {
     //! Fixed-point text ("0.00002").
     JM_SDK_API std::string toString() const;
 };
-//! Parses "0.00002", "2E-7", "1e-05", "250": unsigned, at most 32 significant digits and an
-//! exponent within ±32 (NG's limits against pathological input). Errors: errc::protocol_error.
+//! Parses "0.00002", "2E-7", "1e-05", ".5", "250": unsigned, at most 80 characters; the result
+//! is normalised (trailing zeros moved into the exponent, zero is {"0", 0}) and must have at
+//! most 32 digits and an exponent in [−40, 32] (limits against pathological input), so
+//! toString() always parses back to it. Any thread. Errors: errc::protocol_error.
 JM_SDK_API jm::sdk::Result<Decimal> parseDecimal(std::string_view text);
+
+//! An offer's cjfee field read as REF reads it from the wire (orderbookwatch, calc_cj_fee).
+//! Absolute types: Python's int() syntax — optional '+', digits with single '_' between them,
+//! leading zeros ("+5", "1_000", "007"; not "1e3" nor "5.0"); the result has exponent 0.
+//! Relative types: Python's Decimal() syntax — every '_' dropped, optional '+', then
+//! parseDecimal ("+0.000_2", "2E-4", ".0002"). Both the offer parser and the fee functions
+//! read cjfees through this, so they accept the same spellings. Refused although REF accepts
+//! them (refusing only leaves the offer out of the book): a '-' sign, whitespace, non-ASCII
+//! digits, NaN and Infinity, and what parseDecimal's limits exclude. No range check (see
+//! parseOffer). Any thread. Errors: errc::protocol_error.
+JM_SDK_API jm::sdk::Result<Decimal> parseCjfee(OfferType type, std::string_view text);
 
 //! <ordertype> <oid> <minsize> <maxsize> <txfee> <cjfee> (protocol.md 7.1).
 struct Offer {
@@ -44,7 +57,8 @@ constexpr std::int64_t DUST_THRESHOLD = 27'300;
 
 //! Parses an offer command with the taker-side checks of REF and NG: oid in [0, 2^63),
 //! sizes in [0, 21e6 BTC], minsize <= maxsize, txfee >= 0, absolute cjfee an integer in
-//! [0, 21e6 BTC], relative cjfee a decimal in [0, 1). minsize below dust is raised to
+//! [0, 21e6 BTC], relative cjfee a decimal in [0, 1) (cjfee syntax: parseCjfee; the field is
+//! kept as sent). minsize below dust is raised to
 //! DUST_THRESHOLD, as REF does. Errors: errc::protocol_error naming the field.
 JM_SDK_API jm::sdk::Result<Offer> parseOffer(const Command& command);
 JM_SDK_API Command formatOffer(const Offer& offer);
