@@ -1,4 +1,5 @@
 // The jmnode command line, run as a process: subcommands, exit codes and error messages.
+#include <cli/commands.hpp>
 #include <util/process.hpp>
 #include <util/setup.hpp>
 
@@ -7,6 +8,8 @@
 
 #include <csignal>
 #include <fstream>
+#include <map>
+#include <sys/stat.h>
 
 namespace {
 
@@ -29,9 +32,182 @@ std::filesystem::path writeConfig(const jm::test::TempDir& dir, const std::strin
     return path;
 }
 
+// The child processes inherit the test's umask: a permissive one makes the file-mode tests
+// prove that jmnode restricts modes itself.
+struct PermissiveUmask {
+    mode_t saved = ::umask(022);
+    ~PermissiveUmask() { ::umask(saved); }
+};
+
+mode_t modeOf(const std::filesystem::path& p) {
+    struct stat st {};
+    BOOST_REQUIRE_MESSAGE(::stat(p.c_str(), &st) == 0, "stat " << p);
+    return st.st_mode & 07777;
+}
+
+// Every directory under `root` (and `root`) is 0700 and no file has group or other access.
+// Returns how many files were checked.
+int checkPrivateTree(const std::filesystem::path& root) {
+    BOOST_CHECK_MESSAGE(modeOf(root) == 0700, root << " has mode " << std::oct << modeOf(root));
+    int files = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+        auto mode = modeOf(e.path());
+        if (e.is_directory())
+            BOOST_CHECK_MESSAGE(mode == 0700, e.path() << " has mode " << std::oct << mode);
+        else {
+            ++files;
+            BOOST_CHECK_MESSAGE((mode & 077) == 0, e.path() << " has mode " << std::oct << mode);
+        }
+    }
+    return files;
+}
+
+std::filesystem::path writeRunConfig(const jm::test::TempDir& dir, const std::filesystem::path& datadir) {
+    auto path = dir.path() / "run.json";
+    std::ofstream(path) << "{\"node\": {\"datadir\": \"" << datadir.string()
+                        << "\", \"network\": \"regtest\", \"plugin_dir\": [\"" << JM_TEST_PLUGIN_DIR << "\"]},\n"
+                        << " \"log\": {\"file\": \"jmnode.log\"},\n"
+                        << " \"plugins\": [{\"load\": \"asio_smoke\"}]}\n";
+    return path;
+}
+
+// Runs the node until it has started, then stops it; returns everything it printed.
+std::string runNodeOnce(const std::filesystem::path& config) {
+    jm::test::ChildProcess node({jmnode(), "run", "--config", config.string()});
+    BOOST_REQUIRE_MESSAGE(node.waitForOutput("node started", std::chrono::seconds(30)), node.output());
+    node.signal(SIGTERM);
+    auto r = node.wait(std::chrono::seconds(30));
+    BOOST_CHECK_EQUAL(r.exit_code, 0);
+    return r.out + r.err;
+}
+
+const std::string EXPOSED = "is accessible by group or others (mode 0755)";
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(cli_tests)
+
+BOOST_AUTO_TEST_CASE(command_groups_list_their_subcommands) {
+    // Every group in the command table, so groups added later are covered too.
+    std::map<std::string, std::vector<const jm::host::Command*>> groups;
+    for (const auto& c : jm::host::commands())
+        if (auto space = c.name.find(' '); space != std::string::npos) groups[c.name.substr(0, space)].push_back(&c);
+    BOOST_REQUIRE(groups.count("wallet") && groups.count("directory") && groups.count("config"));
+    for (const auto& [group, members] : groups) {
+        BOOST_TEST_CONTEXT("group " << group) {
+            auto help = run({group, "--help"});
+            BOOST_CHECK_EQUAL(help.exit_code, 0);
+            BOOST_CHECK_NE(help.out.find("Usage: jmnode " + group + " <command>"), std::string::npos);
+            auto alone = run({group});
+            BOOST_CHECK_EQUAL(alone.exit_code, 2);
+            BOOST_CHECK_NE(alone.err.find("`jmnode " + group + "` needs a command"), std::string::npos);
+            auto via_help = run({"help", group});
+            BOOST_CHECK_EQUAL(via_help.exit_code, 0);
+            BOOST_CHECK_EQUAL(via_help.out, help.out);
+            for (const auto* c : members) {
+                // "  create    create a wallet: ..." — the subcommand word, then its summary on that line.
+                auto word = c->name.substr(group.size() + 1);
+                for (const auto* text : {&help.out, &alone.err}) {
+                    auto at = text->find("\n  " + word + " ");
+                    BOOST_CHECK_MESSAGE(at != std::string::npos, word << " missing:\n" << *text);
+                    if (at == std::string::npos) continue;
+                    auto line = text->substr(at + 1, text->find('\n', at + 1) - at - 1);
+                    BOOST_CHECK_MESSAGE(line.find(c->summary) != std::string::npos, line);
+                }
+            }
+            BOOST_CHECK_EQUAL(help.out.find("unknown command"), std::string::npos);
+        }
+    }
+    // Each command's own --help still works through the group, also as `jmnode help ...`.
+    auto create = run({"help", "wallet", "create"});
+    BOOST_CHECK_EQUAL(create.exit_code, 0);
+    BOOST_CHECK_NE(create.out.find("Usage: jmnode wallet create"), std::string::npos);
+    auto typo = run({"wallet", "crete"});
+    BOOST_CHECK_EQUAL(typo.exit_code, 2);
+    BOOST_CHECK_NE(typo.err.find("unknown command 'wallet crete'; did you mean 'wallet create'?"), std::string::npos);
+    BOOST_CHECK_NE(typo.err.find("Usage: jmnode wallet <command>"), std::string::npos);
+    auto group_typo = run({"walet", "info"});
+    BOOST_CHECK_EQUAL(group_typo.exit_code, 2);
+    BOOST_CHECK_NE(group_typo.err.find("unknown command 'walet'; did you mean 'wallet'?"), std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(option_prefixes_are_not_taken_for_other_options) {
+    // `--password hunter2` must not become `--password-fd`: refused before anything is made.
+    jm::test::TempDir dir;
+    auto datadir = dir.path() / "data";
+    auto r = run({"wallet", "create", "--password", "hunter2", "--datadir", datadir.string(), "--network", "regtest"});
+    BOOST_CHECK_EQUAL(r.exit_code, 2);
+    BOOST_CHECK_NE(r.err.find("error: unknown option '--password'"), std::string::npos);
+    BOOST_CHECK_EQUAL((r.out + r.err).find("hunter2"), std::string::npos);
+    BOOST_CHECK(!std::filesystem::exists(datadir));
+    // The same everywhere: a prefix of a flag or a valued option is an unknown option.
+    auto json = run({"plugins", "--js"});
+    BOOST_CHECK_EQUAL(json.exit_code, 2);
+    BOOST_CHECK_NE(json.err.find("unknown option '--js'"), std::string::npos);
+    BOOST_CHECK_EQUAL(json.out, "");
+    auto conf = run({"run", "--conf", (dir.path() / "x.json").string()});
+    BOOST_CHECK_EQUAL(conf.exit_code, 2);
+    BOOST_CHECK_NE(conf.err.find("unknown option '--conf'"), std::string::npos);
+    BOOST_CHECK(!std::filesystem::exists(datadir));
+}
+
+BOOST_AUTO_TEST_CASE(run_creates_a_private_data_directory) {
+    PermissiveUmask umask;
+    jm::test::TempDir dir;
+    auto datadir = dir.path() / "nested" / "data"; // every component it creates is private
+    auto config = writeRunConfig(dir, datadir);
+    auto output = runNodeOnce(config);
+    BOOST_CHECK_EQUAL(output.find("accessible by group or others"), std::string::npos);
+    BOOST_CHECK_EQUAL(modeOf(dir.path() / "nested"), 0700u);
+    BOOST_CHECK(std::filesystem::exists(datadir / "jmnode.log"));
+    BOOST_CHECK(std::filesystem::exists(datadir / "db" / "CURRENT"));
+    BOOST_CHECK_GE(checkPrivateTree(datadir), 5);
+    // A second start on the now existing (private) directory says nothing about it.
+    BOOST_CHECK_EQUAL(runNodeOnce(config).find("accessible by group or others"), std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(wallet_creates_a_private_data_directory) {
+    PermissiveUmask umask;
+    jm::test::TempDir dir;
+    auto datadir = dir.path() / "data";
+    auto r = jm::test::runProcess({jmnode(), "wallet", "create", "--kdf", "interactive", "--yes", "--datadir",
+                                   datadir.string(), "--network", "regtest", "--password-fd", "0"},
+                                  std::chrono::seconds(60), {}, std::string("pw\npw\n"));
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    BOOST_CHECK_EQUAL(r.err.find("warning"), std::string::npos);
+    BOOST_CHECK(std::filesystem::exists(datadir / "db" / "CURRENT"));
+    BOOST_CHECK_GE(checkPrivateTree(datadir), 4);
+}
+
+BOOST_AUTO_TEST_CASE(an_exposed_data_directory_is_warned_about) {
+    PermissiveUmask umask;
+    jm::test::TempDir dir;
+    auto datadir = dir.path() / "data";
+    std::filesystem::create_directory(datadir);
+    ::chmod(datadir.c_str(), 0755);
+    // `run` logs it (and still runs: the user decides).
+    auto config = writeRunConfig(dir, datadir);
+    auto output = runNodeOnce(config);
+    BOOST_CHECK_NE(output.find("data directory " + datadir.string() + " " + EXPOSED), std::string::npos);
+    BOOST_CHECK_NE(output.find("chmod 700"), std::string::npos);
+    BOOST_CHECK_EQUAL(modeOf(datadir), 0755u); // an existing directory's mode is the user's to change
+    // The wallet commands print it on stderr.
+    auto r = jm::test::runProcess({jmnode(), "wallet", "create", "--kdf", "interactive", "--yes", "--datadir",
+                                   datadir.string(), "--network", "regtest", "--password-fd", "0"},
+                                  std::chrono::seconds(60), {}, std::string("pw\npw\n"));
+    BOOST_CHECK_EQUAL(r.exit_code, 0);
+    BOOST_CHECK_NE(r.err.find("warning: data directory " + datadir.string() + " " + EXPOSED), std::string::npos);
+    // So do the ones that run the chain side of a config (this one has no backend: it stops after).
+    auto info = jm::test::runProcess({jmnode(), "wallet", "info", "--config", config.string(), "--password-fd", "0"},
+                                     std::chrono::seconds(60), {}, std::string("pw\n"));
+    BOOST_CHECK_NE(info.err.find("warning: data directory " + datadir.string() + " " + EXPOSED), std::string::npos);
+    ::chmod(datadir.c_str(), 0700);
+    auto quiet = jm::test::runProcess(
+        {jmnode(), "wallet", "xpubs", "--datadir", datadir.string(), "--network", "regtest", "--password-fd", "0"},
+        std::chrono::seconds(60), {}, std::string("pw\n"));
+    BOOST_CHECK_EQUAL(quiet.exit_code, 0);
+    BOOST_CHECK_EQUAL(quiet.err.find("warning"), std::string::npos);
+}
 
 BOOST_AUTO_TEST_CASE(version_and_help) {
     auto v = run({"--version"});

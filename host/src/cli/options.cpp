@@ -2,6 +2,8 @@
 
 #include <cli/commands.hpp>
 
+#include <jm/sdk/config.hpp>
+
 #include <iostream>
 
 namespace jm::host {
@@ -13,14 +15,28 @@ std::optional<po::variables_map> parseOptions(const std::vector<std::string>& ar
                                               const po::positional_options_description& positional, int& exit_code) {
     options.add_options()("help,h", "show this help");
     po::variables_map vm;
+    // No abbreviations: with guessing on, `--password hunter2` was taken as `--password-fd`, so a
+    // mistyped option could swallow a secret. Every option must be spelled out in full.
+    constexpr int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
     try {
-        po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+        po::store(po::command_line_parser(args).options(options).positional(positional).style(style).run(), vm);
         if (vm.count("help")) {
             std::cout << "Usage: " << usage << "\n\n" << options << "\n";
             exit_code = 0;
             return std::nullopt;
         }
         po::notify(vm);
+    } catch (const po::unknown_option& e) {
+        // Names the option only (never a value that follows it) and suggests the full spelling.
+        std::vector<std::string> known;
+        for (const auto& o : options.options())
+            known.push_back("--" + o->long_name());
+        std::cerr << "error: unknown option '" << e.get_option_name() << "'";
+        if (auto hint = jm::sdk::closestMatch(e.get_option_name(), known))
+            std::cerr << "; did you mean '" << *hint << "'?";
+        std::cerr << "\nUsage: " << usage << "\n(see --help)\n";
+        exit_code = EXIT_USAGE;
+        return std::nullopt;
     } catch (const po::error& e) {
         std::cerr << "error: " << e.what() << "\nUsage: " << usage << "\n(see --help)\n";
         exit_code = EXIT_USAGE;

@@ -3,6 +3,7 @@
 #include <cli/prepared_node.hpp>
 #include <logging/logging.hpp>
 #include <node/node.hpp>
+#include <storage/data_dir.hpp>
 
 #include <iostream>
 
@@ -22,11 +23,18 @@ int runCommand(const std::vector<std::string>& args) {
     auto prepared = prepareNode((*vm)["config"].as<std::string>(), dirs);
     if (!prepared) return EXIT_USAGE;
     auto& config = prepared->config;
-    std::error_code ec;
-    std::filesystem::create_directories(config.datadir, ec);
+    // Made before the logging starts: the log file may be in it.
+    if (auto made = createPrivateDirectory(config.datadir); !made) {
+        std::cerr << "error: " << made.error().message << "\n";
+        return EXIT_FAILED;
+    }
     if (auto r = setupLogging(config.log); !r) {
         std::cerr << "error: " << r.error().message << "\n";
         return EXIT_FAILED;
+    }
+    if (auto warning = dataDirAccessWarning(config.datadir)) {
+        auto logger = jm::sdk::makeLogger("host");
+        JM_LOG(logger, warning) << *warning;
     }
     int exit_code = 0;
     {

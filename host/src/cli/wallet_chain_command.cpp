@@ -7,6 +7,7 @@
 #include <cli/secret_input.hpp>
 #include <logging/logging.hpp>
 #include <node/node.hpp>
+#include <storage/data_dir.hpp>
 
 #include <jm/bitcoin/address.hpp>
 #include <jm/bitcoin/encoding.hpp>
@@ -135,6 +136,7 @@ int run(const std::vector<std::string>& args, Action action, const std::string& 
         if (p.factory->kind() == "backend" || p.factory->kind() == "fee") plans.push_back(std::move(p));
     Node node(prepared->config, std::move(plans));
     if (auto started = node.start(false); !started) return failWith(started.error());
+    if (auto warning = dataDirAccessWarning(prepared->config.datadir)) std::cerr << "warning: " << *warning << "\n";
     struct StopNode {
         Node& n;
         ~StopNode() { n.stop(); }

@@ -5,6 +5,7 @@
 #include <cli/options.hpp>
 #include <cli/secret_input.hpp>
 #include <config/node_config.hpp>
+#include <storage/data_dir.hpp>
 #include <storage/data_dir_lock.hpp>
 #include <storage/rocksdb_database.hpp>
 
@@ -71,6 +72,7 @@ jm::sdk::Result<WalletStore> openStore(const po::variables_map& vm) {
     ws.network = *net;
     auto lock = DataDirLock::acquire(ws.datadir);
     if (!lock) return lock.error();
+    if (auto warning = dataDirAccessWarning(ws.datadir)) std::cerr << "warning: " << *warning << "\n";
     ws.lock.emplace(std::move(*lock));
     auto db = RocksDbDatabase::open(ws.datadir);
     if (!db) return db.error();

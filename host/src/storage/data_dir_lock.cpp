@@ -1,5 +1,7 @@
 #include <storage/data_dir_lock.hpp>
 
+#include <storage/data_dir.hpp>
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -13,16 +15,7 @@ namespace jm::host {
 using jm::sdk::errc;
 
 jm::sdk::Result<DataDirLock> DataDirLock::acquire(const std::filesystem::path& datadir) {
-    std::error_code ec;
-    if (!std::filesystem::exists(datadir, ec)) {
-        std::filesystem::create_directories(datadir, ec);
-        if (ec)
-            return jm::sdk::fail(errc::io_error,
-                                 "cannot create data directory " + datadir.string() + ": " + ec.message());
-        ::chmod(datadir.c_str(), 0700);
-    } else if (!std::filesystem::is_directory(datadir, ec)) {
-        return jm::sdk::fail(errc::io_error, "data directory " + datadir.string() + " exists but is not a directory");
-    }
+    if (auto made = createPrivateDirectory(datadir); !made) return made.error();
     auto path = datadir / "jmnode.lock";
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return jm::sdk::fail(errc::io_error, "cannot open " + path.string() + ": " + std::strerror(errno));

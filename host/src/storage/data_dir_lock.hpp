@@ -11,7 +11,7 @@ namespace jm::host {
 //! Move-only; released on destruction (and by the kernel if the process dies).
 class DataDirLock {
 public:
-    //! Creates the directory if needed (mode 0700) and takes the lock.
+    //! Creates the directory if needed (createPrivateDirectory: 0700) and takes the lock.
     //! Errors: errc::already_exists when another process holds it (the message names the
     //! directory and that process's pid); errc::io_error when the directory or file cannot be made.
     static jm::sdk::Result<DataDirLock> acquire(const std::filesystem::path& datadir);

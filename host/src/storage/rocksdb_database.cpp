@@ -1,5 +1,7 @@
 #include <storage/rocksdb_database.hpp>
 
+#include <storage/data_dir.hpp>
+
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -118,6 +120,11 @@ RocksDbDatabase::~RocksDbDatabase() = default;
 
 Result<std::unique_ptr<RocksDbDatabase>> RocksDbDatabase::open(const std::filesystem::path& datadir) {
     auto path = (datadir / "db").string();
+    // The database holds the wallet's history: its directory is 0700 and its files 0600. RocksDB
+    // creates files 0644 minus the umask, from its own threads too (Env::SetAllowNonOwnerAccess
+    // has no effect in Debian's 7.8), so the process umask is what keeps them private.
+    restrictNewFiles();
+    if (auto made = createPrivateDirectory(datadir / "db"); !made) return made.error();
     rocksdb::DBOptions options;
     options.create_if_missing = true;
     options.create_missing_column_families = true;

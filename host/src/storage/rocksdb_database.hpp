@@ -14,7 +14,8 @@ namespace jm::host {
 //! this object. Thread-safe.
 class RocksDbDatabase {
 public:
-    //! Opens or creates <datadir>/db with every existing column family.
+    //! Opens or creates <datadir>/db with every existing column family. A new db directory is
+    //! 0700 and the files RocksDB writes are 0600: this sets the process umask (restrictNewFiles).
     //! Errors: errc::already_exists when another process has it open; errc::corrupt_data when
     //! RocksDB reports corruption; errc::io_error otherwise.
     static jm::sdk::Result<std::unique_ptr<RocksDbDatabase>> open(const std::filesystem::path& datadir);
