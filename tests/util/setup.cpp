@@ -1,5 +1,8 @@
 #include <util/setup.hpp>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include <cstdlib>
 #include <stdexcept>
 
@@ -18,5 +21,11 @@ TempDir::~TempDir() {
 
 std::filesystem::path binDir() { return std::filesystem::path(JM_BUILD_DIR) / "bin"; }
 std::filesystem::path pluginDir() { return std::filesystem::path(JM_BUILD_DIR) / "lib" / "jmnode" / "plugins"; }
+
+std::uint16_t freeLoopbackPort() {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
+}
 
 } // namespace jm::test

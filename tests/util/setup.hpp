@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -21,5 +22,8 @@ private:
 //! The build tree's bin/ and plugin directory, and the source tree's tests/data.
 std::filesystem::path binDir();
 std::filesystem::path pluginDir();
+
+//! A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it).
+std::uint16_t freeLoopbackPort();
 
 } // namespace jm::test
