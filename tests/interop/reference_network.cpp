@@ -83,7 +83,8 @@ ReferenceNetwork::ReferenceNetwork(ReferenceInstall install, BitcoinCorePaths co
     // The bots' Core wallets are watch-only; the reference regtest backend calls getnewaddress
     // at start, so each gets an active public descriptor, taken from a throwaway wallet.
     m_core->cli({"-named", "createwallet", "wallet_name=watchsrc", "load_on_startup=false"});
-    for (const auto& d : m_core->cliJson({"listdescriptors"}, "watchsrc").at("descriptors").as_array()) {
+    auto listed = m_core->cliJson({"listdescriptors"}, "watchsrc");
+    for (const auto& d : listed.at("descriptors").as_array()) {
         const auto& desc = d.at("desc").as_string();
         if (desc.starts_with("wpkh(") && !(d.as_object().contains("internal") && d.at("internal").as_bool())) {
             m_watchDescriptor = std::string(desc);
@@ -160,16 +161,16 @@ ReferenceBot& ReferenceNetwork::prepareBot(const std::string& name, bool serving
         for (std::uint32_t i = 0; i < ADDRESSES_PER_MIXDEPTH; ++i)
             bot->m_addresses.push_back(wallet.addressAt(m, jm::wallet::BRANCH_EXTERNAL, i).value().address);
 
-    // The wallet file is made by the reference's own genwallet.py, without a blockchain connection.
-    writeConfig(*bot, "no-blockchain", directories, freeLoopbackPort());
+    // The wallet file is made by the reference's own genwallet.py. With the regtest chain
+    // selected (it caches derived addresses in the file), so its Core wallet comes first.
+    createCoreWallet(name);
+    writeConfig(*bot, "regtest", directories, freeLoopbackPort());
     auto made = runProcess({m_install.python.string(), m_install.script("genwallet.py").string(),
                             "--datadir=" + bot->m_dir.string(), "--wallet-password-stdin",
                             "--recovery-seed-file=" + (bot->m_dir / "recovery-seed.txt").string(), WALLET_FILE},
                            std::chrono::seconds(120), m_install.environment(), std::string(WALLET_PASSWORD) + "\n");
     if (made.exit_code != 0 || !std::filesystem::exists(bot->m_dir / "wallets" / WALLET_FILE))
         throw std::runtime_error("genwallet.py failed for " + name + ": " + lastLines(made.out + made.err, 20));
-    createCoreWallet(name);
-    writeConfig(*bot, "regtest", directories, freeLoopbackPort());
 
     std::vector<std::pair<std::string, std::int64_t>> outputs;
     std::vector<std::uint32_t> next(MIXDEPTHS, 0);
