@@ -35,12 +35,6 @@ jm::sdk::Result<std::string> WalletSync::walletId(const Wallet& wallet) {
     return "jm-" + jm::bitcoin::toHex(jm::bitcoin::ByteView(h.data(), 8));
 }
 
-std::uint32_t WalletSync::windowEnd(std::uint32_t next) const {
-    // Addresses have non-hardened indices only: a window never reaches past 2^31 (nor wraps).
-    return static_cast<std::uint32_t>(std::min<std::uint64_t>(
-        std::uint64_t{next} + static_cast<std::uint64_t>(m_wallet.gapLimit()), jm::bitcoin::HARDENED));
-}
-
 jm::sdk::Result<jm::chain::WatchRequest> WalletSync::request() {
     jm::chain::WatchRequest req;
     auto id = walletId(m_wallet);
@@ -53,11 +47,11 @@ jm::sdk::Result<jm::chain::WatchRequest> WalletSync::request() {
         for (std::uint32_t b : {BRANCH_EXTERNAL, BRANCH_INTERNAL}) {
             auto next = m_wallet.nextIndex(m, b);
             if (!next) return next.error();
-            auto end = windowEnd(*next);
+            auto end = *next + static_cast<std::uint32_t>(m_wallet.gapLimit());
             // A window that had to grow doubles, so a long run of used addresses takes a few
             // rounds, not one per gap limit; watching a few unused scripts more costs nothing.
             if (auto before = m_requested.find({m, b}); before != m_requested.end() && end > before->second)
-                end = std::max(end, std::min(before->second * 2, jm::bitcoin::HARDENED));
+                end = std::max(end, before->second * 2);
             auto& derived = m_derived[{m, b}];
             for (; derived < end; ++derived) {
                 auto info = m_wallet.addressAt(m, b, derived);
@@ -106,7 +100,7 @@ void WalletSync::scanned(jm::sdk::Result<jm::chain::WalletScan> result) {
     for (const auto& [key, end] : m_requested) {
         auto next = m_wallet.nextIndex(key.first, key.second);
         if (!next) return finish(next.error());
-        if (windowEnd(*next) > end) return scan();
+        if (*next + static_cast<std::uint32_t>(m_wallet.gapLimit()) > end) return scan();
     }
     SyncResult out;
     out.tip = result->tip;

@@ -48,7 +48,6 @@ private:
     void scan();
     void scanned(jm::sdk::Result<jm::chain::WalletScan> result);
     jm::sdk::Result<jm::chain::WatchRequest> request();
-    std::uint32_t windowEnd(std::uint32_t next) const;
     void finish(jm::sdk::Result<SyncResult> result);
 
     Wallet& m_wallet;
