@@ -5,6 +5,8 @@ find_package(Boost 1.81.0 EXACT CONFIG REQUIRED
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(SECP256K1 REQUIRED IMPORTED_TARGET libsecp256k1)
+# ICU (libicu-dev): Unicode NFKD normalisation of BIP39 mnemonics and passphrases, in the SDK.
+pkg_check_modules(ICU_UC REQUIRED IMPORTED_TARGET icu-uc)
 find_package(Threads REQUIRED)
 # RocksDB is linked by the host only (architecture.md section 9.6).
 find_package(RocksDB CONFIG QUIET)

@@ -13,6 +13,7 @@
 #include <jm/bitcoin/encoding.hpp>
 #include <jm/chain/fee_estimator.hpp>
 #include <jm/wallet/payment.hpp>
+#include <jm/wallet/timenumber.hpp>
 #include <jm/wallet/wallet_sync.hpp>
 
 #include <boost/asio/strand.hpp>
@@ -129,6 +130,9 @@ int run(const std::vector<std::string>& args, Action action, const std::string& 
         if (!script)
             return failWith(jm::sdk::Error(jm::sdk::errc::invalid_argument, "destination: " + script.error().message));
         destination = std::move(*script);
+        // Dust and impossible amounts are refused before the wallet is even opened.
+        if (amount)
+            if (auto ok = jm::wallet::checkPaymentAmount(*destination, *amount); !ok) return failWith(ok.error());
     }
     // Only the chain side of the config runs: backends and fee policies.
     std::vector<InstancePlan> plans;
@@ -142,7 +146,7 @@ int run(const std::vector<std::string>& args, Action action, const std::string& 
         ~StopNode() { n.stop(); }
     } stop_node{node};
 
-    auto store = node.openStore("wallet");
+    auto store = node.openStore(WALLET_NAMESPACE);
     if (!store) return failWith(store.error());
     if (!Wallet::exists(**store))
         return failWith(jm::sdk::Error(jm::sdk::errc::not_found, "no wallet in " + prepared->config.datadir.string() +
@@ -177,14 +181,21 @@ int run(const std::vector<std::string>& args, Action action, const std::string& 
         boost::json::array mixdepths;
         for (int m = 0; m < wallet->mixdepths(); ++m) {
             auto b = utxos.balance(m);
+            // Bonds are shown apart: they are locked (and need their own spend), never spendable
+            // balance and never maker liquidity.
             mixdepths.push_back({{"mixdepth", m},
                                  {"confirmed", b.confirmed},
                                  {"unconfirmed", b.unconfirmed},
                                  {"frozen", b.frozen},
+                                 {"bonds", b.bonds},
                                  {"total", b.total()}});
-            if (!json)
+            if (!json) {
+                std::string extra;
+                if (b.frozen) extra += ", " + btc(b.frozen) + " frozen";
+                if (b.bonds) extra += ", " + btc(b.bonds) + " in fidelity bonds (timelocked, not spendable)";
                 std::printf("mixdepth %d: %s BTC confirmed, %s unconfirmed%s\n", m, btc(b.confirmed).c_str(),
-                            btc(b.unconfirmed).c_str(), b.frozen ? (", " + btc(b.frozen) + " frozen").c_str() : "");
+                            btc(b.unconfirmed).c_str(), extra.c_str());
+            }
         }
         out["mixdepths"] = std::move(mixdepths);
         if (!json)
@@ -196,18 +207,28 @@ int run(const std::vector<std::string>& args, Action action, const std::string& 
         for (int m = 0; m < wallet->mixdepths(); ++m)
             for (const auto& u : utxos.utxos(m)) {
                 auto address = jm::bitcoin::scriptToAddress(u.script_pubkey, *network);
-                list.push_back({{"outpoint", u.outpoint.toString()},
-                                {"value", u.value},
-                                {"mixdepth", u.mixdepth},
-                                {"branch", u.branch},
-                                {"index", u.index},
-                                {"confirmations", u.confirmations},
-                                {"frozen", u.frozen},
-                                {"address", address ? *address : ""}});
+                boost::json::object row{{"outpoint", u.outpoint.toString()},
+                                        {"value", u.value},
+                                        {"mixdepth", u.mixdepth},
+                                        {"branch", u.branch},
+                                        {"index", u.index},
+                                        {"confirmations", u.confirmations},
+                                        {"frozen", u.frozen},
+                                        {"bond", u.branch == jm::wallet::BRANCH_FIDELITY_BOND},
+                                        {"address", address ? *address : ""}};
+                std::string note = u.frozen ? " frozen" : "";
+                if (u.branch == jm::wallet::BRANCH_FIDELITY_BOND) {
+                    auto locktime = jm::wallet::timenumberToLocktime(static_cast<int>(u.index));
+                    if (locktime) row["locktime"] = *locktime;
+                    char month[16];
+                    std::snprintf(month, sizeof month, "%04u-%02u", 2020 + u.index / 12, 1 + u.index % 12);
+                    note += std::string(" bond locked until ") + month + "-01";
+                }
+                list.push_back(std::move(row));
                 if (!json)
                     std::printf("%s  %s BTC  m%d/%u/%u  %d conf%s  %s\n", u.outpoint.toString().c_str(),
-                                btc(u.value).c_str(), u.mixdepth, u.branch, u.index, u.confirmations,
-                                u.frozen ? " frozen" : "", address ? address->c_str() : "");
+                                btc(u.value).c_str(), u.mixdepth, u.branch, u.index, u.confirmations, note.c_str(),
+                                address ? address->c_str() : "");
             }
         out["utxos"] = std::move(list);
     }
@@ -238,7 +259,8 @@ int run(const std::vector<std::string>& args, Action action, const std::string& 
             rate = await<std::int64_t>([&](auto done) { (*backend)->estimateFee(target, strand, done); });
         }
         if (!rate) return failWith(rate.error());
-        auto payment = jm::wallet::buildPayment(*wallet, utxos, {mixdepth, *destination, amount, *rate});
+        auto payment =
+            jm::wallet::buildPayment(*wallet, utxos, {mixdepth, *destination, amount, *rate, synced->tip.height});
         if (!payment) return failWith(payment.error());
         auto vsize = payment->tx.vsize();
         if (!json) {
@@ -247,10 +269,12 @@ int run(const std::vector<std::string>& args, Action action, const std::string& 
                         to ? to->c_str() : "?");
             std::printf("fee %s BTC (%.1f sat/vB, %zu vbytes), %zu input(s)", btc(payment->fee).c_str(),
                         static_cast<double>(payment->fee) / static_cast<double>(vsize), vsize, payment->inputs.size());
+            // Not the change address: it is saved only once the payment is confirmed below, and an
+            // address shown but never saved could be handed out again.
             if (payment->change)
-                std::printf(", change %s BTC to %s", btc(payment->change_value).c_str(),
-                            payment->change->address.c_str());
+                std::printf(", change %s BTC back to mixdepth %d", btc(payment->change_value).c_str(), mixdepth);
             std::printf("\n");
+            std::fflush(stdout);
         }
         if (!vm->count("yes")) {
             auto answer = input.read("Send it? [y/N] ", true);
@@ -259,14 +283,22 @@ int run(const std::vector<std::string>& args, Action action, const std::string& 
                 return EXIT_FAILED;
             }
         }
-        // The change index is persisted before the transaction can reveal it.
+        // The change index is persisted before the address is shown or the transaction reveals it.
         if (auto r = jm::wallet::commitChange(*wallet, *payment); !r) return failWith(r.error());
+        if (payment->change) {
+            out["change_address"] = payment->change->address;
+            out["change"] = payment->change_value;
+            if (!json)
+                std::printf("change address %s (%s)\n", payment->change->address.c_str(),
+                            payment->change->path.c_str());
+        }
         auto txid =
             await<std::string>([&](auto done) { (*backend)->broadcast(payment->tx.serialize(), strand, done); });
         if (!txid) return failWith(txid.error());
         out["txid"] = *txid;
         out["amount"] = payment->amount;
         out["fee"] = payment->fee;
+        out["locktime"] = payment->tx.locktime;
         if (!json) std::printf("sent: %s\n", txid->c_str());
     }
     if (json) std::cout << boost::json::serialize(out) << "\n";

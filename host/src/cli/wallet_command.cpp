@@ -1,6 +1,6 @@
 // `jmnode wallet ...`: create, recover, addresses, xpubs, bond-address, change-password.
-// The wallet lives in the "wallet" namespace of the node's database; these commands take the
-// data-directory lock, so they refuse to run beside a running node on the same directory.
+// The wallet lives in its own namespace of the node's database (WALLET_NAMESPACE); these commands
+// take the data-directory lock, so they refuse to run beside a running node on the same directory.
 #include <cli/commands.hpp>
 #include <cli/options.hpp>
 #include <cli/secret_input.hpp>
@@ -26,8 +26,6 @@ namespace po = boost::program_options;
 using jm::wallet::Wallet;
 
 namespace {
-
-constexpr std::string_view WALLET_NAMESPACE = "wallet";
 
 void addCommonOptions(po::options_description& options) {
     options.add_options()("datadir", po::value<std::string>(),
@@ -114,6 +112,7 @@ int writeWallet(WalletStore& ws, SecretInput& input, jm::bitcoin::ByteView entro
     jm::wallet::WalletOptions options;
     options.network = ws.network;
     options.mixdepths = vm["mixdepths"].as<int>();
+    options.gap_limit = vm["gap-limit"].as<int>();
     options.kdf = vm["kdf"].as<std::string>() == "interactive" ? jm::wallet::KdfStrength::Interactive
                                                                : jm::wallet::KdfStrength::Moderate;
     auto mnemonic = jm::bitcoin::entropyToMnemonic(entropy);
@@ -150,10 +149,33 @@ int writeWallet(WalletStore& ws, SecretInput& input, jm::bitcoin::ByteView entro
 void addCreateOptions(po::options_description& options) {
     options.add_options()("mixdepths", po::value<int>()->default_value(jm::wallet::DEFAULT_MIXDEPTHS),
                           "number of mixdepths")(
+        "gap-limit", po::value<int>()->default_value(jm::wallet::DEFAULT_GAP_LIMIT),
+        "unused addresses a sync looks past the last used one, per branch (1..10000; saved with the wallet; "
+        "`wallet addresses --count` hands out at most this many at once)")(
         "kdf", po::value<std::string>()->default_value("moderate"),
         "password key derivation: moderate (default) or interactive (lighter, for small devices)")(
         "passphrase", "also ask for a BIP39 passphrase (\"seed extension\")")("yes,y",
                                                                               "do not ask to confirm the words");
+}
+
+// The create/recover options, checked before any secret is asked for.
+int checkCreateOptions(const po::variables_map& vm) {
+    auto mixdepths = vm["mixdepths"].as<int>();
+    auto gap = vm["gap-limit"].as<int>();
+    const auto& kdf = vm["kdf"].as<std::string>();
+    if (mixdepths < 1 || mixdepths > jm::wallet::MAX_MIXDEPTHS) {
+        std::cerr << "error: --mixdepths must be 1.." << jm::wallet::MAX_MIXDEPTHS << "\n";
+        return EXIT_USAGE;
+    }
+    if (gap < 1 || gap > jm::wallet::MAX_GAP_LIMIT) {
+        std::cerr << "error: --gap-limit must be 1.." << jm::wallet::MAX_GAP_LIMIT << "\n";
+        return EXIT_USAGE;
+    }
+    if (kdf != "moderate" && kdf != "interactive") {
+        std::cerr << "error: --kdf must be moderate or interactive, not '" << kdf << "'\n";
+        return EXIT_USAGE;
+    }
+    return 0;
 }
 
 int createCommand(const std::vector<std::string>& args) {
@@ -169,6 +191,7 @@ int createCommand(const std::vector<std::string>& args) {
         std::cerr << "error: --words must be 12 or 24\n";
         return EXIT_USAGE;
     }
+    if (int bad = checkCreateOptions(*vm)) return bad;
     auto ws = openStore(*vm);
     if (!ws) return failWith(ws.error());
     SecretInput input((*vm)["password-fd"].as<int>());
@@ -190,10 +213,12 @@ int recoverCommand(const std::vector<std::string>& args) {
     int code = 0;
     auto vm = parseOptions(args, "jmnode wallet recover [--network NET] [--datadir DIR] [options]", options, {}, code);
     if (!vm) return code;
+    if (int bad = checkCreateOptions(*vm)) return bad;
     auto ws = openStore(*vm);
     if (!ws) return failWith(ws.error());
     SecretInput input((*vm)["password-fd"].as<int>());
-    auto words = input.read("Recovery words: ", true);
+    // The words are the wallet: typed with echo off like a password, never left on the screen.
+    auto words = input.read("Recovery words (not shown as you type): ");
     if (!words) return failWith(words.error());
     auto entropy = jm::bitcoin::mnemonicToEntropy(*words);
     sodium_memzero(words->data(), words->size());
@@ -239,42 +264,43 @@ boost::json::object addressJson(const jm::wallet::AddressInfo& a) {
 int addressesCommand(const std::vector<std::string>& args) {
     po::options_description options("jmnode wallet addresses");
     addCommonOptions(options);
-    options.add_options()("mixdepth,m", po::value<int>(),
-                          "only this mixdepth")("count", po::value<int>()->default_value(1),
-                                                "external addresses to hand out per mixdepth (each is marked used)");
+    options.add_options()("mixdepth,m", po::value<int>(), "only this mixdepth")(
+        "count", po::value<int>()->default_value(1),
+        "receive addresses to hand out per mixdepth (each is saved as handed out; at most the wallet's gap limit)");
     OpenWallet open;
     if (auto code = openForCommand(args, "jmnode wallet addresses [--mixdepth N] [--count N] [options]", options, open))
         return *code;
     const auto* vm = &open.vm;
     auto* wallet = &*open.wallet;
     int count = (*vm)["count"].as<int>();
-    if (count < 1 || count > 100) {
-        std::cerr << "error: --count must be 1..100\n";
+    // A restore from the words looks gap-limit addresses past the last used one: coins paid to
+    // an address further out than that would not be found, so never hand out more at once.
+    if (count < 1 || count > wallet->gapLimit()) {
+        std::cerr << "error: --count must be 1.." << wallet->gapLimit()
+                  << " (the wallet's gap limit: a restore from the recovery words only looks that far past the "
+                     "last used address; create the wallet with a larger --gap-limit to hand out more at once)\n";
         return EXIT_USAGE;
     }
     int first = 0, last = wallet->mixdepths() - 1;
     if (vm->count("mixdepth")) first = last = (*vm)["mixdepth"].as<int>();
+    if (first < 0 || last >= wallet->mixdepths()) {
+        std::cerr << "error: --mixdepth must be 0.." << wallet->mixdepths() - 1 << "\n";
+        return EXIT_USAGE;
+    }
     boost::json::array out;
     for (int m = first; m <= last; ++m) {
         if (!vm->count("json")) std::cout << "mixdepth " << m << "\n";
         for (int i = 0; i < count; ++i) {
-            // Handed-out receive addresses are persisted as used before they are shown.
+            // Handed-out receive addresses are persisted as used before they are shown. Change
+            // addresses are never shown here: a payment saves its change index before it shows
+            // the address, and an address shown here but left unsaved could become the change
+            // of a later payment.
             auto a = wallet->nextAddress(m, jm::wallet::BRANCH_EXTERNAL);
             if (!a) return failWith(a.error());
             if (vm->count("json"))
                 out.push_back(addressJson(*a));
             else
                 std::cout << "  external  " << a->path << "  " << a->address << "\n";
-        }
-        auto next_internal = wallet->nextIndex(m, jm::wallet::BRANCH_INTERNAL);
-        if (!next_internal) return failWith(next_internal.error());
-        auto change = wallet->addressAt(m, jm::wallet::BRANCH_INTERNAL, *next_internal);
-        if (vm->count("json")) {
-            auto o = addressJson(*change);
-            o["next_internal"] = true;
-            out.push_back(o);
-        } else {
-            std::cout << "  internal  " << change->path << "  " << change->address << "  (next change address)\n";
         }
     }
     if (vm->count("json")) std::cout << boost::json::serialize(out) << "\n";

@@ -11,9 +11,14 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace jm::host {
+
+//! The database namespace of the node's wallet. Plugin instances get the namespace of their
+//! name, so no instance may be called this (instance planning refuses it).
+constexpr std::string_view WALLET_NAMESPACE = "wallet";
 
 //! One entry of "plugins": which plugin, which factory, the instance name and its config.
 struct PluginEntry {

@@ -107,6 +107,36 @@ public:
         return {};
     }
 
+    Result<void> compact(std::string_view prefix) override {
+        // The write-ahead log is shared by every namespace: flush them all so the log files that
+        // still hold the old values are retired and deleted; then rewrite this namespace's files
+        // for the range down to the bottom level, which drops overwritten and erased versions.
+        std::vector<rocksdb::ColumnFamilyHandle*> all;
+        {
+            std::lock_guard lock(m_state->mutex);
+            for (const auto& [name, handle] : m_state->families)
+                all.push_back(handle);
+        }
+        rocksdb::FlushOptions flush;
+        flush.wait = true;
+        auto s = m_state->db->Flush(flush, all);
+        if (!s.ok()) return toError(s, "flushing before compacting namespace '" + m_name + "'");
+        rocksdb::CompactRangeOptions options;
+        options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+        options.exclusive_manual_compaction = true;
+        // The first key after every key with the prefix: the prefix with its last byte below
+        // 0xff incremented (none when the prefix is empty or all 0xff: compact to the end).
+        std::string end(prefix);
+        while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff)
+            end.pop_back();
+        if (!end.empty()) end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+        rocksdb::Slice begin_slice(prefix.data(), prefix.size()), end_slice(end);
+        s = m_state->db->CompactRange(options, m_family, prefix.empty() ? nullptr : &begin_slice,
+                                      end.empty() ? nullptr : &end_slice);
+        if (!s.ok()) return toError(s, "compacting namespace '" + m_name + "'");
+        return {};
+    }
+
 private:
     std::shared_ptr<RocksDbDatabase::State> m_state;
     rocksdb::ColumnFamilyHandle* m_family;

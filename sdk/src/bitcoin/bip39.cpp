@@ -2,6 +2,9 @@
 #include <jm/bitcoin/hash.hpp>
 
 #include <sodium.h>
+#include <unicode/bytestream.h>
+#include <unicode/normalizer2.h>
+#include <unicode/utf8.h>
 
 #include <algorithm>
 #include <vector>
@@ -10,6 +13,58 @@ namespace jm::bitcoin {
 
 using jm::sdk::errc;
 using jm::sdk::fail;
+
+namespace {
+
+// An ICU sink for secret text: when it grows it wipes the buffer it leaves behind, so no copy of
+// a passphrase stays in freed memory. The owner wipes the final string.
+class WipingSink final : public icu::ByteSink {
+public:
+    explicit WipingSink(std::string& out) : m_out(out) {}
+    void Append(const char* bytes, int32_t n) override {
+        auto size = m_out.size() + static_cast<std::size_t>(n);
+        if (size > m_out.capacity()) {
+            std::string bigger;
+            bigger.reserve(2 * size);
+            bigger.assign(m_out);
+            sodium_memzero(m_out.data(), m_out.size());
+            m_out.swap(bigger);
+        }
+        m_out.append(bytes, static_cast<std::size_t>(n));
+    }
+
+private:
+    std::string& m_out;
+};
+
+// BIP39 normalises mnemonic and passphrase to Unicode NFKD before hashing; ICU (Debian's
+// libicu) does the normalisation. Ill-formed UTF-8 is refused rather than passed through, as
+// there is no text to normalise (and other implementations could not reproduce the seed).
+jm::sdk::Result<std::string> nfkd(std::string_view text, const char* what) {
+    for (std::int32_t i = 0, n = static_cast<std::int32_t>(text.size()); i < n;) {
+        UChar32 c;
+        U8_NEXT(text.data(), i, n, c);
+        if (c < 0) return fail(errc::invalid_argument, std::string("the ") + what + " is not valid UTF-8 text");
+    }
+    if (text.size() > 1'000'000) return fail(errc::invalid_argument, std::string("the ") + what + " is too long");
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* normalizer = icu::Normalizer2::getNFKDInstance(status);
+    if (U_FAILURE(status))
+        return fail(errc::internal, std::string("Unicode normalisation unavailable: ") + u_errorName(status));
+    std::string out;
+    out.reserve(text.size() * 2 + 16);
+    WipingSink sink(out);
+    normalizer->normalizeUTF8(0, icu::StringPiece(text.data(), static_cast<std::int32_t>(text.size())), sink, nullptr,
+                              status);
+    if (U_FAILURE(status)) {
+        sodium_memzero(out.data(), out.size());
+        return fail(errc::invalid_argument,
+                    std::string("the ") + what + " cannot be normalised: " + u_errorName(status));
+    }
+    return out;
+}
+
+} // namespace
 
 jm::sdk::Result<std::string> entropyToMnemonic(ByteView entropy) {
     if (entropy.size() < 16 || entropy.size() > 32 || entropy.size() % 4)
@@ -30,7 +85,16 @@ jm::sdk::Result<std::string> entropyToMnemonic(ByteView entropy) {
     return out;
 }
 
-jm::sdk::Result<SecretBytes> mnemonicToEntropy(std::string_view mnemonic) {
+jm::sdk::Result<SecretBytes> mnemonicToEntropy(std::string_view typed) {
+    // Words typed with compatibility characters (fullwidth letters, ideographic spaces) are the
+    // same words under NFKD, as BIP39 hashes them.
+    auto normalized = nfkd(typed, "mnemonic");
+    if (!normalized) return normalized.error();
+    struct Wipe {
+        std::string& s;
+        ~Wipe() { sodium_memzero(s.data(), s.size()); }
+    } wipe{*normalized};
+    std::string_view mnemonic = *normalized;
     std::vector<int> indices;
     std::size_t position = 0;
     while (true) {
@@ -70,10 +134,20 @@ jm::sdk::Result<SecretBytes> mnemonicToEntropy(std::string_view mnemonic) {
     return entropy;
 }
 
-SecretBytes mnemonicToSeed(std::string_view mnemonic, std::string_view passphrase) {
-    std::string salt = "mnemonic";
-    salt.append(passphrase);
-    auto seed = pbkdf2HmacSha512(asBytes(mnemonic), asBytes(salt), 2048, 64);
+jm::sdk::Result<SecretBytes> mnemonicToSeed(std::string_view mnemonic, std::string_view passphrase) {
+    auto words = nfkd(mnemonic, "mnemonic");
+    if (!words) return words.error();
+    auto normalized = nfkd(passphrase, "passphrase");
+    if (!normalized) {
+        sodium_memzero(words->data(), words->size());
+        return normalized.error();
+    }
+    std::string salt;
+    salt.reserve(8 + normalized->size()); // one allocation: no stray copy of the passphrase
+    salt.append("mnemonic").append(*normalized);
+    sodium_memzero(normalized->data(), normalized->size());
+    auto seed = pbkdf2HmacSha512(asBytes(*words), asBytes(salt), 2048, 64);
+    sodium_memzero(words->data(), words->size());
     sodium_memzero(salt.data(), salt.size());
     return seed;
 }

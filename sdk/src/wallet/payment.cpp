@@ -3,6 +3,8 @@
 #include <jm/bitcoin/sighash.hpp>
 #include <jm/bitcoin/size_estimator.hpp>
 
+#include <algorithm>
+
 namespace jm::wallet {
 
 using jm::bitcoin::InputType;
@@ -27,29 +29,69 @@ std::int64_t sum(const std::vector<WalletUtxo>& coins) {
     return total;
 }
 
+// Bitcoin Core's default dust relay fee, satoshis per 1000 vbytes (policy/policy.h).
+constexpr std::int64_t DUST_RELAY_FEE = 3000;
+// Largest block height a locktime can name (at 500'000'000 it becomes a unix time).
+constexpr std::int32_t LOCKTIME_THRESHOLD = 500'000'000;
+
 } // namespace
 
+std::int64_t dustLimit(const jm::bitcoin::Script& script) {
+    // As Core's GetDustThreshold: the output's serialised size plus the input that would spend
+    // it (a witness input counts its signature and key at a quarter).
+    auto size = static_cast<std::int64_t>(8 +
+                                          (script.size() < 253       ? 1
+                                           : script.size() <= 0xffff ? 3
+                                                                     : 5) +
+                                          script.size());
+    auto type = jm::bitcoin::classifyScript(script);
+    bool witness = type == ScriptType::P2WPKH || type == ScriptType::P2WSH || type == ScriptType::P2TR ||
+                   type == ScriptType::WitnessUnknown;
+    size += witness ? 32 + 4 + 1 + 107 / 4 + 4 : 32 + 4 + 1 + 107 + 4;
+    return size * DUST_RELAY_FEE / 1000;
+}
+
+jm::sdk::Result<void> checkPaymentAmount(const jm::bitcoin::Script& destination, std::int64_t amount) {
+    if (amount <= 0) return fail(errc::invalid_argument, "amount must be positive");
+    if (amount > jm::bitcoin::MAX_MONEY) return fail(errc::invalid_argument, "amount is more than 21 million BTC");
+    if (auto dust = dustLimit(destination); amount < dust)
+        return fail(errc::invalid_argument, "amount " + std::to_string(amount) +
+                                                " sat is dust: Bitcoin Core relays no "
+                                                "output below " +
+                                                std::to_string(dust) + " sat to this destination");
+    return {};
+}
+
 jm::sdk::Result<Payment> buildPayment(const Wallet& wallet, const UtxoSet& utxos, const PaymentRequest& request) {
+    // Everything about the request is checked before a coin is chosen or a key touched.
     if (request.destination.empty()) return fail(errc::invalid_argument, "no destination");
     if (request.fee_rate <= 0) return fail(errc::invalid_argument, "fee rate must be positive");
-    if (request.amount && *request.amount <= 0) return fail(errc::invalid_argument, "amount must be positive");
+    if (request.fee_rate > MAX_FEE_RATE)
+        return fail(errc::invalid_argument, "fee rate " + std::to_string(request.fee_rate) +
+                                                " sat/kvB is above the highest accepted (" +
+                                                std::to_string(MAX_FEE_RATE) + ")");
+    if (request.tip_height < 0 || request.tip_height >= LOCKTIME_THRESHOLD)
+        return fail(errc::invalid_argument,
+                    "tip height " + std::to_string(request.tip_height) + " is not a block height");
+    if (request.amount)
+        if (auto ok = checkPaymentAmount(request.destination, *request.amount); !ok) return ok.error();
     Payment p;
     if (!request.amount) {
-        for (auto& c : utxos.spendable(request.mixdepth))
-            if (c.branch != BRANCH_FIDELITY_BOND) p.inputs.push_back(c);
+        p.inputs = utxos.spendable(request.mixdepth);
         if (p.inputs.empty())
             return fail(errc::insufficient_funds,
                         "mixdepth " + std::to_string(request.mixdepth) + " has nothing to sweep");
         p.fee = feeFor(p.inputs.size(), request.destination, false, request.fee_rate);
         p.amount = sum(p.inputs) - p.fee;
-        if (p.amount < CHANGE_DUST) return fail(errc::insufficient_funds, "the sweep would not even pay its fee");
+        if (p.amount < std::max(CHANGE_DUST, dustLimit(request.destination)))
+            return fail(errc::insufficient_funds, "the sweep would not even pay its fee");
     } else {
         // The fee depends on the number of inputs: select, recompute, reselect until it covers.
+        // No overflow: the amount is at most 21e6 BTC and the fee rate is bounded.
         std::int64_t target = *request.amount + feeFor(1, request.destination, true, request.fee_rate);
         for (int attempt = 0; attempt < 20; ++attempt) {
             auto chosen = utxos.selectCoins(request.mixdepth, target);
             if (!chosen) return chosen.error();
-            std::erase_if(*chosen, [](const WalletUtxo& c) { return c.branch == BRANCH_FIDELITY_BOND; });
             auto total = sum(*chosen);
             auto fee_change = feeFor(chosen->size(), request.destination, true, request.fee_rate);
             auto fee_plain = feeFor(chosen->size(), request.destination, false, request.fee_rate);
@@ -71,10 +113,14 @@ jm::sdk::Result<Payment> buildPayment(const Wallet& wallet, const UtxoSet& utxos
     }
 
     p.tx.version = 2;
+    p.tx.locktime = static_cast<std::uint32_t>(request.tip_height);
     for (const auto& c : p.inputs) {
+        // Only keys this function can sign for: P2WPKH on the external or internal branch.
+        if (c.branch != BRANCH_EXTERNAL && c.branch != BRANCH_INTERNAL)
+            return fail(errc::internal, "coin selection offered a fidelity bond to a payment");
         jm::bitcoin::TxIn in;
         in.prevout = c.outpoint;
-        in.sequence = 0xfffffffd; // opt-in RBF, as Bitcoin Core's wallet does
+        in.sequence = 0xfffffffd; // opt-in RBF and locktime enforced, as Bitcoin Core's wallet does
         p.tx.inputs.push_back(std::move(in));
     }
     p.tx.outputs.push_back({p.amount, request.destination});

@@ -68,6 +68,17 @@ Bytes sealSecrets(const WalletSecrets& secrets, std::string_view password, KdfSt
     return blob;
 }
 
+jm::sdk::Result<KdfStrength> sealedStrength(jm::bitcoin::ByteView blob) {
+    if (blob.size() < HEADER + crypto_secretbox_MACBYTES + 1 || std::memcmp(blob.data(), "JMV", 3) != 0)
+        return fail(errc::corrupt_data, "the stored wallet seed is not in a known format");
+    if (blob[3] != '1') return fail(errc::unsupported, "the stored wallet seed uses a newer format; upgrade jmnode");
+    std::uint64_t ops = getU64(blob.data() + 4), mem = getU64(blob.data() + 12);
+    if (ops == crypto_pwhash_OPSLIMIT_MODERATE && mem == crypto_pwhash_MEMLIMIT_MODERATE) return KdfStrength::Moderate;
+    if (ops == crypto_pwhash_OPSLIMIT_INTERACTIVE && mem == crypto_pwhash_MEMLIMIT_INTERACTIVE)
+        return KdfStrength::Interactive;
+    return fail(errc::corrupt_data, "the stored wallet seed has key-derivation limits jmnode never writes");
+}
+
 jm::sdk::Result<WalletSecrets> openSecrets(jm::bitcoin::ByteView blob, std::string_view password) {
     if (blob.size() < HEADER + crypto_secretbox_MACBYTES + 1 || std::memcmp(blob.data(), "JMV", 3) != 0)
         return fail(errc::corrupt_data, "the stored wallet seed is not in a known format");

@@ -18,6 +18,10 @@ jm::sdk::Result<void> UtxoSet::replace(std::vector<WalletUtxo> utxos) {
     std::map<int, std::vector<WalletUtxo>> grouped;
     for (auto& u : utxos) {
         if (u.mixdepth < 0) return fail(errc::invalid_argument, "negative mixdepth in a UTXO");
+        // Bounded values keep every sum below INT64_MAX (21e6 BTC x many coins still fits).
+        if (u.value < 0 || u.value > jm::bitcoin::MAX_MONEY)
+            return fail(errc::invalid_argument,
+                        "UTXO " + u.outpoint.toString() + " has an impossible value " + std::to_string(u.value));
         auto frozen = m_store.get(freezeKey(u.outpoint));
         if (!frozen) return frozen.error();
         u.frozen = frozen->has_value();
@@ -39,7 +43,9 @@ std::vector<WalletUtxo> UtxoSet::utxos(int mixdepth) const {
 Balance UtxoSet::balance(int mixdepth) const {
     Balance b;
     for (const auto& u : utxos(mixdepth)) {
-        if (u.frozen)
+        if (u.branch == BRANCH_FIDELITY_BOND)
+            b.bonds += u.value;
+        else if (u.frozen)
             b.frozen += u.value;
         else if (u.confirmations >= m_minConfirmations)
             b.confirmed += u.value;

@@ -23,7 +23,6 @@ namespace {
 constexpr std::string_view META_KEY = "wallet/meta";
 constexpr std::string_view SEED_KEY = "wallet/seed";
 constexpr int FORMAT_VERSION = 1;
-constexpr int MAX_MIXDEPTHS = 32;
 
 std::string indexKey(int mixdepth, std::uint32_t branch) {
     return "wallet/index/" + std::to_string(mixdepth) + "/" + std::to_string(branch);
@@ -35,7 +34,8 @@ Result<std::vector<jm::bitcoin::ExtendedKey>> deriveAccounts(const WalletSecrets
     if (!mnemonic) return mnemonic.error();
     auto seed = jm::bitcoin::mnemonicToSeed(*mnemonic, secrets.passphrase);
     sodium_memzero(mnemonic->data(), mnemonic->size());
-    auto root = jm::bitcoin::ExtendedKey::fromSeed(seed.view());
+    if (!seed) return seed.error();
+    auto root = jm::bitcoin::ExtendedKey::fromSeed(seed->view());
     if (!root) return root.error();
     std::uint32_t coin = jm::bitcoin::params(options.network).bip44_coin;
     std::vector<jm::bitcoin::ExtendedKey> accounts;
@@ -46,6 +46,49 @@ Result<std::vector<jm::bitcoin::ExtendedKey>> deriveAccounts(const WalletSecrets
         accounts.push_back(std::move(*account));
     }
     return accounts;
+}
+
+std::string kdfName(KdfStrength kdf) { return kdf == KdfStrength::Moderate ? "moderate" : "interactive"; }
+
+// The metadata written by create(), checked field by field so a damaged or hand-edited file
+// gets an error naming the field instead of a wallet that behaves oddly.
+Result<WalletOptions> parseMeta(std::string_view text) {
+    auto damaged = [](const std::string& what) {
+        return jm::sdk::Error(errc::corrupt_data, "the wallet's metadata is damaged: " + what);
+    };
+    boost::system::error_code ec;
+    auto meta = boost::json::parse(text, ec);
+    const boost::json::object* m = ec ? nullptr : meta.if_object();
+    if (!m) return damaged("not a JSON object");
+    for (auto key : {"version", "network", "mixdepths", "gap_limit"})
+        if (!m->contains(key)) return damaged(std::string("\"") + key + "\" is missing");
+    if (!m->at("version").is_int64()) return damaged("\"version\" is not a number");
+    if (m->at("version").as_int64() != FORMAT_VERSION)
+        return fail(errc::unsupported, "the wallet was written by a newer jmnode (format " +
+                                           std::to_string(m->at("version").as_int64()) + ")");
+    WalletOptions options;
+    if (!m->at("network").is_string()) return damaged("\"network\" is not a string");
+    auto network = jm::bitcoin::parseNetwork(m->at("network").as_string());
+    if (!network) return damaged("unknown network \"" + std::string(m->at("network").as_string()) + "\"");
+    options.network = *network;
+    const auto& mixdepths = m->at("mixdepths");
+    if (!mixdepths.is_int64() || mixdepths.as_int64() < 1 || mixdepths.as_int64() > MAX_MIXDEPTHS)
+        return damaged("\"mixdepths\" must be a number in 1.." + std::to_string(MAX_MIXDEPTHS) + ", got " +
+                       boost::json::serialize(mixdepths));
+    options.mixdepths = static_cast<int>(mixdepths.as_int64());
+    const auto& gap = m->at("gap_limit");
+    if (!gap.is_int64() || gap.as_int64() < 1 || gap.as_int64() > MAX_GAP_LIMIT)
+        return damaged("\"gap_limit\" must be a number in 1.." + std::to_string(MAX_GAP_LIMIT) + ", got " +
+                       boost::json::serialize(gap));
+    options.gap_limit = static_cast<int>(gap.as_int64());
+    options.kdf = KdfStrength::Moderate;
+    if (const auto* kdf = m->if_contains("kdf")) {
+        if (kdf->is_string() && kdf->as_string() == "interactive")
+            options.kdf = KdfStrength::Interactive;
+        else if (!kdf->is_string() || kdf->as_string() != "moderate")
+            return damaged("\"kdf\" must be \"moderate\" or \"interactive\", got " + boost::json::serialize(*kdf));
+    }
+    return options;
 }
 
 } // namespace
@@ -69,8 +112,8 @@ Result<Wallet> Wallet::create(jm::sdk::KvStore& store, const WalletOptions& opti
     if (exists(store)) return fail(errc::already_exists, "a wallet already exists here; it was not touched");
     if (options.mixdepths < 1 || options.mixdepths > MAX_MIXDEPTHS)
         return fail(errc::invalid_argument, "mixdepths must be 1.." + std::to_string(MAX_MIXDEPTHS));
-    if (options.gap_limit < 1 || options.gap_limit > 10000)
-        return fail(errc::invalid_argument, "gap limit must be 1..10000");
+    if (options.gap_limit < 1 || options.gap_limit > MAX_GAP_LIMIT)
+        return fail(errc::invalid_argument, "gap limit must be 1.." + std::to_string(MAX_GAP_LIMIT));
     if (auto words = jm::bitcoin::entropyToMnemonic(entropy); !words)
         return words.error();
     else
@@ -78,6 +121,9 @@ Result<Wallet> Wallet::create(jm::sdk::KvStore& store, const WalletOptions& opti
     WalletSecrets secrets;
     secrets.entropy = jm::bitcoin::SecretBytes(entropy);
     secrets.passphrase = std::move(passphrase);
+    // Derive first: a passphrase that is not UTF-8 is refused before anything is written.
+    auto accounts = deriveAccounts(secrets, options);
+    if (!accounts) return accounts.error();
     auto sealed = sealSecrets(secrets, password, options.kdf);
     if (sealed.empty()) return fail(errc::io_error, "not enough memory for the wallet's key derivation");
     boost::json::object meta{{"version", FORMAT_VERSION},
@@ -89,8 +135,6 @@ Result<Wallet> Wallet::create(jm::sdk::KvStore& store, const WalletOptions& opti
     batch.put(SEED_KEY, std::string_view(reinterpret_cast<const char*>(sealed.data()), sealed.size()));
     batch.put(META_KEY, boost::json::serialize(meta));
     if (auto r = store.write(batch, {true}); !r) return r.error().withContext("saving the new wallet");
-    auto accounts = deriveAccounts(secrets, options);
-    if (!accounts) return accounts.error();
     return Wallet(store, options, std::move(secrets), std::move(*accounts));
 }
 
@@ -99,35 +143,27 @@ Result<Wallet> Wallet::open(jm::sdk::KvStore& store, std::string_view password) 
     if (!meta_text) return meta_text.error();
     if (!meta_text->has_value())
         return fail(errc::not_found, "no wallet here (create one with `jmnode wallet create`)");
-    boost::system::error_code ec;
-    auto meta = boost::json::parse(**meta_text, ec);
-    WalletOptions options;
-    const boost::json::object* m = meta.if_object();
-    if (ec || !m || !m->contains("version") || !m->contains("network") || !m->contains("mixdepths") ||
-        !m->contains("gap_limit"))
-        return fail(errc::corrupt_data, "the wallet's metadata is damaged");
-    if (!m->at("version").is_int64() || m->at("version").as_int64() != FORMAT_VERSION)
-        return fail(errc::unsupported, "the wallet was written by a newer jmnode");
-    auto network = m->at("network").is_string() ? jm::bitcoin::parseNetwork(m->at("network").as_string())
-                                                : Result<Network>(fail(errc::corrupt_data, ""));
-    if (!network || !m->at("mixdepths").is_int64() || !m->at("gap_limit").is_int64())
-        return fail(errc::corrupt_data, "the wallet's metadata is damaged");
-    options.network = *network;
-    options.mixdepths = static_cast<int>(m->at("mixdepths").as_int64());
-    options.gap_limit = static_cast<int>(m->at("gap_limit").as_int64());
-    if (auto* kdf = m->if_contains("kdf"); kdf && kdf->is_string() && kdf->as_string() == "interactive")
-        options.kdf = KdfStrength::Interactive;
-    if (options.mixdepths < 1 || options.mixdepths > MAX_MIXDEPTHS)
-        return fail(errc::corrupt_data, "the wallet's metadata is damaged");
+    auto options = parseMeta(**meta_text);
+    if (!options) return options.error();
     auto blob = store.get(SEED_KEY);
     if (!blob) return blob.error();
     if (!blob->has_value()) return fail(errc::corrupt_data, "the wallet's encrypted seed is missing");
+    struct Wipe {
+        std::string& s;
+        ~Wipe() { sodium_memzero(s.data(), s.size()); }
+    } wipe{**blob};
+    // The metadata names the key derivation the seed was sealed with; a seal with other limits
+    // was not written by this wallet (and a later password change would silently adopt them).
+    auto strength = sealedStrength(jm::bitcoin::asBytes(**blob));
+    if (!strength) return strength.error();
+    if (*strength != options->kdf)
+        return fail(errc::corrupt_data, "the wallet's metadata is damaged: kdf \"" + kdfName(options->kdf) +
+                                            "\" does not match the key derivation of the sealed seed");
     auto secrets = openSecrets(jm::bitcoin::asBytes(**blob), password);
-    sodium_memzero((*blob)->data(), (*blob)->size());
     if (!secrets) return secrets.error();
-    auto accounts = deriveAccounts(*secrets, options);
+    auto accounts = deriveAccounts(*secrets, *options);
     if (!accounts) return accounts.error();
-    return Wallet(store, options, std::move(*secrets), std::move(*accounts));
+    return Wallet(store, *options, std::move(*secrets), std::move(*accounts));
 }
 
 std::string Wallet::mnemonic() const { return jm::bitcoin::entropyToMnemonic(m_secrets.entropy.view()).value(); }
@@ -167,7 +203,7 @@ Result<std::uint32_t> Wallet::nextIndex(int mixdepth, std::uint32_t branch) cons
     std::uint32_t index = 0;
     const auto& text = **stored;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), index);
-    if (ec != std::errc() || p != text.data() + text.size())
+    if (ec != std::errc() || p != text.data() + text.size() || index > jm::bitcoin::HARDENED)
         return fail(errc::corrupt_data, "a stored address index is damaged");
     return index;
 }
@@ -184,6 +220,10 @@ Result<AddressInfo> Wallet::nextAddress(int mixdepth, std::uint32_t branch) {
 }
 
 Result<void> Wallet::markUsed(int mixdepth, std::uint32_t branch, std::uint32_t index) {
+    // Addresses use non-hardened indices only; index + 1 must neither wrap nor pass that range.
+    if (index >= jm::bitcoin::HARDENED)
+        return fail(errc::invalid_argument,
+                    "address index " + std::to_string(index) + " is past the last one (2^31 - 1)");
     auto next = nextIndex(mixdepth, branch);
     if (!next) return next.error();
     if (index < *next) return {};
@@ -224,12 +264,21 @@ Result<void> Wallet::changePassword(std::string_view old_password, std::string_v
     if (!blob) return blob.error();
     if (!blob->has_value()) return fail(errc::corrupt_data, "the wallet's encrypted seed is missing");
     auto check = openSecrets(jm::bitcoin::asBytes(**blob), old_password);
+    sodium_memzero((*blob)->data(), (*blob)->size());
     if (!check) return check.error();
     check->wipe();
     auto sealed = sealSecrets(m_secrets, new_password, m_options.kdf);
     if (sealed.empty()) return fail(errc::io_error, "not enough memory for the wallet's key derivation");
-    return m_store->put(SEED_KEY, std::string_view(reinterpret_cast<const char*>(sealed.data()), sealed.size()),
-                        {true});
+    if (auto r = m_store->put(SEED_KEY, std::string_view(reinterpret_cast<const char*>(sealed.data()), sealed.size()),
+                              {true});
+        !r)
+        return r;
+    // The overwritten seal (openable with the old password) still sits in the store's files
+    // until they are rewritten: rewrite them now, so a copy of the data directory taken later
+    // cannot be opened with the old password.
+    if (auto r = m_store->compact(SEED_KEY); !r)
+        return r.error().withContext("erasing the seed sealed under the old password");
+    return {};
 }
 
 } // namespace jm::wallet

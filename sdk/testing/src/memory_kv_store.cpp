@@ -41,6 +41,17 @@ Result<void> MemoryKvStore::iterate(std::string_view prefix,
     return {};
 }
 
+Result<void> MemoryKvStore::compact(std::string_view prefix) {
+    std::lock_guard lock(m_mutex);
+    m_compactions.emplace_back(prefix);
+    return {};
+}
+
+std::vector<std::string> MemoryKvStore::compactions() const {
+    std::lock_guard lock(m_mutex);
+    return m_compactions;
+}
+
 std::size_t MemoryKvStore::syncedWrites() const {
     std::lock_guard lock(m_mutex);
     return m_synced;

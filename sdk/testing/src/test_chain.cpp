@@ -9,6 +9,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 namespace jm::sdk::testing {
 
 using jm::bitcoin::OutPoint;
@@ -52,6 +54,16 @@ jm::sdk::Result<std::string> TestChain::submitLocked(const jm::bitcoin::Transact
     if (m_txs.count(txid)) return fail(errc::rejected, "txn-already-known");
     if (tx.inputs.empty() || tx.outputs.empty()) return fail(errc::rejected, "bad-txns-vin-empty or vout-empty");
     if (!funding) {
+        // Finality as Core's IsFinalTx for the next block: a height locktime must be below
+        // tip + 1, a time locktime below the median time past, unless every sequence is final.
+        if (tx.locktime != 0) {
+            std::int64_t cutoff = tx.locktime < 500'000'000u
+                                      ? std::int64_t{m_height} + 1
+                                      : 1'700'000'000 + std::int64_t{std::max(0, m_height - 5)} * 600;
+            bool all_final = std::all_of(tx.inputs.begin(), tx.inputs.end(),
+                                         [](const jm::bitcoin::TxIn& in) { return in.sequence == 0xffffffff; });
+            if (std::int64_t{tx.locktime} >= cutoff && !all_final) return fail(errc::rejected, "non-final");
+        }
         std::int64_t in_total = 0, out_total = 0;
         std::set<OutPoint> seen;
         for (std::size_t i = 0; i < tx.inputs.size(); ++i) {

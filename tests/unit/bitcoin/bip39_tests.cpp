@@ -6,6 +6,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <map>
+#include <set>
+
 using namespace jm::bitcoin;
 
 BOOST_AUTO_TEST_SUITE(bip39_tests)
@@ -28,10 +31,75 @@ BOOST_AUTO_TEST_CASE(trezor_vectors) {
         BOOST_REQUIRE(back);
         BOOST_CHECK_EQUAL(toHex(back->view()), row.at("entropy").as_string());
         auto seed = mnemonicToSeed(mnemonic, row.at("passphrase").as_string());
-        BOOST_CHECK_EQUAL(toHex(seed.view()), row.at("seed").as_string());
-        BOOST_CHECK_EQUAL(ExtendedKey::fromSeed(seed.view())->toString(Network::Mainnet, true),
+        BOOST_REQUIRE(seed);
+        BOOST_CHECK_EQUAL(toHex(seed->view()), row.at("seed").as_string());
+        BOOST_CHECK_EQUAL(ExtendedKey::fromSeed(seed->view())->toString(Network::Mainnet, true),
                           row.at("xprv").as_string());
     }
+}
+
+// Seeds computed by Python's hashlib + unicodedata (bip39_nfkd.py): non-ASCII passphrases and
+// mnemonics in precomposed, decomposed and compatibility spellings.
+BOOST_AUTO_TEST_CASE(non_ascii_input_is_nfkd_normalised) {
+    auto v = jm::test::loadVectors("bip39_nfkd.json");
+    std::map<std::string, std::set<std::string>> seeds_of_group;
+    std::size_t rows = 0;
+    for (const auto& row : v.at("vectors").as_array()) {
+        std::string mnemonic(row.at("mnemonic").as_string()), passphrase(row.at("passphrase").as_string());
+        auto seed = mnemonicToSeed(mnemonic, passphrase);
+        BOOST_REQUIRE_MESSAGE(seed, row.at("group").as_string());
+        BOOST_CHECK_MESSAGE(toHex(seed->view()) == row.at("seed").as_string(),
+                            row.at("group").as_string() << ": " << row.at("note").as_string());
+        seeds_of_group[std::string(row.at("group").as_string())].insert(toHex(seed->view()));
+        ++rows;
+    }
+    BOOST_CHECK_GE(rows, 15u);
+    for (const auto& [group, seeds] : seeds_of_group)
+        BOOST_CHECK_MESSAGE(seeds.size() == 1, group << ": spellings give different seeds");
+    // The same words typed with compatibility characters are the same wallet.
+    for (const auto& row : v.at("vectors").as_array()) {
+        std::string group(row.at("group").as_string());
+        if (group != "ideographic-space" && group != "fullwidth-words") continue;
+        auto entropy = mnemonicToEntropy(row.at("mnemonic").as_string());
+        BOOST_REQUIRE_MESSAGE(entropy, group << ": " << entropy.error().message);
+        BOOST_CHECK_EQUAL(toHex(entropy->view()), group == "ideographic-space" ? "00000000000000000000000000000000"
+                                                                               : "7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f");
+    }
+    BOOST_CHECK_EQUAL(toHex(mnemonicToEntropy("ａｂａｎｄｏｎ　abandon abandon abandon abandon abandon abandon abandon "
+                                              "abandon abandon abandon about")
+                                ->view()),
+                      "00000000000000000000000000000000");
+}
+
+// The BIP39 Japanese vectors: words and passphrase are given un-normalised on purpose.
+BOOST_AUTO_TEST_CASE(japanese_vectors) {
+    auto v = jm::test::loadVectors("bip39_japanese.json");
+    BOOST_REQUIRE_EQUAL(v.at("vectors").as_array().size(), 24u);
+    for (const auto& row : v.at("vectors").as_array()) {
+        auto seed = mnemonicToSeed(row.at("mnemonic").as_string(), row.at("passphrase").as_string());
+        BOOST_REQUIRE(seed);
+        BOOST_CHECK_EQUAL(toHex(seed->view()), row.at("seed").as_string());
+        BOOST_CHECK_EQUAL(ExtendedKey::fromSeed(seed->view())->toString(Network::Mainnet, true),
+                          row.at("xprv").as_string());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(text_that_is_not_utf8_is_refused) {
+    std::string twelve =
+        "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+    for (std::string bad : {std::string("caf\xe9"), std::string("\xc3"), std::string("\xed\xa0\x80"),
+                            std::string("\xf4\x90\x80\x80"), std::string("\xc0\xaf"), std::string("ok\xff")}) {
+        auto seed = mnemonicToSeed(twelve, bad);
+        BOOST_REQUIRE(!seed);
+        BOOST_CHECK(seed.error().code == jm::sdk::errc::invalid_argument);
+        BOOST_CHECK_NE(seed.error().message.find("passphrase is not valid UTF-8"), std::string::npos);
+        auto words = mnemonicToEntropy(twelve + bad);
+        BOOST_REQUIRE(!words);
+        BOOST_CHECK_NE(words.error().message.find("not valid UTF-8"), std::string::npos);
+    }
+    BOOST_CHECK(!mnemonicToSeed(twelve + "\x80", ""));
+    // An embedded NUL is text (as in Python): kept, not a terminator.
+    BOOST_CHECK(mnemonicToSeed(twelve, std::string("a\0b", 3)).value() != mnemonicToSeed(twelve, "a").value());
 }
 
 BOOST_AUTO_TEST_CASE(errors_name_the_problem) {

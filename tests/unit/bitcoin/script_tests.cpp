@@ -25,7 +25,7 @@ BOOST_AUTO_TEST_CASE(fidelity_bond_timelock_scripts) {
         std::string mnemonic = b.contains("mnemonic") ? std::string(b.at("mnemonic").as_string())
                                                       : *entropyToMnemonic(*fromHex(b.at("entropy").as_string()));
         std::string passphrase = b.contains("passphrase") ? std::string(b.at("passphrase").as_string()) : "";
-        auto seed = mnemonicToSeed(mnemonic, passphrase);
+        auto seed = mnemonicToSeed(mnemonic, passphrase).value();
         auto key = ExtendedKey::fromSeed(seed.view())->derivePath(*parseDerivationPath(bond.at("path").as_string()));
         BOOST_REQUIRE(key);
         BOOST_CHECK_EQUAL(toHex(key->publicKey().compressed()), bond.at("pubkey").as_string());

@@ -15,7 +15,7 @@ BOOST_AUTO_TEST_SUITE(wallet_derivation_tests)
 
 BOOST_AUTO_TEST_CASE(bip84_vectors) {
     auto v = jm::test::loadVectors("bip84.json");
-    auto seed = mnemonicToSeed(v.at("mnemonic").as_string(), v.at("passphrase").as_string());
+    auto seed = mnemonicToSeed(v.at("mnemonic").as_string(), v.at("passphrase").as_string()).value();
     BOOST_CHECK_EQUAL(toHex(seed.view()), v.at("computed_seed").as_string());
     auto root = *ExtendedKey::fromSeed(seed.view());
     BOOST_CHECK_EQUAL(root.toString(Network::Mainnet, true), v.at("computed_root_xprv").as_string());
@@ -37,7 +37,7 @@ BOOST_AUTO_TEST_CASE(joinmarket_wallet_vectors) {
     auto entropy = *fromHex(v.at("entropy").as_string());
     auto mnemonic = *entropyToMnemonic(entropy);
     BOOST_CHECK_EQUAL(mnemonic, v.at("mnemonic").as_string());
-    auto seed = mnemonicToSeed(mnemonic, "");
+    auto seed = mnemonicToSeed(mnemonic, "").value();
     BOOST_CHECK_EQUAL(toHex(seed.view()), v.at("seed").as_string());
     auto root = *ExtendedKey::fromSeed(seed.view());
     BOOST_CHECK_EQUAL(root.toString(Network::Mainnet, true), v.at("root_xprv_mainnet").as_string());
@@ -75,7 +75,7 @@ BOOST_AUTO_TEST_CASE(joinmarket_wallet_vectors) {
         BOOST_CHECK_EQUAL(toHex(p2shP2wpkhScript(key->publicKey())), row.at("scriptPubKey").as_string());
     }
     const auto& pp = v.at("passphrase_example").as_object();
-    auto pp_seed = mnemonicToSeed(mnemonic, pp.at("passphrase").as_string());
+    auto pp_seed = mnemonicToSeed(mnemonic, pp.at("passphrase").as_string()).value();
     BOOST_CHECK_EQUAL(toHex(pp_seed.view()), pp.at("seed").as_string());
 }
 

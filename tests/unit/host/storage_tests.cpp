@@ -6,8 +6,10 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
+#include <iterator>
 #include <unistd.h>
 
 namespace {
@@ -202,6 +204,59 @@ BOOST_AUTO_TEST_CASE(lock_on_a_file_path_is_a_clear_error) {
     auto r = jm::host::DataDirLock::acquire(file);
     BOOST_REQUIRE(!r);
     BOOST_CHECK_NE(r.error().message.find("not a directory"), std::string::npos);
+}
+
+// Whether any file under `dir` contains `needle` (the database's files as a copy of the data
+// directory would have them).
+bool filesContain(const std::filesystem::path& dir, const std::string& needle) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+        if (!entry.is_regular_file()) continue;
+        std::ifstream in(entry.path(), std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (bytes.find(needle) != std::string::npos) return true;
+    }
+    return false;
+}
+
+BOOST_AUTO_TEST_CASE(compact_leaves_no_overwritten_value_in_the_files) {
+    jm::test::TempDir dir;
+    // Random-looking (incompressible) values, as a sealed seed is.
+    std::string old_value, new_value;
+    for (int i = 0; i < 96; ++i) {
+        old_value.push_back(static_cast<char>((i * 73 + 41) ^ (i >> 2) * 151));
+        new_value.push_back(static_cast<char>((i * 89 + 7) ^ (i >> 3) * 97));
+    }
+    {
+        auto db = openDb(dir.path());
+        auto store = ns(*db, "wallet");
+        auto other = ns(*db, "other");
+        BOOST_REQUIRE(store->put("wallet/seed", old_value, {true}));
+        BOOST_REQUIRE(store->put("wallet/meta", "{}", {true}));
+        BOOST_REQUIRE(other->put("k", "v", {true}));
+    }
+    // Reopened, the old value sits in a table file; overwritten in this session, it is also in
+    // the write-ahead log's history.
+    auto db = openDb(dir.path());
+    auto store = ns(*db, "wallet");
+    auto other = ns(*db, "other");
+    BOOST_REQUIRE(other->put("k2", "unflushed in another namespace", {true}));
+    BOOST_REQUIRE(store->put("wallet/seed", new_value, {true}));
+    BOOST_REQUIRE(filesContain(dir.path() / "db", old_value)); // the scan can see it
+    BOOST_REQUIRE(store->compact("wallet/seed"));
+    BOOST_CHECK(!filesContain(dir.path() / "db", old_value));
+    BOOST_CHECK_EQUAL(store->get("wallet/seed")->value(), new_value);
+    BOOST_CHECK_EQUAL(store->get("wallet/meta")->value(), "{}");
+    BOOST_CHECK_EQUAL(other->get("k2")->value(), "unflushed in another namespace");
+
+    // Overwritten twice within one session (only ever in the log and memtable), then compacted.
+    std::string third = new_value;
+    std::reverse(third.begin(), third.end());
+    BOOST_REQUIRE(store->put("wallet/seed", third, {true}));
+    BOOST_REQUIRE(filesContain(dir.path() / "db", new_value));
+    BOOST_REQUIRE(store->compact("wallet/"));
+    BOOST_CHECK(!filesContain(dir.path() / "db", new_value));
+    BOOST_REQUIRE(store->compact("")); // the whole namespace
+    BOOST_CHECK_EQUAL(store->get("wallet/seed")->value(), third);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

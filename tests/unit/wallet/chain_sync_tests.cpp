@@ -1,15 +1,19 @@
 // Wallet sync and plain payments against the SDK's TestChain (a test double of a backend).
 #include <jm/bitcoin/address.hpp>
 #include <jm/bitcoin/sighash.hpp>
+#include <jm/protocol/basic_offers.hpp>
 #include <jm/sdk/events.hpp>
 #include <jm/sdk/testing/memory_kv_store.hpp>
 #include <jm/sdk/testing/test_chain.hpp>
 #include <jm/sdk/testing/test_context.hpp>
 #include <jm/wallet/payment.hpp>
+#include <jm/wallet/timenumber.hpp>
 #include <jm/wallet/wallet_sync.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include <limits>
 
 using namespace jm::wallet;
 using jm::bitcoin::Network;
@@ -217,6 +221,136 @@ BOOST_AUTO_TEST_CASE(test_chain_publishes_the_backend_events) {
                                   expected_confirmed.end());
     BOOST_CHECK_EQUAL(of("seen").size(), 1u);
     BOOST_CHECK_EQUAL(of("reorged").size(), 1u);
+}
+
+// Issue 18: a 2 BTC bond beside 0.93 + 0.5 BTC; paying 1.2 BTC must use the ordinary coins.
+BOOST_FIXTURE_TEST_CASE(bonds_are_never_spendable_balance_nor_payment_inputs, Fixture) {
+    auto bond = wallet.bondAddress(TIMENUMBER_COUNT - 1).value(); // locked until 2099-12
+    auto bond_op = chain.fund(bond.info.script_pubkey, 200'000'000);
+    chain.fund(scriptAt(wallet, 0, BRANCH_EXTERNAL, 0), 93'000'000);
+    chain.fund(scriptAt(wallet, 0, BRANCH_EXTERNAL, 1), 50'000'000);
+    chain.mine();
+    BOOST_REQUIRE(utxos.replace(sync(wallet, chain).utxos));
+
+    auto b = utxos.balance(0);
+    BOOST_CHECK_EQUAL(b.confirmed, 143'000'000); // what payments and maker offers may use
+    BOOST_CHECK_EQUAL(b.bonds, 200'000'000);
+    BOOST_CHECK_EQUAL(b.frozen, 0);
+    BOOST_CHECK_EQUAL(b.total(), 343'000'000);
+    for (const auto& c : utxos.spendable(0))
+        BOOST_CHECK(c.branch != BRANCH_FIDELITY_BOND);
+    // A maker announces from the confirmed balance: the bond is never liquidity.
+    jm::protocol::BasicOfferParams params;
+    params.cjfee_r = "0.0002";
+    auto offers = jm::protocol::basicOffers({b.confirmed}, params);
+    BOOST_REQUIRE_MESSAGE(offers.has_value(), (offers ? "" : offers.error().message));
+    BOOST_REQUIRE_EQUAL(offers->size(), 1u);
+    BOOST_CHECK_LT((*offers)[0].maxsize, 143'000'000);
+
+    auto payment = buildPayment(wallet, utxos, {0, elsewhere, 120'000'000, 2000});
+    BOOST_REQUIRE_MESSAGE(payment.has_value(), (payment ? "" : payment.error().message));
+    BOOST_CHECK_EQUAL(payment->inputs.size(), 2u);
+    for (const auto& in : payment->tx.inputs)
+        BOOST_CHECK(in.prevout != bond_op);
+    BOOST_CHECK_EQUAL(payment->tx.outputs[0].value, 120'000'000);
+    BOOST_REQUIRE(commitChange(wallet, *payment));
+    BOOST_REQUIRE(chain.submit(payment->tx.serialize()));
+
+    // More than the ordinary coins hold is refused even though the bond would cover it.
+    auto too_much = buildPayment(wallet, utxos, {0, elsewhere, 150'000'000, 2000});
+    BOOST_REQUIRE(!too_much);
+    BOOST_CHECK(too_much.error().code == jm::sdk::errc::insufficient_funds);
+    // A sweep takes everything but the bond; a frozen bond still counts as a bond.
+    auto sweep = buildPayment(wallet, utxos, {0, elsewhere, std::nullopt, 2000});
+    BOOST_REQUIRE(sweep);
+    BOOST_CHECK_EQUAL(sweep->amount + sweep->fee, 143'000'000);
+    BOOST_REQUIRE(utxos.freeze(bond_op));
+    BOOST_CHECK_EQUAL(utxos.balance(0).bonds, 200'000'000);
+    BOOST_CHECK_EQUAL(utxos.balance(0).frozen, 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(dust_payments_are_refused_before_anything_is_built, Fixture) {
+    chain.fund(scriptAt(wallet, 0, BRANCH_EXTERNAL, 0), 1'000'000);
+    chain.mine();
+    BOOST_REQUIRE(utxos.replace(sync(wallet, chain).utxos));
+    struct Case {
+        const char* type;
+        jm::bitcoin::Script script;
+        std::int64_t dust;
+    };
+    jm::bitcoin::Hash160 h20{};
+    jm::bitcoin::Hash256 h32{};
+    h20.fill(0x11);
+    h32.fill(0x22);
+    // Bitcoin Core's dust limits per output type (3 sat/vB of output + spending input).
+    for (const auto& c :
+         {Case{"p2wpkh", jm::bitcoin::p2wpkhScript(h20), 294}, Case{"p2wsh", jm::bitcoin::p2wshScript(h32), 330},
+          Case{"p2tr", jm::bitcoin::p2trScript(h32), 330}, Case{"p2sh", jm::bitcoin::p2shScript(h20), 540},
+          Case{"p2pkh", jm::bitcoin::p2pkhScript(h20), 546}}) {
+        BOOST_CHECK_EQUAL(dustLimit(c.script), c.dust);
+        auto dust = buildPayment(wallet, utxos, {0, c.script, c.dust - 1, 1000});
+        BOOST_REQUIRE(!dust);
+        BOOST_CHECK(dust.error().code == jm::sdk::errc::invalid_argument);
+        BOOST_CHECK_NE(dust.error().message.find("is dust"), std::string::npos);
+        BOOST_CHECK(!checkPaymentAmount(c.script, c.dust - 1));
+        BOOST_CHECK(checkPaymentAmount(c.script, c.dust));
+        auto ok = buildPayment(wallet, utxos, {0, c.script, c.dust, 1000});
+        BOOST_REQUIRE_MESSAGE(ok.has_value(), c.type << ": " << (ok ? "" : ok.error().message));
+        BOOST_CHECK_EQUAL(ok->tx.outputs[0].value, c.dust);
+    }
+    BOOST_CHECK_EQUAL(wallet.nextIndex(0, BRANCH_INTERNAL).value(), 0u); // no change index spent
+}
+
+BOOST_FIXTURE_TEST_CASE(amounts_and_rates_near_the_int64_limit_are_refused, Fixture) {
+    chain.fund(scriptAt(wallet, 0, BRANCH_EXTERNAL, 0), 1'000'000);
+    chain.mine();
+    BOOST_REQUIRE(utxos.replace(sync(wallet, chain).utxos));
+    for (std::int64_t amount : {std::numeric_limits<std::int64_t>::max(),
+                                std::numeric_limits<std::int64_t>::max() - 100, jm::bitcoin::MAX_MONEY + 1}) {
+        auto r = buildPayment(wallet, utxos, {0, elsewhere, amount, 1000});
+        BOOST_REQUIRE(!r);
+        BOOST_CHECK(r.error().code == jm::sdk::errc::invalid_argument);
+        BOOST_CHECK_NE(r.error().message.find("21 million BTC"), std::string::npos);
+    }
+    auto max_money = buildPayment(wallet, utxos, {0, elsewhere, jm::bitcoin::MAX_MONEY, 1000});
+    BOOST_REQUIRE(!max_money); // allowed as an amount, but not covered
+    BOOST_CHECK(max_money.error().code == jm::sdk::errc::insufficient_funds);
+    for (std::int64_t rate : {std::numeric_limits<std::int64_t>::max(), MAX_FEE_RATE + 1}) {
+        auto r = buildPayment(wallet, utxos, {0, elsewhere, 10'000, rate});
+        BOOST_REQUIRE(!r);
+        BOOST_CHECK(r.error().code == jm::sdk::errc::invalid_argument);
+        auto sweep = buildPayment(wallet, utxos, {0, elsewhere, std::nullopt, rate});
+        BOOST_REQUIRE(!sweep);
+    }
+    // A backend reporting an impossible value is refused, not summed.
+    WalletUtxo lie;
+    lie.value = std::numeric_limits<std::int64_t>::max();
+    BOOST_CHECK(!utxos.replace({lie}));
+    lie.value = -1;
+    BOOST_CHECK(!utxos.replace({lie}));
+    BOOST_CHECK_EQUAL(utxos.balance(0).confirmed, 1'000'000); // unchanged
+}
+
+BOOST_FIXTURE_TEST_CASE(payments_lock_to_the_tip_height_like_core, Fixture) {
+    chain.fund(scriptAt(wallet, 0, BRANCH_EXTERNAL, 0), 1'000'000);
+    chain.mine(7);
+    auto synced = sync(wallet, chain);
+    BOOST_REQUIRE(utxos.replace(synced.utxos));
+    BOOST_REQUIRE_EQUAL(synced.tip.height, 7);
+    auto payment = buildPayment(wallet, utxos, {0, elsewhere, 100'000, 1000, synced.tip.height});
+    BOOST_REQUIRE(payment);
+    BOOST_CHECK_EQUAL(payment->tx.locktime, 7u);
+    for (const auto& in : payment->tx.inputs)
+        BOOST_CHECK_EQUAL(in.sequence, 0xfffffffdu); // below final: the locktime is enforced
+    // One block ahead is not final yet (the test chain checks as Core does).
+    auto early = buildPayment(wallet, utxos, {0, elsewhere, 100'000, 1000, synced.tip.height + 1});
+    BOOST_REQUIRE(early);
+    auto refused = chain.submit(early->tx.serialize());
+    BOOST_REQUIRE(!refused);
+    BOOST_CHECK_EQUAL(refused.error().message, "non-final");
+    BOOST_REQUIRE(chain.submit(payment->tx.serialize()));
+    BOOST_CHECK(!buildPayment(wallet, utxos, {0, elsewhere, 100'000, 1000, -1}));
+    BOOST_CHECK(!buildPayment(wallet, utxos, {0, elsewhere, 100'000, 1000, 500'000'000}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

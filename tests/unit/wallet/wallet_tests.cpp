@@ -9,6 +9,8 @@
 #include <util/setup.hpp>
 #include <util/vectors.hpp>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
@@ -137,6 +139,137 @@ BOOST_AUTO_TEST_CASE(position_checks) {
     // A signing key belongs to its address.
     auto info = *w.addressAt(2, BRANCH_INTERNAL, 7);
     BOOST_CHECK(w.privateKey(2, BRANCH_INTERNAL, 7)->publicKey().compressed() == info.pubkey);
+}
+
+BOOST_AUTO_TEST_CASE(metadata_is_validated_on_open) {
+    jm::sdk::testing::MemoryKvStore store;
+    BOOST_REQUIRE(Wallet::create(store, regtest(), jm::bitcoin::Bytes(16, 5), "", "pw"));
+    auto good = store.get("wallet/meta")->value();
+    auto meta = boost::json::parse(good).as_object();
+    auto with = [&](const char* key, boost::json::value v) {
+        auto m = meta;
+        if (v.is_null())
+            m.erase(key);
+        else
+            m[key] = v;
+        return boost::json::serialize(m);
+    };
+    struct Case {
+        std::string meta;
+        std::string expect;
+    };
+    std::vector<Case> cases{
+        {with("gap_limit", 0), "\"gap_limit\" must be a number in 1..10000, got 0"},
+        {with("gap_limit", -6), "\"gap_limit\" must be a number in 1..10000"},
+        {with("gap_limit", 10001), "\"gap_limit\" must be a number in 1..10000"},
+        {with("gap_limit", 4294967302LL), "\"gap_limit\""},
+        {with("gap_limit", "6"), "\"gap_limit\""},
+        {with("gap_limit", nullptr), "\"gap_limit\" is missing"},
+        {with("kdf", "fast"), "\"kdf\" must be \"moderate\" or \"interactive\""},
+        {with("kdf", 1), "\"kdf\""},
+        {with("kdf", "moderate"), "does not match the key derivation of the sealed seed"},
+        {with("mixdepths", 0), "\"mixdepths\""},
+        {with("mixdepths", 33), "\"mixdepths\""},
+        {with("network", "moonnet"), "unknown network"},
+        {"[1, 2]", "not a JSON object"},
+    };
+    for (const auto& c : cases) {
+        BOOST_REQUIRE(store.put("wallet/meta", c.meta));
+        auto w = Wallet::open(store, "pw");
+        BOOST_REQUIRE_MESSAGE(!w, c.meta);
+        BOOST_CHECK_MESSAGE(w.error().code == jm::sdk::errc::corrupt_data, c.meta);
+        BOOST_CHECK_MESSAGE(w.error().message.find(c.expect) != std::string::npos,
+                            c.meta << " -> " << w.error().message);
+    }
+    BOOST_REQUIRE(store.put("wallet/meta", with("version", 2)));
+    BOOST_CHECK(Wallet::open(store, "pw").error().code == jm::sdk::errc::unsupported);
+    // A seal with limits jmnode never writes (here: weakened) is refused before the password.
+    BOOST_REQUIRE(store.put("wallet/meta", good));
+    auto seed = store.get("wallet/seed")->value();
+    auto weakened = seed;
+    weakened[4] = 1; // opslimit 1
+    BOOST_REQUIRE(store.put("wallet/seed", weakened));
+    BOOST_CHECK(Wallet::open(store, "pw").error().code == jm::sdk::errc::corrupt_data);
+    BOOST_REQUIRE(store.put("wallet/seed", seed));
+    auto w = Wallet::open(store, "pw");
+    BOOST_REQUIRE(w);
+    BOOST_CHECK_EQUAL(w->gapLimit(), DEFAULT_GAP_LIMIT);
+}
+
+BOOST_AUTO_TEST_CASE(gap_limit_is_persisted_and_bounded) {
+    jm::sdk::testing::MemoryKvStore store;
+    auto options = regtest();
+    options.gap_limit = 25;
+    BOOST_REQUIRE(Wallet::create(store, options, jm::bitcoin::Bytes(16, 6), "", "pw"));
+    BOOST_CHECK_EQUAL(Wallet::open(store, "pw")->gapLimit(), 25);
+    for (int bad : {0, -1, MAX_GAP_LIMIT + 1}) {
+        jm::sdk::testing::MemoryKvStore fresh;
+        options.gap_limit = bad;
+        auto r = Wallet::create(fresh, options, jm::bitcoin::Bytes(16, 6), "", "pw");
+        BOOST_REQUIRE(!r);
+        BOOST_CHECK(r.error().code == jm::sdk::errc::invalid_argument);
+        BOOST_CHECK(!Wallet::exists(fresh));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(mark_used_never_wraps_past_the_last_index) {
+    jm::sdk::testing::MemoryKvStore store;
+    auto w = *Wallet::create(store, regtest(), jm::bitcoin::Bytes(16, 8), "", "pw");
+    BOOST_REQUIRE(w.markUsed(0, BRANCH_EXTERNAL, 4));
+    for (std::uint32_t bad : {0xffffffffu, jm::bitcoin::HARDENED, jm::bitcoin::HARDENED + 7}) {
+        auto r = w.markUsed(0, BRANCH_EXTERNAL, bad);
+        BOOST_REQUIRE(!r);
+        BOOST_CHECK(r.error().code == jm::sdk::errc::invalid_argument);
+        BOOST_CHECK_EQUAL(*w.nextIndex(0, BRANCH_EXTERNAL), 5u); // unchanged, never wrapped to 0
+    }
+    // The last index is usable; after it the branch is exhausted rather than starting over.
+    BOOST_REQUIRE(w.markUsed(0, BRANCH_EXTERNAL, jm::bitcoin::HARDENED - 1));
+    BOOST_CHECK_EQUAL(*w.nextIndex(0, BRANCH_EXTERNAL), jm::bitcoin::HARDENED);
+    BOOST_CHECK(!w.nextAddress(0, BRANCH_EXTERNAL));
+    BOOST_CHECK_EQUAL(*w.nextIndex(0, BRANCH_EXTERNAL), jm::bitcoin::HARDENED);
+    // A stored index beyond that range is damage, not a position.
+    BOOST_REQUIRE(store.put("wallet/index/1/0", "4294967295"));
+    BOOST_CHECK(w.nextIndex(1, BRANCH_EXTERNAL).error().code == jm::sdk::errc::corrupt_data);
+}
+
+BOOST_AUTO_TEST_CASE(password_change_compacts_the_old_seal_away) {
+    jm::sdk::testing::MemoryKvStore store;
+    auto w = *Wallet::create(store, regtest(), jm::bitcoin::Bytes(16, 2), "", "old");
+    BOOST_REQUIRE(!w.changePassword("wrong", "new"));
+    BOOST_CHECK(store.compactions().empty()); // nothing rewritten on a wrong password
+    BOOST_REQUIRE(w.changePassword("old", "new"));
+    auto compacted = store.compactions();
+    BOOST_REQUIRE_EQUAL(compacted.size(), 1u);
+    BOOST_CHECK(std::string("wallet/seed").starts_with(compacted[0]));
+}
+
+BOOST_AUTO_TEST_CASE(passphrase_spellings_open_the_same_wallet) {
+    // "café" precomposed and decomposed are one BIP39 passphrase (NFKD).
+    jm::sdk::testing::MemoryKvStore a, b, c;
+    auto precomposed = *Wallet::create(a, regtest(), jm::bitcoin::Bytes(16, 1), "caf\xc3\xa9", "pw");
+    auto decomposed = *Wallet::create(b, regtest(), jm::bitcoin::Bytes(16, 1), "cafe\xcc\x81", "pw");
+    BOOST_CHECK_EQUAL(*precomposed.accountXpub(0), *decomposed.accountXpub(0));
+    auto plain = *Wallet::create(c, regtest(), jm::bitcoin::Bytes(16, 1), "cafe", "pw");
+    BOOST_CHECK_NE(*precomposed.accountXpub(0), *plain.accountXpub(0));
+    // The seed matches the vector computed by Python (bip39_nfkd.json, group "cafe").
+    auto v = jm::test::loadVectors("bip39_nfkd.json");
+    auto about = *jm::bitcoin::mnemonicToEntropy(
+        "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about");
+    for (const auto& row : v.at("vectors").as_array()) {
+        if (row.at("group").as_string() != "cafe") continue;
+        jm::sdk::testing::MemoryKvStore s;
+        auto w = *Wallet::create(s, regtest(), about.view(), std::string(row.at("passphrase").as_string()), "pw");
+        auto seed = jm::bitcoin::fromHex(row.at("seed").as_string()).value();
+        auto root = jm::bitcoin::ExtendedKey::fromSeed(seed).value();
+        auto account = root.derivePath({84 | jm::bitcoin::HARDENED, 1 | jm::bitcoin::HARDENED, jm::bitcoin::HARDENED});
+        BOOST_CHECK_EQUAL(*w.accountXpub(0), account->toString(Network::Regtest, false));
+    }
+    // A passphrase that is not UTF-8 is refused and nothing is written.
+    jm::sdk::testing::MemoryKvStore d;
+    auto bad = Wallet::create(d, regtest(), jm::bitcoin::Bytes(16, 1), "caf\xe9", "pw");
+    BOOST_REQUIRE(!bad);
+    BOOST_CHECK(bad.error().code == jm::sdk::errc::invalid_argument);
+    BOOST_CHECK(!Wallet::exists(d));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

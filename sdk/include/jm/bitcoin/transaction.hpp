@@ -10,6 +10,9 @@
 
 namespace jm::bitcoin {
 
+//! 21 million BTC in satoshis: no output value (nor any sum of outputs) is ever larger (consensus).
+constexpr std::int64_t MAX_MONEY = 2'100'000'000'000'000;
+
 //! A reference to an output. `txid` is in internal byte order (display order reversed).
 struct OutPoint {
     Hash256 txid{};

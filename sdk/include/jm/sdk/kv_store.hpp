@@ -60,6 +60,11 @@ public:
     //! Ownership: the views are valid during the call only.
     virtual Result<void> iterate(std::string_view prefix,
                                  const std::function<bool(std::string_view key, std::string_view value)>& fn) const = 0;
+    //! Rewrites the files holding keys that start with `prefix` so that values overwritten or
+    //! erased there are gone from disk, not only hidden (e.g. a secret re-sealed under a new
+    //! password). Blocking and slow on large namespaces (flushes and compacts): call it rarely,
+    //! from ctx.blockingExecutor() when the namespace is big.
+    virtual Result<void> compact(std::string_view prefix) = 0;
 };
 
 using KvStorePtr = std::unique_ptr<KvStore>;

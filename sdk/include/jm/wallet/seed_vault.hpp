@@ -27,6 +27,10 @@ struct WalletSecrets {
 //! format version, KDF limits, salt and nonce. Executor: any; blocking (the KDF takes time).
 JM_SDK_API jm::bitcoin::Bytes sealSecrets(const WalletSecrets& secrets, std::string_view password,
                                           KdfStrength strength);
+//! Which strength a sealed blob's KDF limits are (read from its header, no password needed).
+//! Executor: any. Errors: errc::corrupt_data for broken framing or limits sealSecrets never
+//! writes, errc::unsupported for an unknown format version.
+JM_SDK_API jm::sdk::Result<KdfStrength> sealedStrength(jm::bitcoin::ByteView blob);
 //! Decrypts a sealed blob. Errors: errc::wrong_password when authentication fails (a wrong
 //! password; never reported as corruption), errc::corrupt_data when the blob's framing is
 //! broken, errc::unsupported for an unknown format version.

@@ -17,7 +17,9 @@ constexpr std::uint32_t BRANCH_EXTERNAL = 0;      //!< receive addresses
 constexpr std::uint32_t BRANCH_INTERNAL = 1;      //!< change and CoinJoin outputs
 constexpr std::uint32_t BRANCH_FIDELITY_BOND = 2; //!< timelocked bonds, mixdepth 0 only, index = timenumber
 constexpr int DEFAULT_MIXDEPTHS = 5;
+constexpr int MAX_MIXDEPTHS = 32;
 constexpr int DEFAULT_GAP_LIMIT = 6;
+constexpr int MAX_GAP_LIMIT = 10000;
 
 struct WalletOptions {
     jm::bitcoin::Network network = jm::bitcoin::Network::Mainnet;
@@ -56,14 +58,18 @@ class JM_SDK_API Wallet {
 public:
     //! True when `store` holds a wallet.
     static bool exists(const jm::sdk::KvStore& store);
-    //! Creates a wallet from BIP39 `entropy` (16..32 bytes) and optional BIP39 passphrase,
-    //! encrypted under `password`. Errors: errc::already_exists when the store has one;
-    //! errc::invalid_argument for bad entropy or options; storage errors.
+    //! Creates a wallet from BIP39 `entropy` (16..32 bytes) and optional BIP39 passphrase (UTF-8;
+    //! NFKD-normalised for the seed as BIP39 says), encrypted under `password`; the options
+    //! (gap limit included) are persisted. Nothing is written on error. Errors:
+    //! errc::already_exists when the store has one; errc::invalid_argument for bad entropy,
+    //! options (gap limit 1..MAX_GAP_LIMIT) or a passphrase that is not UTF-8; storage errors.
     static jm::sdk::Result<Wallet> create(jm::sdk::KvStore& store, const WalletOptions& options,
                                           jm::bitcoin::ByteView entropy, std::string passphrase,
                                           std::string_view password);
-    //! Opens the wallet in `store`. Errors: errc::not_found (no wallet), errc::wrong_password,
-    //! errc::corrupt_data (damaged metadata), storage errors.
+    //! Opens the wallet in `store`. The metadata is checked field by field (network, mixdepths
+    //! 1..32, gap_limit 1..MAX_GAP_LIMIT, kdf matching the sealed seed) before the password is
+    //! tried. Errors: errc::not_found (no wallet), errc::wrong_password, errc::corrupt_data
+    //! naming the damaged field, errc::unsupported (newer format), storage errors.
     //! The store must outlive the wallet.
     static jm::sdk::Result<Wallet> open(jm::sdk::KvStore& store, std::string_view password);
 
@@ -88,6 +94,7 @@ public:
     jm::sdk::Result<std::uint32_t> nextIndex(int mixdepth, std::uint32_t branch) const;
     //! Marks `index` used (e.g. found on chain during sync): the next index becomes index + 1
     //! unless it is already past it (never moves back). Persisted with a synced write.
+    //! Errors: errc::invalid_argument for an index >= 2^31 (never wraps); storage errors.
     jm::sdk::Result<void> markUsed(int mixdepth, std::uint32_t branch, std::uint32_t index);
     //! The account xpub (m/84'/coin'/mixdepth') with the network's version bytes.
     jm::sdk::Result<std::string> accountXpub(int mixdepth) const;
@@ -95,7 +102,9 @@ public:
     jm::sdk::Result<jm::bitcoin::PrivateKey> privateKey(int mixdepth, std::uint32_t branch, std::uint32_t index) const;
     //! The fidelity-bond address of timenumber `t` (0..959).
     jm::sdk::Result<BondAddress> bondAddress(int timenumber) const;
-    //! Re-encrypts the seed under a new password. Errors: errc::wrong_password.
+    //! Re-encrypts the seed under a new password, then compacts the store (KvStore::compact) so
+    //! the seal openable with the old password is gone from its files too. Blocking (KDF, disk).
+    //! Errors: errc::wrong_password; storage errors.
     jm::sdk::Result<void> changePassword(std::string_view old_password, std::string_view new_password);
 
 private:

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <mutex>
+#include <vector>
 
 namespace jm::sdk::testing {
 
@@ -17,13 +18,18 @@ public:
     Result<void> write(const WriteBatch& batch, WriteOptions options = {}) override;
     Result<void> iterate(std::string_view prefix,
                          const std::function<bool(std::string_view key, std::string_view value)>& fn) const override;
+    //! Nothing on disk to rewrite: counts the call (see compactions()).
+    Result<void> compact(std::string_view prefix) override;
     //! How many writes asked for sync (tests of "persist before reveal" check it).
     std::size_t syncedWrites() const;
+    //! The prefixes compact() was called with, in order.
+    std::vector<std::string> compactions() const;
 
 private:
     mutable std::mutex m_mutex;
     std::map<std::string, std::string, std::less<>> m_data;
     std::size_t m_synced = 0;
+    std::vector<std::string> m_compactions;
 };
 
 } // namespace jm::sdk::testing

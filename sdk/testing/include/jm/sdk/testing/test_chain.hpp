@@ -12,7 +12,9 @@ namespace jm::sdk::testing {
 //! A TEST DOUBLE of a blockchain backend, for CI and plugin authors' tests: an in-process chain
 //! with a UTXO set and a mempool. It accepts a transaction only when every input exists and is
 //! unspent, every P2WPKH / P2WSH (single key) witness signature verifies against the spent
-//! output (BIP143) and the fee is positive; it mines blocks on demand and publishes the same
+//! output (BIP143), the fee is positive and it is final in the next block (nLockTime as Core
+//! checks it: a height must be at most the tip's; block i has time 1'700'000'000 + 600 i);
+//! it mines blocks on demand and publishes the same
 //! chain.* bus events as a real backend. Never loaded by `jmnode run`.
 //! Executor: thread-safe; completions are posted to the executor given.
 class TestChain final : public jm::chain::BlockchainBackend {
