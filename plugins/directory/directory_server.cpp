@@ -108,8 +108,9 @@ void DirectoryServer::accept() {
             } else {
                 refusal = m_admission.admit(remote.address(), std::chrono::steady_clock::now());
             }
-            if (!refusal && (m_pending.load(std::memory_order_relaxed) >= m_settings.max_pending_handshakes ||
-                             connections() >= m_settings.max_peers + m_settings.max_pending_handshakes) &&
+            if (!refusal &&
+                (m_pending.load(std::memory_order_relaxed) >= m_settings.max_pending_handshakes ||
+                 connections() >= m_settings.max_peers + m_settings.max_pending_handshakes) &&
                 !evictOldestPending(counters)) {
                 m_admission.release(remote.address());
                 refusal = Drop::too_many_connections;

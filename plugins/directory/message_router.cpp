@@ -18,6 +18,8 @@ constexpr std::size_t PEERLIST_CHUNK = 20; // entries per GETPEERLIST reply mess
 constexpr std::size_t MAX_TOLD = 256;
 constexpr std::size_t MAX_FEATURES = 16;
 constexpr auto LOG_INTERVAL = std::chrono::seconds(10);
+
+//! How long since a peer (possibly on another I/O thread) last sent a line.
 std::chrono::steady_clock::duration silentFor(const PeerLink& link, std::chrono::steady_clock::time_point now) {
     return now.time_since_epoch() -
            std::chrono::steady_clock::duration(link.last_heard.load(std::memory_order_relaxed));
@@ -89,14 +91,10 @@ void MessageRouter::violation(PeerSession& s, Drop reason, Clock::time_point now
     // Tor). Never the nick: anybody can claim any nick, so a nick ban would lock out its owner.
     bool banned = m_admission.ban(s.address, now);
     if (banned) s.counters->drop(Drop::banned);
+    auto ban_seconds = std::chrono::duration_cast<std::chrono::seconds>(m_settings.ban_duration).count();
     JM_LOG(m_logger, warning) << "closing " << describe(s) << " after " << s.violations
                               << " dropped messages (last: " << toString(reason) << ")"
-                              << (banned ? "; its address is banned for " +
-                                               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                                  m_settings.ban_duration)
-                                                                  .count()) +
-                                               " s"
-                                         : std::string());
+                              << (banned ? "; its address is banned for " + std::to_string(ban_seconds) + " s" : "");
     if (auto link = s.self.lock()) link->close(false);
 }
 

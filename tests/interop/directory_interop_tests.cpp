@@ -154,7 +154,8 @@ BOOST_FIXTURE_TEST_CASE(reference_bots_keep_their_connections_through_hostile_tr
     BOOST_REQUIRE(flooder.join(testNick(901)));
     std::string burst;
     for (int i = 0; i < 300; ++i)
-        burst += jm::protocol::formatEnvelope({687, testNick(901) + "!PUBLIC!interopnoise " + std::string(30'000, 'b')}).value();
+        burst += jm::protocol::formatEnvelope({687, testNick(901) + "!PUBLIC!interopnoise " + std::string(30'000, 'b')})
+                     .value();
     flooder.sendRaw(burst);
     std::this_thread::sleep_for(std::chrono::seconds(5)); // past idle_timeout
 
@@ -168,12 +169,12 @@ BOOST_FIXTURE_TEST_CASE(reference_bots_keep_their_connections_through_hostile_tr
     BOOST_CHECK_EQUAL(jmnode.status().at("drops").at("idle_timeout").to_number<std::int64_t>(), 0);
 }
 
-BOOST_AUTO_TEST_CASE(reference_bots_start_up_as_fast_through_jmnode_as_through_the_reference,
-                     *boost::unit_test::depends_on(
-                         "directory_interop/reference_bots_coinjoin_through_the_reference_directory") *
-                         boost::unit_test::depends_on("directory_interop/"
-                                                      "reference_bots_coinjoin_through_a_jmnode_directory_and_"
-                                                      "after_its_restart")) {
+BOOST_AUTO_TEST_CASE(
+    reference_bots_start_up_as_fast_through_jmnode_as_through_the_reference,
+    *boost::unit_test::depends_on("directory_interop/reference_bots_coinjoin_through_the_reference_directory") *
+        boost::unit_test::depends_on("directory_interop/"
+                                     "reference_bots_coinjoin_through_a_jmnode_directory_and_"
+                                     "after_its_restart")) {
     const auto& ref = g_startup.at("reference directory");
     const auto& jm = g_startup.at("jmnode directory");
     std::printf("start-up through the reference directory: maker %.2f s, taker %.2f s\n", ref.maker, ref.taker);

@@ -69,16 +69,14 @@ double logSecondsBetween(const std::string& output, const std::string& from, con
     return static_cast<double>(tb - ta) / 1000.0;
 }
 
-std::string ReferenceBot::location() const {
-    return m_servingPort ? "127.0.0.1:" + std::to_string(m_servingPort) : "";
-}
+std::string ReferenceBot::location() const { return m_servingPort ? "127.0.0.1:" + std::to_string(m_servingPort) : ""; }
 
 std::string ReferenceBot::address(int mixdepth, std::uint32_t index) const {
     return m_addresses.at(static_cast<std::size_t>(mixdepth) * ADDRESSES_PER_MIXDEPTH + index);
 }
 
-ReferenceNetwork::ReferenceNetwork(ReferenceInstall install, BitcoinCorePaths core)
-    : m_install(std::move(install)), m_core(std::make_unique<Bitcoind>(std::move(core))) {
+ReferenceNetwork::ReferenceNetwork(ReferenceInstall install, BitcoinCorePaths core) :
+    m_install(std::move(install)), m_core(std::make_unique<Bitcoind>(std::move(core))) {
     m_core->mine(10); // a few more mature coinbases to fund bots from
     // The bots' Core wallets are watch-only; the reference regtest backend calls getnewaddress
     // at start, so each gets an active public descriptor, taken from a throwaway wallet.
@@ -107,8 +105,8 @@ void ReferenceNetwork::writeConfig(const ReferenceBot& bot, const std::string& b
     // announces 127.0.0.1:PORT.
     cfg << "[DAEMON]\nno_daemon = 1\ndaemon_port = " << daemon_port << "\ndaemon_host = localhost\nuse_ssl = false\n\n"
         << "[BLOCKCHAIN]\nblockchain_source = " << blockchain_source << "\nnetwork = testnet\n"
-        << "rpc_host = 127.0.0.1\nrpc_port = " << m_core->rpcPort() << "\nrpc_cookie_file = "
-        << m_core->cookie().string() << "\nrpc_wallet_file = " << bot.m_name << "\n\n"
+        << "rpc_host = 127.0.0.1\nrpc_port = " << m_core->rpcPort()
+        << "\nrpc_cookie_file = " << m_core->cookie().string() << "\nrpc_wallet_file = " << bot.m_name << "\n\n"
         << "[MESSAGING:onion]\ntype = onion\nsocks5_host = localhost\nsocks5_port = 9050\n"
         << "tor_control_host = localhost\ntor_control_port = 9051\nonion_serving_host = 127.0.0.1\n"
         << "onion_serving_port = " << (bot.m_servingPort ? bot.m_servingPort : freeLoopbackPort()) << "\n"
@@ -230,8 +228,9 @@ std::vector<ReferenceBot*> ReferenceNetwork::startMakers(std::size_t count, cons
     std::vector<ReferenceBot*> makers;
     for (std::size_t i = 0; i < count; ++i) {
         auto name = "maker" + std::to_string(++m_botCounter);
-        makers.push_back(&prepareBot(name, true, directories,
-                                     {{0, 100'000'000}, {0, 50'000'000}, {1, 200'000'000}, {2, 70'000'000}, {2, 30'000'000}}));
+        makers.push_back(
+            &prepareBot(name, true, directories,
+                        {{0, 100'000'000}, {0, 50'000'000}, {1, 200'000'000}, {2, 70'000'000}, {2, 30'000'000}}));
     }
     m_core->mine(1);
     for (auto* maker : makers)
@@ -263,8 +262,8 @@ TakerRun ReferenceNetwork::runTaker(const std::vector<std::string>& directories,
     run.amount = amount;
     auto started = std::chrono::steady_clock::now();
     launch(taker,
-           {m_install.python.string(), m_install.script("sendpayment.py").string(),
-            "--datadir=" + taker.m_dir.string(), "--wallet-password-stdin", "--yes", "-N", std::to_string(makers),
+           {m_install.python.string(), m_install.script("sendpayment.py").string(), "--datadir=" + taker.m_dir.string(),
+            "--wallet-password-stdin", "--yes", "-N", std::to_string(makers),
             // A plain integer is read as sats only up to 8 digits: always give BTC.
             WALLET_FILE, btcAmount(amount), run.destination},
            std::string(WALLET_PASSWORD) + "\n");
@@ -298,7 +297,8 @@ void ReferenceNetwork::stop(ReferenceBot& bot) {
 
 int ReferenceNetwork::confirm(const std::string& txid, int blocks) {
     m_core->mine(blocks);
-    return static_cast<int>(m_core->cliJson({"gettransaction", txid}, "miner").at("confirmations").to_number<std::int64_t>());
+    return static_cast<int>(
+        m_core->cliJson({"gettransaction", txid}, "miner").at("confirmations").to_number<std::int64_t>());
 }
 
 std::string ReferenceNetwork::logs(std::size_t lines_per_bot) const {

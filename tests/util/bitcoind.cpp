@@ -20,7 +20,8 @@ std::optional<BitcoinCorePaths> findBitcoinCore() {
     return p;
 }
 
-Bitcoind::Bitcoind(BitcoinCorePaths paths) : m_paths(std::move(paths)), m_rpcPort(freeLoopbackPort()), m_p2pPort(freeLoopbackPort()) {
+Bitcoind::Bitcoind(BitcoinCorePaths paths) :
+    m_paths(std::move(paths)), m_rpcPort(freeLoopbackPort()), m_p2pPort(freeLoopbackPort()) {
     start();
     cli({"createwallet", "miner"});
     mine(101);

@@ -58,8 +58,8 @@ BOOST_AUTO_TEST_CASE(a_slow_reader_misses_public_traffic_instead_of_its_connecti
     BOOST_REQUIRE(slow.join(testNick(11))); // reads nothing until the flood is over
     std::string burst;
     for (int i = 0; i < 100; ++i)
-        burst += pubmsg(testNick(10), "sw0reloffer " + std::to_string(i) + " 27300 99972700 0 0.00002 " +
-                                          std::string(30'000, 'x'));
+        burst += pubmsg(testNick(10),
+                        "sw0reloffer " + std::to_string(i) + " 27300 99972700 0 0.00002 " + std::string(30'000, 'x'));
     for (int round = 0; round < 10; ++round)
         sender.sendRaw(burst);
     BOOST_REQUIRE(waitFor([&] { return f.drops(Drop::lagging_reader) > 0; }, std::chrono::milliseconds(10000)));
@@ -184,7 +184,7 @@ BOOST_AUTO_TEST_CASE(idle_peers_that_cannot_be_probed_are_kept_and_dead_makers_a
     settings.idle_timeout = std::chrono::milliseconds(600);
     ServerFixture f(settings);
     RawPeer taker(f.port), maker(f.port);
-    BOOST_REQUIRE(taker.join(testNick(50)));                      // REF taker: no ping, no onion
+    BOOST_REQUIRE(taker.join(testNick(50)));                     // REF taker: no ping, no onion
     BOOST_REQUIRE(maker.join(testNick(51), "maker.onion:5222")); // answers nothing
     BOOST_CHECK(maker.waitClosed(std::chrono::milliseconds(4000)));
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
