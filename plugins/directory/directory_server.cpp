@@ -108,8 +108,9 @@ void DirectoryServer::accept() {
             } else {
                 refusal = m_admission.admit(remote.address(), std::chrono::steady_clock::now());
             }
-            if (!refusal && (m_pending.load(std::memory_order_relaxed) >= m_settings.max_pending_handshakes ||
-                             connections() >= m_settings.max_peers + m_settings.max_pending_handshakes) &&
+            if (!refusal &&
+                (m_pending.load(std::memory_order_relaxed) >= m_settings.max_pending_handshakes ||
+                 connections() >= m_settings.max_peers + m_settings.max_pending_handshakes) &&
                 !evictOldestPending(counters)) {
                 m_admission.release(remote.address());
                 refusal = Drop::too_many_connections;
@@ -156,12 +157,16 @@ void DirectoryServer::connectionClosed(const boost::asio::ip::address& address, 
     m_admission.release(address);
 }
 
-void DirectoryServer::broadcast(SharedLine line, std::uint64_t except_id) {
+void DirectoryServer::broadcast(SharedLine line, std::uint64_t except_id) { deliverToAll(line, except_id, true); }
+
+void DirectoryServer::deliverToAll(const SharedLine& line, std::uint64_t except_id, bool droppable) {
     for (auto& worker : m_workers) {
         if (worker->context().get_executor().running_in_this_thread()) {
-            worker->deliver(line, except_id);
+            worker->deliver(line, except_id, droppable);
         } else {
-            boost::asio::post(worker->context(), [w = worker.get(), line, except_id] { w->deliver(line, except_id); });
+            boost::asio::post(worker->context(), [w = worker.get(), line, except_id, droppable] {
+                w->deliver(line, except_id, droppable);
+            });
         }
     }
 }
@@ -208,7 +213,7 @@ void DirectoryServer::flushDepartures() {
         if (!m_settings.location.empty()) chunk.push_back({self_nick, m_settings.location, false, {}});
         auto wire = jm::protocol::formatEnvelope(
             {static_cast<int>(jm::protocol::MessageType::Peerlist), jm::protocol::formatPeerlist(chunk, false)});
-        if (wire) broadcast(std::make_shared<const std::string>(std::move(*wire)), 0);
+        if (wire) deliverToAll(std::make_shared<const std::string>(std::move(*wire)), 0, false);
     }
 }
 

@@ -66,6 +66,9 @@ private:
     //! newcomer is more likely a real peer than a socket held open for hours). False when none.
     bool evictOldestPending(ThreadCounters& counters);
     void flushDepartures();
+    //! broadcast() with a choice: departures are not droppable (a reader that missed a ";D"
+    //! would keep the departed peer's offers; a missed offer comes back with !orderbook).
+    void deliverToAll(const SharedLine& line, std::uint64_t except_id, bool droppable);
 
     DirectorySettings m_settings;
     jm::sdk::Logger& m_logger;

@@ -58,8 +58,8 @@ BOOST_AUTO_TEST_CASE(a_slow_reader_misses_public_traffic_instead_of_its_connecti
     BOOST_REQUIRE(slow.join(testNick(11))); // reads nothing until the flood is over
     std::string burst;
     for (int i = 0; i < 100; ++i)
-        burst += pubmsg(testNick(10), "sw0reloffer " + std::to_string(i) + " 27300 99972700 0 0.00002 " +
-                                          std::string(30'000, 'x'));
+        burst += pubmsg(testNick(10),
+                        "sw0reloffer " + std::to_string(i) + " 27300 99972700 0 0.00002 " + std::string(30'000, 'x'));
     for (int round = 0; round < 10; ++round)
         sender.sendRaw(burst);
     BOOST_REQUIRE(waitFor([&] { return f.drops(Drop::lagging_reader) > 0; }, std::chrono::milliseconds(10000)));
@@ -72,6 +72,43 @@ BOOST_AUTO_TEST_CASE(a_slow_reader_misses_public_traffic_instead_of_its_connecti
     auto msg = slow.readType(685);
     BOOST_REQUIRE(msg);
     BOOST_CHECK(msg->line.starts_with(testNick(10)));
+}
+
+BOOST_AUTO_TEST_CASE(a_slow_reader_still_learns_of_departures) {
+    // Missing an offer is repaired by the next !orderbook; missing a ";D" leaves the departed
+    // maker's offers in the reader's book for good (a taker would pick them and wait in vain).
+    auto settings = testSettings();
+    settings.max_send_queue = 256 * 1024;
+    settings.message_rate = 1e6;
+    settings.message_burst = 1e6;
+    settings.relay_byte_rate = 1e12;
+    settings.relay_byte_burst = 1e12;
+    ServerFixture f(settings);
+    RawPeer sender(f.port), slow(f.port);
+    auto leaver = std::make_unique<RawPeer>(f.port);
+    BOOST_REQUIRE(sender.join(testNick(14), "maker.onion:5222"));
+    BOOST_REQUIRE(slow.join(testNick(15))); // reads nothing until the end
+    BOOST_REQUIRE(leaver->join(testNick(16), "other.onion:5222"));
+    std::string burst;
+    for (int i = 0; i < 100; ++i)
+        burst += pubmsg(testNick(14),
+                        "sw0reloffer " + std::to_string(i) + " 27300 99972700 0 0.00002 " + std::string(30'000, 'x'));
+    for (int round = 0; round < 10; ++round)
+        sender.sendRaw(burst);
+    // Then short lines, until the reader's queue is full to the last ~150 bytes of its public half.
+    std::string small;
+    for (int i = 0; i < 3000; ++i)
+        small += pubmsg(testNick(14), "x");
+    sender.sendRaw(small);
+    BOOST_REQUIRE(waitFor([&] { return f.drops(Drop::lagging_reader) > 2000; }, std::chrono::milliseconds(10000)));
+    leaver.reset();
+    BOOST_REQUIRE(waitFor([&] { return f.server->peers() == 2; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // past the 100 ms coalescing
+    bool told = false;
+    while (auto msg = slow.read(std::chrono::milliseconds(1000)))
+        told = told || (msg->type == 789 && msg->line == testNick(16) + ";other.onion:5222;D");
+    BOOST_CHECK(told);
+    BOOST_CHECK(!slow.closed());
 }
 
 BOOST_AUTO_TEST_CASE(one_sender_cannot_make_the_directory_queue_unbounded_bytes_for_others) {
@@ -184,7 +221,7 @@ BOOST_AUTO_TEST_CASE(idle_peers_that_cannot_be_probed_are_kept_and_dead_makers_a
     settings.idle_timeout = std::chrono::milliseconds(600);
     ServerFixture f(settings);
     RawPeer taker(f.port), maker(f.port);
-    BOOST_REQUIRE(taker.join(testNick(50)));                      // REF taker: no ping, no onion
+    BOOST_REQUIRE(taker.join(testNick(50)));                     // REF taker: no ping, no onion
     BOOST_REQUIRE(maker.join(testNick(51), "maker.onion:5222")); // answers nothing
     BOOST_CHECK(maker.waitClosed(std::chrono::milliseconds(4000)));
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
