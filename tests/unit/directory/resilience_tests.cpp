@@ -135,6 +135,31 @@ BOOST_AUTO_TEST_CASE(one_sender_cannot_make_the_directory_queue_unbounded_bytes_
     BOOST_CHECK(!reader.closed());
 }
 
+BOOST_AUTO_TEST_CASE(private_traffic_to_non_readers_stays_within_the_total_queue_bound) {
+    // Pairs of peers, one sending privately to the other that never reads, could otherwise hold
+    // max_send_queue each: 40 GiB at 10,000 peers instead of max_total_send_queue.
+    auto settings = testSettings();
+    settings.max_total_send_queue = 1024 * 1024;
+    settings.message_rate = 1e6;
+    settings.message_burst = 1e6;
+    settings.relay_byte_rate = 1e12;
+    settings.relay_byte_burst = 1e12;
+    ServerFixture f(settings);
+    RawPeer sender(f.port), sink(f.port);
+    BOOST_REQUIRE(sender.join(testNick(17)));
+    BOOST_REQUIRE(sink.join(testNick(18))); // never reads
+    std::string burst;
+    for (int i = 0; i < 400; ++i)
+        burst += jm::protocol::formatEnvelope(
+                     {685, testNick(17) + "!" + testNick(18) + "!tx " + std::string(30'000, 'z') + " 02aa c2ln"})
+                     .value();
+    sender.sendRaw(burst); // 12 MB: more than the kernel's buffers take
+    BOOST_REQUIRE(waitFor([&] { return f.server->stats().lines_in == 402; }, std::chrono::milliseconds(10000)));
+    BOOST_CHECK_LE(f.server->queuedBytes(), settings.max_total_send_queue + 64 * 1024);
+    BOOST_CHECK_EQUAL(f.drops(Drop::send_queue_overflow), 0u);
+    BOOST_CHECK_EQUAL(f.server->peers(), 2u);
+}
+
 BOOST_AUTO_TEST_CASE(a_nick_squatter_that_misbehaves_does_not_lock_the_owner_out) {
     auto settings = testSettings();
     settings.message_rate = 50;
