@@ -180,7 +180,10 @@ void MessageRouter::handleHandshake(PeerSession& s, std::string_view line, Clock
         return refuseHandshake(s, Drop::handshake_refused, "invalid location host", hs->nick);
     if (hs->nick == m_identity.nick) return refuseHandshake(s, Drop::duplicate_nick, "nick already in use", hs->nick);
     if (m_admission.nickBanned(hs->nick, now)) return refuseHandshake(s, Drop::banned, "banned", hs->nick);
-    if (m_registry.size() >= m_settings.max_peers && !evictForRoom(s, now))
+    // A nick already here reconnects: it needs no room, it takes its old connection's place
+    // (or is refused below), so nobody is refused or evicted for it.
+    bool reconnect = m_registry.find(hs->nick) != nullptr;
+    if (!reconnect && m_registry.size() >= m_settings.max_peers && !evictForRoom(s, now))
         return refuseHandshake(s, Drop::directory_full, "directory full", hs->nick);
     // A departure of this nick still being coalesced reaches everyone before the new
     // connection's first offer, or watchers would delete the new offers.

@@ -218,6 +218,31 @@ BOOST_AUTO_TEST_CASE(a_reconnect_replaces_a_silent_connection_and_its_departure_
     BOOST_CHECK(fresh.readType(685));
 }
 
+BOOST_AUTO_TEST_CASE(a_reconnect_to_a_full_directory_replaces_its_own_stale_connection) {
+    // The reconnect needs no room: it takes its old connection's place. Neither refused as
+    // "directory full" nor making room by closing somebody else.
+    for (auto evict_after : {std::chrono::milliseconds(0), std::chrono::milliseconds(300)}) {
+        auto settings = testSettings();
+        settings.max_peers = 2;
+        settings.nick_takeover_after = std::chrono::milliseconds(300);
+        settings.evict_silent_after = evict_after;
+        ServerFixture f(settings);
+        RawPeer taker(f.port); // REF taker: silent, not serving
+        auto stale = std::make_unique<RawPeer>(f.port);
+        BOOST_REQUIRE(taker.join(testNick(35)));
+        BOOST_REQUIRE(stale->join(testNick(36), "maker.onion:5222"));
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        RawPeer fresh(f.port);
+        BOOST_CHECK(fresh.join(testNick(36), "maker.onion:5222"));
+        BOOST_CHECK(stale->waitClosed());
+        BOOST_CHECK_EQUAL(f.drops(Drop::directory_full), 0u);
+        BOOST_CHECK_EQUAL(f.drops(Drop::idle_evicted), 0u);
+        BOOST_CHECK_EQUAL(f.drops(Drop::nick_taken_over), 1u);
+        BOOST_CHECK(!taker.waitClosed(SHORT));
+        BOOST_CHECK_EQUAL(f.server->peers(), 2u);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_drop_and_rejoin_within_the_coalescing_window_keeps_the_new_offer) {
     ServerFixture f;
     RawPeer watcher(f.port);
