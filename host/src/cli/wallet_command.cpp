@@ -156,6 +156,22 @@ void addCreateOptions(po::options_description& options) {
                                                                               "do not ask to confirm the words");
 }
 
+// Checked before anything is shown, asked or created (writeWallet reads them later): a typo in
+// --kdf must not pick a KDF silently, nor a bad --mixdepths fail after the words were shown.
+bool createOptionsValid(const po::variables_map& vm) {
+    const auto& kdf = vm["kdf"].as<std::string>();
+    if (kdf != "moderate" && kdf != "interactive") {
+        std::cerr << "error: --kdf must be moderate or interactive\n";
+        return false;
+    }
+    int mixdepths = vm["mixdepths"].as<int>();
+    if (mixdepths < 1 || mixdepths > jm::wallet::MAX_MIXDEPTHS) {
+        std::cerr << "error: --mixdepths must be 1.." << jm::wallet::MAX_MIXDEPTHS << "\n";
+        return false;
+    }
+    return true;
+}
+
 int createCommand(const std::vector<std::string>& args) {
     po::options_description options("jmnode wallet create");
     addCommonOptions(options);
@@ -169,6 +185,7 @@ int createCommand(const std::vector<std::string>& args) {
         std::cerr << "error: --words must be 12 or 24\n";
         return EXIT_USAGE;
     }
+    if (!createOptionsValid(*vm)) return EXIT_USAGE;
     auto ws = openStore(*vm);
     if (!ws) return failWith(ws.error());
     SecretInput input((*vm)["password-fd"].as<int>());
@@ -190,6 +207,7 @@ int recoverCommand(const std::vector<std::string>& args) {
     int code = 0;
     auto vm = parseOptions(args, "jmnode wallet recover [--network NET] [--datadir DIR] [options]", options, {}, code);
     if (!vm) return code;
+    if (!createOptionsValid(*vm)) return EXIT_USAGE;
     auto ws = openStore(*vm);
     if (!ws) return failWith(ws.error());
     SecretInput input((*vm)["password-fd"].as<int>());

@@ -23,7 +23,6 @@ namespace {
 constexpr std::string_view META_KEY = "wallet/meta";
 constexpr std::string_view SEED_KEY = "wallet/seed";
 constexpr int FORMAT_VERSION = 1;
-constexpr int MAX_MIXDEPTHS = 32;
 
 std::string indexKey(int mixdepth, std::uint32_t branch) {
     return "wallet/index/" + std::to_string(mixdepth) + "/" + std::to_string(branch);
