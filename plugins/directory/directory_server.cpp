@@ -135,6 +135,16 @@ void DirectoryServer::accept() {
                 if (front && front->pending.load(std::memory_order_relaxed)) break;
                 m_pendingOrder.pop_front();
             }
+            // Behind a front that stays pending (a silent socket, up to handshake_timeout) the loop
+            // above forgets nothing, and each entry keeps its connection's memory (make_shared):
+            // past twice the pending limit, forget every entry that is no longer pending. The
+            // pending ones are at most max_pending_handshakes, so this is amortised O(1).
+            if (m_pendingOrder.size() > 2 * m_settings.max_pending_handshakes + 64)
+                std::erase_if(m_pendingOrder, [](const std::weak_ptr<PeerConnection>& entry) {
+                    auto connection = entry.lock();
+                    return !connection || !connection->pending.load(std::memory_order_relaxed);
+                });
+            m_trackedPending.store(m_pendingOrder.size(), std::memory_order_relaxed);
             accept();
         });
 }
