@@ -135,6 +135,16 @@ void DirectoryServer::accept() {
                 if (front && front->pending.load(std::memory_order_relaxed)) break;
                 m_pendingOrder.pop_front();
             }
+            // Behind a front that stays pending (a silent socket, up to handshake_timeout) the loop
+            // above forgets nothing, and each entry keeps its connection's memory (make_shared):
+            // past twice the pending limit, forget every entry that is no longer pending. The
+            // pending ones are at most max_pending_handshakes, so this is amortised O(1).
+            if (m_pendingOrder.size() > 2 * m_settings.max_pending_handshakes + 64)
+                std::erase_if(m_pendingOrder, [](const std::weak_ptr<PeerConnection>& entry) {
+                    auto connection = entry.lock();
+                    return !connection || !connection->pending.load(std::memory_order_relaxed);
+                });
+            m_trackedPending.store(m_pendingOrder.size(), std::memory_order_relaxed);
             accept();
         });
 }
@@ -157,12 +167,16 @@ void DirectoryServer::connectionClosed(const boost::asio::ip::address& address, 
     m_admission.release(address);
 }
 
-void DirectoryServer::broadcast(SharedLine line, std::uint64_t except_id) {
+void DirectoryServer::broadcast(SharedLine line, std::uint64_t except_id) { deliverToAll(line, except_id, true); }
+
+void DirectoryServer::deliverToAll(const SharedLine& line, std::uint64_t except_id, bool droppable) {
     for (auto& worker : m_workers) {
         if (worker->context().get_executor().running_in_this_thread()) {
-            worker->deliver(line, except_id);
+            worker->deliver(line, except_id, droppable);
         } else {
-            boost::asio::post(worker->context(), [w = worker.get(), line, except_id] { w->deliver(line, except_id); });
+            boost::asio::post(worker->context(), [w = worker.get(), line, except_id, droppable] {
+                w->deliver(line, except_id, droppable);
+            });
         }
     }
 }
@@ -209,7 +223,7 @@ void DirectoryServer::flushDepartures() {
         if (!m_settings.location.empty()) chunk.push_back({self_nick, m_settings.location, false, {}});
         auto wire = jm::protocol::formatEnvelope(
             {static_cast<int>(jm::protocol::MessageType::Peerlist), jm::protocol::formatPeerlist(chunk, false)});
-        if (wire) broadcast(std::make_shared<const std::string>(std::move(*wire)), 0);
+        if (wire) deliverToAll(std::make_shared<const std::string>(std::move(*wire)), 0, false);
     }
 }
 

@@ -46,6 +46,9 @@ public:
     StatsSnapshot stats() const { return sumCounters(m_counters); }
     std::size_t peers() const { return m_registry.size(); }
     std::size_t connections() const { return m_connections.load(std::memory_order_relaxed); }
+    //! Connections remembered for evictOldestPending (each keeps its connection's memory until
+    //! forgotten). Executor: any (updated after every accept).
+    std::size_t trackedPending() const { return m_trackedPending.load(std::memory_order_relaxed); }
 
     const DirectorySettings& settings() const { return m_settings; }
     MessageRouter& router() { return m_router; }
@@ -66,6 +69,9 @@ private:
     //! newcomer is more likely a real peer than a socket held open for hours). False when none.
     bool evictOldestPending(ThreadCounters& counters);
     void flushDepartures();
+    //! broadcast() with a choice: departures are not droppable (a reader that missed a ";D"
+    //! would keep the departed peer's offers; a missed offer comes back with !orderbook).
+    void deliverToAll(const SharedLine& line, std::uint64_t except_id, bool droppable);
 
     DirectorySettings m_settings;
     jm::sdk::Logger& m_logger;
@@ -82,6 +88,7 @@ private:
     std::atomic<std::size_t> m_queuedBytes{0};
     //! Accepted connections, oldest first, for evictOldestPending. Executor: the acceptor's thread.
     std::deque<std::weak_ptr<PeerConnection>> m_pendingOrder;
+    std::atomic<std::size_t> m_trackedPending{0};
 
     std::mutex m_departureMutex;
     std::vector<jm::protocol::PeerlistEntry> m_departures;

@@ -89,8 +89,8 @@ const jm::sdk::ConfigSchema& DirectorySettings::schema() {
                        "to it, private ones past all of it disconnect it");
         schema.bounded("max_total_send_queue", ConfigType::Int, static_cast<std::int64_t>(d.max_total_send_queue),
                        1 << 20, 1e12,
-                       "bytes of memory queued to all readers together; past it public messages go only to "
-                       "peers that have nothing queued");
+                       "bytes of memory queued to all readers together; past it messages (public or private) "
+                       "go only to peers that have nothing queued");
         schema.bounded("stats_interval", ConfigType::Duration, "60s", 0, DAY_MS,
                        "period of the stats line in the log (and of the status file); 0 = never");
         schema.optional("status_file", ConfigType::String, "",

@@ -55,8 +55,8 @@ struct DirectorySettings {
     //! Memory queued to one slow reader: public messages past half of it are not queued to it;
     //! private ones past all of it close the connection.
     std::size_t max_send_queue = 4 * 1024 * 1024;
-    //! Memory queued to all readers together; past it public messages are queued to nobody
-    //! whose queue is not empty.
+    //! Memory queued to all readers together; past it nothing more (public or private) is queued
+    //! to anybody whose queue is not empty.
     std::size_t max_total_send_queue = 1024 * 1024 * 1024;
     std::chrono::milliseconds stats_interval{60'000};
     //! File (relative to the data directory) the stats are written to as JSON; empty = none.

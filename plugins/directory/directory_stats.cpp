@@ -45,6 +45,8 @@ std::string_view toString(Drop d) noexcept {
         return "relay_bytes_limited";
     case Drop::lagging_reader:
         return "lagging_reader";
+    case Drop::total_queue_full:
+        return "total_queue_full";
     case Drop::send_queue_overflow:
         return "send_queue_overflow";
     case Drop::banned:

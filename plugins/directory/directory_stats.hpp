@@ -32,6 +32,8 @@ enum class Drop {
     relay_too_long,       //!< the relayed message would exceed the line limit: dropped
     relay_bytes_limited,  //!< over relay_byte_rate/relay_byte_burst: message dropped
     lagging_reader,       //!< a public message not queued to a peer that reads too slowly
+    total_queue_full,     //!< a private message or departure not queued to a peer with a backlog:
+                          //!< all queues together are at max_total_send_queue
     send_queue_overflow,  //!< the peer does not read even its private messages: closed
     banned,               //!< connection or nick on the ban list: refused
     address_limit,        //!< max_connections_per_address reached: refused

@@ -59,13 +59,13 @@ void IoWorker::remove(PeerConnection& connection) {
     m_connections.pop_back();
 }
 
-void IoWorker::deliver(const SharedLine& line, std::uint64_t except_id) {
+void IoWorker::deliver(const SharedLine& line, std::uint64_t except_id, bool droppable) {
     std::uint64_t delivered = 0;
     for (auto i = m_connections.size(); i-- > 0;) {
         if (i >= m_connections.size()) continue;
         auto& connection = *m_connections[i];
         if (!connection.active() || connection.session().identity->id == except_id) continue;
-        connection.enqueue(line, true);
+        connection.enqueue(line, droppable);
         ++delivered;
     }
     m_counters.add(m_counters.broadcast_deliveries, delivered);

@@ -37,8 +37,9 @@ public:
     //! Executor: this worker's thread.
     void add(const std::shared_ptr<PeerConnection>& connection);
     void remove(PeerConnection& connection);
-    //! Queues `line` to every handshaked connection of this worker but the one with `except_id`.
-    void deliver(const SharedLine& line, std::uint64_t except_id);
+    //! Queues `line` to every handshaked connection of this worker but the one with `except_id`;
+    //! a `droppable` line (relayed public traffic) is not queued to a lagging reader.
+    void deliver(const SharedLine& line, std::uint64_t except_id, bool droppable);
 
 private:
     void scheduleSweep();

@@ -178,11 +178,11 @@ void MessageRouter::handleHandshake(PeerSession& s, std::string_view line, Clock
         return refuseHandshake(s, Drop::handshake_refused, "invalid location host", hs->nick);
     if (hs->nick == m_identity.nick) return refuseHandshake(s, Drop::duplicate_nick, "nick already in use", hs->nick);
     if (m_admission.nickBanned(hs->nick, now)) return refuseHandshake(s, Drop::banned, "banned", hs->nick);
-    if (m_registry.size() >= m_settings.max_peers && !evictForRoom(s, now))
+    // A nick already here reconnects: it needs no room, it takes its old connection's place
+    // (or is refused below), so nobody is refused or evicted for it.
+    bool reconnect = m_registry.find(hs->nick) != nullptr;
+    if (!reconnect && m_registry.size() >= m_settings.max_peers && !evictForRoom(s, now))
         return refuseHandshake(s, Drop::directory_full, "directory full", hs->nick);
-    // A departure of this nick still being coalesced reaches everyone before the new
-    // connection's first offer, or watchers would delete the new offers.
-    m_fabric.flushDeparturesOf(hs->nick);
 
     auto identity = std::make_shared<PeerIdentity>();
     identity->id = m_nextId.fetch_add(1, std::memory_order_relaxed);
@@ -204,6 +204,12 @@ void MessageRouter::handleHandshake(PeerSession& s, std::string_view line, Clock
         link->identity.reset();
         return refuseHandshake(s, Drop::duplicate_nick, "nick already in use", hs->nick);
     }
+    // A departure of this nick still being coalesced reaches everyone before the new
+    // connection's first offer, or watchers would delete the new offers. Flushed after the
+    // claim: a claim that succeeded follows the old connection's release, and that follows its
+    // announced departure (onClosed), so the departure is found even when the old connection
+    // closed on another thread a moment ago.
+    m_fabric.flushDeparturesOf(hs->nick);
     link->pending.store(false, std::memory_order_relaxed);
     s.identity = std::move(identity);
     s.state = State::active;
@@ -378,8 +384,10 @@ void MessageRouter::onClosed(PeerSession& s) {
     auto link = s.self.lock();
     // A superseded connection's departure was announced when its nick moved on.
     if (link && link->superseded.load(std::memory_order_relaxed)) return;
-    m_registry.release(s.identity->nick, link.get());
+    // Announced before the nick is released, so a new connection that claims it afterwards
+    // finds the departure to flush first (handleHandshake).
     m_fabric.announceDeparture({s.identity->nick, s.identity->location, true, {}});
+    m_registry.release(s.identity->nick, link.get());
 }
 
 void MessageRouter::sweep(PeerSession& s, Clock::time_point now) {

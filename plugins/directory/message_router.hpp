@@ -20,10 +20,11 @@ namespace jm::plugins::directory {
 class Fabric {
 public:
     virtual ~Fabric() = default;
-    //! Delivers `line` to every handshaked peer except the one with identity id `except_id`
-    //! (0: none). Executor: any thread.
+    //! Delivers relayed public `line` to every handshaked peer except the one with identity id
+    //! `except_id` (0: none); a lagging reader misses it. Executor: any thread.
     virtual void broadcast(SharedLine line, std::uint64_t except_id) = 0;
-    //! Tells every peer that `entry` left (may be coalesced with others). Executor: any thread.
+    //! Tells every peer that `entry` left (may be coalesced with others; a lagging reader gets it
+    //! too). Executor: any thread.
     virtual void announceDeparture(jm::protocol::PeerlistEntry entry) = 0;
     //! Sends the coalesced departures now if one of them is `nick`'s, so that they reach every
     //! peer before anything of the nick's new connection. Executor: any thread.

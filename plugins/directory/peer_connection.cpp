@@ -61,12 +61,21 @@ void PeerConnection::enqueue(const SharedLine& line, bool droppable) {
     auto& server = m_worker.server();
     const auto& settings = server.settings();
     auto cost = queueCost(line);
-    if (droppable && m_queuedBytes > 0 &&
-        (m_queuedBytes + cost > settings.max_send_queue / 2 ||
-         server.queuedBytes() + cost > settings.max_total_send_queue)) {
+    bool total_full = server.queuedBytes() + cost > settings.max_total_send_queue;
+    if (droppable && m_queuedBytes > 0 && (m_queuedBytes + cost > settings.max_send_queue / 2 || total_full)) {
         // A slow reader (every peer behind Tor is one in a burst) misses public traffic rather
         // than its connection; offers are asked for again with !orderbook.
         m_session.counters->drop(Drop::lagging_reader);
+        return;
+    }
+    if (m_queuedBytes > 0 && total_full) {
+        // Peers that stop reading must not make the directory run out of memory: past the total
+        // bound a reader with a backlog gets nothing more, private traffic included.
+        m_session.counters->drop(Drop::total_queue_full);
+        server.router().logThrottled(Drop::total_queue_full, m_session,
+                                     "message dropped: " + std::to_string(server.queuedBytes()) +
+                                         " bytes queued to all peers, " + std::to_string(m_queuedBytes) +
+                                         " to this one");
         return;
     }
     if (m_queuedBytes + cost > settings.max_send_queue) {

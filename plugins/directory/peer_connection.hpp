@@ -33,7 +33,9 @@ public:
     PeerSession& session() { return m_session; }
     bool active() const { return m_session.state == PeerSession::State::active; }
     //! Queues without the cross-thread check. A `droppable` (relayed public) line is not queued
-    //! to a reader that lags behind; any other line past max_send_queue closes the connection.
+    //! to a reader that lags behind; no line is queued to a reader with a backlog while all
+    //! queues together are past max_total_send_queue; any other line past max_send_queue closes
+    //! the connection.
     //! Executor: the worker's thread.
     void enqueue(const SharedLine& line, bool droppable = false);
     //! Index in the worker's connection list (maintained by the worker).

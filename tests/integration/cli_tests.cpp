@@ -151,6 +151,26 @@ BOOST_AUTO_TEST_CASE(option_prefixes_are_not_taken_for_other_options) {
     BOOST_CHECK(!std::filesystem::exists(datadir));
 }
 
+BOOST_AUTO_TEST_CASE(a_secret_given_as_an_option_value_is_never_echoed) {
+    // `--password-fd hunter2` (the password where the descriptor belongs) is refused without
+    // printing the value: stderr ends up in terminals' scrollback and CI logs.
+    jm::test::TempDir dir;
+    auto datadir = dir.path() / "data";
+    auto config = (dir.path() / "node.json").string();
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"wallet", "create", "--password-fd", "hunter2", "--datadir", datadir.string()},
+          std::vector<std::string>{"wallet", "create", "--password-fd=hunter2", "--datadir", datadir.string()},
+          std::vector<std::string>{"wallet", "change-password", "--password-fd", "hunter2", "--datadir",
+                                   datadir.string()},
+          std::vector<std::string>{"wallet", "sync", "--password-fd", "hunter2", "--config", config}}) {
+        auto r = run(args);
+        BOOST_CHECK_EQUAL(r.exit_code, 2);
+        BOOST_CHECK_NE(r.err.find("'--password-fd'"), std::string::npos);
+        BOOST_CHECK_EQUAL((r.out + r.err).find("hunter2"), std::string::npos);
+    }
+    BOOST_CHECK(!std::filesystem::exists(datadir));
+}
+
 BOOST_AUTO_TEST_CASE(run_creates_a_private_data_directory) {
     PermissiveUmask umask;
     jm::test::TempDir dir;

@@ -253,6 +253,23 @@ BOOST_AUTO_TEST_CASE(create_needs_confirmation_and_matching_passwords) {
     BOOST_CHECK_NE(again.err.find("already exists"), std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(bad_create_options_are_refused_before_any_words_are_shown) {
+    // A typo in --kdf must not silently pick a KDF, and a bad --mixdepths must not be found out
+    // after the user wrote down words of a wallet that is then never created.
+    WalletCli cli;
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"create", "--kdf", "interactiv"},
+                                                 std::vector<std::string>{"create", "--mixdepths", "0"},
+                                                 std::vector<std::string>{"create", "--mixdepths", "33"},
+                                                 std::vector<std::string>{"recover", "--kdf", "hunter2"},
+                                                 std::vector<std::string>{"recover", "--mixdepths", "100000"}}) {
+        auto r = cli.run(args, "yes\npw\npw\n");
+        BOOST_CHECK_EQUAL(r.exit_code, 2);
+        BOOST_CHECK_NE(r.err.find("error: --" + args[1].substr(2)), std::string::npos);
+        BOOST_CHECK_EQUAL(r.out, "");                                          // no recovery words
+        BOOST_CHECK(!std::filesystem::exists(cli.dir.path() / "data" / "db")); // nothing created
+    }
+}
+
 BOOST_AUTO_TEST_CASE(wrong_password_change_password_and_errors) {
     WalletCli cli;
     BOOST_REQUIRE_EQUAL(cli.run({"create", "--kdf", "interactive", "--yes"}, "old\nold\n").exit_code, 0);

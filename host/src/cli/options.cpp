@@ -37,6 +37,18 @@ std::optional<po::variables_map> parseOptions(const std::vector<std::string>& ar
         std::cerr << "\nUsage: " << usage << "\n(see --help)\n";
         exit_code = EXIT_USAGE;
         return std::nullopt;
+    } catch (const po::validation_error& e) {
+        // Boost's text quotes the value ("the argument ('hunter2') for option '--password-fd'"):
+        // it may be a secret typed where a descriptor belongs, so only the option is named.
+        std::cerr << "error: ";
+        if (e.kind() == po::validation_error::invalid_option_value ||
+            e.kind() == po::validation_error::invalid_bool_value)
+            std::cerr << "invalid value for option '" << e.get_option_name() << "'";
+        else
+            std::cerr << e.what();
+        std::cerr << "\nUsage: " << usage << "\n(see --help)\n";
+        exit_code = EXIT_USAGE;
+        return std::nullopt;
     } catch (const po::error& e) {
         std::cerr << "error: " << e.what() << "\nUsage: " << usage << "\n(see --help)\n";
         exit_code = EXIT_USAGE;

@@ -63,7 +63,7 @@ std::string pythonJsonString(std::string_view s) {
                 out += "\\f";
                 break;
             default:
-                if (c < 0x20)
+                if (c < 0x20 || c == 0x7f) // Python escapes all but ' '..'~', DEL too
                     unicodeEscape(c);
                 else
                     out.push_back(static_cast<char>(c));

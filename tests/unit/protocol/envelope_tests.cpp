@@ -25,7 +25,17 @@ BOOST_AUTO_TEST_CASE(wire_bytes_match_the_reference) {
 
 BOOST_AUTO_TEST_CASE(python_json_escaping) {
     BOOST_CHECK_EQUAL(pythonJsonString("a\"b\\c/d"), "\"a\\\"b\\\\c/d\"");
-    BOOST_CHECK_EQUAL(pythonJsonString(std::string("\n\r\t\x01\x7f", 5)), "\"\\n\\r\\t\\u0001\x7f\"");
+    BOOST_CHECK_EQUAL(pythonJsonString(std::string("\n\r\t\x01\x7f", 5)), "\"\\n\\r\\t\\u0001\\u007f\"");
+    // Every ASCII character as Python 3's json.dumps writes it (ensure_ascii escapes all but
+    // ' '..'~', DEL included): a relay re-serialising a line must produce REF's exact bytes.
+    std::string ascii;
+    for (int c = 0; c < 128; ++c)
+        ascii.push_back(static_cast<char>(c));
+    BOOST_CHECK_EQUAL(
+        pythonJsonString(ascii),
+        R"("\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f\u0010\u0011)"
+        R"(\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f !\"#$%&')"
+        R"(()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\u007f")");
     BOOST_CHECK_EQUAL(pythonJsonString("\xc3\xa9"), "\"\\u00e9\"");                // é
     BOOST_CHECK_EQUAL(pythonJsonString("\xf0\x9f\x98\x80"), "\"\\ud83d\\ude00\""); // emoji: surrogate pair
     auto handshake = formatEnvelope({793, R"({"app-name": "joinmarket"})"});
@@ -104,7 +114,7 @@ BOOST_AUTO_TEST_CASE(canonical_form_is_recognised_and_nothing_else) {
     BOOST_REQUIRE(escaped);
     BOOST_CHECK_EQUAL(escaped->line, "A");
     BOOST_CHECK(!parseEnvelope(R"({"type": 0685, "line": "x"})")); // not JSON
-    BOOST_CHECK(!parseEnvelope(R"({"type": 685, "line": "x")")); // unterminated
+    BOOST_CHECK(!parseEnvelope(R"({"type": 685, "line": "x")"));   // unterminated
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -17,6 +17,7 @@ constexpr std::uint32_t BRANCH_EXTERNAL = 0;      //!< receive addresses
 constexpr std::uint32_t BRANCH_INTERNAL = 1;      //!< change and CoinJoin outputs
 constexpr std::uint32_t BRANCH_FIDELITY_BOND = 2; //!< timelocked bonds, mixdepth 0 only, index = timenumber
 constexpr int DEFAULT_MIXDEPTHS = 5;
+//! The most mixdepths Wallet::create accepts (WalletOptions::mixdepths is 1..MAX_MIXDEPTHS).
 constexpr int MAX_MIXDEPTHS = 32;
 constexpr int DEFAULT_GAP_LIMIT = 6;
 constexpr int MAX_GAP_LIMIT = 10000;
