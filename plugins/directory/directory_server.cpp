@@ -161,6 +161,13 @@ bool DirectoryServer::evictOldestPending(ThreadCounters& counters) {
     return false;
 }
 
+std::size_t DirectoryServer::queuedBytes() const {
+    std::size_t total = 0;
+    for (const auto& worker : m_workers)
+        total += worker->queuedBytes();
+    return total;
+}
+
 void DirectoryServer::connectionClosed(const boost::asio::ip::address& address, bool was_pending) {
     if (was_pending) m_pending.fetch_sub(1, std::memory_order_relaxed);
     m_connections.fetch_sub(1, std::memory_order_relaxed);

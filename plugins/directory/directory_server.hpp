@@ -58,10 +58,10 @@ public:
     //! Bookkeeping called by connections. Executor: the connection's worker.
     void handshakeDone() { m_pending.fetch_sub(1, std::memory_order_relaxed); }
     void connectionClosed(const boost::asio::ip::address& address, bool was_pending);
-    //! Memory queued to all readers together (max_total_send_queue bounds it). Executor: any.
-    std::size_t queuedBytes() const { return m_queuedBytes.load(std::memory_order_relaxed); }
-    void addQueued(std::size_t bytes) { m_queuedBytes.fetch_add(bytes, std::memory_order_relaxed); }
-    void removeQueued(std::size_t bytes) { m_queuedBytes.fetch_sub(bytes, std::memory_order_relaxed); }
+    //! Memory queued to all readers together (max_total_send_queue bounds it): the sum of the
+    //! workers' own counts, so queueing never writes a counter shared between threads.
+    //! Executor: any.
+    std::size_t queuedBytes() const;
 
 private:
     void accept();
@@ -85,7 +85,6 @@ private:
     std::size_t m_nextWorker = 0;
     std::atomic<std::size_t> m_connections{0};
     std::atomic<std::size_t> m_pending{0};
-    std::atomic<std::size_t> m_queuedBytes{0};
     //! Accepted connections, oldest first, for evictOldestPending. Executor: the acceptor's thread.
     std::deque<std::weak_ptr<PeerConnection>> m_pendingOrder;
     std::atomic<std::size_t> m_trackedPending{0};

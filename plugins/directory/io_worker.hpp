@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -33,6 +34,15 @@ public:
     ThreadCounters& counters() { return m_counters; }
     //! Read scratch space shared by this worker's connections. Executor: this worker's thread.
     std::vector<char>& scratch() { return m_scratch; }
+    //! Memory queued to this worker's connections: changed on this worker's thread only, read
+    //! by any (DirectoryServer::queuedBytes).
+    std::size_t queuedBytes() const { return m_queuedBytes.load(std::memory_order_relaxed); }
+    void addQueued(std::size_t bytes) {
+        m_queuedBytes.store(m_queuedBytes.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
+    }
+    void removeQueued(std::size_t bytes) {
+        m_queuedBytes.store(m_queuedBytes.load(std::memory_order_relaxed) - bytes, std::memory_order_relaxed);
+    }
 
     //! Executor: this worker's thread.
     void add(const std::shared_ptr<PeerConnection>& connection);
@@ -50,6 +60,7 @@ private:
     boost::asio::steady_timer m_sweep{m_context};
     std::vector<std::shared_ptr<PeerConnection>> m_connections;
     std::vector<char> m_scratch;
+    std::atomic<std::size_t> m_queuedBytes{0};
     ThreadCounters& m_counters;
     std::thread m_thread;
     bool m_stopping = false;

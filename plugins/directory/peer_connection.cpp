@@ -61,14 +61,15 @@ void PeerConnection::enqueue(const SharedLine& line, bool droppable) {
     auto& server = m_worker.server();
     const auto& settings = server.settings();
     auto cost = queueCost(line);
-    bool total_full = server.queuedBytes() + cost > settings.max_total_send_queue;
+    // Only a reader with a backlog can be over a bound; the common case reads no shared counter.
+    bool total_full = m_queuedBytes > 0 && server.queuedBytes() + cost > settings.max_total_send_queue;
     if (droppable && m_queuedBytes > 0 && (m_queuedBytes + cost > settings.max_send_queue / 2 || total_full)) {
         // A slow reader (every peer behind Tor is one in a burst) misses public traffic rather
         // than its connection; offers are asked for again with !orderbook.
         m_session.counters->drop(Drop::lagging_reader);
         return;
     }
-    if (m_queuedBytes > 0 && total_full) {
+    if (total_full) {
         // Peers that stop reading must not make the directory run out of memory: past the total
         // bound a reader with a backlog gets nothing more, private traffic included.
         m_session.counters->drop(Drop::total_queue_full);
@@ -85,7 +86,7 @@ void PeerConnection::enqueue(const SharedLine& line, bool droppable) {
         return closeNow();
     }
     m_queuedBytes += cost;
-    server.addQueued(cost);
+    m_worker.addQueued(cost);
     m_queue.push_back(line);
     if (!m_writing) writeQueued();
 }
@@ -120,7 +121,7 @@ void PeerConnection::release(std::vector<SharedLine>& lines) {
         cost += queueCost(line);
     lines.clear();
     m_queuedBytes -= std::min(cost, m_queuedBytes);
-    m_worker.server().removeQueued(cost);
+    m_worker.removeQueued(cost);
 }
 
 void PeerConnection::waitReadable() {
