@@ -404,6 +404,41 @@ BOOST_AUTO_TEST_CASE(gap_limit_is_chosen_at_creation_and_bounds_address_counts) 
     BOOST_CHECK_EQUAL(defaults.run({"addresses", "--count", "6"}, "pw\n").exit_code, 0);
 }
 
+// Review of issue 18: `--count` was bounded per call only, so seven calls of `addresses` handed
+// out index 6 of a fresh wallet; coins paid there were not found by a restore from the words
+// (it looks gap-limit addresses past the last one paid). Reproduced against Core v31 too.
+BOOST_AUTO_TEST_CASE(addresses_are_never_handed_out_past_the_gap_a_restore_scans) {
+    ChainWallet w;
+    for (std::uint32_t i = 0; i < 6; ++i) {
+        auto one = w.run({"addresses", "--mixdepth", "0", "--json"}, "pw\n");
+        BOOST_REQUIRE_MESSAGE(one.exit_code == 0, one.err);
+        BOOST_CHECK_EQUAL(json::parse(one.out).as_array()[0].at("index").as_int64(), i);
+    }
+    auto seventh = w.run({"addresses", "--mixdepth", "0"}, "pw\n");
+    BOOST_CHECK_EQUAL(seventh.exit_code, 2);
+    BOOST_CHECK_EQUAL(seventh.out.find(w.address(0, 0, 6)), std::string::npos);
+    BOOST_CHECK_NE(seventh.err.find("mixdepth 0: the last 6 addresses handed out are not seen paid yet"),
+                   std::string::npos);
+    BOOST_CHECK_NE(seventh.err.find("--gap-limit"), std::string::npos);
+    // Nothing was handed out on any mixdepth when one of them is refused.
+    auto all = w.run({"addresses", "--json"}, "pw\n");
+    BOOST_CHECK_EQUAL(all.exit_code, 2);
+    BOOST_CHECK_EQUAL(all.out.find(w.address(1, 0, 0)), std::string::npos);
+    auto other = w.run({"addresses", "--mixdepth", "1", "--count", "6", "--json"}, "pw\n");
+    BOOST_REQUIRE_MESSAGE(other.exit_code == 0, other.err);
+    BOOST_CHECK_EQUAL(json::parse(other.out).as_array()[0].at("index").as_int64(), 0); // mixdepth 1 untouched
+
+    // Once a sync sees the last one paid, the window moves on.
+    w.fund({{w.address(0, 0, 5), 1'000'000}}, 1);
+    BOOST_REQUIRE_EQUAL(w.runJson({"sync"}).at("mixdepths").as_array().size(), 5u);
+    auto next = w.run({"addresses", "--mixdepth", "0", "--count", "6", "--json"}, "pw\n");
+    BOOST_REQUIRE_MESSAGE(next.exit_code == 0, next.err);
+    auto handed = json::parse(next.out).as_array();
+    BOOST_REQUIRE_EQUAL(handed.size(), 6u);
+    BOOST_CHECK_EQUAL(handed[5].at("index").as_int64(), 11);
+    BOOST_CHECK_EQUAL(w.run({"addresses", "--mixdepth", "0"}, "pw\n").exit_code, 2);
+}
+
 BOOST_AUTO_TEST_CASE(change_password_leaves_no_old_seal_in_the_database_files) {
     WalletCli cli;
     BOOST_REQUIRE_EQUAL(cli.run({"create", "--kdf", "interactive", "--yes"}, "old\nold\n").exit_code, 0);

@@ -287,6 +287,26 @@ int addressesCommand(const std::vector<std::string>& args) {
         std::cerr << "error: --mixdepth must be 0.." << wallet->mixdepths() - 1 << "\n";
         return EXIT_USAGE;
     }
+    // Across calls too: an address past the last one a sync saw paid plus the gap limit would
+    // not be found by a restore. Every mixdepth is checked before any address is handed out.
+    for (int m = first; m <= last; ++m) {
+        auto next = wallet->nextIndex(m, jm::wallet::BRANCH_EXTERNAL);
+        if (!next) return failWith(next.error());
+        auto used = wallet->usedIndex(m, jm::wallet::BRANCH_EXTERNAL);
+        if (!used) return failWith(used.error());
+        auto limit = static_cast<std::uint64_t>(*used) + static_cast<std::uint64_t>(wallet->gapLimit());
+        if (*next + static_cast<std::uint64_t>(count) > limit) {
+            std::cerr << "error: mixdepth " << m << ": the last " << *next - *used
+                      << " addresses handed out are not seen paid yet, and a restore from the recovery words "
+                         "looks only "
+                      << wallet->gapLimit()
+                      << " addresses (the gap limit) past the last paid one: coins sent to a further address "
+                         "would not be found. "
+                         "Hand out one of those that is still unpaid, run `jmnode wallet sync` once payments "
+                         "arrive, or recover the wallet with a larger --gap-limit\n";
+            return EXIT_USAGE;
+        }
+    }
     boost::json::array out;
     for (int m = first; m <= last; ++m) {
         if (!vm->count("json")) std::cout << "mixdepth " << m << "\n";
