@@ -352,6 +352,10 @@ BOOST_AUTO_TEST_CASE(change_addresses_are_shown_only_once_saved) {
     auto listed_text = w.run({"addresses"}, "pw\n");
     BOOST_CHECK_EQUAL(listed_text.out.find("internal"), std::string::npos);
     BOOST_CHECK_EQUAL(listed_text.out.find(change0), std::string::npos);
+    // Nor does the command list promise one.
+    auto help = jm::test::runProcess({(jm::test::binDir() / "jmnode").string(), "wallet", "--help"});
+    BOOST_REQUIRE_NE(help.out.find("addresses"), std::string::npos);
+    BOOST_CHECK_EQUAL(help.out.find("change address"), std::string::npos);
     // Answered "yes": the address is shown after its index is saved.
     auto sent = w.run({"send", "--mixdepth", "0", "--amount", "10000000", "--address", ELSEWHERE}, "pw\ny\n");
     BOOST_REQUIRE_MESSAGE(sent.exit_code == 0, sent.err);
