@@ -149,6 +149,16 @@ BOOST_FIXTURE_TEST_CASE(payment_errors, Fixture) {
     BOOST_CHECK(!buildPayment(wallet, utxos, {0, elsewhere, 1000, 0}));
     BOOST_CHECK(!buildPayment(wallet, utxos, {0, {}, 1000, 1000}));
     BOOST_CHECK(!buildPayment(wallet, utxos, {2, elsewhere, std::nullopt, 1000})); // empty mixdepth
+    // A mixdepth the wallet does not have is a wrong argument, not an empty one ("mixdepth 99 has
+    // 0 sat spendable" sent users looking for coins).
+    for (int bad : {-1, wallet.mixdepths(), 99})
+        for (auto amount : {std::optional<std::int64_t>(10'000), std::optional<std::int64_t>()}) {
+            auto r = buildPayment(wallet, utxos, {bad, elsewhere, amount, 1000});
+            BOOST_REQUIRE(!r);
+            BOOST_CHECK(r.error().code == jm::sdk::errc::invalid_argument);
+            BOOST_CHECK_NE(r.error().message.find("mixdepth must be 0.." + std::to_string(wallet.mixdepths() - 1)),
+                           std::string::npos);
+        }
 }
 
 BOOST_FIXTURE_TEST_CASE(test_chain_refuses_invalid_transactions, Fixture) {
