@@ -253,6 +253,24 @@ BOOST_AUTO_TEST_CASE(create_needs_confirmation_and_matching_passwords) {
     BOOST_CHECK_NE(again.err.find("already exists"), std::string::npos);
 }
 
+// Review of issue 18: a passphrase that is not UTF-8 was refused only after the new words had
+// been shown (and written down) for a wallet that was then never created.
+BOOST_AUTO_TEST_CASE(a_passphrase_that_is_not_utf8_is_refused_before_the_words_are_shown) {
+    WalletCli cli;
+    auto r = cli.run({"create", "--kdf", "interactive", "--passphrase", "--json"}, "x\xffy\nx\xffy\nyes\npw\npw\n");
+    BOOST_CHECK_EQUAL(r.exit_code, 2);
+    BOOST_CHECK_NE(r.err.find("passphrase is not valid UTF-8"), std::string::npos);
+    BOOST_CHECK_EQUAL(r.out.find("mnemonic"), std::string::npos);
+    auto words = jm::bitcoin::entropyToMnemonic(jm::bitcoin::Bytes(16, 0x42)).value();
+    auto recovered = cli.run({"recover", "--kdf", "interactive", "--passphrase"}, words + "\nx\xffy\n");
+    BOOST_CHECK_EQUAL(recovered.exit_code, 2); // before any password is asked for
+    BOOST_CHECK_NE(recovered.err.find("passphrase is not valid UTF-8"), std::string::npos);
+    BOOST_CHECK_EQUAL(cli.run({"xpubs"}, "pw\n").exit_code, 1); // no wallet
+    auto fine =
+        cli.run({"create", "--kdf", "interactive", "--passphrase", "--yes"}, "caf\xc3\xa9\ncaf\xc3\xa9\npw\npw\n");
+    BOOST_CHECK_MESSAGE(fine.exit_code == 0, fine.err);
+}
+
 BOOST_AUTO_TEST_CASE(wrong_password_change_password_and_errors) {
     WalletCli cli;
     BOOST_REQUIRE_EQUAL(cli.run({"create", "--kdf", "interactive", "--yes"}, "old\nold\n").exit_code, 0);

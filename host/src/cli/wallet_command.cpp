@@ -158,6 +158,16 @@ void addCreateOptions(po::options_description& options) {
                                                                               "do not ask to confirm the words");
 }
 
+// A passphrase the seed derivation would refuse (not UTF-8) is refused as soon as it is typed:
+// before new words are shown for a wallet that would then not be created, and before a
+// password is asked for. The check is the derivation itself, on an empty mnemonic.
+int checkPassphrase(std::string& passphrase) {
+    auto seed = jm::bitcoin::mnemonicToSeed("", passphrase);
+    if (seed) return 0;
+    sodium_memzero(passphrase.data(), passphrase.size());
+    return failWith(seed.error());
+}
+
 // The create/recover options, checked before any secret is asked for.
 int checkCreateOptions(const po::variables_map& vm) {
     auto mixdepths = vm["mixdepths"].as<int>();
@@ -200,6 +210,7 @@ int createCommand(const std::vector<std::string>& args) {
         auto p = input.newPassword("BIP39 passphrase");
         if (!p) return failWith(p.error());
         passphrase = std::move(*p);
+        if (int bad = checkPassphrase(passphrase)) return bad;
     }
     jm::bitcoin::SecretBytes entropy(words == 12 ? 16 : 32);
     randombytes_buf(entropy.data(), entropy.size());
@@ -228,6 +239,7 @@ int recoverCommand(const std::vector<std::string>& args) {
         auto p = input.read("BIP39 passphrase: ");
         if (!p) return failWith(p.error());
         passphrase = std::move(*p);
+        if (int bad = checkPassphrase(passphrase)) return bad;
     }
     return writeWallet(*ws, input, entropy->view(), std::move(passphrase), *vm, false);
 }
