@@ -302,6 +302,22 @@ BOOST_AUTO_TEST_CASE(refuses_while_a_node_uses_the_data_directory) {
     BOOST_CHECK_NE(r.err.find("in use by another jmnode"), std::string::npos);
 }
 
+// Review of issue 18: the chain commands refused a locked data directory only after a 5 s wait
+// and an "I/O still pending" warning (the node's event loop had never run).
+BOOST_AUTO_TEST_CASE(chain_commands_refuse_a_locked_data_directory_at_once) {
+    ChainWallet w;
+    auto helper = (jm::test::binDir() / "jm_wallet_reveal").string();
+    jm::test::ChildProcess holder({helper, (w.dir.path() / "data").string()});
+    BOOST_REQUIRE(holder.waitForOutput("revealed", std::chrono::seconds(60)));
+    auto started = std::chrono::steady_clock::now();
+    auto r = w.run({"info"}, "pw\n");
+    auto took = std::chrono::steady_clock::now() - started;
+    BOOST_CHECK_EQUAL(r.exit_code, 1);
+    BOOST_CHECK_NE(r.err.find("in use by another jmnode"), std::string::npos);
+    BOOST_CHECK_EQUAL(r.err.find("still pending"), std::string::npos);
+    BOOST_CHECK_LT(std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), 4000);
+}
+
 // Issue 18: a 2 BTC bond beside 0.93 + 0.5 BTC in mixdepth 0.
 BOOST_AUTO_TEST_CASE(bonds_are_shown_apart_and_payments_leave_them_alone) {
     ChainWallet w;
