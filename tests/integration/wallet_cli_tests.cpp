@@ -290,6 +290,19 @@ BOOST_AUTO_TEST_CASE(wrong_password_change_password_and_errors) {
     BOOST_CHECK_NE(no_input.exit_code, 0);
 }
 
+// Review of issue 18: a --password-fd that is not open said "no more input", as if the file
+// were empty.
+BOOST_AUTO_TEST_CASE(a_password_fd_that_is_not_open_is_named) {
+    WalletCli cli;
+    BOOST_REQUIRE_EQUAL(cli.run({"create", "--kdf", "interactive", "--yes"}, "pw\npw\n").exit_code, 0);
+    auto r = jm::test::runProcess({(jm::test::binDir() / "jmnode").string(), "wallet", "xpubs", "--datadir",
+                                   (cli.dir.path() / "data").string(), "--network", "regtest", "--password-fd", "97"});
+    BOOST_CHECK_EQUAL(r.exit_code, 1);
+    BOOST_CHECK_NE(r.err.find("cannot read from file descriptor 97"), std::string::npos);
+    BOOST_CHECK_EQUAL(r.err.find("no more input"), std::string::npos);
+    BOOST_CHECK_NE(cli.run({"xpubs"}, "").err.find("no more input"), std::string::npos); // open but empty
+}
+
 BOOST_AUTO_TEST_CASE(refuses_while_a_node_uses_the_data_directory) {
     WalletCli cli;
     // Hold the lock with a helper that keeps running: a wallet command started meanwhile.
