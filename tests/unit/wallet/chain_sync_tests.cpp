@@ -138,6 +138,27 @@ BOOST_FIXTURE_TEST_CASE(sweep_spends_every_coin_of_the_mixdepth_without_change, 
     BOOST_CHECK_EQUAL(balanceOf(sync(wallet, chain), 3), 0);
 }
 
+// Review of issue 18: a damaged stored index (2,000,000,000) made a sync derive addresses up to
+// it, for days and gigabytes, before Bitcoin Core would refuse the range anyway. Refused at once.
+BOOST_FIXTURE_TEST_CASE(a_stored_index_past_what_a_sync_can_scan_is_refused, Fixture) {
+    for (auto [key, index] : {std::pair<std::string, std::uint32_t>{"wallet/index/0/0", 2'000'000'000u},
+                              {"wallet/index/4/1", MAX_SYNC_INDEX - DEFAULT_GAP_LIMIT + 1}}) {
+        jm::sdk::testing::MemoryKvStore damaged;
+        auto w = Wallet::create(damaged, regtest(), jm::bitcoin::Bytes(16, 7), "", "pw").value();
+        BOOST_REQUIRE(damaged.put(key, std::to_string(index)));
+        boost::asio::io_context io;
+        std::optional<jm::sdk::Result<SyncResult>> out;
+        auto started = std::chrono::steady_clock::now();
+        WalletSync::run(w, chain, {}, {}, io.get_executor(),
+                        [&](jm::sdk::Result<SyncResult> r) { out = std::move(r); });
+        io.run();
+        BOOST_CHECK_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+        BOOST_REQUIRE(out && !*out);
+        BOOST_CHECK((*out).error().code == jm::sdk::errc::corrupt_data);
+        BOOST_CHECK_NE((*out).error().message.find("index " + std::to_string(index) + " is past"), std::string::npos);
+    }
+}
+
 BOOST_FIXTURE_TEST_CASE(payment_errors, Fixture) {
     chain.fund(scriptAt(wallet, 0, BRANCH_EXTERNAL, 0), 100'000);
     chain.mine();
