@@ -270,6 +270,24 @@ BOOST_AUTO_TEST_CASE(bad_create_options_are_refused_before_any_words_are_shown) 
     }
 }
 
+// Review of issue 18: a passphrase that is not UTF-8 was refused only after the new words had
+// been shown (and written down) for a wallet that was then never created.
+BOOST_AUTO_TEST_CASE(a_passphrase_that_is_not_utf8_is_refused_before_the_words_are_shown) {
+    WalletCli cli;
+    auto r = cli.run({"create", "--kdf", "interactive", "--passphrase", "--json"}, "x\xffy\nx\xffy\nyes\npw\npw\n");
+    BOOST_CHECK_EQUAL(r.exit_code, 2);
+    BOOST_CHECK_NE(r.err.find("passphrase is not valid UTF-8"), std::string::npos);
+    BOOST_CHECK_EQUAL(r.out.find("mnemonic"), std::string::npos);
+    auto words = jm::bitcoin::entropyToMnemonic(jm::bitcoin::Bytes(16, 0x42)).value();
+    auto recovered = cli.run({"recover", "--kdf", "interactive", "--passphrase"}, words + "\nx\xffy\n");
+    BOOST_CHECK_EQUAL(recovered.exit_code, 2); // before any password is asked for
+    BOOST_CHECK_NE(recovered.err.find("passphrase is not valid UTF-8"), std::string::npos);
+    BOOST_CHECK_EQUAL(cli.run({"xpubs"}, "pw\n").exit_code, 1); // no wallet
+    auto fine =
+        cli.run({"create", "--kdf", "interactive", "--passphrase", "--yes"}, "caf\xc3\xa9\ncaf\xc3\xa9\npw\npw\n");
+    BOOST_CHECK_MESSAGE(fine.exit_code == 0, fine.err);
+}
+
 BOOST_AUTO_TEST_CASE(wrong_password_change_password_and_errors) {
     WalletCli cli;
     BOOST_REQUIRE_EQUAL(cli.run({"create", "--kdf", "interactive", "--yes"}, "old\nold\n").exit_code, 0);
@@ -289,6 +307,19 @@ BOOST_AUTO_TEST_CASE(wrong_password_change_password_and_errors) {
     BOOST_CHECK_NE(no_input.exit_code, 0);
 }
 
+// Review of issue 18: a --password-fd that is not open said "no more input", as if the file
+// were empty.
+BOOST_AUTO_TEST_CASE(a_password_fd_that_is_not_open_is_named) {
+    WalletCli cli;
+    BOOST_REQUIRE_EQUAL(cli.run({"create", "--kdf", "interactive", "--yes"}, "pw\npw\n").exit_code, 0);
+    auto r = jm::test::runProcess({(jm::test::binDir() / "jmnode").string(), "wallet", "xpubs", "--datadir",
+                                   (cli.dir.path() / "data").string(), "--network", "regtest", "--password-fd", "97"});
+    BOOST_CHECK_EQUAL(r.exit_code, 1);
+    BOOST_CHECK_NE(r.err.find("cannot read from file descriptor 97"), std::string::npos);
+    BOOST_CHECK_EQUAL(r.err.find("no more input"), std::string::npos);
+    BOOST_CHECK_NE(cli.run({"xpubs"}, "").err.find("no more input"), std::string::npos); // open but empty
+}
+
 BOOST_AUTO_TEST_CASE(refuses_while_a_node_uses_the_data_directory) {
     WalletCli cli;
     // Hold the lock with a helper that keeps running: a wallet command started meanwhile.
@@ -299,6 +330,22 @@ BOOST_AUTO_TEST_CASE(refuses_while_a_node_uses_the_data_directory) {
     auto r = cli.run({"xpubs"}, "pw\n");
     BOOST_CHECK_EQUAL(r.exit_code, 1);
     BOOST_CHECK_NE(r.err.find("in use by another jmnode"), std::string::npos);
+}
+
+// Review of issue 18: the chain commands refused a locked data directory only after a 5 s wait
+// and an "I/O still pending" warning (the node's event loop had never run).
+BOOST_AUTO_TEST_CASE(chain_commands_refuse_a_locked_data_directory_at_once) {
+    ChainWallet w;
+    auto helper = (jm::test::binDir() / "jm_wallet_reveal").string();
+    jm::test::ChildProcess holder({helper, (w.dir.path() / "data").string()});
+    BOOST_REQUIRE(holder.waitForOutput("revealed", std::chrono::seconds(60)));
+    auto started = std::chrono::steady_clock::now();
+    auto r = w.run({"info"}, "pw\n");
+    auto took = std::chrono::steady_clock::now() - started;
+    BOOST_CHECK_EQUAL(r.exit_code, 1);
+    BOOST_CHECK_NE(r.err.find("in use by another jmnode"), std::string::npos);
+    BOOST_CHECK_EQUAL(r.err.find("still pending"), std::string::npos);
+    BOOST_CHECK_LT(std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), 4000);
 }
 
 // Issue 18: a 2 BTC bond beside 0.93 + 0.5 BTC in mixdepth 0.
@@ -369,6 +416,10 @@ BOOST_AUTO_TEST_CASE(change_addresses_are_shown_only_once_saved) {
     auto listed_text = w.run({"addresses"}, "pw\n");
     BOOST_CHECK_EQUAL(listed_text.out.find("internal"), std::string::npos);
     BOOST_CHECK_EQUAL(listed_text.out.find(change0), std::string::npos);
+    // Nor does the command list promise one.
+    auto help = jm::test::runProcess({(jm::test::binDir() / "jmnode").string(), "wallet", "--help"});
+    BOOST_REQUIRE_NE(help.out.find("addresses"), std::string::npos);
+    BOOST_CHECK_EQUAL(help.out.find("change address"), std::string::npos);
     // Answered "yes": the address is shown after its index is saved.
     auto sent = w.run({"send", "--mixdepth", "0", "--amount", "10000000", "--address", ELSEWHERE}, "pw\ny\n");
     BOOST_REQUIRE_MESSAGE(sent.exit_code == 0, sent.err);
@@ -419,6 +470,41 @@ BOOST_AUTO_TEST_CASE(gap_limit_is_chosen_at_creation_and_bounds_address_counts) 
     BOOST_REQUIRE_EQUAL(defaults.run({"create", "--kdf", "interactive", "--yes"}, "pw\npw\n").exit_code, 0);
     BOOST_CHECK_EQUAL(defaults.run({"addresses", "--count", "7"}, "pw\n").exit_code, 2);
     BOOST_CHECK_EQUAL(defaults.run({"addresses", "--count", "6"}, "pw\n").exit_code, 0);
+}
+
+// Review of issue 18: `--count` was bounded per call only, so seven calls of `addresses` handed
+// out index 6 of a fresh wallet; coins paid there were not found by a restore from the words
+// (it looks gap-limit addresses past the last one paid). Reproduced against Core v31 too.
+BOOST_AUTO_TEST_CASE(addresses_are_never_handed_out_past_the_gap_a_restore_scans) {
+    ChainWallet w;
+    for (std::uint32_t i = 0; i < 6; ++i) {
+        auto one = w.run({"addresses", "--mixdepth", "0", "--json"}, "pw\n");
+        BOOST_REQUIRE_MESSAGE(one.exit_code == 0, one.err);
+        BOOST_CHECK_EQUAL(json::parse(one.out).as_array()[0].at("index").as_int64(), i);
+    }
+    auto seventh = w.run({"addresses", "--mixdepth", "0"}, "pw\n");
+    BOOST_CHECK_EQUAL(seventh.exit_code, 2);
+    BOOST_CHECK_EQUAL(seventh.out.find(w.address(0, 0, 6)), std::string::npos);
+    BOOST_CHECK_NE(seventh.err.find("mixdepth 0: the last 6 addresses handed out are not seen paid yet"),
+                   std::string::npos);
+    BOOST_CHECK_NE(seventh.err.find("--gap-limit"), std::string::npos);
+    // Nothing was handed out on any mixdepth when one of them is refused.
+    auto all = w.run({"addresses", "--json"}, "pw\n");
+    BOOST_CHECK_EQUAL(all.exit_code, 2);
+    BOOST_CHECK_EQUAL(all.out.find(w.address(1, 0, 0)), std::string::npos);
+    auto other = w.run({"addresses", "--mixdepth", "1", "--count", "6", "--json"}, "pw\n");
+    BOOST_REQUIRE_MESSAGE(other.exit_code == 0, other.err);
+    BOOST_CHECK_EQUAL(json::parse(other.out).as_array()[0].at("index").as_int64(), 0); // mixdepth 1 untouched
+
+    // Once a sync sees the last one paid, the window moves on.
+    w.fund({{w.address(0, 0, 5), 1'000'000}}, 1);
+    BOOST_REQUIRE_EQUAL(w.runJson({"sync"}).at("mixdepths").as_array().size(), 5u);
+    auto next = w.run({"addresses", "--mixdepth", "0", "--count", "6", "--json"}, "pw\n");
+    BOOST_REQUIRE_MESSAGE(next.exit_code == 0, next.err);
+    auto handed = json::parse(next.out).as_array();
+    BOOST_REQUIRE_EQUAL(handed.size(), 6u);
+    BOOST_CHECK_EQUAL(handed[5].at("index").as_int64(), 11);
+    BOOST_CHECK_EQUAL(w.run({"addresses", "--mixdepth", "0"}, "pw\n").exit_code, 2);
 }
 
 BOOST_AUTO_TEST_CASE(change_password_leaves_no_old_seal_in_the_database_files) {

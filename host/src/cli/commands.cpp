@@ -12,7 +12,7 @@ const std::vector<Command>& commands() {
          directoryStatusCommand},
         {"wallet create", "create a wallet: new recovery words, encrypted under a password", walletCreateCommand},
         {"wallet recover", "restore a wallet from its recovery words", walletRecoverCommand},
-        {"wallet addresses", "hand out receive addresses (marked used first) and show the next change address",
+        {"wallet addresses", "hand out receive addresses (each saved before it is shown, never past the gap limit)",
          walletAddressesCommand},
         {"wallet xpubs", "show the account xpub of each mixdepth", walletXpubsCommand},
         {"wallet bond-address", "show the fidelity-bond address for a lock month (YYYY-MM)", walletBondAddressCommand},

@@ -22,7 +22,10 @@ jm::sdk::Result<std::string> readLine(int fd) {
     for (;;) {
         ssize_t n = ::read(fd, &c, 1);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
+        if (n < 0) // e.g. --password-fd naming a descriptor that is not open
+            return fail(errc::io_error,
+                        "cannot read from file descriptor " + std::to_string(fd) + ": " + std::strerror(errno));
+        if (n == 0) {
             if (line.empty()) return fail(errc::io_error, "no more input");
             break;
         }

@@ -158,6 +158,16 @@ void addCreateOptions(po::options_description& options) {
                                                                               "do not ask to confirm the words");
 }
 
+// A passphrase the seed derivation would refuse (not UTF-8) is refused as soon as it is typed:
+// before new words are shown for a wallet that would then not be created, and before a
+// password is asked for. The check is the derivation itself, on an empty mnemonic.
+int checkPassphrase(std::string& passphrase) {
+    auto seed = jm::bitcoin::mnemonicToSeed("", passphrase);
+    if (seed) return 0;
+    sodium_memzero(passphrase.data(), passphrase.size());
+    return failWith(seed.error());
+}
+
 // The create/recover options, checked before any secret is asked for.
 int checkCreateOptions(const po::variables_map& vm) {
     auto mixdepths = vm["mixdepths"].as<int>();
@@ -200,6 +210,7 @@ int createCommand(const std::vector<std::string>& args) {
         auto p = input.newPassword("BIP39 passphrase");
         if (!p) return failWith(p.error());
         passphrase = std::move(*p);
+        if (int bad = checkPassphrase(passphrase)) return bad;
     }
     jm::bitcoin::SecretBytes entropy(words == 12 ? 16 : 32);
     randombytes_buf(entropy.data(), entropy.size());
@@ -228,6 +239,7 @@ int recoverCommand(const std::vector<std::string>& args) {
         auto p = input.read("BIP39 passphrase: ");
         if (!p) return failWith(p.error());
         passphrase = std::move(*p);
+        if (int bad = checkPassphrase(passphrase)) return bad;
     }
     return writeWallet(*ws, input, entropy->view(), std::move(passphrase), *vm, false);
 }
@@ -286,6 +298,26 @@ int addressesCommand(const std::vector<std::string>& args) {
     if (first < 0 || last >= wallet->mixdepths()) {
         std::cerr << "error: --mixdepth must be 0.." << wallet->mixdepths() - 1 << "\n";
         return EXIT_USAGE;
+    }
+    // Across calls too: an address past the last one a sync saw paid plus the gap limit would
+    // not be found by a restore. Every mixdepth is checked before any address is handed out.
+    for (int m = first; m <= last; ++m) {
+        auto next = wallet->nextIndex(m, jm::wallet::BRANCH_EXTERNAL);
+        if (!next) return failWith(next.error());
+        auto used = wallet->usedIndex(m, jm::wallet::BRANCH_EXTERNAL);
+        if (!used) return failWith(used.error());
+        auto limit = static_cast<std::uint64_t>(*used) + static_cast<std::uint64_t>(wallet->gapLimit());
+        if (*next + static_cast<std::uint64_t>(count) > limit) {
+            std::cerr << "error: mixdepth " << m << ": the last " << *next - *used
+                      << " addresses handed out are not seen paid yet, and a restore from the recovery words "
+                         "looks only "
+                      << wallet->gapLimit()
+                      << " addresses (the gap limit) past the last paid one: coins sent to a further address "
+                         "would not be found. "
+                         "Hand out one of those that is still unpaid, run `jmnode wallet sync` once payments "
+                         "arrive, or recover the wallet with a larger --gap-limit\n";
+            return EXIT_USAGE;
+        }
     }
     boost::json::array out;
     for (int m = first; m <= last; ++m) {

@@ -186,15 +186,18 @@ void Node::joinThreads() {
         boost::system::error_code ec;
         m_signals->cancel(ec);
     }
-    // Instances have cancelled their I/O; give queued handlers a moment, then stop outright.
-    auto deadline = std::chrono::steady_clock::now() + DRAIN_TIMEOUT;
-    while (!m_ioc.stopped() && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    if (!m_ioc.stopped()) {
-        JM_LOG(m_logger, warning) << "I/O still pending " << DRAIN_TIMEOUT.count()
-                                  << " s after every instance stopped; "
-                                  << "stopping the event loop";
-        m_ioc.stop();
+    // Instances have cancelled their I/O; give queued handlers a moment, then stop outright. A
+    // node whose start failed before its threads ran (data directory locked) has nothing to drain.
+    if (!m_threads.empty()) {
+        auto deadline = std::chrono::steady_clock::now() + DRAIN_TIMEOUT;
+        while (!m_ioc.stopped() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (!m_ioc.stopped()) {
+            JM_LOG(m_logger, warning) << "I/O still pending " << DRAIN_TIMEOUT.count()
+                                      << " s after every instance stopped; "
+                                      << "stopping the event loop";
+            m_ioc.stop();
+        }
     }
     for (auto& t : m_threads)
         t.join();

@@ -95,12 +95,15 @@ jm::sdk::Result<SecretBytes> mnemonicToEntropy(std::string_view typed) {
         ~Wipe() { sodium_memzero(s.data(), s.size()); }
     } wipe{*normalized};
     std::string_view mnemonic = *normalized;
+    // Words pasted with tabs or line breaks between them are the same words (NFKD already made
+    // ideographic and no-break spaces plain spaces).
+    constexpr std::string_view SEPARATORS = " \t\n\r\v\f";
     std::vector<int> indices;
     std::size_t position = 0;
     while (true) {
-        auto start = mnemonic.find_first_not_of(' ', position);
+        auto start = mnemonic.find_first_not_of(SEPARATORS, position);
         if (start == std::string_view::npos) break;
-        auto end = mnemonic.find(' ', start);
+        auto end = mnemonic.find_first_of(SEPARATORS, start);
         auto word = mnemonic.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
         const auto& list = bip39EnglishWords();
         auto it = std::lower_bound(list.begin(), list.end(), word);

@@ -64,6 +64,8 @@ jm::sdk::Result<void> checkPaymentAmount(const jm::bitcoin::Script& destination,
 
 jm::sdk::Result<Payment> buildPayment(const Wallet& wallet, const UtxoSet& utxos, const PaymentRequest& request) {
     // Everything about the request is checked before a coin is chosen or a key touched.
+    if (request.mixdepth < 0 || request.mixdepth >= wallet.mixdepths())
+        return fail(errc::invalid_argument, "mixdepth must be 0.." + std::to_string(wallet.mixdepths() - 1));
     if (request.destination.empty()) return fail(errc::invalid_argument, "no destination");
     if (request.fee_rate <= 0) return fail(errc::invalid_argument, "fee rate must be positive");
     if (request.fee_rate > MAX_FEE_RATE)

@@ -28,6 +28,24 @@ std::string indexKey(int mixdepth, std::uint32_t branch) {
     return "wallet/index/" + std::to_string(mixdepth) + "/" + std::to_string(branch);
 }
 
+// One past the highest index a sync saw used on chain; indexKey also counts handed-out ones.
+std::string usedKey(int mixdepth, std::uint32_t branch) {
+    return "wallet/used/" + std::to_string(mixdepth) + "/" + std::to_string(branch);
+}
+
+// A stored index (0 when absent): at most 2^31, one past the last non-hardened index.
+Result<std::uint32_t> readIndex(const jm::sdk::KvStore& store, const std::string& key) {
+    auto stored = store.get(key);
+    if (!stored) return stored.error();
+    if (!stored->has_value()) return 0u;
+    std::uint32_t index = 0;
+    const auto& text = **stored;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), index);
+    if (ec != std::errc() || p != text.data() + text.size() || index > jm::bitcoin::HARDENED)
+        return fail(errc::corrupt_data, "a stored address index is damaged (" + key + ")");
+    return index;
+}
+
 Result<std::vector<jm::bitcoin::ExtendedKey>> deriveAccounts(const WalletSecrets& secrets,
                                                              const WalletOptions& options) {
     auto mnemonic = jm::bitcoin::entropyToMnemonic(secrets.entropy.view());
@@ -197,15 +215,12 @@ Result<AddressInfo> Wallet::addressAt(int mixdepth, std::uint32_t branch, std::u
 
 Result<std::uint32_t> Wallet::nextIndex(int mixdepth, std::uint32_t branch) const {
     if (auto r = checkPosition(mixdepth, branch); !r) return r.error();
-    auto stored = m_store->get(indexKey(mixdepth, branch));
-    if (!stored) return stored.error();
-    if (!stored->has_value()) return 0u;
-    std::uint32_t index = 0;
-    const auto& text = **stored;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), index);
-    if (ec != std::errc() || p != text.data() + text.size() || index > jm::bitcoin::HARDENED)
-        return fail(errc::corrupt_data, "a stored address index is damaged");
-    return index;
+    return readIndex(*m_store, indexKey(mixdepth, branch));
+}
+
+Result<std::uint32_t> Wallet::usedIndex(int mixdepth, std::uint32_t branch) const {
+    if (auto r = checkPosition(mixdepth, branch); !r) return r.error();
+    return readIndex(*m_store, usedKey(mixdepth, branch));
 }
 
 Result<AddressInfo> Wallet::nextAddress(int mixdepth, std::uint32_t branch) {
@@ -226,8 +241,14 @@ Result<void> Wallet::markUsed(int mixdepth, std::uint32_t branch, std::uint32_t 
                     "address index " + std::to_string(index) + " is past the last one (2^31 - 1)");
     auto next = nextIndex(mixdepth, branch);
     if (!next) return next.error();
-    if (index < *next) return {};
-    return m_store->put(indexKey(mixdepth, branch), std::to_string(index + 1), {true});
+    auto used = usedIndex(mixdepth, branch);
+    if (!used) return used.error();
+    // Both move forward only, together: an address seen on chain is never handed out again.
+    jm::sdk::WriteBatch batch;
+    if (index >= *next) batch.put(indexKey(mixdepth, branch), std::to_string(index + 1));
+    if (index >= *used) batch.put(usedKey(mixdepth, branch), std::to_string(index + 1));
+    if (batch.empty()) return {};
+    return m_store->write(batch, {true});
 }
 
 Result<std::string> Wallet::accountXpub(int mixdepth) const {

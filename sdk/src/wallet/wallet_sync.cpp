@@ -47,11 +47,18 @@ jm::sdk::Result<jm::chain::WatchRequest> WalletSync::request() {
         for (std::uint32_t b : {BRANCH_EXTERNAL, BRANCH_INTERNAL}) {
             auto next = m_wallet.nextIndex(m, b);
             if (!next) return next.error();
-            auto end = *next + static_cast<std::uint32_t>(m_wallet.gapLimit());
+            auto gap = static_cast<std::uint32_t>(m_wallet.gapLimit());
+            // Refused before anything is derived: deriving up to a damaged index would run for days.
+            if (*next > MAX_SYNC_INDEX - gap)
+                return fail(errc::corrupt_data, "mixdepth " + std::to_string(m) + ", branch " + std::to_string(b) +
+                                                    ": the next address index " + std::to_string(*next) +
+                                                    " is past what a sync can scan (" + std::to_string(MAX_SYNC_INDEX) +
+                                                    " addresses per branch): the wallet's stored index is damaged");
+            auto end = *next + gap;
             // A window that had to grow doubles, so a long run of used addresses takes a few
             // rounds, not one per gap limit; watching a few unused scripts more costs nothing.
             if (auto before = m_requested.find({m, b}); before != m_requested.end() && end > before->second)
-                end = std::max(end, before->second * 2);
+                end = std::max(end, std::min(before->second * 2, MAX_SYNC_INDEX));
             auto& derived = m_derived[{m, b}];
             for (; derived < end; ++derived) {
                 auto info = m_wallet.addressAt(m, b, derived);

@@ -119,7 +119,14 @@ BOOST_AUTO_TEST_CASE(errors_name_the_problem) {
     auto count = mnemonicToEntropy("abandon abandon about");
     BOOST_REQUIRE(!count);
     BOOST_CHECK_NE(count.error().message.find("12, 15, 18, 21 or 24 words"), std::string::npos);
+    // Words pasted with tabs (or other ASCII white space) between them are the same words; a
+    // tab was reported as a wrong word ("word 5 is not in the BIP39 English list").
+    auto tabbed = mnemonicToEntropy(
+        "abandon abandon abandon abandon\tabandon abandon abandon abandon \t abandon\vabandon\fabandon\r\nabout\t");
+    BOOST_REQUIRE_MESSAGE(tabbed, tabbed.error().message);
+    BOOST_CHECK(*tabbed == mnemonicToEntropy(twelve).value());
     BOOST_CHECK(!mnemonicToEntropy(""));
+    BOOST_CHECK(!mnemonicToEntropy(" \t "));
     BOOST_CHECK(!mnemonicToEntropy(
         "Abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"));
     BOOST_CHECK(!entropyToMnemonic(Bytes(15, 0)));

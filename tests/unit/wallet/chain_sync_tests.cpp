@@ -138,6 +138,27 @@ BOOST_FIXTURE_TEST_CASE(sweep_spends_every_coin_of_the_mixdepth_without_change, 
     BOOST_CHECK_EQUAL(balanceOf(sync(wallet, chain), 3), 0);
 }
 
+// Review of issue 18: a damaged stored index (2,000,000,000) made a sync derive addresses up to
+// it, for days and gigabytes, before Bitcoin Core would refuse the range anyway. Refused at once.
+BOOST_FIXTURE_TEST_CASE(a_stored_index_past_what_a_sync_can_scan_is_refused, Fixture) {
+    for (auto [key, index] : {std::pair<std::string, std::uint32_t>{"wallet/index/0/0", 2'000'000'000u},
+                              {"wallet/index/4/1", MAX_SYNC_INDEX - DEFAULT_GAP_LIMIT + 1}}) {
+        jm::sdk::testing::MemoryKvStore damaged;
+        auto w = Wallet::create(damaged, regtest(), jm::bitcoin::Bytes(16, 7), "", "pw").value();
+        BOOST_REQUIRE(damaged.put(key, std::to_string(index)));
+        boost::asio::io_context io;
+        std::optional<jm::sdk::Result<SyncResult>> out;
+        auto started = std::chrono::steady_clock::now();
+        WalletSync::run(w, chain, {}, {}, io.get_executor(),
+                        [&](jm::sdk::Result<SyncResult> r) { out = std::move(r); });
+        io.run();
+        BOOST_CHECK_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+        BOOST_REQUIRE(out && !*out);
+        BOOST_CHECK((*out).error().code == jm::sdk::errc::corrupt_data);
+        BOOST_CHECK_NE((*out).error().message.find("index " + std::to_string(index) + " is past"), std::string::npos);
+    }
+}
+
 BOOST_FIXTURE_TEST_CASE(payment_errors, Fixture) {
     chain.fund(scriptAt(wallet, 0, BRANCH_EXTERNAL, 0), 100'000);
     chain.mine();
@@ -149,6 +170,16 @@ BOOST_FIXTURE_TEST_CASE(payment_errors, Fixture) {
     BOOST_CHECK(!buildPayment(wallet, utxos, {0, elsewhere, 1000, 0}));
     BOOST_CHECK(!buildPayment(wallet, utxos, {0, {}, 1000, 1000}));
     BOOST_CHECK(!buildPayment(wallet, utxos, {2, elsewhere, std::nullopt, 1000})); // empty mixdepth
+    // A mixdepth the wallet does not have is a wrong argument, not an empty one ("mixdepth 99 has
+    // 0 sat spendable" sent users looking for coins).
+    for (int bad : {-1, wallet.mixdepths(), 99})
+        for (auto amount : {std::optional<std::int64_t>(10'000), std::optional<std::int64_t>()}) {
+            auto r = buildPayment(wallet, utxos, {bad, elsewhere, amount, 1000});
+            BOOST_REQUIRE(!r);
+            BOOST_CHECK(r.error().code == jm::sdk::errc::invalid_argument);
+            BOOST_CHECK_NE(r.error().message.find("mixdepth must be 0.." + std::to_string(wallet.mixdepths() - 1)),
+                           std::string::npos);
+        }
 }
 
 BOOST_FIXTURE_TEST_CASE(test_chain_refuses_invalid_transactions, Fixture) {

@@ -232,6 +232,34 @@ BOOST_AUTO_TEST_CASE(mark_used_never_wraps_past_the_last_index) {
     BOOST_CHECK(w.nextIndex(1, BRANCH_EXTERNAL).error().code == jm::sdk::errc::corrupt_data);
 }
 
+// What a sync saw used on chain is kept apart from what was handed out: a restore only finds
+// addresses within the gap limit of the former.
+BOOST_AUTO_TEST_CASE(used_index_counts_what_the_chain_saw_not_what_was_handed_out) {
+    jm::sdk::testing::MemoryKvStore store;
+    auto w = *Wallet::create(store, regtest(), jm::bitcoin::Bytes(16, 9), "", "pw");
+    BOOST_CHECK_EQUAL(*w.usedIndex(0, BRANCH_EXTERNAL), 0u);
+    for (int i = 0; i < 3; ++i)
+        BOOST_REQUIRE(w.nextAddress(0, BRANCH_EXTERNAL));
+    BOOST_CHECK_EQUAL(*w.nextIndex(0, BRANCH_EXTERNAL), 3u);
+    BOOST_CHECK_EQUAL(*w.usedIndex(0, BRANCH_EXTERNAL), 0u); // handed out, not seen paid
+    auto synced_before = store.syncedWrites();
+    BOOST_REQUIRE(w.markUsed(0, BRANCH_EXTERNAL, 1)); // below the next index: only the used mark moves
+    BOOST_CHECK_EQUAL(store.syncedWrites(), synced_before + 1);
+    BOOST_CHECK_EQUAL(*w.usedIndex(0, BRANCH_EXTERNAL), 2u);
+    BOOST_CHECK_EQUAL(*w.nextIndex(0, BRANCH_EXTERNAL), 3u);
+    BOOST_REQUIRE(w.markUsed(0, BRANCH_EXTERNAL, 0)); // never moves back, writes nothing
+    BOOST_CHECK_EQUAL(store.syncedWrites(), synced_before + 1);
+    BOOST_CHECK_EQUAL(*w.usedIndex(0, BRANCH_EXTERNAL), 2u);
+    BOOST_REQUIRE(w.markUsed(0, BRANCH_EXTERNAL, 7)); // past both: both move, in one write
+    BOOST_CHECK_EQUAL(store.syncedWrites(), synced_before + 2);
+    BOOST_CHECK_EQUAL(*w.usedIndex(0, BRANCH_EXTERNAL), 8u);
+    BOOST_CHECK_EQUAL(*w.nextIndex(0, BRANCH_EXTERNAL), 8u);
+    BOOST_CHECK_EQUAL(*w.usedIndex(0, BRANCH_INTERNAL), 0u); // per branch
+    BOOST_REQUIRE(store.put("wallet/used/1/0", "x"));
+    BOOST_CHECK(w.usedIndex(1, BRANCH_EXTERNAL).error().code == jm::sdk::errc::corrupt_data);
+    BOOST_CHECK(!w.usedIndex(5, BRANCH_EXTERNAL)); // no such mixdepth
+}
+
 BOOST_AUTO_TEST_CASE(password_change_compacts_the_old_seal_away) {
     jm::sdk::testing::MemoryKvStore store;
     auto w = *Wallet::create(store, regtest(), jm::bitcoin::Bytes(16, 2), "", "old");

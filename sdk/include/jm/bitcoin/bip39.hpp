@@ -17,7 +17,7 @@ JM_SDK_API const std::array<std::string_view, 2048>& bip39EnglishWords() noexcep
 JM_SDK_API jm::sdk::Result<std::string> entropyToMnemonic(ByteView entropy);
 //! Entropy of a mnemonic (UTF-8), read after Unicode NFKD normalisation as BIP39 hashes it (so
 //! fullwidth letters or ideographic spaces are the plain words); words separated by one or more
-//! spaces, lower case. Executor: any. Errors: errc::invalid_argument naming the problem: not
+//! spaces, tabs or line breaks, lower case. Executor: any. Errors: errc::invalid_argument naming the problem: not
 //! UTF-8, word count (12/15/18/21/24), the unknown word (and its position), or a checksum mismatch.
 JM_SDK_API jm::sdk::Result<SecretBytes> mnemonicToEntropy(std::string_view mnemonic);
 //! The 64-byte BIP39 seed: PBKDF2-HMAC-SHA512(NFKD(mnemonic), "mnemonic" + NFKD(passphrase),

@@ -54,7 +54,7 @@ struct Payment {
 //! showing it or broadcasting. Refuses to build anything that does not pay the destination the
 //! amount asked. The request is checked (checkPaymentAmount, fee rate) before any coin is chosen.
 //! Executor: the wallet's strand (it reads the wallet; writes nothing).
-//! Errors: errc::insufficient_funds, errc::invalid_argument (amount not positive, above 21e6
+//! Errors: errc::insufficient_funds, errc::invalid_argument (no such mixdepth; amount not positive, above 21e6
 //! BTC or dust; fee rate not in 1..MAX_FEE_RATE; destination empty; tip height negative or
 //! not a block height), signing errors.
 JM_SDK_API jm::sdk::Result<Payment> buildPayment(const Wallet& wallet, const UtxoSet& utxos,

@@ -93,9 +93,15 @@ public:
     jm::sdk::Result<AddressInfo> nextAddress(int mixdepth, std::uint32_t branch);
     //! The index nextAddress() would hand out.
     jm::sdk::Result<std::uint32_t> nextIndex(int mixdepth, std::uint32_t branch) const;
-    //! Marks `index` used (e.g. found on chain during sync): the next index becomes index + 1
-    //! unless it is already past it (never moves back). Persisted with a synced write.
-    //! Errors: errc::invalid_argument for an index >= 2^31 (never wraps); storage errors.
+    //! One past the highest index of a branch that markUsed() recorded (a sync saw it used on
+    //! chain), 0 when none. A restore from the words finds addresses up to usedIndex() +
+    //! gapLimit() - 1 only, so no receive address past that may be handed out to be paid.
+    //! Errors: mixdepth or branch out of range; errc::corrupt_data for a damaged stored index.
+    jm::sdk::Result<std::uint32_t> usedIndex(int mixdepth, std::uint32_t branch) const;
+    //! Marks `index` used on chain (found by a sync): the next index becomes index + 1 unless it
+    //! is already past it, and usedIndex() likewise (neither moves back). Persisted with one
+    //! synced write. Errors: errc::invalid_argument for an index >= 2^31 (never wraps); storage
+    //! errors.
     jm::sdk::Result<void> markUsed(int mixdepth, std::uint32_t branch, std::uint32_t index);
     //! The account xpub (m/84'/coin'/mixdepth') with the network's version bytes.
     jm::sdk::Result<std::string> accountXpub(int mixdepth) const;

@@ -9,6 +9,11 @@
 
 namespace jm::wallet {
 
+//! A sync scans no branch past this address index (exclusive): Bitcoin Core imports no range of
+//! 1,000,000 addresses or more, and deriving that many takes minutes and gigabytes. A stored
+//! next index within the gap limit of it is damage, not history (errc::corrupt_data).
+constexpr std::uint32_t MAX_SYNC_INDEX = 1'000'000;
+
 struct SyncOptions {
     std::int32_t birthday_height = 0; //!< no wallet transaction is older (rescans start here)
     bool fidelity_bonds = true;       //!< also watch the 960 bond addresses of mixdepth 0
