@@ -229,16 +229,20 @@ void CoreBackend::lookAtWatched(std::vector<std::string> txids, std::function<vo
         });
     };
     if (m_walletName.empty()) return outside();
-    rpc("gettransaction", {txid, true}, m_walletName,
+    rpc("gettransaction", {txid, true, true}, m_walletName,
         [this, txid, next, outside](jm::sdk::Result<json::value> r) mutable {
             if (m_stopping) return;
             if (!r) {
                 if (r.error().code == errc::not_found) return outside(); // not the wallet's
                 return next();                                           // Core unreachable: nothing learned
             }
-            if (auto it = m_watched.find(txid); it != m_watched.end()) it->second.outside_wallet = false;
+            auto it = m_watched.find(txid);
+            if (it == m_watched.end()) return next();
+            it->second.outside_wallet = false;
             bool unsure = false;
-            auto s = readWalletTxSighting(*r, unsure);
+            std::vector<jm::bitcoin::OutPoint> inputs;
+            auto s = readWalletTxSighting(*r, unsure, inputs);
+            if (!inputs.empty()) it->second.inputs = std::move(inputs);
             if (!unsure) {
                 sighted(txid, s);
                 return next();
@@ -248,10 +252,14 @@ void CoreBackend::lookAtWatched(std::vector<std::string> txids, std::function<vo
                 if (m_stopping) return;
                 if (m) {
                     sighted(txid, s);
-                } else if (m.error().code == errc::not_found) {
-                    sighted(txid, jm::chain::TxSighting{});
+                    return next();
                 }
-                next();
+                if (m.error().code != errc::not_found) return next();
+                // Not in the mempool: replaced (the wallet may not know yet), or gone.
+                whereInputsAre(txid, [this, txid, next](std::optional<jm::chain::TxSighting> where) mutable {
+                    if (where) sighted(txid, *where);
+                    next();
+                });
             });
         });
 }
@@ -266,25 +274,7 @@ void CoreBackend::lookOutsideWallet(const std::string& txid,
     auto conflicts = [this, txid, seen]() {
         auto it = m_watched.find(txid);
         if (it == m_watched.end()) return seen(std::nullopt);
-        auto mempool = [this, txid, seen]() {
-            auto it = m_watched.find(txid);
-            if (it == m_watched.end() || it->second.inputs.empty()) return seen(jm::chain::TxSighting{});
-            json::array outputs;
-            for (const auto& in : it->second.inputs)
-                outputs.push_back(json::object{{"txid", in.toString().substr(0, 64)}, {"vout", in.vout}});
-            rpc("gettxspendingprevout", {outputs}, "", [txid, seen](jm::sdk::Result<json::value> r) {
-                if (!r)
-                    return seen(r.error().code == errc::not_found ? std::optional(jm::chain::TxSighting{})
-                                                                  : std::nullopt);
-                jm::chain::TxSighting s;
-                if (auto other = readOtherSpender(*r, txid)) {
-                    s.where = Where::Conflicted;
-                    s.conflicting_txid = other->first;
-                    s.confirmations = other->second.empty() ? 0 : 1; // confirmed (txospenderindex)
-                }
-                seen(s);
-            });
-        };
+        auto mempool = [this, txid, seen]() { whereInputsAre(txid, seen); };
         if (it->second.conflict_block.empty()) return mempool();
         rpc("getblockheader", {it->second.conflict_block, true}, "",
             [this, txid, seen, mempool](jm::sdk::Result<json::value> r) {
@@ -337,6 +327,51 @@ void CoreBackend::lookOutsideWallet(const std::string& txid,
         s.block_hash = it->second.block_hash;
         seen(s);
     });
+}
+
+void CoreBackend::whereInputsAre(const std::string& txid,
+                                 std::function<void(std::optional<jm::chain::TxSighting>)> seen) {
+    using Where = jm::chain::TxSighting::Where;
+    auto it = m_watched.find(txid);
+    if (it == m_watched.end()) return seen(std::nullopt);
+    if (it->second.inputs.empty()) return seen(jm::chain::TxSighting{}); // never seen: nothing known
+    json::array outputs;
+    for (const auto& in : it->second.inputs)
+        outputs.push_back(json::object{{"txid", in.toString().substr(0, 64)}, {"vout", in.vout}});
+    // The mempool is the authority on replacements (the wallet learns of them a moment later).
+    rpc("gettxspendingprevout", {outputs}, "", [this, txid, seen](jm::sdk::Result<json::value> r) {
+        if (m_stopping) return;
+        if (!r) return seen(std::nullopt);
+        if (auto other = readOtherSpender(*r, txid)) {
+            jm::chain::TxSighting s;
+            s.where = Where::Conflicted;
+            s.conflicting_txid = other->first;
+            s.confirmations = other->second.empty() ? 0 : 1; // in a block (with -txospenderindex)
+            return seen(s);
+        }
+        auto it = m_watched.find(txid);
+        if (it == m_watched.end()) return seen(std::nullopt);
+        inputsUnspent(it->second.inputs, 0, [seen](std::optional<bool> unspent) {
+            // Every input still unspent: it is gone and could come back. Spent in a block the
+            // backend has not matched yet (the wallet lags behind the chain): no news yet.
+            if (unspent && *unspent) return seen(jm::chain::TxSighting{});
+            seen(std::nullopt);
+        });
+    });
+}
+
+void CoreBackend::inputsUnspent(std::vector<jm::bitcoin::OutPoint> inputs, std::size_t i,
+                                std::function<void(std::optional<bool>)> done) {
+    if (i >= inputs.size()) return done(true);
+    auto txid = inputs[i].toString().substr(0, 64);
+    auto vout = inputs[i].vout;
+    rpc("gettxout", {txid, vout, true}, "",
+        [this, inputs = std::move(inputs), i, done](jm::sdk::Result<json::value> r) mutable {
+            if (m_stopping) return;
+            if (!r) return done(std::nullopt);
+            if (r->is_null()) return done(false);
+            inputsUnspent(std::move(inputs), i + 1, std::move(done));
+        });
 }
 
 void CoreBackend::sighted(const std::string& txid, const jm::chain::TxSighting& sighting) {

@@ -73,6 +73,13 @@ private:
     //! Looks at each watched transaction in turn, publishing what changed; then `done`.
     void lookAtWatched(std::vector<std::string> txids, std::function<void()> done);
     void lookOutsideWallet(const std::string& txid, std::function<void(std::optional<jm::chain::TxSighting>)> seen);
+    //! A watched transaction not in the mempool nor in a known block: conflicted when another
+    //! transaction spends its inputs in the mempool, gone (Nowhere) when they are all unspent,
+    //! nullopt (no news) otherwise.
+    void whereInputsAre(const std::string& txid, std::function<void(std::optional<jm::chain::TxSighting>)> seen);
+    //! Whether every output is unspent (gettxout, mempool included); nullopt when Core fails.
+    void inputsUnspent(std::vector<jm::bitcoin::OutPoint> inputs, std::size_t i,
+                       std::function<void(std::optional<bool>)> done);
     void sighted(const std::string& txid, const jm::chain::TxSighting& sighting);
     //! A rejected broadcast of a transaction the node already has counts as done.
     void alreadyThere(std::string txid, RpcFailure rejection, jm::sdk::Executor ex,

@@ -194,10 +194,12 @@ WalletActivity readWalletTransactions(const json::value& reply, jm::bitcoin::Net
     return out;
 }
 
-jm::chain::TxSighting readWalletTxSighting(const json::value& reply, bool& in_mempool_unknown) {
+jm::chain::TxSighting readWalletTxSighting(const json::value& reply, bool& in_mempool_unknown,
+                                           std::vector<jm::bitcoin::OutPoint>& inputs) {
     using Where = jm::chain::TxSighting::Where;
     jm::chain::TxSighting s;
     in_mempool_unknown = false;
+    if (auto* decoded = jsonMember(reply, "decoded")) inputs = readInputs(*decoded);
     auto confirmations = int32(reply, "confirmations");
     if (confirmations > 0) {
         s.where = Where::Chain;

@@ -55,9 +55,11 @@ struct WalletActivity {
 };
 WalletActivity readWalletTransactions(const boost::json::value& reply, jm::bitcoin::Network network);
 
-//! gettransaction of a watched wallet transaction. `in_mempool_unknown` is set when it is
-//! unconfirmed without a known conflict: only the mempool can tell whether it is still there.
-jm::chain::TxSighting readWalletTxSighting(const boost::json::value& reply, bool& in_mempool_unknown);
+//! gettransaction (verbose) of a watched wallet transaction. `in_mempool_unknown` is set when it
+//! is unconfirmed without a known conflict: only the mempool can tell whether it is still there.
+//! `inputs` receives what it spends (from "decoded").
+jm::chain::TxSighting readWalletTxSighting(const boost::json::value& reply, bool& in_mempool_unknown,
+                                           std::vector<jm::bitcoin::OutPoint>& inputs);
 
 //! getrawtransaction (verbose) of a watched transaction: in a block when it has confirmations
 //! (the height from the tip's), else in the mempool; `inputs` receives what it spends.

@@ -28,9 +28,10 @@ constexpr std::int64_t TIMESTAMP_WINDOW = 2 * 60 * 60;
 
 std::string recordKey(const std::string& wallet_id) { return "rescanned/" + wallet_id; }
 
-//! What the store says was imported and rescanned: descriptor -> {from, end}.
+//! What the store says was imported and rescanned: descriptor -> {from, by_time, end}.
 struct Rescanned {
-    std::int64_t from = 0;
+    std::int64_t from = 0; //!< a block height, or a unix time when `by_time`
+    bool by_time = false;
     std::int64_t end = 0;
 };
 
@@ -43,9 +44,10 @@ std::map<std::string, Rescanned> loadRecords(jm::sdk::KvStore& store, const std:
     auto* o = v.if_object();
     if (ec || !o) return out;
     for (const auto& [desc, r] : *o) {
-        auto from = jsonInt(r, "from");
+        auto height = jsonInt(r, "height");
+        auto time = jsonInt(r, "time");
         auto end = jsonInt(r, "end");
-        if (from && end) out[std::string(desc)] = {*from, *end};
+        if ((height || time) && end) out[std::string(desc)] = {height ? *height : *time, !height, *end};
     }
     return out;
 }
@@ -117,20 +119,15 @@ private:
                 [self = shared_from_this()](jm::sdk::Result<json::value> r) {
                     if (!r) return self->finish(r.error());
                     self->m_have = readDescriptors(*r);
-                    self->birthday();
+                    self->plan();
                 });
     }
 
-    //! The rescan start: the birthday's time, or its block's.
-    void birthday() {
-        if (m_request.birthday_time > 0 || m_request.birthday_height <= 0) {
-            m_from = std::max<std::int64_t>(0, m_request.birthday_time);
-            return plan();
-        }
-        blockTime(m_request.birthday_height, [self = shared_from_this()](std::int64_t time) {
-            self->m_from = time;
-            self->plan();
-        });
+    //! Rescans start at the birthday block (rescanblockchain: exact, whatever the block times),
+    //! or at the birthday time Core is given with the import (a wallet created here).
+    bool byTime() const { return m_request.birthday_time > 0; }
+    std::int64_t from() const {
+        return byTime() ? m_request.birthday_time : std::max<std::int64_t>(0, m_request.birthday_height);
     }
 
     void blockTime(std::int32_t height, std::function<void(std::int64_t)> next) {
@@ -157,8 +154,9 @@ private:
         auto needed = [&](const std::string& desc, std::int64_t end) {
             auto have = m_have.find(desc);
             auto done = records.find(desc);
+            // Rescanned from the birthday or earlier (a birthday of the other kind: again).
             return have == m_have.end() || have->second.end < end || done == records.end() ||
-                   done->second.from > m_from || done->second.end < end;
+                   done->second.by_time != byTime() || done->second.from > from() || done->second.end < end;
         };
         for (const auto& range : m_request.ranges) {
             auto desc = "wpkh(" + range.xpub + "/" + std::to_string(range.branch) + "/*)";
@@ -178,22 +176,22 @@ private:
     void checkPruning() {
         if (!m_chain.pruned || m_chain.prune_height <= 0) return waitForRescan(0);
         auto refuse = [self = shared_from_this()] {
-            auto birthday = self->m_request.birthday_time > 0 ? "time " + std::to_string(self->m_request.birthday_time)
-                                                              : std::to_string(self->m_request.birthday_height);
+            auto birthday = self->byTime() ? "time " + std::to_string(self->m_request.birthday_time)
+                                           : "block " + std::to_string(self->m_request.birthday_height);
             self->finish(fail(errc::invalid_config,
                               "Bitcoin Core is pruned up to block " + std::to_string(self->m_chain.prune_height) +
-                                  ", past the wallet's birthday " + birthday +
-                                  ": its history cannot be rescanned (give the height of the wallet's first "
+                                  ", past the wallet's birthday (" + birthday +
+                                  "): its history cannot be rescanned (give the height of the wallet's first "
                                   "transaction with --rescan-from, or use an unpruned node)"));
         };
-        if (m_request.birthday_time <= 0) {
+        if (!byTime()) {
             if (m_chain.prune_height > m_request.birthday_height) return refuse();
             return waitForRescan(0);
         }
         // Core rescans from the first block less than TIMESTAMP_WINDOW older than the birthday:
         // the last pruned block must be older still.
         blockTime(m_chain.prune_height - 1, [self = shared_from_this(), refuse](std::int64_t time) {
-            if (time >= self->m_from - TIMESTAMP_WINDOW) return refuse();
+            if (time >= self->m_request.birthday_time - TIMESTAMP_WINDOW) return refuse();
             self->waitForRescan(0);
         });
     }
@@ -225,7 +223,8 @@ private:
         for (const auto& i : m_imports) {
             auto full = jm::bitcoin::withDescriptorChecksum(i.desc);
             if (!full) return finish(full.error());
-            json::object o{{"desc", *full}, {"timestamp", m_from}};
+            // By height: imported without a rescan ("now"), then rescanblockchain from the block.
+            json::object o{{"desc", *full}, {"timestamp", byTime() ? json::value(from()) : json::value("now")}};
             if (i.ranged) {
                 // Core refuses a range narrower than the one it has (it keeps watching ahead).
                 auto have = m_have.find(i.desc);
@@ -247,44 +246,72 @@ private:
                     if (failure->rpc_code == -4 && failure->error.message.find("rescanning") != std::string::npos &&
                         ++self->m_importAttempts < 3)
                         return self->waitForRescan(0); // someone else's rescan got there first
-                    auto error = toBackendError(*failure, "importdescriptors");
-                    if (!failure->rpc_code && error.code == errc::unavailable)
-                        error.message += "; Bitcoin Core may still be rescanning: sync again later (it waits for "
-                                         "the rescan and repeats the import)";
-                    return self->finish(error);
+                    return self->finish(failed(*failure, "importdescriptors"));
                 }
                 auto& v = std::get<json::value>(r);
                 if (auto why = importFailure(v); !why.empty())
                     return self->finish(fail(errc::rejected, "Bitcoin Core refused a descriptor: " + why));
+                if (self->byTime()) return self->recordImport();
+                self->rescan();
+            },
+            m_b.m_settings.rescan_timeout, false);
+    }
+
+    void rescan() {
+        report(0.05, "rescanning from block " + std::to_string(from()));
+        m_pollingProgress = true;
+        pollProgress();
+        m_b.m_rpc->call(
+            "rescanblockchain", {from()}, m_request.wallet_id,
+            [self = shared_from_this()](RpcResult r) {
+                self->m_pollingProgress = false;
+                if (auto* failure = std::get_if<RpcFailure>(&r)) {
+                    if (failure->rpc_code == -4 && failure->error.message.find("rescanning") != std::string::npos &&
+                        ++self->m_importAttempts < 3)
+                        return self->waitForRescan(0);
+                    return self->finish(failed(*failure, "rescanblockchain"));
+                }
                 self->recordImport();
             },
             m_b.m_settings.rescan_timeout, false);
     }
 
-    //! The rescan finished: remembered, so later scans skip it.
+    //! A failed import or rescan; one that timed out may still run in Core.
+    static jm::sdk::Error failed(const RpcFailure& failure, std::string_view method) {
+        auto error = toBackendError(failure, method);
+        if (!failure.rpc_code && error.code == errc::unavailable)
+            error.message += "; Bitcoin Core may still be rescanning: sync again later (it waits for the rescan "
+                             "and repeats it)";
+        return error;
+    }
+
+    //! The rescan finished: remembered, so later scans skip it. (Core stopped before this point:
+    //! nothing is recorded and the next scan imports and rescans again.)
     void recordImport() {
-        m_b.rpc(
-            "listdescriptors", {}, m_request.wallet_id, [self = shared_from_this()](jm::sdk::Result<json::value> r) {
-                if (!r) return self->finish(r.error());
-                self->m_have = readDescriptors(*r);
-                auto& store = self->m_b.m_ctx.store();
-                auto key = recordKey(self->m_request.wallet_id);
-                json::object records;
-                if (auto text = store.get(key); text && text->has_value()) {
-                    boost::system::error_code ec;
-                    auto v = json::parse(**text, ec);
-                    if (!ec && v.is_object()) records = std::move(v.as_object());
-                }
-                for (const auto& i : self->m_imports) {
-                    auto have = self->m_have.find(i.desc);
-                    if (have == self->m_have.end())
-                        return self->finish(fail(errc::protocol_error, "Bitcoin Core does not list the descriptor "
-                                                                       "it imported"));
-                    records[i.desc] = json::object{{"from", self->m_from}, {"end", std::max(have->second.end, i.end)}};
-                }
-                if (auto put = store.put(key, json::serialize(records), {true}); !put) return self->finish(put.error());
-                self->listUnspent();
-            });
+        m_b.rpc("listdescriptors", {}, m_request.wallet_id,
+                [self = shared_from_this()](jm::sdk::Result<json::value> r) {
+                    if (!r) return self->finish(r.error());
+                    self->m_have = readDescriptors(*r);
+                    auto& store = self->m_b.m_ctx.store();
+                    auto key = recordKey(self->m_request.wallet_id);
+                    json::object records;
+                    if (auto text = store.get(key); text && text->has_value()) {
+                        boost::system::error_code ec;
+                        auto v = json::parse(**text, ec);
+                        if (!ec && v.is_object()) records = std::move(v.as_object());
+                    }
+                    for (const auto& i : self->m_imports) {
+                        auto have = self->m_have.find(i.desc);
+                        if (have == self->m_have.end())
+                            return self->finish(fail(errc::protocol_error, "Bitcoin Core does not list the descriptor "
+                                                                           "it imported"));
+                        records[i.desc] = json::object{{self->byTime() ? "time" : "height", self->from()},
+                                                       {"end", std::max(have->second.end, i.end)}};
+                    }
+                    if (auto put = store.put(key, json::serialize(records), {true}); !put)
+                        return self->finish(put.error());
+                    self->listUnspent();
+                });
     }
 
     //! While importdescriptors rescans (one blocked connection), report its progress through the
@@ -355,7 +382,6 @@ private:
     ChainState m_chain;
     std::map<std::string, DescriptorState> m_have;
     std::vector<Import> m_imports;
-    std::int64_t m_from = 0; //!< rescans start at this time
     int m_importAttempts = 0;
     bool m_pollingProgress = false;
 };

@@ -28,8 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& t : readWalletTransactions(*value, jm::bitcoin::Network::Regtest).history)
         if (t.spent < 0 || t.txid.size() != 64) __builtin_trap();
     bool unsure = false;
-    (void)readWalletTxSighting(*value, unsure);
     std::vector<jm::bitcoin::OutPoint> inputs;
+    (void)readWalletTxSighting(*value, unsure, inputs);
     (void)readRawTxSighting(*value, 100, inputs);
     (void)readBlockSpends(*value);
     (void)readOtherSpender(*value, std::string(64, '0'));

@@ -63,9 +63,11 @@ BOOST_AUTO_TEST_CASE(readers_skip_or_refuse_malformed_replies) {
         readWalletTransactions(json::parse(R"({"transactions": 3})"), jm::bitcoin::Network::Regtest).history.empty());
     // Watched-transaction lookups.
     bool unsure = false;
-    auto seen = readWalletTxSighting(json::parse(R"({"confirmations": "x"})"), unsure);
+    std::vector<jm::bitcoin::OutPoint> spent;
+    auto seen = readWalletTxSighting(json::parse(R"({"confirmations": "x", "decoded": {"vin": 3}})"), unsure, spent);
+    BOOST_CHECK(spent.empty());
     BOOST_CHECK(seen.where == jm::chain::TxSighting::Where::Mempool && unsure);
-    seen = readWalletTxSighting(json::parse(R"({"confirmations": -2, "walletconflicts": [5, "zz"]})"), unsure);
+    seen = readWalletTxSighting(json::parse(R"({"confirmations": -2, "walletconflicts": [5, "zz"]})"), unsure, spent);
     BOOST_CHECK(seen.where == jm::chain::TxSighting::Where::Conflicted && !unsure);
     BOOST_CHECK_EQUAL(seen.confirmations, 2);
     BOOST_CHECK_EQUAL(seen.conflicting_txid, "");
@@ -269,7 +271,9 @@ BOOST_AUTO_TEST_CASE(scan_creates_the_watch_only_wallet_and_imports_what_is_miss
     BOOST_CHECK_EQUAL(imports[0].at("desc").as_string(),
                       jm::bitcoin::withDescriptorChecksum("wpkh(" + TPUB + "/0/*)").value());
     BOOST_CHECK_EQUAL(imports[0].at("range").as_array()[1].as_int64(), 5);
-    BOOST_CHECK_EQUAL(imports[0].at("timestamp").as_int64(), 0);
+    BOOST_CHECK_EQUAL(imports[0].at("timestamp").as_string(), "now");
+    BOOST_REQUIRE_EQUAL(wallet.rescanned().size(), 1u); // then a rescan from the genesis block
+    BOOST_CHECK_EQUAL(wallet.rescanned()[0], 0);
     BOOST_CHECK_EQUAL(imports[1].at("range").as_array()[1].as_int64(), 9);
     BOOST_REQUIRE_EQUAL(scan->utxos.size(), 1u);
     BOOST_CHECK_EQUAL(scan->utxos[0].value, 50'000'000);
@@ -359,41 +363,6 @@ BOOST_AUTO_TEST_CASE(recorded_core_replies_are_read_as_core_meant_them) {
     BOOST_CHECK(toBackendError(failure(replay("unknown_method")), "getnonsense").code == jm::sdk::errc::unsupported);
     BOOST_CHECK(toBackendError(failure(replay("auth_refused")), "getblockcount").code ==
                 jm::sdk::errc::permission_denied);
-}
-
-BOOST_AUTO_TEST_CASE(recorded_scan_of_a_synced_wallet) {
-    FakeCore core;
-    auto wallets = std::get<json::value>(replay("listwallets")).as_array();
-    std::string name; // the jmnode wallet among Core's others
-    for (const auto& w : wallets)
-        if (w.as_string().starts_with("jm-")) name = std::string(w.as_string());
-    BOOST_REQUIRE(!name.empty());
-    for (const auto& [method, file] :
-         std::vector<std::pair<std::string, std::string>>{{"getblockchaininfo", "getblockchaininfo"},
-                                                          {"listwallets", "listwallets"},
-                                                          {"listdescriptors", "listdescriptors"},
-                                                          {"listunspent", "listunspent"},
-                                                          {"listtransactions", "listtransactions"}}) {
-        auto r = recordedReply(file);
-        core.recorded(method, r.at("status").to_number<int>(), std::string(r.at("body").as_string()));
-    }
-    // Ask for what the recorded wallet already watches: no import.
-    jm::chain::WatchRequest req;
-    req.wallet_id = name;
-    for (const auto& [desc, end] : readDescriptors(std::get<json::value>(replay("listdescriptors"))))
-        if (desc.starts_with("wpkh(")) {
-            auto key = desc.substr(5, desc.find('/') - 5);
-            auto branch = static_cast<std::uint32_t>(desc[desc.find('/') + 1] - '0');
-            req.ranges.push_back({key, branch, 6});
-        }
-    BOOST_REQUIRE_EQUAL(req.ranges.size(), 10u);
-    Harness h(core);
-    auto scan = h.wait<jm::chain::WalletScan>([&](auto ex, auto cb) { h.backend->scanWallet(req, {}, ex, cb); });
-    BOOST_REQUIRE_MESSAGE(scan.has_value(), (scan ? std::string() : scan.error().message));
-    BOOST_CHECK_EQUAL(scan->utxos.size(), 20u);
-    BOOST_CHECK_EQUAL(scan->used_scripts.size(), 20u);
-    BOOST_CHECK_EQUAL(scan->tip.height, 102);
-    BOOST_CHECK(core.lastCall("importdescriptors").empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

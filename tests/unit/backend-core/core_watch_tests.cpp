@@ -50,10 +50,12 @@ void tipAt(FakeCore& core, const std::string& hash, int height) {
 
 json::object walletTx(int confirmations, const std::string& block = "", json::array mempool_conflicts = {},
                       json::array wallet_conflicts = {}) {
-    json::object tx{{"txid", TXID},
-                    {"confirmations", confirmations},
-                    {"walletconflicts", std::move(wallet_conflicts)},
-                    {"mempoolconflicts", std::move(mempool_conflicts)}};
+    json::object tx{
+        {"txid", TXID},
+        {"confirmations", confirmations},
+        {"walletconflicts", std::move(wallet_conflicts)},
+        {"mempoolconflicts", std::move(mempool_conflicts)},
+        {"decoded", json::object{{"txid", TXID}, {"vin", json::array{json::object{{"txid", OTHER}, {"vout", 2}}}}}}};
     if (confirmations > 0) {
         tx["blockhash"] = block;
         tx["blockheight"] = block == BLOCK_B ? 201 : 200;
@@ -132,7 +134,9 @@ BOOST_AUTO_TEST_CASE(replaced_conflicted_and_dropped_wallet_transactions) {
     auto got = events.waitFor(4);
     expect(got, {"mempool 0", "conflicted 0 by 1111", "conflicted 1 by 1111", "conflicted 2 final by 1111"});
 
-    // Another one is evicted from the mempool without a conflict: dropped.
+    // Another one leaves the mempool. The wallet has not seen the replacement yet, the mempool
+    // has: conflicted. Its input spent in a block the wallet has not processed yet: no news.
+    // Its input unspent again: dropped.
     FakeCore core2;
     tipAt(core2, BLOCK_A, 200);
     core2.result("gettransaction", walletTx(0));
@@ -144,14 +148,22 @@ BOOST_AUTO_TEST_CASE(replaced_conflicted_and_dropped_wallet_transactions) {
     h2.backend->watchTransaction(TXID, 2);
     events2.waitFor(1);
     core2.error("getmempoolentry", -5, "Transaction not in mempool");
+    core2.result("gettxspendingprevout",
+                 json::array{json::object{{"txid", OTHER}, {"vout", 2}, {"spendingtxid", std::string(64, '4')}}});
     events2.waitFor(2);
+    core2.result("gettxspendingprevout", json::array{json::object{{"txid", OTHER}, {"vout", 2}}});
+    core2.result("gettxout", nullptr);
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    BOOST_CHECK_EQUAL(events2.all().size(), 2u);
+    core2.result("gettxout", json::object{{"value", 0.3}, {"confirmations", 9}});
+    events2.waitFor(3);
     // Unwatched: no lookups any more.
     h2.backend->unwatchTransaction(TXID);
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
     auto before = core2.count("gettransaction");
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     BOOST_CHECK_EQUAL(core2.count("gettransaction"), before);
-    expect(events2.all(), {"mempool 0", "dropped 0"});
+    expect(events2.all(), {"mempool 0", "conflicted 0 by 4444", "dropped 0"});
 }
 
 BOOST_AUTO_TEST_CASE(a_transaction_outside_the_wallet_is_found_in_the_mempool_and_in_blocks) {

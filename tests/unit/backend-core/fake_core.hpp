@@ -134,7 +134,8 @@ inline json::value rpcError(int code, const std::string& message) {
 
 //! The descriptors of a watch-only wallet in a FakeCore, answering listdescriptors and
 //! importdescriptors like Bitcoin Core: an import adds or widens a descriptor (refusing a
-//! narrower range, as Core does) and sets its timestamp.
+//! narrower range, as Core does) and sets its timestamp (-1 for "now"); rescanblockchain is
+//! recorded.
 struct FakeCoreWallet {
     struct Desc {
         std::int64_t end = 0; // exclusive; 0 unranged
@@ -142,6 +143,7 @@ struct FakeCoreWallet {
         std::int64_t timestamp = 0;
     };
     explicit FakeCoreWallet(FakeCore& core) {
+        answerRescans(core);
         core.handler("listdescriptors", [this](const json::array&) -> std::optional<json::value> {
             std::lock_guard lock(mutex);
             json::array list;
@@ -167,11 +169,24 @@ struct FakeCoreWallet {
                 if (end < d.end)
                     return rpcError(-8, "new range must include current range = [0," + std::to_string(d.end - 1) + "]");
                 d.end = end;
-                d.timestamp = i.at("timestamp").to_number<std::int64_t>();
+                d.timestamp = i.at("timestamp").is_string() ? -1 : i.at("timestamp").to_number<std::int64_t>();
                 results.push_back(json::object{{"success", true}});
             }
             return results;
         });
+    }
+    //! Also answers rescanblockchain (recording the start heights).
+    void answerRescans(FakeCore& core) {
+        core.handler("rescanblockchain", [this](const json::array& params) -> std::optional<json::value> {
+            std::lock_guard lock(mutex);
+            auto start = params.empty() ? 0 : params.at(0).to_number<std::int64_t>();
+            rescans.push_back(start);
+            return json::object{{"start_height", start}, {"stop_height", 150}};
+        });
+    }
+    std::vector<std::int64_t> rescanned() {
+        std::lock_guard lock(mutex);
+        return rescans;
     }
     //! Adds a descriptor as if imported earlier (e.g. by an import Core stopped during).
     void add(const std::string& desc_without_checksum, std::int64_t end, std::int64_t next = 0) {
@@ -185,6 +200,7 @@ struct FakeCoreWallet {
     std::mutex mutex;
     std::map<std::string, Desc> descs;
     std::vector<json::array> imports;
+    std::vector<std::int64_t> rescans;
 };
 
 inline json::value chainInfo(const std::string& chain = "regtest", bool ibd = false, bool pruned = false,
