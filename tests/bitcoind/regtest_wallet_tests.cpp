@@ -5,6 +5,7 @@
 #include <util/bitcoind.hpp>
 
 #include <jm/bitcoin/bip39.hpp>
+#include <jm/bitcoin/descriptor.hpp>
 #include <jm/bitcoin/encoding.hpp>
 #include <jm/sdk/testing/memory_kv_store.hpp>
 #include <jm/wallet/wallet.hpp>
@@ -343,16 +344,22 @@ BOOST_AUTO_TEST_CASE(an_import_left_without_its_rescan_is_repeated) {
     auto id = jm::wallet::WalletSync::walletId(*node.mirror).value();
     core.cli({"-named", "createwallet", "wallet_name=" + id, "disable_private_keys=true", "blank=true",
               "load_on_startup=true"});
-    json::array imports;
+    // Everything jmnode imports (the branches and the 960 bond addresses), without the rescan.
+    std::vector<std::string> descs;
     for (int m = 0; m < 5; ++m)
         for (int b = 0; b < 2; ++b)
-            imports.push_back(
-                json::object{{"desc", core.cliJson({"getdescriptorinfo", "wpkh(" + node.mirror->accountXpub(m).value() +
-                                                                             "/" + std::to_string(b) + "/*)"})
-                                          .at("descriptor")},
-                             {"range", json::array{0, 999}},
-                             {"timestamp", "now"}});
-    core.cli({"importdescriptors", json::serialize(imports)}, id);
+            descs.push_back("wpkh(" + node.mirror->accountXpub(m).value() + "/" + std::to_string(b) + "/*)");
+    for (int t = 0; t < 960; ++t)
+        descs.push_back("addr(" + node.mirror->bondAddress(t).value().info.address + ")");
+    for (std::size_t first = 0; first < descs.size(); first += 200) {
+        json::array imports;
+        for (auto i = first; i < std::min(descs.size(), first + 200); ++i) {
+            json::object o{{"desc", jm::bitcoin::withDescriptorChecksum(descs[i]).value()}, {"timestamp", "now"}};
+            if (descs[i].starts_with("wpkh")) o["range"] = json::array{0, 999};
+            imports.push_back(std::move(o));
+        }
+        core.cli({"importdescriptors", json::serialize(imports)}, id);
+    }
     BOOST_REQUIRE_EQUAL(core.cliJson({"listunspent"}, id).as_array().size(), 0u); // never rescanned
     auto s = node.sync();
     BOOST_CHECK_EQUAL(confirmed(s, 0), 30'000'000);
