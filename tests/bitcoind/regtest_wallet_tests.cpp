@@ -40,7 +40,24 @@ struct SkipWithoutBitcoind {
 
 //! A jmnode data directory whose config runs backend-core against `core`.
 struct JmNode {
+    //! A wallet recovered from the words of `entropy`.
     JmNode(Bitcoind& core, jm::bitcoin::ByteView entropy) {
+        writeConfig(core);
+        mnemonic = jm::bitcoin::entropyToMnemonic(entropy).value();
+        auto r = run({"recover", "--kdf", "interactive"}, mnemonic + "\npw\npw\n");
+        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+        mirrorOf(entropy);
+    }
+    //! A wallet created with new words.
+    explicit JmNode(Bitcoind& core) {
+        writeConfig(core);
+        auto r = run({"create", "--kdf", "interactive", "--yes", "--json"}, "pw\npw\n");
+        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+        mnemonic = std::string(json::parse(r.out).at("mnemonic").as_string());
+        auto entropy = jm::bitcoin::mnemonicToEntropy(mnemonic).value();
+        mirrorOf(entropy.view());
+    }
+    void writeConfig(Bitcoind& core) {
         config = dir.path() / "node.json";
         std::ofstream(config) << "{ \"node\": {\"datadir\": \"" << (dir.path() / "data").string()
                               << "\", \"network\": \"regtest\"},\n  \"plugins\": [\n"
@@ -49,9 +66,8 @@ struct JmNode {
                               << "\", \"poll_interval\": \"200ms\"}},\n"
                               << "    {\"load\": \"fee\", \"factory\": \"fixed\", \"instance\": \"fee\", \"config\": "
                                  "{\"sat_vb\": 2}}\n  ] }\n";
-        mnemonic = jm::bitcoin::entropyToMnemonic(entropy).value();
-        auto r = run({"recover", "--kdf", "interactive"}, mnemonic + "\npw\npw\n");
-        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    }
+    void mirrorOf(jm::bitcoin::ByteView entropy) {
         mirror.emplace(jm::wallet::Wallet::create(
                            mirror_store, {jm::bitcoin::Network::Regtest, 5, 6, jm::wallet::KdfStrength::Interactive},
                            entropy, "", "pw")
@@ -364,6 +380,22 @@ BOOST_AUTO_TEST_CASE(an_import_left_without_its_rescan_is_repeated) {
     auto s = node.sync();
     BOOST_CHECK_EQUAL(confirmed(s, 0), 30'000'000);
     BOOST_CHECK_EQUAL(confirmed(s, 3), 20'000'000);
+}
+
+// Issue 21.1: a created wallet's birthday is its creation time: Core is given that, never the
+// genesis block, and a coin received before the first sync is found.
+BOOST_AUTO_TEST_CASE(a_created_wallet_rescans_from_its_creation_time) {
+    Bitcoind core(*findBitcoinCore());
+    auto before = std::time(nullptr);
+    JmNode node(core);
+    core.cli({"sendtoaddress", node.address(0, 0, 0), "0.4"}, "miner");
+    core.mine(1);
+    auto s = node.sync();
+    BOOST_CHECK_EQUAL(confirmed(s, 0), 40'000'000);
+    auto descriptors = core.cliJson({"listdescriptors"}, jmWalletName(core)).at("descriptors").as_array();
+    BOOST_REQUIRE(!descriptors.empty());
+    for (const auto& d : descriptors)
+        BOOST_CHECK_GE(d.at("timestamp").to_number<std::int64_t>(), before - 24 * 3600 - 5); // a day's margin
 }
 
 // Issue 21.6: history's spent includes the fee; an immature coinbase is marked.
