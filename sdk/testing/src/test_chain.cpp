@@ -23,7 +23,10 @@ std::string txidOf(const OutPoint& op) { return op.toString().substr(0, 64); }
 
 } // namespace
 
-TestChain::TestChain(EventBus* bus) : m_bus(bus) {}
+TestChain::TestChain(EventBus* bus) : m_bus(bus) {
+    auto genesis = jm::bitcoin::sha256d(jm::bitcoin::asBytes("testchain genesis"));
+    m_blockHashes.push_back(jm::bitcoin::toHex(jm::bitcoin::ByteView(genesis.data(), genesis.size())));
+}
 
 std::string TestChain::hashAt(std::int32_t height) const {
     return height >= 0 && static_cast<std::size_t>(height) < m_blockHashes.size() ? m_blockHashes[height] : "";

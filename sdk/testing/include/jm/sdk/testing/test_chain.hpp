@@ -85,7 +85,7 @@ private:
     mutable std::mutex m_mutex;
     EventBus* m_bus;
     std::int32_t m_height = 0;
-    std::vector<std::string> m_blockHashes{""}; //!< by height; [0] is the genesis block
+    std::vector<std::string> m_blockHashes; //!< by height; [0] is the genesis block
     std::uint64_t m_blocksMined = 0;
     std::int64_t m_feeRate = 2000;
     std::uint64_t m_fundingCounter = 0;
