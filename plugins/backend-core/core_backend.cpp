@@ -8,6 +8,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 #include <cmath>
 #include <set>
 
@@ -99,7 +101,7 @@ CoreBackend::~CoreBackend() = default;
 
 void CoreBackend::rpc(std::string method, json::array params, std::string wallet,
                       std::function<void(jm::sdk::Result<json::value>)> done,
-                      std::optional<std::chrono::milliseconds> timeout) {
+                      std::optional<std::chrono::milliseconds> timeout, bool resend) {
     auto name = method;
     m_rpc->call(
         std::move(method), std::move(params), std::move(wallet),
@@ -107,7 +109,7 @@ void CoreBackend::rpc(std::string method, json::array params, std::string wallet
             if (auto* failure = std::get_if<RpcFailure>(&r)) return done(toBackendError(*failure, name));
             done(std::move(std::get<json::value>(r)));
         },
-        timeout);
+        timeout, resend);
 }
 
 void CoreBackend::chainState(std::function<void(jm::sdk::Result<ChainState>)> done) {
@@ -152,53 +154,244 @@ void CoreBackend::poll() {
     m_pollTimer.expires_after(m_settings.poll_interval);
     m_pollTimer.async_wait([this](boost::system::error_code ec) {
         if (ec || m_stopping) return;
-        rpc("getbestblockhash", {}, "", [this](jm::sdk::Result<json::value> hash) {
-            if (!hash || !hash->is_string() || hash->as_string() == m_lastTip) {
-                pollWatched();
-                return poll();
-            }
+        auto watched = [this] {
+            std::vector<std::string> txids;
+            for (const auto& [txid, w] : m_watched)
+                txids.push_back(txid);
+            lookAtWatched(std::move(txids), [this] { poll(); });
+        };
+        rpc("getbestblockhash", {}, "", [this, watched](jm::sdk::Result<json::value> hash) {
+            if (m_stopping) return;
+            if (!hash || !hash->is_string() || hash->as_string() == m_lastTip) return watched();
             std::string best(hash->as_string());
-            rpc("getblockcount", {}, "", [this, best](jm::sdk::Result<json::value> count) {
-                if (count && count->is_int64()) {
-                    bool first = m_lastTip.empty();
-                    m_lastTip = best;
-                    if (!first)
-                        m_ctx.bus().publish(
-                            jm::sdk::events::BlockConnected{static_cast<std::int32_t>(count->as_int64()), best});
-                }
-                pollWatched();
-                poll();
+            rpc("getblockheader", {best, true}, "", [this, best, watched](jm::sdk::Result<json::value> header) {
+                if (m_stopping) return;
+                auto height = header ? jsonInt(*header, "height") : std::nullopt;
+                if (!height || *height < 0 || *height > INT32_MAX) return watched();
+                bool first = m_lastTip.empty();
+                m_lastTip = best;
+                m_tipHeight = static_cast<std::int32_t>(*height);
+                if (!first) m_ctx.bus().publish(jm::sdk::events::BlockConnected{m_tipHeight, best});
+                bool outside = std::any_of(m_watched.begin(), m_watched.end(),
+                                           [](const auto& w) { return w.second.outside_wallet; });
+                // Without -txindex a confirmed transaction the wallet does not know is only
+                // found in its block: search the new ones (a few back at the first tip).
+                if (!outside) return watched();
+                scanBlocks(best, first ? 6 : 24, watched);
             });
         });
     });
 }
 
-void CoreBackend::pollWatched() {
-    for (auto& [txid, last] : m_watched) {
-        auto id = txid;
-        auto handle = [this, id](int confirmations, std::int32_t height) {
-            auto& previous = m_watched[id];
-            if (confirmations == previous) return;
-            if (confirmations >= 0 && previous < 0) m_ctx.bus().publish(jm::sdk::events::TxSeen{id});
-            if (confirmations > 0) m_ctx.bus().publish(jm::sdk::events::TxConfirmed{id, confirmations, height});
-            if (confirmations <= 0 && previous > 0) m_ctx.bus().publish(jm::sdk::events::TxReorged{id});
-            previous = confirmations;
-        };
-        auto lookup = [handle](jm::sdk::Result<json::value> r) {
-            if (!r) return; // not known (yet)
-            auto confirmations = static_cast<int>(jsonInt(*r, "confirmations").value_or(0));
-            auto height = static_cast<std::int32_t>(jsonInt(*r, "blockheight").value_or(0));
-            handle(std::max(confirmations, 0), height);
-        };
-        if (!m_walletName.empty())
-            rpc("gettransaction", {id, true}, m_walletName, lookup);
-        else
-            rpc("getrawtransaction", {id, true}, "", lookup);
-    }
+void CoreBackend::scanBlocks(std::string hash, int budget, std::function<void()> done) {
+    if (m_stopping) return;
+    if (budget <= 0 || hash.empty() || m_scannedBlocks.count(hash)) return done();
+    rpc("getblock", {hash, 2}, "", [this, hash, budget, done](jm::sdk::Result<json::value> r) {
+        if (m_stopping) return;
+        auto block = r ? readBlockSpends(*r) : jm::sdk::Result<BlockSpends>(r.error());
+        if (!block) return done();                           // tried again at the next new block
+        std::map<jm::bitcoin::OutPoint, std::string> spends; // input -> watched txid spending it
+        for (const auto& [txid, w] : m_watched)
+            for (const auto& in : w.inputs)
+                spends.emplace(in, txid);
+        for (const auto& tx : block->txs) {
+            if (auto it = m_watched.find(tx.txid); it != m_watched.end()) {
+                it->second.block_hash = block->hash;
+                continue;
+            }
+            for (const auto& in : tx.inputs)
+                if (auto s = spends.find(in); s != spends.end()) {
+                    auto& w = m_watched.at(s->second);
+                    w.conflict_txid = tx.txid;
+                    w.conflict_block = block->hash;
+                }
+        }
+        if (m_scannedBlocks.size() > 2000) m_scannedBlocks.clear();
+        m_scannedBlocks.insert(hash);
+        scanBlocks(block->previous, budget - 1, done);
+    });
 }
 
-void CoreBackend::watchTransaction(std::string txid) {
-    boost::asio::post(m_ctx.executor(), [this, txid = std::move(txid)] { m_watched.emplace(txid, -1); });
+void CoreBackend::lookAtWatched(std::vector<std::string> txids, std::function<void()> done) {
+    if (m_stopping) return;
+    while (!txids.empty() && !m_watched.count(txids.back()))
+        txids.pop_back(); // unwatched meanwhile
+    if (txids.empty()) return done();
+    auto txid = txids.back();
+    txids.pop_back();
+    auto next = [this, txids = std::move(txids), done]() mutable {
+        if (!m_stopping) lookAtWatched(std::move(txids), std::move(done));
+    };
+    auto outside = [this, txid, next]() mutable {
+        lookOutsideWallet(txid, [this, txid, next](std::optional<jm::chain::TxSighting> s) mutable {
+            if (s) sighted(txid, *s);
+            next();
+        });
+    };
+    if (m_walletName.empty()) return outside();
+    rpc("gettransaction", {txid, true, true}, m_walletName,
+        [this, txid, next, outside](jm::sdk::Result<json::value> r) mutable {
+            if (m_stopping) return;
+            if (!r) {
+                if (r.error().code == errc::not_found) return outside(); // not the wallet's
+                return next();                                           // Core unreachable: nothing learned
+            }
+            auto it = m_watched.find(txid);
+            if (it == m_watched.end()) return next();
+            it->second.outside_wallet = false;
+            bool unsure = false;
+            std::vector<jm::bitcoin::OutPoint> inputs;
+            auto s = readWalletTxSighting(*r, unsure, inputs);
+            if (!inputs.empty()) it->second.inputs = std::move(inputs);
+            if (!unsure) {
+                sighted(txid, s);
+                return next();
+            }
+            // Unconfirmed without a known conflict: still in the mempool, or evicted.
+            rpc("getmempoolentry", {txid}, "", [this, txid, s, next](jm::sdk::Result<json::value> m) mutable {
+                if (m_stopping) return;
+                if (m) {
+                    sighted(txid, s);
+                    return next();
+                }
+                if (m.error().code != errc::not_found) return next();
+                // Not in the mempool: replaced (the wallet may not know yet), or gone.
+                whereInputsAre(txid, [this, txid, next](std::optional<jm::chain::TxSighting> where) mutable {
+                    if (where) sighted(txid, *where);
+                    next();
+                });
+            });
+        });
+}
+
+void CoreBackend::lookOutsideWallet(const std::string& txid,
+                                    std::function<void(std::optional<jm::chain::TxSighting>)> seen) {
+    using Where = jm::chain::TxSighting::Where;
+    auto it = m_watched.find(txid);
+    if (it == m_watched.end()) return seen(std::nullopt);
+    it->second.outside_wallet = true;
+    // Last: a transaction spending what it spends (in a block found earlier, or the mempool).
+    auto conflicts = [this, txid, seen]() {
+        auto it = m_watched.find(txid);
+        if (it == m_watched.end()) return seen(std::nullopt);
+        auto mempool = [this, txid, seen]() { whereInputsAre(txid, seen); };
+        if (it->second.conflict_block.empty()) return mempool();
+        rpc("getblockheader", {it->second.conflict_block, true}, "",
+            [this, txid, seen, mempool](jm::sdk::Result<json::value> r) {
+                auto it = m_watched.find(txid);
+                if (it == m_watched.end()) return seen(std::nullopt);
+                auto depth = r ? jsonInt(*r, "confirmations").value_or(-1) : -1;
+                if (!r && r.error().code != errc::not_found) return seen(std::nullopt);
+                if (depth <= 0) {
+                    it->second.conflict_block.clear(); // that block left the best chain
+                    it->second.conflict_txid.clear();
+                    return mempool();
+                }
+                jm::chain::TxSighting s;
+                s.where = Where::Conflicted;
+                s.conflicting_txid = it->second.conflict_txid;
+                s.confirmations = static_cast<std::int32_t>(std::min<std::int64_t>(depth, INT32_MAX));
+                seen(s);
+            });
+    };
+    // The mempool, or any block with -txindex.
+    auto raw = [this, txid, seen, conflicts]() {
+        rpc("getrawtransaction", {txid, true}, "", [this, txid, seen, conflicts](jm::sdk::Result<json::value> r) {
+            auto it = m_watched.find(txid);
+            if (it == m_watched.end()) return seen(std::nullopt);
+            if (!r) return r.error().code == errc::not_found ? conflicts() : seen(std::nullopt);
+            std::vector<jm::bitcoin::OutPoint> inputs;
+            auto s = readRawTxSighting(*r, m_tipHeight, inputs);
+            if (!s) return seen(std::nullopt);
+            if (!inputs.empty()) it->second.inputs = std::move(inputs);
+            if (s->where == Where::Chain && !s->block_hash.empty()) it->second.block_hash = s->block_hash;
+            seen(*s);
+        });
+    };
+    if (it->second.block_hash.empty()) return raw();
+    // Found in a block before: is that block still in the best chain?
+    rpc("getblockheader", {it->second.block_hash, true}, "", [this, txid, seen, raw](jm::sdk::Result<json::value> r) {
+        auto it = m_watched.find(txid);
+        if (it == m_watched.end()) return seen(std::nullopt);
+        if (!r && r.error().code != errc::not_found) return seen(std::nullopt);
+        auto depth = r ? jsonInt(*r, "confirmations").value_or(-1) : -1;
+        auto height = r ? jsonInt(*r, "height").value_or(0) : 0;
+        if (depth <= 0) {
+            it->second.block_hash.clear(); // reorganised away: back to the mempool, or gone
+            return raw();
+        }
+        jm::chain::TxSighting s;
+        s.where = Where::Chain;
+        s.confirmations = static_cast<std::int32_t>(std::min<std::int64_t>(depth, INT32_MAX));
+        s.height = static_cast<std::int32_t>(std::clamp<std::int64_t>(height, 0, INT32_MAX));
+        s.block_hash = it->second.block_hash;
+        seen(s);
+    });
+}
+
+void CoreBackend::whereInputsAre(const std::string& txid,
+                                 std::function<void(std::optional<jm::chain::TxSighting>)> seen) {
+    using Where = jm::chain::TxSighting::Where;
+    auto it = m_watched.find(txid);
+    if (it == m_watched.end()) return seen(std::nullopt);
+    if (it->second.inputs.empty()) return seen(jm::chain::TxSighting{}); // never seen: nothing known
+    json::array outputs;
+    for (const auto& in : it->second.inputs)
+        outputs.push_back(json::object{{"txid", in.toString().substr(0, 64)}, {"vout", in.vout}});
+    // The mempool is the authority on replacements (the wallet learns of them a moment later).
+    rpc("gettxspendingprevout", {outputs}, "", [this, txid, seen](jm::sdk::Result<json::value> r) {
+        if (m_stopping) return;
+        if (!r) return seen(std::nullopt);
+        if (auto other = readOtherSpender(*r, txid)) {
+            jm::chain::TxSighting s;
+            s.where = Where::Conflicted;
+            s.conflicting_txid = other->first;
+            s.confirmations = other->second.empty() ? 0 : 1; // in a block (with -txospenderindex)
+            return seen(s);
+        }
+        auto it = m_watched.find(txid);
+        if (it == m_watched.end()) return seen(std::nullopt);
+        inputsUnspent(it->second.inputs, 0, [seen](std::optional<bool> unspent) {
+            // Every input still unspent: it is gone and could come back. Spent in a block the
+            // backend has not matched yet (the wallet lags behind the chain): no news yet.
+            if (unspent && *unspent) return seen(jm::chain::TxSighting{});
+            seen(std::nullopt);
+        });
+    });
+}
+
+void CoreBackend::inputsUnspent(std::vector<jm::bitcoin::OutPoint> inputs, std::size_t i,
+                                std::function<void(std::optional<bool>)> done) {
+    if (i >= inputs.size()) return done(true);
+    auto txid = inputs[i].toString().substr(0, 64);
+    auto vout = inputs[i].vout;
+    rpc("gettxout", {txid, vout, true}, "",
+        [this, inputs = std::move(inputs), i, done](jm::sdk::Result<json::value> r) mutable {
+            if (m_stopping) return;
+            if (!r) return done(std::nullopt);
+            if (r->is_null()) return done(false);
+            inputsUnspent(std::move(inputs), i + 1, std::move(done));
+        });
+}
+
+void CoreBackend::sighted(const std::string& txid, const jm::chain::TxSighting& sighting) {
+    auto it = m_watched.find(txid);
+    if (it == m_watched.end()) return;
+    if (auto event = it->second.watch.observe(sighting)) m_ctx.bus().publish(std::move(*event));
+    if (it->second.watch.finished()) m_watched.erase(it);
+}
+
+void CoreBackend::watchTransaction(std::string txid, std::int32_t final_depth) {
+    boost::asio::post(m_ctx.executor(), [this, txid = std::move(txid), final_depth] {
+        if (auto it = m_watched.find(txid); it != m_watched.end())
+            it->second.watch.setFinalDepth(final_depth);
+        else
+            m_watched.emplace(txid, Watched{jm::chain::TxWatch(txid, final_depth), {}, {}, {}, {}, false});
+    });
+}
+
+void CoreBackend::unwatchTransaction(std::string txid) {
+    boost::asio::post(m_ctx.executor(), [this, txid = std::move(txid)] { m_watched.erase(txid); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,14 +446,42 @@ void CoreBackend::getTransaction(std::string txid, jm::sdk::Executor ex, jm::cha
 
 void CoreBackend::broadcast(jm::bitcoin::Bytes tx, jm::sdk::Executor ex, jm::chain::Callback<std::string> done) {
     boost::asio::post(m_ctx.executor(), [this, tx = std::move(tx), ex, done = std::move(done)]() mutable {
-        rpc("sendrawtransaction", {jm::bitcoin::toHex(tx)}, "",
-            [ex, done = std::move(done)](jm::sdk::Result<json::value> r) mutable {
-                if (!r) return reply<std::string>(ex, std::move(done), r.error());
-                if (!r->is_string())
-                    return reply<std::string>(ex, std::move(done), fail(errc::protocol_error, "no txid in the answer"));
-                reply<std::string>(ex, std::move(done), std::string(r->as_string()));
-            });
+        auto parsed = jm::bitcoin::parseTransaction(tx);
+        auto txid = parsed ? parsed->txidHex() : std::string();
+        // Resent after a timeout: Core answers a transaction it already has in its mempool
+        // with its txid, and one already mined with an error handled below.
+        m_rpc->call("sendrawtransaction", {jm::bitcoin::toHex(tx)}, "",
+                    [this, txid, ex, done = std::move(done)](RpcResult r) mutable {
+                        if (auto* failure = std::get_if<RpcFailure>(&r))
+                            return alreadyThere(txid, *failure, ex, std::move(done));
+                        auto& v = std::get<json::value>(r);
+                        if (!v.is_string())
+                            return reply<std::string>(ex, std::move(done),
+                                                      fail(errc::protocol_error, "no txid in the answer"));
+                        reply<std::string>(ex, std::move(done), std::string(v.as_string()));
+                    });
     });
+}
+
+void CoreBackend::alreadyThere(std::string txid, RpcFailure rejection, jm::sdk::Executor ex,
+                               jm::chain::Callback<std::string> done) {
+    auto error = toBackendError(rejection, "sendrawtransaction");
+    // -27: its outputs are in the UTXO set, so it is mined. -25 (inputs missing or spent) and
+    // -26 (rejected) also come back when it is mined with its outputs spent, or already known.
+    if (txid.empty() || !rejection.rpc_code) return reply<std::string>(ex, std::move(done), error);
+    if (*rejection.rpc_code == -27) return reply<std::string>(ex, std::move(done), txid);
+    if (*rejection.rpc_code != -25 && *rejection.rpc_code != -26) return reply<std::string>(ex, std::move(done), error);
+    auto known = [this, txid, error, ex, done = std::move(done)](jm::sdk::Result<json::value> r) mutable {
+        if (r) return reply<std::string>(ex, std::move(done), txid); // in the mempool (or -txindex)
+        if (m_walletName.empty()) return reply<std::string>(ex, std::move(done), error);
+        rpc("gettransaction", {txid, true}, m_walletName,
+            [txid, error, ex, done = std::move(done)](jm::sdk::Result<json::value> w) mutable {
+                if (w && jsonInt(*w, "confirmations").value_or(0) > 0)
+                    return reply<std::string>(ex, std::move(done), txid);
+                reply<std::string>(ex, std::move(done), error);
+            });
+    };
+    rpc("getrawtransaction", {txid, true}, "", std::move(known));
 }
 
 void CoreBackend::estimateFee(int target_blocks, jm::sdk::Executor ex, jm::chain::Callback<std::int64_t> done) {

@@ -40,9 +40,9 @@ jm::sdk::Result<std::string> RpcClient::authorization() const {
 }
 
 void RpcClient::call(std::string method, boost::json::array params, std::string wallet, RpcCallback done,
-                     std::optional<std::chrono::milliseconds> timeout) {
+                     std::optional<std::chrono::milliseconds> timeout, bool resend) {
     m_queue.push_back({std::move(method), std::move(params), std::move(wallet), std::move(done),
-                       timeout.value_or(m_settings.timeout)});
+                       timeout.value_or(m_settings.timeout), resend});
     if (!m_busy) next();
 }
 
@@ -97,6 +97,7 @@ void RpcClient::next() {
 
 void RpcClient::send() {
     m_stream->expires_after(m_queue.front().timeout);
+    m_queue.front().sent = true;
     http::async_write(*m_stream, m_request, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
         if (ec) return self->onResponse(ec);
         self->m_response = {};
@@ -114,7 +115,8 @@ void RpcClient::send() {
 void RpcClient::retryOrFail(jm::sdk::Error error) {
     close();
     auto& p = m_queue.front();
-    if (p.attempt >= m_settings.retries) return complete(RpcFailure{std::move(error), std::nullopt});
+    if (p.attempt >= m_settings.retries || (p.sent && !p.resend))
+        return complete(RpcFailure{std::move(error), std::nullopt});
     auto delay = m_settings.retry_delay * (1 << std::min(p.attempt, 10));
     ++p.attempt;
     m_retryTimer->expires_after(delay);

@@ -44,7 +44,9 @@ using RpcCallback = std::function<void(RpcResult)>;
 
 //! Bitcoin Core JSON-RPC over HTTP/1.1 (Boost.Beast), one keep-alive connection, requests
 //! answered in order. Connection failures and timeouts are retried `retries` times with a
-//! doubling delay; an answer from the node (success or RPC error) never is.
+//! doubling delay; an answer from the node (success or RPC error) never is, and a call marked
+//! not to be resent is retried only when it certainly never reached the node (it could not
+//! connect): a timed-out import may still be running there.
 //! Errors: errc::unavailable (unreachable, timed out, starting up), errc::permission_denied
 //! (authentication refused, or the cookie unreadable), errc::protocol_error (not JSON-RPC), or
 //! the node's error with its code.
@@ -53,9 +55,9 @@ class RpcClient : public std::enable_shared_from_this<RpcClient> {
 public:
     RpcClient(jm::sdk::Executor ex, RpcSettings settings);
     //! Calls `method` (on wallet `wallet` when not empty); `timeout` overrides the default (long
-    //! rescans).
+    //! rescans); `resend` false: never send it twice (see the class comment).
     void call(std::string method, boost::json::array params, std::string wallet, RpcCallback done,
-              std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+              std::optional<std::chrono::milliseconds> timeout = std::nullopt, bool resend = true);
     void close();
     const RpcSettings& settings() const { return m_settings; }
 
@@ -66,6 +68,8 @@ private:
         std::string wallet;
         RpcCallback done;
         std::chrono::milliseconds timeout;
+        bool resend = true;
+        bool sent = false; //!< written (in part) to a connection: the node may have it
         int attempt = 0;
     };
     void next();

@@ -1,6 +1,8 @@
 // Bitcoin Core's answers as the backend reads them: the HTTP status and JSON-RPC envelope, then
-// every result reader (unspent outputs, transactions, txout, chain info, descriptors, imports).
-// Invariants: nothing throws or crashes; amounts read are within the money range.
+// every result reader (unspent outputs, wallet transactions, watched-transaction lookups, blocks,
+// spenders, txout, chain info, descriptors, imports).
+// Invariants: nothing throws or crashes; amounts read are within the money range; history
+// never has a negative amount.
 #include <core_replies.hpp>
 #include <rpc_client.hpp>
 
@@ -23,7 +25,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     constexpr std::int64_t MAX_MONEY = 21'000'000LL * 100'000'000LL;
     for (const auto& u : readUnspent(*value))
         if (u.value < 0 || u.value > MAX_MONEY) __builtin_trap();
-    (void)readTransactions(*value, jm::bitcoin::Network::Regtest);
+    for (const auto& t : readWalletTransactions(*value, jm::bitcoin::Network::Regtest).history)
+        if (t.spent < 0 || t.txid.size() != 64) __builtin_trap();
+    bool unsure = false;
+    std::vector<jm::bitcoin::OutPoint> inputs;
+    (void)readWalletTxSighting(*value, unsure, inputs);
+    (void)readRawTxSighting(*value, 100, inputs);
+    (void)readBlockSpends(*value);
+    (void)readOtherSpender(*value, std::string(64, '0'));
     if (auto out = readTxOut(*value); out && *out && ((*out)->value < 0 || (*out)->value > MAX_MONEY)) __builtin_trap();
     (void)readChainState(*value);
     (void)readDescriptors(*value);

@@ -20,8 +20,9 @@ std::optional<BitcoinCorePaths> findBitcoinCore() {
     return p;
 }
 
-Bitcoind::Bitcoind(BitcoinCorePaths paths) :
-    m_paths(std::move(paths)), m_rpcPort(freeLoopbackPort()), m_p2pPort(freeLoopbackPort()) {
+Bitcoind::Bitcoind(BitcoinCorePaths paths, std::vector<std::string> extra_args) :
+    m_paths(std::move(paths)), m_rpcPort(freeLoopbackPort()), m_p2pPort(freeLoopbackPort()),
+    m_extraArgs(std::move(extra_args)) {
     start();
     cli({"createwallet", "miner"});
     mine(101);
@@ -30,13 +31,23 @@ Bitcoind::Bitcoind(BitcoinCorePaths paths) :
 Bitcoind::~Bitcoind() { stop(); }
 
 void Bitcoind::start() {
-    m_process = std::make_unique<ChildProcess>(std::vector<std::string>{
-        m_paths.bitcoind.string(), "-regtest", "-datadir=" + m_dir.path().string(),
-        "-rpcport=" + std::to_string(m_rpcPort), "-port=" + std::to_string(m_p2pPort), "-listen=0", "-server=1",
-        "-fallbackfee=0.0002", "-printtoconsole=0", "-discover=0", "-dnsseed=0",
-        // Regtest only: Core writes each imported descriptor in its own SQLite transaction;
-        // without fsync a reference bot's ~1,000 address imports take 0.1 s instead of ~20 s.
-        "-unsafesqlitesync=1"});
+    std::vector<std::string> argv{m_paths.bitcoind.string(),
+                                  "-regtest",
+                                  "-datadir=" + m_dir.path().string(),
+                                  "-rpcport=" + std::to_string(m_rpcPort),
+                                  "-port=" + std::to_string(m_p2pPort),
+                                  "-listen=0",
+                                  "-server=1",
+                                  "-fallbackfee=0.0002",
+                                  "-printtoconsole=0",
+                                  "-discover=0",
+                                  "-dnsseed=0",
+                                  // Regtest only: Core writes each imported descriptor in its own
+                                  // SQLite transaction; without fsync a reference bot's ~1,000
+                                  // address imports take 0.1 s instead of ~20 s.
+                                  "-unsafesqlitesync=1"};
+    argv.insert(argv.end(), m_extraArgs.begin(), m_extraArgs.end());
+    m_process = std::make_unique<ChildProcess>(argv);
     auto r = runProcess({m_paths.cli.string(), "-regtest", "-datadir=" + m_dir.path().string(),
                          "-rpcport=" + std::to_string(m_rpcPort), "-rpcwait", "-rpcwaittimeout=60", "getblockcount"},
                         std::chrono::seconds(90));

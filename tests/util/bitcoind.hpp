@@ -24,7 +24,8 @@ std::optional<BitcoinCorePaths> findBitcoinCore();
 //! (start, bitcoin-cli errors) throw std::runtime_error with bitcoind's message.
 class Bitcoind {
 public:
-    explicit Bitcoind(BitcoinCorePaths paths);
+    //! `extra_args` are added to bitcoind's command line (e.g. -prune=1 -fastprune).
+    explicit Bitcoind(BitcoinCorePaths paths, std::vector<std::string> extra_args = {});
     ~Bitcoind();
     //! Starts (or restarts) the daemon and waits until its RPC answers.
     void start();
@@ -44,6 +45,7 @@ private:
     TempDir m_dir;
     std::uint16_t m_rpcPort = 0;
     std::uint16_t m_p2pPort = 0;
+    std::vector<std::string> m_extraArgs;
     std::unique_ptr<ChildProcess> m_process;
 };
 

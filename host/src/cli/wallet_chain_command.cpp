@@ -38,7 +38,9 @@ void addOptions(po::options_description& options, Action action) {
     options.add_options()("config,c", po::value<std::string>()->required(),
                           "node config with a backend instance (and optionally a fee instance)")(
         "backend", po::value<std::string>(), "backend instance to use (default: the config's only one)")(
-        "rescan-from", po::value<int>()->default_value(0), "block height the wallet's history starts at")(
+        "rescan-from", po::value<int>(),
+        "block height the wallet's history starts at (stored as its birthday; default: the stored one, "
+        "else the genesis block)")(
         "password-fd", po::value<int>()->default_value(-1),
         "read the password (and the confirmation) from this file descriptor instead of the terminal")(
         "json", "print JSON")("verbose,v", "log at the config's levels");
@@ -165,7 +167,7 @@ int run(const std::vector<std::string>& args, Action action, const std::string& 
     auto strand = boost::asio::make_strand(node.ioContext());
 
     jm::wallet::SyncOptions sync_options;
-    sync_options.birthday_height = (*vm)["rescan-from"].as<int>();
+    if (vm->count("rescan-from")) sync_options.rescan_from = (*vm)["rescan-from"].as<int>();
     auto progress = [json](double fraction, const std::string& what) {
         if (!json) std::fprintf(stderr, "\r  sync: %3.0f %% %-40s", fraction * 100, what.c_str());
     };
@@ -239,10 +241,12 @@ int run(const std::vector<std::string>& args, Action action, const std::string& 
                             {"received", t.received},
                             {"spent", t.spent},
                             {"confirmations", t.confirmations},
-                            {"time", t.time}});
+                            {"time", t.time},
+                            {"immature", t.immature}});
             if (!json)
-                std::printf("%s  %+.8f BTC  %d conf\n", t.txid.c_str(), static_cast<double>(t.received - t.spent) / 1e8,
-                            t.confirmations);
+                std::printf("%s  %+.8f BTC  %d conf%s\n", t.txid.c_str(),
+                            static_cast<double>(t.received - t.spent) / 1e8, t.confirmations,
+                            t.immature ? "  immature coinbase" : "");
         }
         out["history"] = std::move(list);
     }

@@ -18,6 +18,7 @@
 
 #include <sodium.h>
 
+#include <ctime>
 #include <iostream>
 
 namespace jm::host {
@@ -140,6 +141,12 @@ int writeWallet(WalletStore& ws, SecretInput& input, jm::bitcoin::ByteView entro
     auto wallet = Wallet::create(*ws.store, options, entropy, std::move(passphrase), *password);
     sodium_memzero(password->data(), password->size());
     if (!wallet) return failWith(wallet.error());
+    // New words have no history before now: rescans start here, a day early so that a clock
+    // running ahead cannot hide a coin (it costs a rescan of ~144 blocks). A recovered wallet's
+    // birthday is set by its first sync (--rescan-from, else the genesis block).
+    if (show_mnemonic)
+        if (auto born = wallet->setBirthday({0, static_cast<std::int64_t>(std::time(nullptr)) - 24 * 3600}); !born)
+            return failWith(born.error());
     if (!json)
         std::cout << "Wallet created in " << ws.datadir.string() << " (" << jm::bitcoin::params(ws.network).name << ", "
                   << options.mixdepths << " mixdepths).\n";

@@ -13,6 +13,9 @@ using jm::sdk::fail;
 
 namespace {
 constexpr int MAX_ROUNDS = 64; // windows at least double each round; bounds a hostile backend
+// How far past a requested window a backend's reported use is believed (Bitcoin Core watches
+// 1000 scripts ahead); bounds the derivations a hostile backend can cause per round.
+constexpr std::uint32_t MAX_USE_AHEAD = 10'000;
 } // namespace
 
 WalletSync::WalletSync(Wallet& wallet, jm::chain::BlockchainBackend& backend, SyncOptions options,
@@ -25,7 +28,19 @@ void WalletSync::run(Wallet& wallet, jm::chain::BlockchainBackend& backend, Sync
                      jm::chain::Progress progress, jm::sdk::Executor ex, jm::chain::Callback<SyncResult> done) {
     std::shared_ptr<WalletSync> sync(
         new WalletSync(wallet, backend, options, std::move(progress), ex, std::move(done)));
-    boost::asio::post(ex, [sync] { sync->scan(); });
+    boost::asio::post(ex, [sync] {
+        auto stored = sync->m_wallet.birthday();
+        if (!stored) return sync->finish(stored.error());
+        sync->m_stored = *stored;
+        if (sync->m_options.rescan_from) {
+            if (*sync->m_options.rescan_from < 0)
+                return sync->finish(fail(errc::invalid_argument, "the rescan height cannot be negative"));
+            sync->m_birthday = {*sync->m_options.rescan_from, 0};
+        } else if (*stored) {
+            sync->m_birthday = **stored;
+        }
+        sync->scan();
+    });
 }
 
 jm::sdk::Result<std::string> WalletSync::walletId(const Wallet& wallet) {
@@ -40,10 +55,12 @@ jm::sdk::Result<jm::chain::WatchRequest> WalletSync::request() {
     auto id = walletId(m_wallet);
     if (!id) return id.error();
     req.wallet_id = *id;
-    req.birthday_height = m_options.birthday_height;
+    req.birthday_height = m_birthday.height;
+    req.birthday_time = m_birthday.time;
     for (int m = 0; m < m_wallet.mixdepths(); ++m) {
         auto xpub = m_wallet.accountXpub(m);
         if (!xpub) return xpub.error();
+        m_accounts[*xpub] = m;
         for (std::uint32_t b : {BRANCH_EXTERNAL, BRANCH_INTERNAL}) {
             auto next = m_wallet.nextIndex(m, b);
             if (!next) return next.error();
@@ -98,6 +115,7 @@ void WalletSync::scanned(jm::sdk::Result<jm::chain::WalletScan> result) {
     if (!result) return finish(result.error());
     // Mark what the chain has seen as used (synced write), then check every window still reaches
     // gap_limit past the last used index.
+    if (auto marked = markRangeUsage(result->ranges); !marked) return finish(marked.error());
     for (const auto& script : result->used_scripts) {
         auto it = m_positions.find(script);
         if (it == m_positions.end() || it->second.branch == BRANCH_FIDELITY_BOND) continue;
@@ -109,8 +127,12 @@ void WalletSync::scanned(jm::sdk::Result<jm::chain::WalletScan> result) {
         if (!next) return finish(next.error());
         if (*next + static_cast<std::uint32_t>(m_wallet.gapLimit()) > end) return scan();
     }
+    // The birthday this sync rescanned from is the wallet's from now on.
+    if (m_options.rescan_from || !m_stored)
+        if (auto stored = m_wallet.setBirthday(m_birthday); !stored) return finish(stored.error());
     SyncResult out;
     out.tip = result->tip;
+    out.birthday = m_birthday;
     out.history = std::move(result->history);
     out.rounds = m_rounds;
     out.watched = m_positions.size();
@@ -129,6 +151,21 @@ void WalletSync::scanned(jm::sdk::Result<jm::chain::WalletScan> result) {
     }
     if (m_progress) m_progress(1.0, "synced");
     finish(std::move(out));
+}
+
+jm::sdk::Result<void> WalletSync::markRangeUsage(const std::vector<jm::chain::RangeUsage>& ranges) {
+    for (const auto& r : ranges) {
+        auto account = m_accounts.find(r.xpub);
+        if (account == m_accounts.end() || r.used_end == 0) continue;
+        if (r.branch != BRANCH_EXTERNAL && r.branch != BRANCH_INTERNAL) continue;
+        auto requested = m_requested.find({account->second, r.branch});
+        if (requested == m_requested.end()) continue;
+        // Believed up to a bound: marking too far only skips addresses, never reuses one.
+        auto last = std::min<std::uint64_t>(r.used_end - 1, std::uint64_t{requested->second} + MAX_USE_AHEAD);
+        auto marked = m_wallet.markUsed(account->second, r.branch, static_cast<std::uint32_t>(last));
+        if (!marked) return marked.error();
+    }
+    return {};
 }
 
 void WalletSync::finish(jm::sdk::Result<SyncResult> result) {

@@ -212,15 +212,13 @@ BOOST_FIXTURE_TEST_CASE(test_chain_refuses_invalid_transactions, Fixture) {
 BOOST_AUTO_TEST_CASE(test_chain_publishes_the_backend_events) {
     jm::sdk::testing::TestContext ctx("wallet");
     TestChain chain(&ctx.bus());
-    std::vector<std::string> events;
+    std::vector<std::string> blocks, statuses;
     auto s1 = ctx.bus().subscribe<jm::sdk::events::BlockConnected>(
-        ctx.executor(), [&](const auto& e) { events.push_back("block " + std::to_string(e.height)); });
-    auto s2 =
-        ctx.bus().subscribe<jm::sdk::events::TxSeen>(ctx.executor(), [&](const auto&) { events.push_back("seen"); });
-    auto s3 = ctx.bus().subscribe<jm::sdk::events::TxConfirmed>(
-        ctx.executor(), [&](const auto& e) { events.push_back("confirmed " + std::to_string(e.confirmations)); });
-    auto s4 = ctx.bus().subscribe<jm::sdk::events::TxReorged>(ctx.executor(),
-                                                              [&](const auto&) { events.push_back("reorged"); });
+        ctx.executor(), [&](const auto& e) { blocks.push_back("block " + std::to_string(e.height)); });
+    auto s2 = ctx.bus().subscribe<jm::sdk::events::TxStatusChanged>(ctx.executor(), [&](const auto& e) {
+        statuses.push_back(std::string(jm::sdk::events::txStateName(e.state)) + " " + std::to_string(e.confirmations) +
+                           (e.reorged ? " reorged" : "") + (e.final ? " final" : ""));
+    });
 
     jm::sdk::testing::MemoryKvStore store;
     auto wallet = Wallet::create(store, regtest(), jm::bitcoin::Bytes(16, 9), "", "pw").value();
@@ -230,28 +228,19 @@ BOOST_AUTO_TEST_CASE(test_chain_publishes_the_backend_events) {
     UtxoSet utxos(utxo_store);
     BOOST_REQUIRE(utxos.replace(sync(wallet, chain).utxos));
     auto payment = buildPayment(wallet, utxos, {0, scriptAt(wallet, 1, BRANCH_EXTERNAL, 0), 50'000, 1000}).value();
-    chain.watchTransaction(payment.tx.txidHex());
+    chain.watchTransaction(payment.tx.txidHex(), 3);
     BOOST_REQUIRE(chain.submit(payment.tx.serialize()));
     chain.mine(2);
     chain.reorg(2);
-    chain.mine();
+    chain.mine(3);
+    chain.mine();          // past the final depth: nothing more
     ctx.ioContext().run(); // deliver everything queued on the subscribers' strand
-    // The bus keeps order per subscriber (per topic here), not across them.
-    auto of = [&](const std::string& prefix) {
-        std::vector<std::string> out;
-        for (const auto& e : events)
-            if (e.starts_with(prefix)) out.push_back(e);
-        return out;
-    };
-    auto blocks = of("block");
-    std::vector<std::string> expected_blocks{"block 1", "block 2", "block 3", "block 2"};
+    std::vector<std::string> expected_blocks{"block 1", "block 2", "block 3", "block 2",
+                                             "block 3", "block 4", "block 5"};
     BOOST_CHECK_EQUAL_COLLECTIONS(blocks.begin(), blocks.end(), expected_blocks.begin(), expected_blocks.end());
-    auto confirmed = of("confirmed");
-    std::vector<std::string> expected_confirmed{"confirmed 1", "confirmed 2", "confirmed 1"};
-    BOOST_CHECK_EQUAL_COLLECTIONS(confirmed.begin(), confirmed.end(), expected_confirmed.begin(),
-                                  expected_confirmed.end());
-    BOOST_CHECK_EQUAL(of("seen").size(), 1u);
-    BOOST_CHECK_EQUAL(of("reorged").size(), 1u);
+    std::vector<std::string> expected{"mempool 0",   "confirmed 1", "confirmed 2",      "mempool 0 reorged",
+                                      "confirmed 1", "confirmed 2", "confirmed 3 final"};
+    BOOST_CHECK_EQUAL_COLLECTIONS(statuses.begin(), statuses.end(), expected.begin(), expected.end());
 }
 
 // Issue 18: a 2 BTC bond beside 0.93 + 0.5 BTC; paying 1.2 BTC must use the ordinary coins.

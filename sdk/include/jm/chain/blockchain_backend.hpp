@@ -42,13 +42,17 @@ struct ChainUtxo {
     std::int32_t confirmations = 0;
 };
 
-//! One wallet transaction, for history: the net effect on the watched scripts.
+//! One wallet transaction, for history: the net effect on the watched scripts. Transactions
+//! that can no longer confirm (replaced, or conflicting with a confirmed one) are left out.
 struct WalletTx {
     std::string txid;          //!< display-order hex
-    std::int64_t received = 0; //!< satoshis paid to watched scripts
-    std::int64_t spent = 0;    //!< satoshis of watched outputs it spent (0 when unknown)
+    std::int64_t received = 0; //!< satoshis paid to watched scripts (change included)
+    //! Satoshis of watched outputs it spent: what left the wallet, the fee included, so
+    //! received - spent is the wallet's net change.
+    std::int64_t spent = 0;
     std::int32_t confirmations = 0;
     std::int64_t time = 0; //!< unix seconds (block time, or first seen)
+    bool immature = false; //!< a coinbase that cannot be spent yet (fewer than 100 confirmations)
 };
 
 //! One branch of one account: the scripts wpkh(xpub/branch/i) for i in [0, end).
@@ -59,12 +63,24 @@ struct WatchRange {
 };
 
 //! What a wallet wants watched. The backend imports what it does not watch yet (rescanning from
-//! `birthday_height`) and never needs private keys.
+//! the birthday) and never needs private keys. The birthday is `birthday_time` when set, else
+//! the block at `birthday_height`.
 struct WatchRequest {
     std::string wallet_id; //!< stable per wallet (e.g. a hash of its first xpub)
     std::vector<WatchRange> ranges;
     std::vector<jm::bitcoin::Script> scripts; //!< single scripts (fidelity-bond addresses)
     std::int32_t birthday_height = 0;
+    std::int64_t birthday_time = 0; //!< unix seconds; 0 = unknown (then birthday_height counts)
+};
+
+//! How far a watched range is used, as the backend knows it: one past the highest index that
+//! was ever paid (0: none). A backend that watches ahead of the requested end (Bitcoin Core
+//! keeps 1000 scripts past the last used one) reports uses beyond it, so the wallet can widen
+//! its window to what the backend already knows.
+struct RangeUsage {
+    std::string xpub;
+    std::uint32_t branch = 0;
+    std::uint32_t used_end = 0;
 };
 
 //! A wallet scan: every watched script that ever received coins, the unspent outputs and the
@@ -74,6 +90,7 @@ struct WalletScan {
     std::vector<jm::bitcoin::Script> used_scripts;
     std::vector<ChainUtxo> utxos;
     std::vector<WalletTx> history;
+    std::vector<RangeUsage> ranges; //!< per requested range (any order; missing = nothing known)
 };
 
 //! Progress of a long operation: a fraction in [0, 1] and a short description.
@@ -105,9 +122,14 @@ public:
     virtual void broadcast(jm::bitcoin::Bytes tx, jm::sdk::Executor ex, Callback<std::string> done) = 0;
     //! Fee rate in satoshis per 1000 virtual bytes for confirmation within `target_blocks`.
     virtual void estimateFee(int target_blocks, jm::sdk::Executor ex, Callback<std::int64_t> done) = 0;
-    //! Publishes chain.tx_* events for this transaction from now on (mempool, confirmations,
-    //! reorg). Executor: any.
-    virtual void watchTransaction(std::string txid) = 0;
+    //! Publishes chain.tx_status/1 events (jm/sdk/events.hpp) for this transaction, the
+    //! wallet's or any other, from now on: its state when first found, each new depth until
+    //! `final_depth` confirmations (that event is final and the watch ends), reorganisations,
+    //! conflicts (replacement or double spend) and disappearance. Watching a watched txid again
+    //! changes its final depth. Executor: any.
+    virtual void watchTransaction(std::string txid, std::int32_t final_depth) = 0;
+    //! Stops watching (nothing more is published or polled for it). Executor: any.
+    virtual void unwatchTransaction(std::string txid) = 0;
 };
 
 } // namespace jm::chain

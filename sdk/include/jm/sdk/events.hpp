@@ -40,32 +40,56 @@ struct BlockConnected {
     }
 };
 
-//! A watched transaction entered the mempool.
-struct TxSeen {
-    static constexpr std::string_view topic = "chain.tx_mempool/1";
+//! Where a watched transaction stands (BlockchainBackend::watchTransaction).
+enum class TxState {
+    Mempool,    //!< in the node's mempool, unconfirmed
+    Confirmed,  //!< in a block of the best chain
+    Conflicted, //!< another transaction spends one of its inputs (a replacement, a double spend)
+    Dropped,    //!< seen before, now neither in the mempool nor in the chain, with no known conflict
+};
+
+//! "mempool", "confirmed", "conflicted", "dropped".
+inline std::string_view txStateName(TxState s) {
+    switch (s) {
+    case TxState::Mempool:
+        return "mempool";
+    case TxState::Confirmed:
+        return "confirmed";
+    case TxState::Conflicted:
+        return "conflicted";
+    case TxState::Dropped:
+        return "dropped";
+    }
+    return "unknown";
+}
+
+//! A watched transaction changed state. One topic for every change, so a subscriber sees the
+//! changes of a transaction in the order they happened (the bus orders deliveries per
+//! subscriber, not across topics). Published when the transaction is first found, on each new
+//! confirmation depth up to the watch's final depth, when it leaves a block (`reorged`), when a
+//! conflicting transaction appears or confirms, and when it disappears.
+struct TxStatusChanged {
+    static constexpr std::string_view topic = "chain.tx_status/1";
     std::string txid; //!< display-order hex
-    friend void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const TxSeen& e) {
-        v = {{"txid", e.txid}};
-    }
-};
-
-//! A watched transaction is in the best chain at `confirmations` depth (published as it grows).
-struct TxConfirmed {
-    static constexpr std::string_view topic = "chain.tx_confirmed/1";
-    std::string txid;
+    TxState state = TxState::Mempool;
+    //! Confirmed: its depth (1 = in the tip block). Conflicted: the depth of the conflicting
+    //! transaction, 0 while that one is unconfirmed.
     std::int32_t confirmations = 0;
-    std::int32_t height = 0;
-    friend void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const TxConfirmed& e) {
-        v = {{"txid", e.txid}, {"confirmations", e.confirmations}, {"height", e.height}};
-    }
-};
-
-//! A watched transaction that had confirmed left the best chain (a reorganisation).
-struct TxReorged {
-    static constexpr std::string_view topic = "chain.tx_reorged/1";
-    std::string txid;
-    friend void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const TxReorged& e) {
-        v = {{"txid", e.txid}};
+    std::int32_t height = 0;      //!< Confirmed: the block's height
+    std::string block_hash;       //!< Confirmed: the block's hash (display-order hex)
+    std::string conflicting_txid; //!< Conflicted: the transaction spending its inputs ("" when unknown)
+    bool reorged = false;         //!< it was in a block of the best chain and no longer is in that block
+    //! The last event of this watch: confirmed (or its conflict confirmed) at the final depth.
+    bool final = false;
+    friend void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const TxStatusChanged& e) {
+        v = {{"txid", e.txid},
+             {"state", txStateName(e.state)},
+             {"confirmations", e.confirmations},
+             {"height", e.height},
+             {"block_hash", e.block_hash},
+             {"conflicting_txid", e.conflicting_txid},
+             {"reorged", e.reorged},
+             {"final", e.final}};
     }
 };
 

@@ -7,6 +7,7 @@
 #include <jm/sdk/result.hpp>
 #include <jm/wallet/seed_vault.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,12 @@ struct WalletOptions {
     int mixdepths = DEFAULT_MIXDEPTHS;
     int gap_limit = DEFAULT_GAP_LIMIT;
     KdfStrength kdf = KdfStrength::Moderate;
+};
+
+//! When a wallet's history starts: none of its transactions is older. Rescans start there.
+struct WalletBirthday {
+    std::int32_t height = 0; //!< a block height (0: the genesis block)
+    std::int64_t time = 0;   //!< unix seconds, known for a wallet created here; 0: use `height`
 };
 
 //! One wallet address with where it comes from.
@@ -109,6 +116,11 @@ public:
     jm::sdk::Result<jm::bitcoin::PrivateKey> privateKey(int mixdepth, std::uint32_t branch, std::uint32_t index) const;
     //! The fidelity-bond address of timenumber `t` (0..959).
     jm::sdk::Result<BondAddress> bondAddress(int timenumber) const;
+    //! The stored birthday; nullopt when unknown (a recovered wallet before its first sync).
+    //! Errors: storage errors; errc::corrupt_data for a damaged record.
+    jm::sdk::Result<std::optional<WalletBirthday>> birthday() const;
+    //! Stores the birthday (synced write). Errors: storage errors.
+    jm::sdk::Result<void> setBirthday(const WalletBirthday& birthday);
     //! Re-encrypts the seed under a new password, then compacts the store (KvStore::compact) so
     //! the seal openable with the old password is gone from its files too. Blocking (KDF, disk).
     //! Errors: errc::wrong_password; storage errors.

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace jm::wallet {
 
@@ -15,14 +16,19 @@ namespace jm::wallet {
 constexpr std::uint32_t MAX_SYNC_INDEX = 1'000'000;
 
 struct SyncOptions {
-    std::int32_t birthday_height = 0; //!< no wallet transaction is older (rescans start here)
-    bool fidelity_bonds = true;       //!< also watch the 960 bond addresses of mixdepth 0
+    //! A block height the user gives (`--rescan-from`): the wallet's history starts there. It
+    //! becomes the stored birthday once the sync succeeded. Without it the stored birthday
+    //! counts, and a wallet without one (recovered) is scanned from genesis, which then becomes
+    //! its birthday.
+    std::optional<std::int32_t> rescan_from;
+    bool fidelity_bonds = true; //!< also watch the 960 bond addresses of mixdepth 0
 };
 
 struct SyncResult {
     jm::chain::ChainTip tip;
     std::vector<WalletUtxo> utxos;
     std::vector<jm::chain::WalletTx> history;
+    WalletBirthday birthday; //!< where rescans started (now the stored one)
     int rounds = 0;          //!< scans needed until the gap limit held on every branch
     std::size_t watched = 0; //!< scripts watched in the last scan
 };
@@ -35,9 +41,12 @@ struct ScriptPosition {
 };
 
 //! Brings a wallet up to date with a backend: asks it to watch every branch up to the next
-//! unused index plus the gap limit, marks the indices found used (persisted), and scans again
-//! while that moved any branch's window, so an address past the gap limit is found as long as
-//! the gap holds between used addresses. The result's UTXOs carry their wallet positions.
+//! unused index plus the gap limit, marks the indices found used (persisted) - those of the
+//! scripts that received coins and the highest use the backend knows of on each branch, which
+//! can lie past the window when the backend watches ahead - and scans again while that moved
+//! any branch's window, so an address past the gap limit is found as long as the gap holds
+//! between used addresses. Rescans start at the wallet's birthday (see SyncOptions), stored
+//! after the first successful sync. The result's UTXOs carry their wallet positions.
 //! Executor: runs on `ex` (the wallet's strand); `done` is called there once.
 class JM_SDK_API WalletSync : public std::enable_shared_from_this<WalletSync> {
 public:
@@ -53,6 +62,7 @@ private:
     void scan();
     void scanned(jm::sdk::Result<jm::chain::WalletScan> result);
     jm::sdk::Result<jm::chain::WatchRequest> request();
+    jm::sdk::Result<void> markRangeUsage(const std::vector<jm::chain::RangeUsage>& ranges);
     void finish(jm::sdk::Result<SyncResult> result);
 
     Wallet& m_wallet;
@@ -64,6 +74,9 @@ private:
     std::map<jm::bitcoin::Script, ScriptPosition> m_positions;
     std::map<std::pair<int, std::uint32_t>, std::uint32_t> m_derived;   //!< indices derived per branch
     std::map<std::pair<int, std::uint32_t>, std::uint32_t> m_requested; //!< window ends asked for
+    std::map<std::string, int> m_accounts;                              //!< xpub -> mixdepth
+    std::optional<WalletBirthday> m_stored;                             //!< the birthday stored before
+    WalletBirthday m_birthday;                                          //!< the one this sync uses
     int m_rounds = 0;
 };
 
