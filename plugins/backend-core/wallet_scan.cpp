@@ -249,12 +249,28 @@ private:
                     return self->finish(failed(*failure, "importdescriptors"));
                 }
                 auto& v = std::get<json::value>(r);
-                if (auto why = importFailure(v); !why.empty())
+                if (auto why = importFailure(v); !why.empty()) {
+                    // An import of a sync killed midway can still finish in Core after this scan
+                    // listed the descriptors, widening them (Core watches 1000 ahead): read the
+                    // ranges again and import with those.
+                    if (why.find("new range must include current range") != std::string::npos &&
+                        ++self->m_importAttempts < 3)
+                        return self->relistAndImport();
                     return self->finish(fail(errc::rejected, "Bitcoin Core refused a descriptor: " + why));
+                }
                 if (self->byTime()) return self->recordImport();
                 self->rescan();
             },
             m_b.m_settings.rescan_timeout, false);
+    }
+
+    void relistAndImport() {
+        m_b.rpc("listdescriptors", {}, m_request.wallet_id,
+                [self = shared_from_this()](jm::sdk::Result<json::value> r) {
+                    if (!r) return self->finish(r.error());
+                    self->m_have = readDescriptors(*r);
+                    self->runImport();
+                });
     }
 
     void rescan() {

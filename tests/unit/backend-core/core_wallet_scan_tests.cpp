@@ -135,6 +135,26 @@ BOOST_AUTO_TEST_CASE(an_import_core_stopped_during_is_repeated) {
     BOOST_CHECK_EQUAL(node.wallet.imported().size(), 1u);
 }
 
+BOOST_AUTO_TEST_CASE(an_import_finishing_after_the_listing_is_followed_by_one_with_cores_new_range) {
+    // A sync killed midway leaves its import running in Core; it can widen the descriptors
+    // (Core watches 1000 ahead) after the next scan listed them, and Core then refuses the
+    // narrower range that scan asks for.
+    Node node;
+    node.wallet.add("wpkh(" + TPUB + "/0/*)", 40);
+    node.wallet.add("wpkh(" + TPUB + "/1/*)", 40);
+    {
+        std::lock_guard lock(node.wallet.mutex);
+        node.wallet.widen_after_next_list = 1039;
+    }
+    Harness h(node.core);
+    auto scanned = scan(h, {"jm-test", {{TPUB, 0, 6}, {TPUB, 1, 6}}, {}, 10});
+    BOOST_REQUIRE_MESSAGE(scanned.has_value(), (scanned ? std::string() : scanned.error().message));
+    auto imports = node.wallet.imported();
+    BOOST_REQUIRE_EQUAL(imports.size(), 2u); // refused, then again with Core's range
+    BOOST_CHECK_EQUAL(imports[1][0].at("range").as_array()[1].as_int64(), 1038);
+    BOOST_CHECK_EQUAL(node.wallet.rescanned().size(), 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_timed_out_import_is_not_resent_and_a_running_rescan_is_awaited) {
     Node node;
     std::atomic<int> stall{1};
