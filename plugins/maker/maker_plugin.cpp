@@ -52,7 +52,13 @@ MakerPlugin::MakerPlugin(jm::sdk::PluginContext& ctx, MakerSettings settings) :
     m_limiter(m_settings.message_rate, m_settings.message_burst, m_settings.orderbook_interval),
     m_sessionTimer(ctx.executor()), m_retryTimer(ctx.executor()), m_statusTimer(ctx.executor()) {}
 
-MakerPlugin::~MakerPlugin() = default;
+MakerPlugin::~MakerPlugin() {
+    // Destroyed without stop() (the host failed mid-start, or a test simulating a crash): close
+    // the sockets, write nothing.
+    m_stopped = true;
+    if (m_directories) m_directories->stop();
+    if (m_broadcaster) m_broadcaster->stop();
+}
 
 const std::string& MakerPlugin::nick() const {
     static const std::string none;
@@ -106,7 +112,7 @@ jm::sdk::Result<void> MakerPlugin::start() {
     if (wallet->network() != *network)
         return fail(errc::invalid_config,
                     "the wallet is for another network than the node's " + std::string(m_ctx.network()));
-    m_wallet.emplace(std::move(*wallet));
+    m_wallet = std::make_shared<jm::wallet::Wallet>(std::move(*wallet));
     m_utxos = std::make_unique<jm::wallet::UtxoSet>(*m_walletStore, m_settings.min_confirmations);
 
     auto backend = m_ctx.services().get<jm::chain::BlockchainBackend>(m_settings.backend);
@@ -225,8 +231,12 @@ void MakerPlugin::sync() {
     m_syncing = true;
     jm::wallet::SyncOptions options;
     options.birthday_height = m_settings.birthday_height;
+    // The completion holds the wallet and its store: WalletSync uses them until it completes.
     jm::wallet::WalletSync::run(*m_wallet, *m_backend, options, {}, m_ctx.executor(),
-                                guarded([this](jm::sdk::Result<jm::wallet::SyncResult> r) { synced(std::move(r)); }));
+                                [keep = std::make_pair(m_walletStore, m_wallet),
+                                 done = guarded([this](jm::sdk::Result<jm::wallet::SyncResult> r) {
+                                     synced(std::move(r));
+                                 })](jm::sdk::Result<jm::wallet::SyncResult> r) mutable { done(std::move(r)); });
 }
 
 void MakerPlugin::synced(jm::sdk::Result<jm::wallet::SyncResult> result) {

@@ -122,8 +122,9 @@ private:
     MakerStore m_store;
     std::shared_ptr<int> m_alive = std::make_shared<int>(0);
 
-    jm::sdk::KvStorePtr m_walletStore;
-    std::optional<jm::wallet::Wallet> m_wallet;
+    // Shared so that a wallet sync still running when the plugin goes keeps them alive.
+    std::shared_ptr<jm::sdk::KvStore> m_walletStore;
+    std::shared_ptr<jm::wallet::Wallet> m_wallet;
     std::unique_ptr<jm::wallet::UtxoSet> m_utxos;
     jm::chain::BlockchainBackend* m_backend = nullptr;
     jm::maker::YieldGenerator* m_yieldgen = nullptr;

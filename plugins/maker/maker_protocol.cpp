@@ -167,8 +167,19 @@ void MakerPlugin::onFill(const std::string& taker, std::size_t directory, std::s
         return refuse("amount " + std::to_string(fill->amount) + " outside the offer", "amount out of range");
     auto taker_key = jm::protocol::parseBoxPublicKey(fill->taker_encpk);
     if (!taker_key) return refuse("bad encryption key", "Invalid nacl pubkey: " + fill->taker_encpk);
-    if (!m_sessions.count(taker) && static_cast<int>(m_sessions.size()) >= m_settings.max_sessions)
-        return refuse("too many sessions (max_sessions " + std::to_string(m_settings.max_sessions) + ")", std::nullopt);
+    if (!m_sessions.count(taker) && static_cast<int>(m_sessions.size()) >= m_settings.max_sessions) {
+        // Full: the oldest session still waiting for its !auth makes room (a !fill costs nothing,
+        // so a flood of nicks must not lock honest takers out); sessions holding coins stay.
+        auto oldest = m_sessions.end();
+        for (auto it = m_sessions.begin(); it != m_sessions.end(); ++it)
+            if (it->second.state == SessionState::AwaitingAuth &&
+                (oldest == m_sessions.end() || it->second.started < oldest->second.started))
+                oldest = it;
+        if (oldest == m_sessions.end())
+            return refuse("too many sessions (max_sessions " + std::to_string(m_settings.max_sessions) + ")",
+                          std::nullopt);
+        failSession(oldest->first, "fill", "evicted by newer sessions (max_sessions)");
+    }
 
     // A new !fill from the same taker restarts its session (REF).
     if (m_sessions.count(taker)) endSession(taker);

@@ -63,7 +63,9 @@ const jm::sdk::ConfigSchema& MakerSettings::schema() {
                        "a CoinJoin session not signed by then is dropped and its coins unlocked");
         schema.bounded("signed_lock_timeout", ConfigType::Duration, "2h", 1000, 30 * DAY_MS,
                        "coins signed into a CoinJoin stay locked until it confirms or this long has passed");
-        schema.bounded("max_sessions", ConfigType::Int, d.max_sessions, 1, 10000, "live CoinJoin sessions at most");
+        schema.bounded("max_sessions", ConfigType::Int, d.max_sessions, 1, 10000,
+                       "live CoinJoin sessions at most; when full, the oldest one still waiting for its !auth "
+                       "makes room");
         schema.bounded("max_inputs", ConfigType::Int, d.max_inputs, 1, 100,
                        "most wallet coins one CoinJoin may take (NG takers refuse more than 15)");
         schema.bounded("message_rate", ConfigType::Double, d.message_rate, 0.1, 1e6,

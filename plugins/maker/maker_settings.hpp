@@ -41,8 +41,9 @@ struct MakerSettings {
     std::chrono::milliseconds session_timeout{300'000};
     //! Coins signed into a CoinJoin stay locked until it confirms or this long has passed.
     std::chrono::milliseconds signed_lock_timeout{7'200'000};
-    //! Live sessions at most (each holds coins); further !fill are refused.
-    int max_sessions = 20;
+    //! Live sessions at most. When full, a new !fill evicts the oldest session still waiting for
+    //! its !auth; when every session holds coins, the !fill is refused.
+    int max_sessions = 50;
     //! Most inputs one CoinJoin may take from the wallet (NG takers refuse more than 15).
     int max_inputs = 15;
     //! Messages per second one nick may send us (sustained, and burst); excess is dropped.

@@ -3,10 +3,14 @@
 // what the maker does afterwards (earnings, events, new offers).
 #include "maker_harness.hpp"
 
+#include <jm/bitcoin/encoding.hpp>
 #include <jm/protocol/fees.hpp>
 #include <jm/protocol/line.hpp>
 
 #include <boost/test/unit_test.hpp>
+
+#include <set>
+#include <thread>
 
 using namespace jm::test;
 
@@ -15,45 +19,6 @@ namespace {
 jm::protocol::Offer offerFrom(const Received& r) {
     auto commands = jm::protocol::splitCommands(r.command + " " + r.text).value();
     return jm::protocol::parseOffer(commands.front()).value();
-}
-
-struct Completed {
-    std::string txid;
-    std::int64_t fee = 0;
-    std::size_t maker_inputs = 0;
-};
-
-//! One honest CoinJoin of `amount` with `makers`, broadcast on the test chain and mined.
-Completed coinjoin(ChainHub& hub, ScriptedTaker& taker, std::vector<MakerUnderTest*> makers, std::int64_t amount) {
-    auto coin = taker.fund(amount + 10'000'000);
-    hub.mine(6);
-    auto [commitment, opening] = ScriptedTaker::podle(coin);
-    std::vector<MakerReply> replies;
-    std::vector<std::int64_t> txfees, fees;
-    for (auto* m : makers) {
-        auto offer = m->offers().front();
-        BOOST_REQUIRE(taker.fill(m->nick(), offer.oid, amount, commitment));
-        taker.auth(m->nick(), opening);
-        auto reply = taker.waitIoauth(m->nick());
-        BOOST_REQUIRE_MESSAGE(reply, "no !ioauth from " + m->nick());
-        replies.push_back(*reply);
-        txfees.push_back(offer.txfee);
-        fees.push_back(jm::protocol::realCjfee(offer, amount).value());
-    }
-    auto plan = buildCoinjoin(hub, replies, {coin}, amount, txfees, fees);
-    std::vector<std::vector<jm::bitcoin::Bytes>> sigs;
-    std::size_t expected = 0;
-    for (std::size_t i = 0; i < makers.size(); ++i) {
-        taker.sendTx(makers[i]->nick(), plan.tx);
-        auto s = taker.waitSigs(makers[i]->nick(), replies[i].utxos.size());
-        BOOST_REQUIRE_EQUAL(s.size(), replies[i].utxos.size());
-        expected += s.size();
-        sigs.insert(sigs.end(), s.begin(), s.end());
-    }
-    BOOST_REQUIRE_EQUAL(applySignatures(plan, sigs), expected);
-    auto txid = hub.chain().submit(plan.tx.serialize());
-    BOOST_REQUIRE_MESSAGE(txid.has_value(), (txid ? std::string() : txid.error().message));
-    return {*txid, fees.front() - txfees.front(), expected};
 }
 
 } // namespace
@@ -79,7 +44,7 @@ BOOST_AUTO_TEST_CASE(a_taker_completes_a_coinjoin_and_the_maker_is_paid) {
     BOOST_CHECK(offer == maker.offers().front());
 
     const std::int64_t amount = 20'000'000;
-    auto done = coinjoin(hub, taker, {&maker}, amount);
+    auto done = completeCoinjoin(hub, taker, {&maker}, amount);
     BOOST_CHECK_EQUAL(done.fee, 4000 - 300); // 0.0002 x 20 000 000, less the txfee contribution
     hub.mine(1);
 
@@ -95,6 +60,182 @@ BOOST_AUTO_TEST_CASE(a_taker_completes_a_coinjoin_and_the_maker_is_paid) {
     BOOST_CHECK_EQUAL(maker.events("maker.session_started/1").size(), 1u);
     BOOST_CHECK(maker.events("maker.session_failed/1").empty());
     BOOST_CHECK(!maker.events("maker.offers_announced/1").empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(maker_coinjoin_more_tests)
+
+BOOST_AUTO_TEST_CASE(three_makers_sign_one_coinjoin) {
+    ChainHub hub;
+    TestDirectory directory;
+    std::vector<std::unique_ptr<MakerUnderTest>> makers;
+    for (int i = 0; i < 3; ++i) {
+        MakerOptions o;
+        o.directories = {directory.port()};
+        makers.push_back(std::make_unique<MakerUnderTest>(hub, o));
+    }
+    hub.mine(1);
+    for (auto& m : makers)
+        m->start();
+    ScriptedTaker taker(hub, directory.port());
+    auto done = completeCoinjoin(hub, taker, {makers[0].get(), makers[1].get(), makers[2].get()}, 30'000'000);
+    BOOST_CHECK_EQUAL(done.maker_inputs, 3u);
+    hub.mine(1);
+    for (auto& m : makers) {
+        BOOST_CHECK(eventually([&] { return m->events("role.coinjoin_completed/1").size() == 1; }));
+        BOOST_CHECK(eventually([&] { return m->lockedCoins() == 0; }));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(several_takers_at_once_get_different_coins) {
+    ChainHub hub;
+    TestDirectory directory;
+    MakerOptions o;
+    o.directories = {directory.port()};
+    MakerUnderTest maker(hub, o);
+    hub.mine(1);
+    maker.start();
+    // Three takers fill at the same time; one coin per mixdepth (1e8, 6e7, 3e7) can pay 2e7 each.
+    std::vector<std::unique_ptr<ScriptedTaker>> takers;
+    for (int i = 0; i < 3; ++i)
+        takers.push_back(std::make_unique<ScriptedTaker>(hub, directory.port()));
+    std::vector<CoinjoinOutcome> outcomes(3);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 3; ++i)
+        threads.emplace_back([&, i] { outcomes[i] = tryCoinjoin(hub, *takers[i], {&maker}, 20'000'000); });
+    for (auto& t : threads)
+        t.join();
+    std::set<jm::bitcoin::OutPoint> used;
+    for (const auto& out : outcomes) {
+        BOOST_REQUIRE_MESSAGE(out.error.empty(), out.error);
+        for (const auto& u : out.replies.front().utxos)
+            BOOST_CHECK_MESSAGE(used.insert(u.outpoint).second, "a coin was given to two sessions");
+    }
+    BOOST_CHECK_EQUAL(used.size(), 3u);
+    BOOST_CHECK_EQUAL(maker.counters().signed_coinjoins, 3u);
+    hub.mine(1);
+    BOOST_CHECK(eventually([&] { return maker.events("role.coinjoin_completed/1").size() == 3; }));
+}
+
+BOOST_AUTO_TEST_CASE(push_broadcasts_only_the_coinjoin_signed_for_that_taker) {
+    ChainHub hub;
+    TestDirectory directory;
+    MakerOptions o;
+    o.directories = {directory.port()};
+    MakerUnderTest maker(hub, o);
+    hub.mine(1);
+    maker.start();
+    ScriptedTaker taker(hub, directory.port());
+    auto out = tryCoinjoin(hub, taker, {&maker}, 5'000'000, false);
+    BOOST_REQUIRE_MESSAGE(out.error.empty(), out.error);
+    auto pool = hub.chain().mempoolSize();
+    // Another taker pushing it is ignored; the taker it was signed for gets it broadcast.
+    ScriptedTaker other(hub, directory.port());
+    auto raw = jm::bitcoin::toBase64(out.plan.tx.serialize());
+    other.sendPrivate(maker.nick(), "push", raw);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    BOOST_CHECK_EQUAL(hub.chain().mempoolSize(), pool);
+    taker.sendPrivate(maker.nick(), "push", raw);
+    BOOST_CHECK(eventually([&] { return hub.chain().mempoolSize() == pool + 1; }));
+    BOOST_CHECK(eventually([&] { return maker.events("role.coinjoin_completed/1").size() == 1; }));
+    BOOST_CHECK_EQUAL(maker.counters().pushes, 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_session_that_times_out_releases_its_coins) {
+    ChainHub hub;
+    TestDirectory directory;
+    MakerOptions o;
+    o.directories = {directory.port()};
+    o.config = {{"session_timeout", "1s"}};
+    MakerUnderTest maker(hub, o);
+    hub.mine(1);
+    maker.start();
+    ScriptedTaker taker(hub, directory.port());
+    auto coin = taker.fund(30'000'000);
+    hub.mine(6);
+    auto [commitment, opening] = ScriptedTaker::podle(coin);
+    BOOST_REQUIRE(taker.fill(maker.nick(), 0, 10'000'000, commitment));
+    taker.auth(maker.nick(), opening);
+    BOOST_REQUIRE(taker.waitIoauth(maker.nick()));
+    BOOST_CHECK_EQUAL(maker.lockedCoins(), 1u);
+    BOOST_CHECK(eventually([&] { return maker.lockedCoins() == 0 && maker.liveSessions() == 0; },
+                           std::chrono::milliseconds(4000)));
+    auto failed = maker.events("maker.session_failed/1");
+    BOOST_REQUIRE_EQUAL(failed.size(), 1u);
+    BOOST_CHECK_EQUAL(failed.front().at("stage").as_string(), "timeout");
+}
+
+BOOST_AUTO_TEST_CASE(a_crash_after_ioauth_reuses_no_address_and_frees_the_coins) {
+    ChainHub hub;
+    TestDirectory directory;
+    MakerOptions o;
+    o.directories = {directory.port()};
+    o.coins = {{0, 50'000'000}};
+    MakerUnderTest maker(hub, o);
+    hub.mine(1);
+    maker.start();
+    ScriptedTaker taker(hub, directory.port());
+    auto coin = taker.fund(30'000'000);
+    hub.mine(6);
+    auto [commitment, opening] = ScriptedTaker::podle(coin);
+    BOOST_REQUIRE(taker.fill(maker.nick(), 0, 10'000'000, commitment));
+    taker.auth(maker.nick(), opening);
+    auto first = taker.waitIoauth(maker.nick());
+    BOOST_REQUIRE(first);
+    maker.crash();
+    maker.start(); // a new nick, the same store and wallet
+
+    // The only coin is free again (nothing was signed), and both addresses are new.
+    ScriptedTaker again(hub, directory.port());
+    auto out = tryCoinjoin(hub, again, {&maker}, 10'000'000);
+    BOOST_REQUIRE_MESSAGE(out.error.empty(), out.error);
+    const auto& second = out.replies.front();
+    BOOST_CHECK(second.utxos.front().outpoint == first->utxos.front().outpoint);
+    for (const auto& a : {second.ioauth.cj_address, second.ioauth.change_address}) {
+        BOOST_CHECK_NE(a, first->ioauth.cj_address);
+        BOOST_CHECK_NE(a, first->ioauth.change_address);
+    }
+    // The crashed session's commitment stays used.
+    ScriptedTaker third(hub, directory.port());
+    third.sendPrivate(
+        maker.nick(), "fill",
+        jm::protocol::formatFillArgs({0, 10'000'000, jm::protocol::BoxKeyPair::generate().publicKeyHex(), commitment}));
+    auto error = third.waitFor(maker.nick(), "error");
+    BOOST_REQUIRE(error);
+    BOOST_CHECK(error->text.starts_with("Commitment is blacklisted"));
+}
+
+BOOST_AUTO_TEST_CASE(a_crash_after_sig_keeps_the_coins_locked_until_the_chain_settles) {
+    ChainHub hub;
+    TestDirectory directory;
+    MakerOptions o;
+    o.directories = {directory.port()};
+    o.coins = {{0, 50'000'000}};
+    MakerUnderTest maker(hub, o);
+    hub.mine(1);
+    maker.start();
+    ScriptedTaker taker(hub, directory.port());
+    auto signed_out = tryCoinjoin(hub, taker, {&maker}, 10'000'000, false);
+    BOOST_REQUIRE_MESSAGE(signed_out.error.empty(), signed_out.error);
+    maker.crash();
+    maker.start();
+    BOOST_CHECK_EQUAL(maker.lockedCoins(), 1u);
+
+    // Its only coin is promised to the signed CoinJoin: a new taker gets no !ioauth.
+    ScriptedTaker other(hub, directory.port());
+    auto coin = other.fund(30'000'000);
+    hub.mine(6);
+    auto [commitment, opening] = ScriptedTaker::podle(coin);
+    if (other.fill(maker.nick(), 0, 10'000'000, commitment)) {
+        other.auth(maker.nick(), opening);
+        BOOST_CHECK(!other.waitIoauth(maker.nick(), std::chrono::milliseconds(1000)));
+    }
+    // The first taker broadcasts after all: seen, earned, settled.
+    BOOST_REQUIRE(hub.chain().submit(signed_out.plan.tx.serialize()));
+    hub.mine(1);
+    BOOST_CHECK(eventually([&] { return maker.lockedCoins() == 0; }));
+    BOOST_CHECK(eventually([&] { return maker.events("role.coinjoin_completed/1").size() == 1; }));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,6 +5,7 @@
 #include <jm/bitcoin/address.hpp>
 #include <jm/bitcoin/encoding.hpp>
 #include <jm/bitcoin/sighash.hpp>
+#include <jm/protocol/fees.hpp>
 #include <jm/protocol/line.hpp>
 #include <jm/protocol/utxo_string.hpp>
 #include <jm/sdk/events.hpp>
@@ -12,9 +13,11 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 
@@ -181,7 +184,9 @@ void MakerUnderTest::start() {
     boost::json::object config{{"backend", "chain"},
                                {"yieldgen", "yg"},
                                {"directories", dirs},
-                               {"password_file", (m_dir.path() / "password").string()}};
+                               {"password_file", (m_dir.path() / "password").string()},
+                               // Tests mine many blocks; the maker resyncs after its CoinJoins anyway.
+                               {"resync_blocks", 0}};
     for (const auto& [k, v] : m_options.config)
         config[k] = v;
     std::vector<jm::sdk::ConfigProblem> problems;
@@ -205,6 +210,13 @@ void MakerUnderTest::stop() {
         return 0;
     });
     stopped.get_future().wait();
+    onStrand([&] {
+        m_plugin.reset();
+        return 0;
+    });
+}
+
+void MakerUnderTest::crash() {
     onStrand([&] {
         m_plugin.reset();
         return 0;
@@ -270,10 +282,15 @@ void ScriptedTaker::pump(std::chrono::milliseconds timeout) {
 
 std::optional<Received> ScriptedTaker::waitFor(const std::string& from, const std::string& command,
                                                std::chrono::milliseconds timeout) {
+    return waitForAny(from, {command}, timeout);
+}
+
+std::optional<Received> ScriptedTaker::waitForAny(const std::string& from, const std::vector<std::string>& commands,
+                                                  std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         for (auto it = m_inbox.begin(); it != m_inbox.end(); ++it)
-            if (it->from == from && it->command == command) {
+            if (it->from == from && std::find(commands.begin(), commands.end(), it->command) != commands.end()) {
                 auto r = *it;
                 m_inbox.erase(it);
                 return r;
@@ -298,10 +315,15 @@ std::vector<Received> ScriptedTaker::pending() {
 }
 
 std::optional<jm::protocol::PubkeyReply> ScriptedTaker::fill(const std::string& maker, std::int64_t oid,
-                                                             std::int64_t amount, const std::string& commitment) {
+                                                             std::int64_t amount, const std::string& commitment,
+                                                             std::chrono::milliseconds timeout) {
     sendPrivate(maker, "fill", jm::protocol::formatFillArgs({oid, amount, m_keys.publicKeyHex(), commitment}));
-    auto r = waitFor(maker, "pubkey", std::chrono::milliseconds(3000));
+    auto r = waitForAny(maker, {"pubkey", "error"}, timeout);
     if (!r) return std::nullopt;
+    if (r->command == "error") {
+        m_inbox.insert(m_inbox.begin(), *r); // for the test to read
+        return std::nullopt;
+    }
     auto reply = jm::protocol::parsePubkey(r->text);
     if (!reply) return std::nullopt;
     m_boxes.erase(maker);
@@ -422,6 +444,62 @@ std::size_t applySignatures(CoinjoinPlan& plan, const std::vector<std::vector<jm
         for (const auto& c : plan.taker_inputs)
             if (plan.tx.inputs[i].prevout == c.outpoint) (void)jm::bitcoin::signP2wpkhInput(plan.tx, i, c.key, c.value);
     return signed_count;
+}
+
+CoinjoinOutcome tryCoinjoin(ChainHub& hub, ScriptedTaker& taker, std::vector<MakerUnderTest*> makers,
+                            std::int64_t amount, bool broadcast) {
+    CoinjoinOutcome out;
+    out.broadcast = broadcast;
+    try {
+        auto coin = taker.fund(amount + 10'000'000);
+        hub.mine(6);
+        auto [commitment, opening] = ScriptedTaker::podle(coin);
+        std::vector<MakerReply> replies;
+        std::vector<std::int64_t> txfees, fees;
+        // As a real taker: every !fill first, then every !auth (a maker announces the commitment
+        // after its !ioauth, and the others check it only at !fill).
+        for (auto* m : makers) {
+            auto offer = m->offers().front();
+            if (!taker.fill(m->nick(), offer.oid, amount, commitment)) throw std::runtime_error("no !pubkey");
+            txfees.push_back(offer.txfee);
+            fees.push_back(jm::protocol::realCjfee(offer, amount).value());
+        }
+        for (auto* m : makers)
+            taker.auth(m->nick(), opening);
+        for (auto* m : makers) {
+            auto reply = taker.waitIoauth(m->nick());
+            if (!reply) throw std::runtime_error("no !ioauth from " + m->nick());
+            replies.push_back(*reply);
+        }
+        out.plan = buildCoinjoin(hub, replies, {coin}, amount, txfees, fees);
+        out.replies = replies;
+        std::vector<std::vector<jm::bitcoin::Bytes>> sigs;
+        for (std::size_t i = 0; i < makers.size(); ++i) {
+            taker.sendTx(makers[i]->nick(), out.plan.tx);
+            auto s = taker.waitSigs(makers[i]->nick(), replies[i].utxos.size());
+            if (s.size() != replies[i].utxos.size()) throw std::runtime_error("missing !sig from " + makers[i]->nick());
+            out.completed.maker_inputs += s.size();
+            sigs.insert(sigs.end(), s.begin(), s.end());
+        }
+        if (applySignatures(out.plan, sigs) != out.completed.maker_inputs)
+            throw std::runtime_error("a maker signature does not verify");
+        out.completed.fee = fees.front() - txfees.front();
+        out.completed.txid = out.plan.tx.txidHex();
+        if (out.broadcast) {
+            auto txid = hub.chain().submit(out.plan.tx.serialize());
+            if (!txid) throw std::runtime_error("the chain refused the CoinJoin: " + txid.error().message);
+        }
+    } catch (const std::exception& e) {
+        out.error = e.what();
+    }
+    return out;
+}
+
+Completed completeCoinjoin(ChainHub& hub, ScriptedTaker& taker, std::vector<MakerUnderTest*> makers,
+                           std::int64_t amount) {
+    auto out = tryCoinjoin(hub, taker, std::move(makers), amount);
+    BOOST_REQUIRE_MESSAGE(out.error.empty(), out.error);
+    return out.completed;
 }
 
 } // namespace jm::test

@@ -108,6 +108,9 @@ public:
     void start();
     //! Stops and destroys the plugin (its store stays: start() again is a restart).
     void stop();
+    //! Destroys the plugin without stop(), as kill -9 would leave its store: only what it had
+    //! written (synced) survives.
+    void crash();
 
     //! Runs `f` on the maker's strand and returns its result.
     template <class F> auto onStrand(F f) -> decltype(f()) {
@@ -183,6 +186,9 @@ public:
     //! kept for later calls).
     std::optional<Received> waitFor(const std::string& from, const std::string& command,
                                     std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+    //! The first message from `from` whose command is one of `commands`.
+    std::optional<Received> waitForAny(const std::string& from, const std::vector<std::string>& commands,
+                                       std::chrono::milliseconds timeout);
     //! Whether any private message from `from` with `command` arrives within `timeout`.
     bool receives(const std::string& from, const std::string& command,
                   std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
@@ -190,8 +196,10 @@ public:
     std::vector<Received> pending();
 
     // Protocol steps. Each returns what came back (or nullopt when nothing did in time).
+    //! !fill, then waits for !pubkey (nullopt on an !error, kept for waitFor, or after `timeout`).
     std::optional<jm::protocol::PubkeyReply> fill(const std::string& maker, std::int64_t oid, std::int64_t amount,
-                                                  const std::string& commitment);
+                                                  const std::string& commitment,
+                                                  std::chrono::milliseconds timeout = std::chrono::milliseconds(3000));
     //! Sends !auth with `opening` encrypted to the maker's key.
     void auth(const std::string& maker, const std::string& opening);
     std::optional<MakerReply> waitIoauth(const std::string& maker,
@@ -234,6 +242,29 @@ CoinjoinPlan buildCoinjoin(ChainHub& hub, const std::vector<MakerReply>& replies
 //! Puts the makers' signatures on `plan.tx` (each matched to the input it verifies for), signs
 //! the taker's inputs, and returns the count of maker inputs signed.
 std::size_t applySignatures(CoinjoinPlan& plan, const std::vector<std::vector<jm::bitcoin::Bytes>>& sigs);
+
+//! What an honest CoinJoin produced.
+struct Completed {
+    std::string txid;
+    std::int64_t fee = 0; //!< the first maker's earning
+    std::size_t maker_inputs = 0;
+};
+
+//! The result of tryCoinjoin: `error` empty when it completed.
+struct CoinjoinOutcome {
+    bool broadcast = true;
+    std::string error;
+    Completed completed;
+    CoinjoinPlan plan;
+    std::vector<MakerReply> replies;
+};
+//! One honest CoinJoin of `amount` with `makers` (each filled at its first offer), fully signed
+//! and broadcast on the test chain (not mined). No Boost.Test assertion inside: safe on threads.
+CoinjoinOutcome tryCoinjoin(ChainHub& hub, ScriptedTaker& taker, std::vector<MakerUnderTest*> makers,
+                            std::int64_t amount, bool broadcast = true);
+//! tryCoinjoin, failing the test if any step does not happen.
+Completed completeCoinjoin(ChainHub& hub, ScriptedTaker& taker, std::vector<MakerUnderTest*> makers,
+                           std::int64_t amount);
 
 //! The default yield generator for tests: REF basic, relative 0.0002, txfee 300, minsize 100000.
 std::unique_ptr<jm::maker::YieldGenerator> basicYieldGenerator(std::string cjfee_r = "0.0002",
