@@ -158,7 +158,7 @@ MakerUnderTest::MakerUnderTest(ChainHub& hub, MakerOptions options) :
     }
     auto pw = m_dir.path() / "password";
     std::ofstream(pw) << "password\n";
-    std::filesystem::permissions(pw, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    if (m_options.password_perms) std::filesystem::permissions(pw, *m_options.password_perms);
     m_yieldgen = m_options.yieldgen ? m_options.yieldgen() : basicYieldGenerator();
     (void)m_ctx.services().provide<jm::chain::BlockchainBackend>("chain", hub.chain());
     (void)m_ctx.services().provide<jm::maker::YieldGenerator>("yg", *m_yieldgen);
@@ -184,9 +184,9 @@ void MakerUnderTest::start() {
     boost::json::object config{{"backend", "chain"},
                                {"yieldgen", "yg"},
                                {"directories", dirs},
-                               {"password_file", (m_dir.path() / "password").string()},
                                // Tests mine many blocks; the maker resyncs after its CoinJoins anyway.
                                {"resync_blocks", 0}};
+    if (m_options.password_perms) config["password_file"] = (m_dir.path() / "password").string();
     for (const auto& [k, v] : m_options.config)
         config[k] = v;
     std::vector<jm::sdk::ConfigProblem> problems;

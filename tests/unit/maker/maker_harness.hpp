@@ -96,6 +96,9 @@ struct MakerOptions {
     boost::json::object config;
     //! Directories to connect to (ports).
     std::vector<std::uint16_t> directories;
+    //! The password file's permissions; nullopt: no password_file in the config.
+    std::optional<std::filesystem::perms> password_perms =
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write;
 };
 
 //! One maker: the real MakerPlugin in a TestContext whose io_context runs on a thread.
