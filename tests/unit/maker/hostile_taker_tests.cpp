@@ -69,8 +69,8 @@ struct Hostile {
         a.taker->auth(maker_nick, opening);
         a.reply = a.taker->waitIoauth(maker_nick);
         BOOST_REQUIRE(a.reply);
-        a.plan =
-            buildCoinjoin(hub, {*a.reply}, {*a.coin}, amount, {o.txfee}, {jm::protocol::realCjfee(o, amount).value()});
+        a.plan = buildCoinjoin(hub.chain(), {*a.reply}, {*a.coin}, amount, {o.txfee},
+                               {jm::protocol::realCjfee(o, amount).value()});
         a.cj_script = jm::bitcoin::addressToScript(a.reply->ioauth.cj_address, jm::bitcoin::Network::Testnet).value();
         a.change_script =
             jm::bitcoin::addressToScript(a.reply->ioauth.change_address, jm::bitcoin::Network::Testnet).value();

@@ -250,7 +250,7 @@ std::vector<boost::json::value> MakerUnderTest::events(const std::string& topic)
 
 // --- ScriptedTaker ----------------------------------------------------------------------------
 
-ScriptedTaker::ScriptedTaker(ChainHub& hub, std::uint16_t directory_port) : m_hub(hub) {
+ScriptedTaker::ScriptedTaker(jm::sdk::testing::TestChain& chain, std::uint16_t directory_port) : m_chain(chain) {
     m_peer = std::make_unique<RawPeer>(directory_port);
     if (!m_peer->join(nick())) throw std::runtime_error("the taker could not join the directory");
 }
@@ -258,7 +258,7 @@ ScriptedTaker::ScriptedTaker(ChainHub& hub, std::uint16_t directory_port) : m_hu
 TakerCoin ScriptedTaker::fund(std::int64_t value) {
     auto key = jm::bitcoin::PrivateKey::generate();
     auto spk = jm::bitcoin::p2wpkhScript(key.publicKey());
-    auto outpoint = m_hub.chain().fund(spk, value);
+    auto outpoint = m_chain.fund(spk, value);
     return TakerCoin{std::move(key), outpoint, value, spk};
 }
 
@@ -386,9 +386,10 @@ std::pair<std::string, std::string> ScriptedTaker::podle(const TakerCoin& coin, 
 
 // --- Transactions -----------------------------------------------------------------------------
 
-CoinjoinPlan buildCoinjoin(ChainHub& hub, const std::vector<MakerReply>& replies, const std::vector<TakerCoin>& inputs,
-                           std::int64_t amount, const std::vector<std::int64_t>& maker_txfees,
-                           const std::vector<std::int64_t>& maker_fees, std::int64_t network_fee) {
+CoinjoinPlan buildCoinjoin(jm::sdk::testing::TestChain& chain, const std::vector<MakerReply>& replies,
+                           const std::vector<TakerCoin>& inputs, std::int64_t amount,
+                           const std::vector<std::int64_t>& maker_txfees, const std::vector<std::int64_t>& maker_fees,
+                           std::int64_t network_fee) {
     CoinjoinPlan plan;
     plan.tx.version = 2;
     std::int64_t taker_total = 0;
@@ -402,7 +403,7 @@ CoinjoinPlan buildCoinjoin(ChainHub& hub, const std::vector<MakerReply>& replies
     for (std::size_t i = 0; i < replies.size(); ++i) {
         std::int64_t maker_total = 0;
         for (const auto& u : replies[i].utxos) {
-            auto out = txOut(hub.chain(), u.outpoint);
+            auto out = txOut(chain, u.outpoint);
             if (!out) throw std::runtime_error("maker utxo " + u.outpoint.toString() + " does not exist");
             plan.tx.inputs.push_back({u.outpoint, {}, 0xffffffff, {}});
             plan.prevouts[u.outpoint] = *out;
@@ -446,38 +447,39 @@ std::size_t applySignatures(CoinjoinPlan& plan, const std::vector<std::vector<jm
     return signed_count;
 }
 
-CoinjoinOutcome tryCoinjoin(ChainHub& hub, ScriptedTaker& taker, std::vector<MakerUnderTest*> makers,
-                            std::int64_t amount, bool broadcast) {
+CoinjoinOutcome tryCoinjoin(jm::sdk::testing::TestChain& chain, const std::function<void(int)>& mine,
+                            ScriptedTaker& taker, const std::vector<MakerHandle>& makers, std::int64_t amount,
+                            bool broadcast) {
     CoinjoinOutcome out;
     out.broadcast = broadcast;
     try {
         auto coin = taker.fund(amount + 10'000'000);
-        hub.mine(6);
+        mine(6);
         auto [commitment, opening] = ScriptedTaker::podle(coin);
         std::vector<MakerReply> replies;
         std::vector<std::int64_t> txfees, fees;
         // As a real taker: every !fill first, then every !auth (a maker announces the commitment
         // after its !ioauth, and the others check it only at !fill).
-        for (auto* m : makers) {
-            auto offer = m->offers().front();
-            if (!taker.fill(m->nick(), offer.oid, amount, commitment)) throw std::runtime_error("no !pubkey");
+        for (const auto& m : makers) {
+            const auto& offer = m.offer;
+            if (!taker.fill(m.nick, offer.oid, amount, commitment)) throw std::runtime_error("no !pubkey");
             txfees.push_back(offer.txfee);
             fees.push_back(jm::protocol::realCjfee(offer, amount).value());
         }
-        for (auto* m : makers)
-            taker.auth(m->nick(), opening);
-        for (auto* m : makers) {
-            auto reply = taker.waitIoauth(m->nick());
-            if (!reply) throw std::runtime_error("no !ioauth from " + m->nick());
+        for (const auto& m : makers)
+            taker.auth(m.nick, opening);
+        for (const auto& m : makers) {
+            auto reply = taker.waitIoauth(m.nick);
+            if (!reply) throw std::runtime_error("no !ioauth from " + m.nick);
             replies.push_back(*reply);
         }
-        out.plan = buildCoinjoin(hub, replies, {coin}, amount, txfees, fees);
+        out.plan = buildCoinjoin(chain, replies, {coin}, amount, txfees, fees);
         out.replies = replies;
         std::vector<std::vector<jm::bitcoin::Bytes>> sigs;
         for (std::size_t i = 0; i < makers.size(); ++i) {
-            taker.sendTx(makers[i]->nick(), out.plan.tx);
-            auto s = taker.waitSigs(makers[i]->nick(), replies[i].utxos.size());
-            if (s.size() != replies[i].utxos.size()) throw std::runtime_error("missing !sig from " + makers[i]->nick());
+            taker.sendTx(makers[i].nick, out.plan.tx);
+            auto s = taker.waitSigs(makers[i].nick, replies[i].utxos.size());
+            if (s.size() != replies[i].utxos.size()) throw std::runtime_error("missing !sig from " + makers[i].nick);
             out.completed.maker_inputs += s.size();
             sigs.insert(sigs.end(), s.begin(), s.end());
         }
@@ -486,13 +488,22 @@ CoinjoinOutcome tryCoinjoin(ChainHub& hub, ScriptedTaker& taker, std::vector<Mak
         out.completed.fee = fees.front() - txfees.front();
         out.completed.txid = out.plan.tx.txidHex();
         if (out.broadcast) {
-            auto txid = hub.chain().submit(out.plan.tx.serialize());
+            auto txid = chain.submit(out.plan.tx.serialize());
             if (!txid) throw std::runtime_error("the chain refused the CoinJoin: " + txid.error().message);
         }
     } catch (const std::exception& e) {
         out.error = e.what();
     }
     return out;
+}
+
+CoinjoinOutcome tryCoinjoin(ChainHub& hub, ScriptedTaker& taker, std::vector<MakerUnderTest*> makers,
+                            std::int64_t amount, bool broadcast) {
+    std::vector<MakerHandle> handles;
+    for (auto* m : makers)
+        handles.push_back({m->nick(), m->offers().front()});
+    return tryCoinjoin(
+        hub.chain(), [&](int blocks) { hub.mine(blocks); }, taker, handles, amount, broadcast);
 }
 
 Completed completeCoinjoin(ChainHub& hub, ScriptedTaker& taker, std::vector<MakerUnderTest*> makers,

@@ -174,7 +174,8 @@ struct MakerReply {
 //! A scripted taker on a raw socket (blocking calls with deadlines).
 class ScriptedTaker {
 public:
-    ScriptedTaker(ChainHub& hub, std::uint16_t directory_port);
+    ScriptedTaker(jm::sdk::testing::TestChain& chain, std::uint16_t directory_port);
+    ScriptedTaker(ChainHub& hub, std::uint16_t directory_port) : ScriptedTaker(hub.chain(), directory_port) {}
     const std::string& nick() const { return m_identity.nick(); }
     jm::protocol::NickIdentity& identity() { return m_identity; }
     RawPeer& peer() { return *m_peer; }
@@ -221,7 +222,7 @@ public:
 private:
     void pump(std::chrono::milliseconds timeout);
 
-    ChainHub& m_hub;
+    jm::sdk::testing::TestChain& m_chain;
     jm::protocol::NickIdentity m_identity;
     std::unique_ptr<RawPeer> m_peer;
     jm::protocol::BoxKeyPair m_keys = jm::protocol::BoxKeyPair::generate();
@@ -238,9 +239,10 @@ struct CoinjoinPlan {
     std::vector<TakerCoin> taker_inputs;
     std::map<jm::bitcoin::OutPoint, jm::chain::TxOutInfo> prevouts; //!< every input's spent output
 };
-CoinjoinPlan buildCoinjoin(ChainHub& hub, const std::vector<MakerReply>& replies, const std::vector<TakerCoin>& inputs,
-                           std::int64_t amount, const std::vector<std::int64_t>& maker_txfees,
-                           const std::vector<std::int64_t>& maker_fees, std::int64_t network_fee = 3000);
+CoinjoinPlan buildCoinjoin(jm::sdk::testing::TestChain& chain, const std::vector<MakerReply>& replies,
+                           const std::vector<TakerCoin>& inputs, std::int64_t amount,
+                           const std::vector<std::int64_t>& maker_txfees, const std::vector<std::int64_t>& maker_fees,
+                           std::int64_t network_fee = 3000);
 
 //! Puts the makers' signatures on `plan.tx` (each matched to the input it verifies for), signs
 //! the taker's inputs, and returns the count of maker inputs signed.
@@ -265,6 +267,15 @@ struct CoinjoinOutcome {
 //! and broadcast on the test chain (not mined). No Boost.Test assertion inside: safe on threads.
 CoinjoinOutcome tryCoinjoin(ChainHub& hub, ScriptedTaker& taker, std::vector<MakerUnderTest*> makers,
                             std::int64_t amount, bool broadcast = true);
+//! A maker as a taker knows it: its nick and the offer to fill.
+struct MakerHandle {
+    std::string nick;
+    jm::protocol::Offer offer;
+};
+//! The same against any makers; `mine` confirms the taker's coin.
+CoinjoinOutcome tryCoinjoin(jm::sdk::testing::TestChain& chain, const std::function<void(int)>& mine,
+                            ScriptedTaker& taker, const std::vector<MakerHandle>& makers, std::int64_t amount,
+                            bool broadcast = true);
 //! tryCoinjoin, failing the test if any step does not happen.
 Completed completeCoinjoin(ChainHub& hub, ScriptedTaker& taker, std::vector<MakerUnderTest*> makers,
                            std::int64_t amount);
