@@ -270,7 +270,8 @@ BOOST_AUTO_TEST_CASE(a_coin_the_commitment_key_does_not_own_is_refused) {
     auto theirs = probe.fund(20'000'000);
     h.hub.mine(6);
     // A valid proof for our key, naming someone else's big old coin.
-    auto proof = jm::protocol::generatePodle(mine.key, jm::protocol::formatUtxoString({theirs.outpoint}), 0).value();
+    auto proof =
+        jm::protocol::generatePodle(mine.key, jm::protocol::formatUtxoString({theirs.outpoint, {}, {}}), 0).value();
     auto t = h.filled(jm::protocol::podleCommitment(proof));
     t->auth(h.maker_nick, jm::protocol::formatRevelation(proof));
     h.expectNoIoauth(*t);
@@ -282,7 +283,7 @@ BOOST_AUTO_TEST_CASE(a_coin_that_does_not_exist_is_refused) {
     auto key = jm::bitcoin::PrivateKey::generate();
     jm::bitcoin::OutPoint nowhere;
     nowhere.txid.fill(0x42);
-    auto proof = jm::protocol::generatePodle(key, jm::protocol::formatUtxoString({nowhere}), 0).value();
+    auto proof = jm::protocol::generatePodle(key, jm::protocol::formatUtxoString({nowhere, {}, {}}), 0).value();
     auto t = h.filled(jm::protocol::podleCommitment(proof));
     t->auth(h.maker_nick, jm::protocol::formatRevelation(proof));
     h.expectNoIoauth(*t);

@@ -103,14 +103,14 @@ void ChainHub::mine(int blocks) {
 
 // --- TestDirectory, ScratchDir ----------------------------------------------------------------
 
-TestDirectory::TestDirectory() : m_logger(jm::sdk::makeLogger("directory")) {
+TestDirectory::TestDirectory(const std::string& network) : m_logger(jm::sdk::makeLogger("directory")) {
     jm::plugins::directory::DirectorySettings s;
     s.host = "127.0.0.1";
     s.port = 0;
     s.io_threads = 1;
     s.stats_interval = std::chrono::milliseconds(0);
     m_server = std::make_unique<jm::plugins::directory::DirectoryServer>(
-        s, jm::plugins::directory::DirectoryIdentity{"J5MakerTestsDirX", NETWORK}, m_logger);
+        s, jm::plugins::directory::DirectoryIdentity{"J5MakerTestsDirX", network}, m_logger);
     m_port = require(m_server->start(), "directory start").port();
 }
 
@@ -250,15 +250,22 @@ std::vector<boost::json::value> MakerUnderTest::events(const std::string& topic)
 
 // --- ScriptedTaker ----------------------------------------------------------------------------
 
-ScriptedTaker::ScriptedTaker(jm::sdk::testing::TestChain& chain, std::uint16_t directory_port) : m_chain(chain) {
+ScriptedTaker::ScriptedTaker(jm::sdk::testing::TestChain* chain, std::uint16_t directory_port,
+                             const std::string& network) :
+    m_chain(chain) {
     m_peer = std::make_unique<RawPeer>(directory_port);
-    if (!m_peer->join(nick())) throw std::runtime_error("the taker could not join the directory");
+    m_peer->handshake(nick(), network);
+    auto reply = m_peer->readType(795);
+    auto hs = reply ? jm::protocol::parseDirectoryHandshake(reply->line)
+                    : jm::sdk::Result<jm::protocol::DirectoryHandshake>(jm::sdk::fail(jm::sdk::errc::timeout, "none"));
+    if (!hs || !hs->accepted) throw std::runtime_error("the taker could not join the directory");
 }
 
 TakerCoin ScriptedTaker::fund(std::int64_t value) {
     auto key = jm::bitcoin::PrivateKey::generate();
     auto spk = jm::bitcoin::p2wpkhScript(key.publicKey());
-    auto outpoint = m_chain.fund(spk, value);
+    if (!m_chain) throw std::runtime_error("this taker has no test chain to fund coins on");
+    auto outpoint = m_chain->fund(spk, value);
     return TakerCoin{std::move(key), outpoint, value, spk};
 }
 
@@ -379,8 +386,8 @@ std::vector<std::vector<jm::bitcoin::Bytes>> ScriptedTaker::waitSigs(const std::
 }
 
 std::pair<std::string, std::string> ScriptedTaker::podle(const TakerCoin& coin, int index) {
-    auto proof =
-        require(jm::protocol::generatePodle(coin.key, jm::protocol::formatUtxoString({coin.outpoint}), index), "podle");
+    auto proof = require(
+        jm::protocol::generatePodle(coin.key, jm::protocol::formatUtxoString({coin.outpoint, {}, {}}), index), "podle");
     return {jm::protocol::podleCommitment(proof), jm::protocol::formatRevelation(proof)};
 }
 
@@ -390,6 +397,14 @@ CoinjoinPlan buildCoinjoin(jm::sdk::testing::TestChain& chain, const std::vector
                            const std::vector<TakerCoin>& inputs, std::int64_t amount,
                            const std::vector<std::int64_t>& maker_txfees, const std::vector<std::int64_t>& maker_fees,
                            std::int64_t network_fee) {
+    return buildCoinjoin([&](const jm::bitcoin::OutPoint& o) { return txOut(chain, o); }, replies, inputs, amount,
+                         maker_txfees, maker_fees, network_fee);
+}
+
+CoinjoinPlan buildCoinjoin(const TxOutLookup& lookup, const std::vector<MakerReply>& replies,
+                           const std::vector<TakerCoin>& inputs, std::int64_t amount,
+                           const std::vector<std::int64_t>& maker_txfees, const std::vector<std::int64_t>& maker_fees,
+                           std::int64_t network_fee, Network network) {
     CoinjoinPlan plan;
     plan.tx.version = 2;
     std::int64_t taker_total = 0;
@@ -403,15 +418,15 @@ CoinjoinPlan buildCoinjoin(jm::sdk::testing::TestChain& chain, const std::vector
     for (std::size_t i = 0; i < replies.size(); ++i) {
         std::int64_t maker_total = 0;
         for (const auto& u : replies[i].utxos) {
-            auto out = txOut(chain, u.outpoint);
+            auto out = lookup(u.outpoint);
             if (!out) throw std::runtime_error("maker utxo " + u.outpoint.toString() + " does not exist");
             plan.tx.inputs.push_back({u.outpoint, {}, 0xffffffff, {}});
             plan.prevouts[u.outpoint] = *out;
             maker_total += out->value;
         }
-        auto cj = require(jm::bitcoin::addressToScript(replies[i].ioauth.cj_address, Network::Testnet), "cj address");
+        auto cj = require(jm::bitcoin::addressToScript(replies[i].ioauth.cj_address, network), "cj address");
         auto change =
-            require(jm::bitcoin::addressToScript(replies[i].ioauth.change_address, Network::Testnet), "change address");
+            require(jm::bitcoin::addressToScript(replies[i].ioauth.change_address, network), "change address");
         plan.tx.outputs.push_back({amount, cj});
         plan.tx.outputs.push_back({maker_total - amount - maker_txfees[i] + maker_fees[i], change});
         fees_total += maker_fees[i];

@@ -65,7 +65,7 @@ private:
 //! A directory server on an ephemeral loopback port.
 class TestDirectory {
 public:
-    TestDirectory();
+    explicit TestDirectory(const std::string& network = NETWORK);
     ~TestDirectory();
     std::uint16_t port() const { return m_port; }
     jm::plugins::directory::DirectoryServer& server() { return *m_server; }
@@ -174,8 +174,12 @@ struct MakerReply {
 //! A scripted taker on a raw socket (blocking calls with deadlines).
 class ScriptedTaker {
 public:
-    ScriptedTaker(jm::sdk::testing::TestChain& chain, std::uint16_t directory_port);
-    ScriptedTaker(ChainHub& hub, std::uint16_t directory_port) : ScriptedTaker(hub.chain(), directory_port) {}
+    //! `chain` (may be null: no fund()) is where the taker's coins come from.
+    ScriptedTaker(jm::sdk::testing::TestChain* chain, std::uint16_t directory_port,
+                  const std::string& network = NETWORK);
+    ScriptedTaker(jm::sdk::testing::TestChain& chain, std::uint16_t directory_port) :
+        ScriptedTaker(&chain, directory_port) {}
+    ScriptedTaker(ChainHub& hub, std::uint16_t directory_port) : ScriptedTaker(&hub.chain(), directory_port) {}
     const std::string& nick() const { return m_identity.nick(); }
     jm::protocol::NickIdentity& identity() { return m_identity; }
     RawPeer& peer() { return *m_peer; }
@@ -222,7 +226,7 @@ public:
 private:
     void pump(std::chrono::milliseconds timeout);
 
-    jm::sdk::testing::TestChain& m_chain;
+    jm::sdk::testing::TestChain* m_chain;
     jm::protocol::NickIdentity m_identity;
     std::unique_ptr<RawPeer> m_peer;
     jm::protocol::BoxKeyPair m_keys = jm::protocol::BoxKeyPair::generate();
@@ -243,6 +247,14 @@ CoinjoinPlan buildCoinjoin(jm::sdk::testing::TestChain& chain, const std::vector
                            const std::vector<TakerCoin>& inputs, std::int64_t amount,
                            const std::vector<std::int64_t>& maker_txfees, const std::vector<std::int64_t>& maker_fees,
                            std::int64_t network_fee = 3000);
+//! How the taker learns an output's value and script (the test chain, or Bitcoin Core).
+using TxOutLookup = std::function<std::optional<jm::chain::TxOutInfo>(const jm::bitcoin::OutPoint&)>;
+//! The same with any source of outputs, for addresses of `network`.
+CoinjoinPlan buildCoinjoin(const TxOutLookup& lookup, const std::vector<MakerReply>& replies,
+                           const std::vector<TakerCoin>& inputs, std::int64_t amount,
+                           const std::vector<std::int64_t>& maker_txfees, const std::vector<std::int64_t>& maker_fees,
+                           std::int64_t network_fee = 3000,
+                           jm::bitcoin::Network network = jm::bitcoin::Network::Testnet);
 
 //! Puts the makers' signatures on `plan.tx` (each matched to the input it verifies for), signs
 //! the taker's inputs, and returns the count of maker inputs signed.

@@ -32,11 +32,22 @@ std::uint16_t freePort() {
     return a.local_endpoint().port();
 }
 
-} // namespace
+//! What a node CoinJoin produced.
+struct NodeCoinjoin {
+    std::string maker_nick;
+    std::vector<jm::protocol::Offer> offers; //!< as first announced
+    std::string txid;
+    boost::json::value status; //!< `jmnode maker status --json` afterwards
+    std::string human;         //!< `jmnode maker status` afterwards
+};
 
-BOOST_AUTO_TEST_SUITE(maker_node_tests)
-
-BOOST_AUTO_TEST_CASE(a_node_with_the_maker_plugins_completes_a_coinjoin) {
+//! A node running the directory, `yieldgen_entry` (a plugins[] entry named "yg") and the maker,
+//! with the test chain as backend and a wallet funded with `coins` (mixdepth, sats). A scripted
+//! taker fills offer `oid` for `amount`; the CoinJoin is broadcast and mined.
+NodeCoinjoin nodeCoinjoin(const std::string& yieldgen_entry, const std::vector<std::filesystem::path>& plugin_dirs,
+                          const std::vector<std::pair<int, std::int64_t>>& coins, std::int64_t oid,
+                          std::int64_t amount) {
+    NodeCoinjoin result;
     ScratchDir dir;
     auto data = dir.path() / "data";
     std::filesystem::create_directories(data);
@@ -50,8 +61,7 @@ BOOST_AUTO_TEST_CASE(a_node_with_the_maker_plugins_completes_a_coinjoin) {
         {"load": "directory", "factory": "server", "instance": "dn",
          "config": {"port": )" << port
                                << R"(, "stats_interval": "0s"}},
-        {"load": "yieldgen", "factory": "basic", "instance": "yg",
-         "config": {"cjfee_r": "0.0002", "txfee_contribution": 300}},
+        )" << yieldgen_entry << R"(,
         {"load": "maker", "instance": "maker",
          "config": {"backend": "chain", "yieldgen": "yg", "directories": ["127.0.0.1:)"
                                << port << R"("], "password_file": "password", "resync_blocks": 0}}
@@ -66,7 +76,7 @@ BOOST_AUTO_TEST_CASE(a_node_with_the_maker_plugins_completes_a_coinjoin) {
     auto config = jm::host::parseNodeConfig(*root, config_file, problems);
     BOOST_REQUIRE(config.has_value());
     jm::host::PluginLoader loader;
-    loader.loadDirectories({pluginDir()});
+    loader.loadDirectories(plugin_dirs);
     auto plans = jm::host::planInstances(*config, loader, problems);
     for (const auto& p : problems) // the only complaint: no configured instance provides the backend
         BOOST_CHECK_MESSAGE(p.message.find("backend/1") != std::string::npos, p.path + ": " + p.message);
@@ -83,23 +93,22 @@ BOOST_AUTO_TEST_CASE(a_node_with_the_maker_plugins_completes_a_coinjoin) {
         wo.kdf = jm::wallet::KdfStrength::Interactive;
         jm::bitcoin::Bytes entropy(16, 7);
         auto wallet = jm::wallet::Wallet::create(*store, wo, entropy, "", "secret").value();
-        chain.fund(wallet.nextAddress(0, jm::wallet::BRANCH_EXTERNAL).value().script_pubkey, 80'000'000);
+        for (auto [m, value] : coins)
+            chain.fund(wallet.nextAddress(m, jm::wallet::BRANCH_EXTERNAL).value().script_pubkey, value);
     }
     chain.mine(1);
     BOOST_REQUIRE(node.services().provide<jm::chain::BlockchainBackend>("chain", chain));
 
     std::mutex mutex;
-    std::string nick;
-    std::optional<jm::protocol::Offer> offer;
     std::string completed;
     auto ex = node.ioContext().get_executor();
     auto s1 = node.bus().subscribe<jm::sdk::events::RoleNick>(ex, [&](const auto& e) {
         std::lock_guard lock(mutex);
-        nick = e.nick;
+        result.maker_nick = e.nick;
     });
     auto s2 = node.bus().subscribe<jm::maker::events::OffersAnnounced>(ex, [&](const auto& e) {
         std::lock_guard lock(mutex);
-        if (!e.offers.empty()) offer = e.offers.front();
+        if (result.offers.empty()) result.offers = e.offers;
     });
     auto s3 = node.bus().subscribe<jm::sdk::events::CoinjoinCompleted>(ex, [&](const auto& e) {
         std::lock_guard lock(mutex);
@@ -109,20 +118,16 @@ BOOST_AUTO_TEST_CASE(a_node_with_the_maker_plugins_completes_a_coinjoin) {
     BOOST_REQUIRE_MESSAGE(started.has_value(), (started ? std::string() : started.error().message));
     BOOST_REQUIRE(eventually([&] {
         std::lock_guard lock(mutex);
-        return !nick.empty() && offer.has_value();
+        return !result.maker_nick.empty() && !result.offers.empty();
     }));
-    BOOST_CHECK_EQUAL(offer->maxsize, 80'000'000 - 27'300);
+    auto offer = std::find_if(result.offers.begin(), result.offers.end(), [&](const auto& o) { return o.oid == oid; });
+    BOOST_REQUIRE(offer != result.offers.end());
 
     ScriptedTaker taker(chain, port);
-    std::string maker_nick;
-    {
-        std::lock_guard lock(mutex);
-        maker_nick = nick;
-    }
-    // The maker announces once its directory connection is up; give it that moment.
+    // The maker answers once its directory connection is up; give it that moment.
     BOOST_REQUIRE(eventually([&] {
         taker.sendPublic("orderbook");
-        return taker.waitFor(maker_nick, "sw0reloffer", std::chrono::milliseconds(200)).has_value();
+        return taker.waitFor(result.maker_nick, "sw0reloffer", std::chrono::milliseconds(200)).has_value();
     }));
     auto out = tryCoinjoin(
         chain,
@@ -130,36 +135,88 @@ BOOST_AUTO_TEST_CASE(a_node_with_the_maker_plugins_completes_a_coinjoin) {
             chain.mine(blocks);
             node.bus().flushForTest();
         },
-        taker, {{maker_nick, *offer}}, 10'000'000);
+        taker, {{result.maker_nick, *offer}}, amount);
     BOOST_REQUIRE_MESSAGE(out.error.empty(), out.error);
+    result.txid = out.completed.txid;
     chain.mine(1);
     BOOST_CHECK(eventually([&] {
         std::lock_guard lock(mutex);
-        return completed == out.completed.txid;
+        return completed == result.txid;
     }));
 
     // `jmnode maker status` reads what the running maker wrote.
     auto jmnode = (binDir() / "jmnode").string();
-    bool reported = false;
-    for (int i = 0; i < 100 && !reported; ++i) {
+    for (int i = 0; i < 100; ++i) {
         auto r = runProcess({jmnode, "maker", "status", "--config", config_file.string(), "--json"});
-        if (r.exit_code == 0) {
-            boost::system::error_code ec;
-            auto status = boost::json::parse(r.out, ec);
-            reported = !ec && status.at("maker").at("earnings").at("coinjoins").to_number<int>() == 1 &&
-                       status.at("maker").at("nick").as_string() == maker_nick;
+        boost::system::error_code ec;
+        auto status = r.exit_code == 0 ? boost::json::parse(r.out, ec) : boost::json::value();
+        if (!ec && status.is_object() && status.at("maker").at("earnings").at("list").as_array().size() == 1 &&
+            status.at("maker").at("earnings").at("list").at(0).at("confirmed").as_bool()) {
+            result.status = status.at("maker");
+            break;
         }
-        if (!reported) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    BOOST_CHECK(reported);
     auto human = runProcess({jmnode, "maker", "status", "--config", config_file.string()});
     BOOST_CHECK_EQUAL(human.exit_code, 0);
-    BOOST_CHECK_MESSAGE(human.out.find("maker " + maker_nick) != std::string::npos, human.out);
-    BOOST_CHECK_MESSAGE(human.out.find(out.completed.txid) != std::string::npos, human.out);
+    result.human = human.out;
     s1.reset();
     s2.reset();
     s3.reset();
     node.stop();
+    return result;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(maker_node_tests)
+
+BOOST_AUTO_TEST_CASE(a_node_with_the_maker_plugins_completes_a_coinjoin) {
+    auto r = nodeCoinjoin(R"({"load": "yieldgen", "factory": "basic", "instance": "yg",
+                             "config": {"cjfee_r": "0.0002", "txfee_contribution": 300}})",
+                          {pluginDir()}, {{0, 80'000'000}}, 0, 10'000'000);
+    BOOST_REQUIRE_EQUAL(r.offers.size(), 1u);
+    BOOST_CHECK_EQUAL(r.offers.front().maxsize, 80'000'000 - 27'300);
+    BOOST_REQUIRE(r.status.is_object());
+    BOOST_CHECK_EQUAL(r.status.at("nick").as_string(), r.maker_nick);
+    BOOST_CHECK_EQUAL(r.status.at("earnings").at("total_earned").to_number<std::int64_t>(), 2000 - 300);
+    BOOST_CHECK_MESSAGE(r.human.find("maker " + r.maker_nick) != std::string::npos, r.human);
+    BOOST_CHECK_MESSAGE(r.human.find(r.txid) != std::string::npos, r.human);
+}
+
+BOOST_AUTO_TEST_CASE(an_out_of_tree_yield_generator_builds_against_the_installed_sdk_and_earns) {
+    // Install the SDK, build examples/yieldgen-scaled against it with find_package(jmsdk), and
+    // run a maker with it.
+    ScratchDir dir;
+    auto prefix = dir.path() / "prefix";
+    auto must = [](std::vector<std::string> args) {
+        auto r = runProcess(args, std::chrono::seconds(600));
+        std::string cmd;
+        for (const auto& a : args)
+            cmd += a + " ";
+        BOOST_REQUIRE_MESSAGE(r.exit_code == 0 && !r.timed_out, cmd << "failed:\n" << r.out << r.err);
+    };
+    must({"cmake", "--install", JM_BUILD_DIR, "--prefix", prefix.string()});
+    auto build = dir.path() / "yieldgen-scaled";
+    must({"cmake", "-S", std::string(JM_SOURCE_DIR) + "/examples/yieldgen-scaled", "-B", build.string(),
+          "-DCMAKE_PREFIX_PATH=" + prefix.string(), "-DCMAKE_BUILD_TYPE=" + std::string(JM_BUILD_TYPE),
+          "-DCMAKE_CXX_COMPILER=" + std::string(JM_CXX_COMPILER)});
+    must({"cmake", "--build", build.string()});
+    BOOST_REQUIRE(std::filesystem::exists(build / "plugins" / "yieldgen_scaled.so"));
+
+    // Mixdepth 0 holds 0.8 BTC, mixdepth 1 0.3 BTC: fees 0.00002 x (1 + balance / 1 BTC).
+    auto r = nodeCoinjoin(R"({"load": "yieldgen_scaled", "instance": "yg", "config": {}})",
+                          {pluginDir(), build / "plugins"}, {{0, 80'000'000}, {1, 30'000'000}}, 1, 10'000'000);
+    BOOST_REQUIRE_EQUAL(r.offers.size(), 2u);
+    BOOST_CHECK_EQUAL(r.offers[0].cjfee, "0.000036");
+    BOOST_CHECK_EQUAL(r.offers[1].cjfee, "0.000026");
+    BOOST_CHECK_EQUAL(r.offers[1].maxsize, 30'000'000 - 2 * 27'300);
+    // Filled on offer 1: paid from mixdepth 1, the CoinJoin output went to mixdepth 2.
+    BOOST_REQUIRE(r.status.is_object());
+    const auto& earning = r.status.at("earnings").at("list").at(0);
+    BOOST_CHECK_EQUAL(earning.at("mixdepth").to_number<int>(), 1);
+    BOOST_CHECK_EQUAL(earning.at("cj_mixdepth").to_number<int>(), 2);
+    BOOST_CHECK_EQUAL(earning.at("fee_earned").to_number<std::int64_t>(), 260); // 0.000026 x 10 000 000
 }
 
 BOOST_AUTO_TEST_CASE(maker_status_explains_what_is_missing) {
