@@ -9,6 +9,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -236,6 +237,92 @@ BOOST_AUTO_TEST_CASE(a_crash_after_sig_keeps_the_coins_locked_until_the_chain_se
     hub.mine(1);
     BOOST_CHECK(eventually([&] { return maker.lockedCoins() == 0; }));
     BOOST_CHECK(eventually([&] { return maker.events("role.coinjoin_completed/1").size() == 1; }));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(maker_channel_tests)
+
+BOOST_AUTO_TEST_CASE(several_directories_answers_on_the_taker_s_channel_and_duplicates_count_once) {
+    ChainHub hub;
+    TestDirectory d1, d2;
+    MakerOptions o;
+    o.directories = {d1.port(), d2.port()};
+    MakerUnderTest maker(hub, o);
+    hub.mine(1);
+    maker.start();
+    // A taker only on the second directory is served there.
+    ScriptedTaker taker(hub, d2.port());
+    auto done = tryCoinjoin(hub, taker, {&maker}, 10'000'000);
+    BOOST_REQUIRE_MESSAGE(done.error.empty(), done.error);
+
+    // The same signed !fill through both directories (as some takers send) is one session.
+    ScriptedTaker both(hub, d1.port());
+    RawPeer second(d2.port());
+    second.handshake(both.nick(), NETWORK);
+    BOOST_REQUIRE(second.readType(795));
+    auto coin = both.fund(20'000'000);
+    auto args = jm::protocol::formatFillArgs(
+        {0, 5'000'000, jm::protocol::BoxKeyPair::generate().publicKeyHex(), ScriptedTaker::podle(coin).first});
+    auto line = jm::protocol::formatPrivateLine(both.nick(), maker.nick(), "fill", both.identity().signedText(args));
+    both.peer().send(685, line);
+    second.send(685, line);
+    BOOST_CHECK(both.waitFor(maker.nick(), "pubkey", std::chrono::milliseconds(2000)));
+    BOOST_CHECK(!both.receives(maker.nick(), "pubkey", std::chrono::milliseconds(500)));
+    BOOST_CHECK_EQUAL(maker.events("maker.session_started/1").size(), 2u); // the CoinJoin's and this one
+}
+
+BOOST_AUTO_TEST_CASE(withdrawn_offers_are_cancelled_publicly_and_changed_ones_replaced) {
+    // A yield generator the test steers: two offers, then only offer 1 with a new size.
+    struct Steered final : jm::maker::YieldGenerator {
+        std::atomic<int> phase{0};
+        jm::sdk::Result<std::vector<jm::protocol::Offer>> createOffers(const jm::maker::WalletView& w,
+                                                                       const jm::maker::FeeView&) override {
+            auto max = w.available(0) - 30'000;
+            if (phase == 0)
+                return std::vector<jm::protocol::Offer>{{jm::protocol::OfferType::Sw0Rel, 0, 100'000, max, 0, "0.0001"},
+                                                        {jm::protocol::OfferType::Sw0Abs, 1, 100'000, max, 0, "700"}};
+            return std::vector<jm::protocol::Offer>{{jm::protocol::OfferType::Sw0Abs, 1, 200'000, max / 2, 0, "800"}};
+        }
+        jm::sdk::Result<int> chooseMixdepth(const jm::maker::FillContext& f, const jm::maker::WalletView&) override {
+            return f.candidates.front();
+        }
+    };
+    ChainHub hub;
+    TestDirectory directory;
+    Steered* steered = nullptr;
+    MakerOptions o;
+    o.directories = {directory.port()};
+    o.coins = {{0, 50'000'000}};
+    o.yieldgen = [&] {
+        auto y = std::make_unique<Steered>();
+        steered = y.get();
+        return y;
+    };
+    MakerUnderTest maker(hub, o);
+    hub.mine(1);
+    ScriptedTaker watcher(hub, directory.port()); // sees what the maker announces publicly
+    maker.start();
+    BOOST_REQUIRE_EQUAL(maker.offers().size(), 2u);
+    steered->phase = 1;
+    ScriptedTaker taker(hub, directory.port());
+    auto out = tryCoinjoin(hub, taker, {&maker}, 5'000'000); // the balances change: offers made anew
+    BOOST_REQUIRE_MESSAGE(out.error.empty(), out.error);
+    hub.mine(1);
+    BOOST_REQUIRE(eventually([&] { return maker.offers().size() == 1; }));
+    auto lines = watcher.publicMessages(std::chrono::milliseconds(500));
+    bool cancelled = false, replaced = false;
+    for (const auto& l : lines) {
+        if (l.from != maker.nick()) continue;
+        BOOST_CHECK_MESSAGE(l.body.find("tbond") == std::string::npos, "a public message carries a bond proof");
+        cancelled = cancelled || l.body == "cancel 0";
+        replaced = replaced || l.body.starts_with("sw0absoffer 1 200000 ");
+    }
+    BOOST_CHECK(cancelled);
+    BOOST_CHECK(replaced);
+    auto announced = maker.events("maker.offers_announced/1");
+    BOOST_REQUIRE(!announced.empty());
+    BOOST_CHECK_EQUAL(announced.back().at("cancelled").as_array().size(), 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

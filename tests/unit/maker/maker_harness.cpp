@@ -277,6 +277,10 @@ void ScriptedTaker::sendPrivate(const std::string& to, const std::string& comman
 
 void ScriptedTaker::pump(std::chrono::milliseconds timeout) {
     auto env = m_peer->read(timeout);
+    if (env && env->type == 687) {
+        if (auto pub = jm::protocol::parseChannelLine(env->line)) m_public.push_back(*pub);
+        return;
+    }
     if (!env || env->type != 685) return;
     auto line = jm::protocol::parseChannelLine(env->line);
     if (!line || line->to != nick()) return;
@@ -312,6 +316,16 @@ bool ScriptedTaker::receives(const std::string& from, const std::string& command
     auto r = waitFor(from, command, timeout);
     if (r) m_inbox.insert(m_inbox.begin(), *r);
     return r.has_value();
+}
+
+std::vector<jm::protocol::ChannelLine> ScriptedTaker::publicMessages(std::chrono::milliseconds listen) {
+    auto deadline = std::chrono::steady_clock::now() + listen;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        pump(left);
+    }
+    return m_public;
 }
 
 std::vector<Received> ScriptedTaker::pending() {

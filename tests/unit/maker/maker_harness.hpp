@@ -13,6 +13,7 @@
 #include <jm/bitcoin/key.hpp>
 #include <jm/maker/yield_generator.hpp>
 #include <jm/protocol/coinjoin_messages.hpp>
+#include <jm/protocol/line.hpp>
 #include <jm/protocol/nacl_box.hpp>
 #include <jm/protocol/nick.hpp>
 #include <jm/protocol/podle.hpp>
@@ -202,6 +203,8 @@ public:
                   std::chrono::milliseconds timeout = std::chrono::milliseconds(1000));
     //! Every message received so far and not consumed.
     std::vector<Received> pending();
+    //! Every public message received so far, after listening for `listen` more.
+    std::vector<jm::protocol::ChannelLine> publicMessages(std::chrono::milliseconds listen);
 
     // Protocol steps. Each returns what came back (or nullopt when nothing did in time).
     //! !fill, then waits for !pubkey (nullopt on an !error, kept for waitFor, or after `timeout`).
@@ -233,6 +236,7 @@ private:
     std::map<std::string, jm::protocol::BoxSession> m_boxes;
     std::map<std::string, std::string> m_makerKeys;
     std::vector<Received> m_inbox;
+    std::vector<jm::protocol::ChannelLine> m_public;
 };
 
 //! The unsigned CoinJoin a taker builds from the makers' replies (protocol.md 8.7): every maker
