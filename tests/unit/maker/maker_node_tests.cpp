@@ -20,6 +20,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <csignal>
 #include <fstream>
 
 using namespace jm::test;
@@ -217,6 +218,38 @@ BOOST_AUTO_TEST_CASE(an_out_of_tree_yield_generator_builds_against_the_installed
     BOOST_CHECK_EQUAL(earning.at("mixdepth").to_number<int>(), 1);
     BOOST_CHECK_EQUAL(earning.at("cj_mixdepth").to_number<int>(), 2);
     BOOST_CHECK_EQUAL(earning.at("fee_earned").to_number<std::int64_t>(), 260); // 0.000026 x 10 000 000
+}
+
+BOOST_AUTO_TEST_CASE(jmnode_run_gives_the_maker_its_password_from_password_fd) {
+    // No backend is reachable here: the maker starts anyway (its first sync is retried), which
+    // is enough to see the password reach it, or refuse the wrong one.
+    ScratchDir dir;
+    auto config = dir.path() / "maker.json";
+    std::ofstream(config) << R"({"node": {"datadir": ")" << (dir.path() / "data").string()
+                          << R"(", "network": "regtest"},
+      "plugins": [
+        {"load": "backend-core", "instance": "core", "config": {"rpc_port": 1, "retries": 0}},
+        {"load": "yieldgen", "factory": "basic", "instance": "yg"},
+        {"load": "maker", "instance": "maker",
+         "config": {"backend": "core", "yieldgen": "yg", "directories": ["127.0.0.1:1"]}}
+      ]})";
+    auto jmnode = (binDir() / "jmnode").string();
+    auto created = runProcess({jmnode, "wallet", "create", "--config", config.string(), "--kdf", "interactive",
+                               "--password-fd", "0", "--yes"},
+                              std::chrono::seconds(60), {}, "right\nright\n");
+    BOOST_REQUIRE_MESSAGE(created.exit_code == 0, created.err);
+    {
+        ChildProcess node({jmnode, "run", "--config", config.string(), "--password-fd", "0"}, {},
+                          std::string("wrong\n"));
+        auto r = node.wait(std::chrono::seconds(60));
+        BOOST_CHECK_NE(r.exit_code, 0);
+        BOOST_CHECK_MESSAGE(node.output().find("password") != std::string::npos, node.output());
+    }
+    ChildProcess node({jmnode, "run", "--config", config.string(), "--password-fd", "0"}, {}, std::string("right\n"));
+    BOOST_CHECK_MESSAGE(node.waitForOutput("started instance 'maker'", std::chrono::seconds(60)), node.output());
+    BOOST_CHECK(node.output().find("right") == std::string::npos); // never logged
+    node.signal(SIGTERM);
+    BOOST_CHECK_EQUAL(node.wait(std::chrono::seconds(30)).exit_code, 0);
 }
 
 BOOST_AUTO_TEST_CASE(maker_status_explains_what_is_missing) {
