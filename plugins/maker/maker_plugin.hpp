@@ -82,7 +82,7 @@ private:
 
     // --- The CoinJoin protocol, in the order a session runs (maker_protocol.cpp) ---
     void onMessage(const jm::net::RoutedMessage& message);
-    void onPublicCommand(const std::string& from, const jm::protocol::Command& command);
+    void onPublicCommand(const std::string& from, std::size_t directory, const jm::protocol::Command& command);
     void onPrivateMessage(const jm::net::RoutedMessage& message);
     void onOrderbook(const std::string& taker, std::optional<std::size_t> directory);
     void onFill(const std::string& taker, std::size_t directory, std::string_view args);

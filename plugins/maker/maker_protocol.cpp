@@ -67,16 +67,16 @@ void MakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
         if (std::count_if(commands->begin(), commands->end(), [](const auto& c) { return c.name == "orderbook"; }) > 1)
             return;
         for (const auto& c : *commands)
-            onPublicCommand(line.from, c);
+            onPublicCommand(line.from, routed.directory, c);
         return;
     }
     if (line.to != nick()) return;
     onPrivateMessage(routed);
 }
 
-void MakerPlugin::onPublicCommand(const std::string& from, const Command& command) {
+void MakerPlugin::onPublicCommand(const std::string& from, std::size_t directory, const Command& command) {
     if (command.name == "orderbook") {
-        onOrderbook(from, std::nullopt);
+        onOrderbook(from, directory); // answered through the directory it came from
     } else if (command.name == "hp2") {
         // Another maker saw this commitment used: refuse it from now on.
         if (auto c = jm::protocol::parseHp2(command.args)) onCommitmentSeen(*c, false);

@@ -306,6 +306,26 @@ BOOST_AUTO_TEST_CASE(undecryptable_auth_bodies_are_refused) {
     h.nothingSignedAndStillServing(*t);
 }
 
+BOOST_AUTO_TEST_CASE(an_extended_utxo_opening_is_answered_in_kind) {
+    // NG takers (neutrino_compat, advertised in our !pubkey) may name their coin with its script
+    // and height; the maker then lists its own coins the same way.
+    Hostile h;
+    ScriptedTaker t(h.hub, h.directory.port());
+    auto coin = t.fund(20'000'000);
+    h.hub.mine(6);
+    jm::protocol::UtxoString extended{coin.outpoint, coin.script_pubkey, h.hub.chain().height() - 5};
+    auto proof = jm::protocol::generatePodle(coin.key, jm::protocol::formatUtxoString(extended, true), 0).value();
+    auto pubkey = t.fill(h.maker_nick, h.offer().oid, 10'000'000, jm::protocol::podleCommitment(proof));
+    BOOST_REQUIRE(pubkey);
+    BOOST_CHECK(std::find(pubkey->features.begin(), pubkey->features.end(), "neutrino_compat") !=
+                pubkey->features.end());
+    t.auth(h.maker_nick, jm::protocol::formatRevelation(proof));
+    auto reply = t.waitIoauth(h.maker_nick);
+    BOOST_REQUIRE(reply);
+    BOOST_CHECK(reply->utxos.front().extended());
+    BOOST_CHECK(reply->utxos.front().height.has_value());
+}
+
 BOOST_AUTO_TEST_CASE(a_replayed_auth_gets_no_second_ioauth) {
     Hostile h;
     auto a = h.upToIoauth();
