@@ -4,6 +4,7 @@
 #include <jm/sdk/context.hpp>
 #include <jm/sdk/event_bus.hpp>
 #include <jm/sdk/kv_store.hpp>
+#include <jm/sdk/password_source.hpp>
 #include <jm/sdk/plugin.hpp>
 #include <jm/sdk/service_registry.hpp>
 
@@ -13,10 +14,14 @@ Plugin::~Plugin() = default;
 PluginFactory::~PluginFactory() = default;
 PluginModule::~PluginModule() = default;
 PluginContext::~PluginContext() = default;
+Result<KvStorePtr> PluginContext::openWalletStore(std::string_view) {
+    return fail(errc::unsupported, "this host keeps no wallets");
+}
 EventBus::~EventBus() = default;
 Subscription::State::~State() = default;
 Service::~Service() = default;
 ServiceRegistry::~ServiceRegistry() = default;
 KvStore::~KvStore() = default;
+PasswordSource::~PasswordSource() = default;
 
 } // namespace jm::sdk

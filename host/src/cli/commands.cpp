@@ -10,6 +10,8 @@ const std::vector<Command>& commands() {
         {"help-plugin", "print a plugin factory's configuration keys with defaults", helpPluginCommand},
         {"directory status", "show a running directory's peers, message rates and drops (from its status file)",
          directoryStatusCommand},
+        {"maker status", "show a running maker's offers, sessions and earnings (from its status file)",
+         makerStatusCommand},
         {"wallet create", "create a wallet: new recovery words, encrypted under a password", walletCreateCommand},
         {"wallet recover", "restore a wallet from its recovery words", walletRecoverCommand},
         {"wallet addresses", "hand out receive addresses (each saved before it is shown, never past the gap limit)",

@@ -32,6 +32,7 @@ int walletXpubsCommand(const std::vector<std::string>& args);
 int walletBondAddressCommand(const std::vector<std::string>& args);
 int walletChangePasswordCommand(const std::vector<std::string>& args);
 int directoryStatusCommand(const std::vector<std::string>& args);
+int makerStatusCommand(const std::vector<std::string>& args);
 int walletSyncCommand(const std::vector<std::string>& args);
 int walletInfoCommand(const std::vector<std::string>& args);
 int walletUtxosCommand(const std::vector<std::string>& args);

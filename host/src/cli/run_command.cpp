@@ -1,5 +1,6 @@
 #include <cli/commands.hpp>
 #include <cli/options.hpp>
+#include <cli/password_service.hpp>
 #include <cli/prepared_node.hpp>
 #include <logging/logging.hpp>
 #include <node/node.hpp>
@@ -14,9 +15,11 @@ namespace po = boost::program_options;
 int runCommand(const std::vector<std::string>& args) {
     po::options_description options("jmnode run");
     addPluginDirOption(options);
-    options.add_options()("config,c", po::value<std::string>()->required(), "node config file (JSON with comments)");
+    options.add_options()("config,c", po::value<std::string>()->required(), "node config file (JSON with comments)")(
+        "password-fd", po::value<int>()->default_value(-1),
+        "read wallet passwords from this file descriptor (one line each) instead of the terminal");
     int code = 0;
-    auto vm = parseOptions(args, "jmnode run --config FILE [--plugin-dir DIR]...", options, {}, code);
+    auto vm = parseOptions(args, "jmnode run --config FILE [--password-fd N] [--plugin-dir DIR]...", options, {}, code);
     if (!vm) return code;
     auto dirs = pluginDirs(*vm);
 
@@ -39,6 +42,9 @@ int runCommand(const std::vector<std::string>& args) {
     int exit_code = 0;
     {
         Node node(std::move(config), std::move(prepared->plans));
+        // Roles that open a wallet ask for its password through this service at start.
+        PasswordService passwords((*vm)["password-fd"].as<int>());
+        (void)node.services().provide<jm::sdk::PasswordSource>(jm::sdk::PasswordSource::host_instance, passwords);
         if (auto r = node.start(true); !r) {
             auto logger = jm::sdk::makeLogger("host");
             JM_LOG(logger, fatal) << "startup failed: " << r.error().message;

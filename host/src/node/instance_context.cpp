@@ -18,4 +18,9 @@ void InstanceContext::requestShutdown(std::string_view reason) noexcept {
     }
 }
 
+jm::sdk::Result<jm::sdk::KvStorePtr> InstanceContext::openWalletStore(std::string_view name) {
+    if (!m_walletStore) return jm::sdk::PluginContext::openWalletStore(name);
+    return m_walletStore(name);
+}
+
 } // namespace jm::host

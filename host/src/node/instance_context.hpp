@@ -17,6 +17,7 @@ namespace jm::host {
 class InstanceContext final : public jm::sdk::PluginContext {
 public:
     using ShutdownFn = std::function<void(std::string_view)>;
+    using WalletStoreFn = std::function<jm::sdk::Result<jm::sdk::KvStorePtr>(std::string_view)>;
 
     InstanceContext(std::string name, boost::asio::io_context& ioc, boost::asio::thread_pool& blocking,
                     jm::sdk::EventBus& bus, jm::sdk::ServiceRegistry& services, jm::sdk::KvStorePtr store,
@@ -32,6 +33,9 @@ public:
     std::string_view network() const override { return m_network; }
     const std::filesystem::path& dataDir() const override { return m_datadir; }
     void requestShutdown(std::string_view reason) noexcept override;
+    jm::sdk::Result<jm::sdk::KvStorePtr> openWalletStore(std::string_view name) override;
+    //! How openWalletStore reaches the node's database (unset: the SDK's "no wallets").
+    void setWalletStoreOpener(WalletStoreFn fn) { m_walletStore = std::move(fn); }
 
 private:
     std::string m_name;
@@ -44,6 +48,7 @@ private:
     std::string m_network;
     std::filesystem::path m_datadir;
     ShutdownFn m_shutdown;
+    WalletStoreFn m_walletStore;
 };
 
 } // namespace jm::host

@@ -17,6 +17,9 @@ using jm::sdk::Result;
 
 namespace {
 
+// The database namespace of the node's wallet (the CLI's `jmnode wallet` commands use it too).
+constexpr std::string_view WALLET_NAMESPACE = "wallet";
+
 // How long the I/O threads may take to drain after every instance has stopped, before the
 // io_context is stopped outright.
 constexpr auto DRAIN_TIMEOUT = std::chrono::seconds(5);
@@ -85,6 +88,14 @@ Result<void> Node::createInstance(Instance& instance) {
     instance.context = std::make_unique<InstanceContext>(name, m_ioc, *m_blocking, *m_bus, *m_services,
                                                          std::move(*store), m_config.network, m_config.datadir,
                                                          [this](std::string_view reason) { requestShutdown(reason); });
+    instance.context->setWalletStoreOpener([this](std::string_view wallet) -> Result<jm::sdk::KvStorePtr> {
+        // One wallet per data directory, the one `jmnode wallet` manages.
+        if (wallet != WALLET_NAMESPACE)
+            return jm::sdk::fail(errc::not_found, "no wallet '" + std::string(wallet) +
+                                                      "': a node keeps one wallet, '" + std::string(WALLET_NAMESPACE) +
+                                                      "'");
+        return openStore(WALLET_NAMESPACE);
+    });
     auto* factory = instance.plan.factory;
     auto* ctx = instance.context.get();
     auto created = runOn(ctx->executor(), [&] {

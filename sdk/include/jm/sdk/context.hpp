@@ -33,6 +33,12 @@ public:
     virtual Logger& logger() = 0;
     //! This instance's persistent key/value namespace.
     virtual KvStore& store() = 0;
+    //! The store of the node's wallet called `name`: a namespace of the node's database that
+    //! belongs to no instance ("wallet" is the one `jmnode wallet` creates and uses). Roles that
+    //! spend (maker, taker) open it; one role per wallet. Ownership: the caller's; it may outlive
+    //! nothing but the context. Errors: errc::not_found for a name the node does not keep,
+    //! errc::unsupported where the host has no wallets (the default), storage errors.
+    virtual Result<KvStorePtr> openWalletStore(std::string_view name);
     //! The config's "instance" name, unique in the node.
     virtual std::string_view instanceName() const = 0;
     //! "mainnet", "testnet", "signet" or "regtest" (node.network in the config).

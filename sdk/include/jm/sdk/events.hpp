@@ -104,4 +104,16 @@ struct CoinjoinCompleted {
     }
 };
 
+//! A role of this node took a nick on the message channels (published at each new nick). Makers
+//! ignore !fill from the nicks of their own node's takers (no self-CoinJoin).
+struct RoleNick {
+    static constexpr std::string_view topic = "role.nick/1";
+    std::string instance; //!< the role's instance name
+    std::string role;     //!< "maker" | "taker"
+    std::string nick;
+    friend void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const RoleNick& e) {
+        v = {{"instance", e.instance}, {"role", e.role}, {"nick", e.nick}};
+    }
+};
+
 } // namespace jm::sdk::events

@@ -32,9 +32,15 @@ public:
     std::string_view network() const override;
     const std::filesystem::path& dataDir() const override;
     void requestShutdown(std::string_view reason) noexcept override;
+    //! Stores backed by walletStore(): "wallet" only, as the host.
+    Result<KvStorePtr> openWalletStore(std::string_view name) override;
 
     boost::asio::io_context& ioContext() { return m_ioc; }
     MemoryKvStore& memoryStore() { return m_store; }
+    //! The in-memory store openWalletStore("wallet") gives access to (create a wallet in it).
+    MemoryKvStore& walletStore() { return m_walletStore; }
+    //! Where dataDir() points (default: the system's temporary directory).
+    void setDataDir(std::filesystem::path dir) { m_dataDir = std::move(dir); }
     //! Runs ready handlers until none is left (restarts the io_context first).
     std::size_t poll();
     //! The reason given to requestShutdown, empty when not requested.
@@ -48,6 +54,7 @@ private:
     ServiceRegistryPtr m_services;
     Logger m_logger;
     MemoryKvStore m_store;
+    MemoryKvStore m_walletStore;
     std::string m_instance;
     std::string m_network;
     std::filesystem::path m_dataDir;

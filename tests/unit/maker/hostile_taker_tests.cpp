@@ -1,0 +1,511 @@
+// Hostile takers against the real maker: each case ends with nothing signed for the attacker,
+// and an honest taker completing a CoinJoin with the same maker right after.
+#include "maker_harness.hpp"
+
+#include <jm/bitcoin/address.hpp>
+#include <jm/bitcoin/encoding.hpp>
+#include <jm/bitcoin/sighash.hpp>
+#include <jm/protocol/fees.hpp>
+#include <jm/protocol/line.hpp>
+#include <jm/protocol/utxo_string.hpp>
+#include <jm/sdk/events.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+using namespace jm::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Hostile {
+    ChainHub hub;
+    TestDirectory directory;
+    std::unique_ptr<MakerUnderTest> maker;
+    std::string maker_nick;
+
+    explicit Hostile(boost::json::object config = {{"session_timeout", "3s"}}) {
+        MakerOptions o;
+        o.directories = {directory.port()};
+        o.config = std::move(config);
+        maker = std::make_unique<MakerUnderTest>(hub, o);
+        hub.mine(1);
+        maker->start();
+        maker_nick = maker->nick();
+    }
+
+    jm::protocol::Offer offer() { return maker->offers().front(); }
+
+    //! The attacker got no signature, the maker signed nothing, and an honest taker still gets a
+    //! complete CoinJoin.
+    void nothingSignedAndStillServing(ScriptedTaker& attacker) {
+        BOOST_CHECK_MESSAGE(!attacker.receives(maker_nick, "sig", 300ms), "the attacker got a signature");
+        BOOST_CHECK_EQUAL(maker->counters().signed_coinjoins, 0u);
+        ScriptedTaker honest(hub, directory.port());
+        auto out = tryCoinjoin(hub, honest, {maker.get()}, 5'000'000);
+        BOOST_CHECK_MESSAGE(out.error.empty(), "the maker stopped serving: " + out.error);
+        BOOST_CHECK_EQUAL(maker->counters().signed_coinjoins, 1u);
+    }
+
+    //! A taker that reached !ioauth, with the honest transaction it would send.
+    struct AtIoauth {
+        std::unique_ptr<ScriptedTaker> taker;
+        std::optional<TakerCoin> coin;
+        std::optional<MakerReply> reply;
+        std::string commitment;
+        std::int64_t amount = 0;
+        CoinjoinPlan plan;
+        jm::bitcoin::Script cj_script, change_script;
+    };
+    AtIoauth upToIoauth(std::int64_t amount = 10'000'000) {
+        AtIoauth a;
+        a.taker = std::make_unique<ScriptedTaker>(hub, directory.port());
+        a.amount = amount;
+        a.coin = a.taker->fund(amount + 5'000'000);
+        hub.mine(6);
+        auto [commitment, opening] = ScriptedTaker::podle(*a.coin);
+        a.commitment = commitment;
+        auto o = offer();
+        BOOST_REQUIRE(a.taker->fill(maker_nick, o.oid, amount, commitment));
+        a.taker->auth(maker_nick, opening);
+        a.reply = a.taker->waitIoauth(maker_nick);
+        BOOST_REQUIRE(a.reply);
+        a.plan = buildCoinjoin(hub.chain(), {*a.reply}, {*a.coin}, amount, {o.txfee},
+                               {jm::protocol::realCjfee(o, amount).value()});
+        a.cj_script = jm::bitcoin::addressToScript(a.reply->ioauth.cj_address, jm::bitcoin::Network::Testnet).value();
+        a.change_script =
+            jm::bitcoin::addressToScript(a.reply->ioauth.change_address, jm::bitcoin::Network::Testnet).value();
+        return a;
+    }
+
+    //! A filled session whose !auth the test writes itself.
+    std::unique_ptr<ScriptedTaker> filled(const std::string& commitment, std::int64_t amount = 10'000'000) {
+        auto t = std::make_unique<ScriptedTaker>(hub, directory.port());
+        BOOST_REQUIRE(t->fill(maker_nick, offer().oid, amount, commitment));
+        return t;
+    }
+
+    void expectNoIoauth(ScriptedTaker& t) {
+        BOOST_CHECK_MESSAGE(!t.receives(maker_nick, "ioauth", 800ms), "coins were revealed");
+        BOOST_CHECK(eventually([&] { return maker->lockedCoins() == 0; }));
+        BOOST_CHECK(eventually([&] { return !maker->events("maker.session_failed/1").empty(); }));
+    }
+
+    void expectNoSig(AtIoauth& a) {
+        BOOST_CHECK_MESSAGE(!a.taker->receives(maker_nick, "sig", 800ms), "the maker signed");
+        BOOST_CHECK(eventually([&] {
+            auto failed = maker->events("maker.session_failed/1");
+            return !failed.empty() && failed.back().at("stage").as_string() == "tx";
+        }));
+        BOOST_CHECK_EQUAL(maker->lockedCoins(), 0u); // the refused session's coins are free again
+    }
+
+    std::size_t outputPaying(const jm::bitcoin::Transaction& tx, const jm::bitcoin::Script& spk) {
+        for (std::size_t i = 0; i < tx.outputs.size(); ++i)
+            if (tx.outputs[i].script_pubkey == spk) return i;
+        BOOST_FAIL("no such output");
+        return 0;
+    }
+};
+
+std::string flipHexChar(std::string s, std::size_t pos) {
+    s[pos] = s[pos] == '0' ? '1' : '0';
+    return s;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(hostile_taker_tests)
+
+// --- !fill --------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(unknown_oid_is_answered_and_refused) {
+    Hostile h;
+    ScriptedTaker t(h.hub, h.directory.port());
+    auto coin = t.fund(20'000'000);
+    auto [commitment, opening] = ScriptedTaker::podle(coin);
+    BOOST_CHECK(!t.fill(h.maker_nick, 7, 10'000'000, commitment));
+    auto error = t.waitFor(h.maker_nick, "error");
+    BOOST_REQUIRE(error);
+    BOOST_CHECK_EQUAL(error->text, "oid not found");
+    h.nothingSignedAndStillServing(t);
+}
+
+BOOST_AUTO_TEST_CASE(amounts_outside_the_offer_are_refused) {
+    Hostile h;
+    ScriptedTaker t(h.hub, h.directory.port());
+    auto o = h.offer();
+    for (auto amount : {o.minsize - 1, o.maxsize + 1}) {
+        auto coin = t.fund(20'000'000);
+        BOOST_CHECK(!t.fill(h.maker_nick, o.oid, amount, ScriptedTaker::podle(coin).first));
+        auto error = t.waitFor(h.maker_nick, "error");
+        BOOST_REQUIRE(error);
+        BOOST_CHECK_EQUAL(error->text, "amount out of range");
+    }
+    BOOST_CHECK_EQUAL(h.maker->liveSessions(), 0u);
+    h.nothingSignedAndStillServing(t);
+}
+
+BOOST_AUTO_TEST_CASE(unsupported_commitment_type_is_answered) {
+    Hostile h;
+    ScriptedTaker t(h.hub, h.directory.port());
+    auto pk = jm::protocol::BoxKeyPair::generate().publicKeyHex();
+    t.sendPrivate(h.maker_nick, "fill", "0 10000000 " + pk + " X" + std::string(64, 'a'));
+    auto error = t.waitFor(h.maker_nick, "error");
+    BOOST_REQUIRE(error);
+    BOOST_CHECK_EQUAL(error->text, "Unsupported commitment type: X");
+    BOOST_CHECK(!t.receives(h.maker_nick, "pubkey", 200ms));
+    h.nothingSignedAndStillServing(t);
+}
+
+BOOST_AUTO_TEST_CASE(a_used_commitment_is_refused) {
+    Hostile h;
+    auto first = h.upToIoauth();
+    // The same commitment again, from another nick: REF's answer, no session.
+    ScriptedTaker t(h.hub, h.directory.port());
+    BOOST_CHECK(!t.fill(h.maker_nick, h.offer().oid, 10'000'000, first.commitment));
+    auto error = t.waitFor(h.maker_nick, "error");
+    BOOST_REQUIRE(error);
+    BOOST_CHECK_EQUAL(error->text, "Commitment is blacklisted: " + first.commitment);
+    h.nothingSignedAndStillServing(t);
+}
+
+BOOST_AUTO_TEST_CASE(a_commitment_announced_with_hp2_is_refused) {
+    Hostile h;
+    ScriptedTaker announcer(h.hub, h.directory.port());
+    ScriptedTaker t(h.hub, h.directory.port());
+    auto coin = t.fund(20'000'000);
+    auto commitment = ScriptedTaker::podle(coin).first;
+    announcer.sendPublic("hp2 " + commitment);
+    BOOST_REQUIRE(
+        eventually([&] { return h.maker->ctx().memoryStore().get("commitment/" + commitment).value().has_value(); }));
+    BOOST_CHECK(!t.fill(h.maker_nick, h.offer().oid, 10'000'000, commitment));
+    auto error = t.waitFor(h.maker_nick, "error");
+    BOOST_REQUIRE(error);
+    BOOST_CHECK(error->text.starts_with("Commitment is blacklisted"));
+    h.nothingSignedAndStillServing(t);
+}
+
+BOOST_AUTO_TEST_CASE(a_forged_signature_is_ignored) {
+    Hostile h;
+    ScriptedTaker t(h.hub, h.directory.port());
+    auto coin = t.fund(20'000'000);
+    jm::protocol::NickIdentity impostor;
+    auto args = jm::protocol::formatFillArgs(
+        {0, 10'000'000, jm::protocol::BoxKeyPair::generate().publicKeyHex(), ScriptedTaker::podle(coin).first});
+    // Sent under t's nick but signed with another key: dropped without an answer.
+    t.peer().send(685, jm::protocol::formatPrivateLine(t.nick(), h.maker_nick, "fill", impostor.signedText(args)));
+    BOOST_CHECK(!t.receives(h.maker_nick, "pubkey", 500ms));
+    BOOST_CHECK(!t.receives(h.maker_nick, "error", 10ms));
+    BOOST_CHECK_EQUAL(h.maker->liveSessions(), 0u);
+    h.nothingSignedAndStillServing(t);
+}
+
+BOOST_AUTO_TEST_CASE(fills_from_the_nodes_own_taker_are_ignored) {
+    Hostile h;
+    ScriptedTaker t(h.hub, h.directory.port());
+    h.maker->ctx().bus().publish(jm::sdk::events::RoleNick{"taker", "taker", t.nick()});
+    h.maker->ctx().bus().flushForTest();
+    auto coin = t.fund(20'000'000);
+    BOOST_CHECK(!t.fill(h.maker_nick, h.offer().oid, 10'000'000, ScriptedTaker::podle(coin).first, 500ms));
+    BOOST_CHECK_EQUAL(h.maker->liveSessions(), 0u);
+    h.nothingSignedAndStillServing(t);
+}
+
+// --- !auth ----------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_bad_podle_reveals_no_coins) {
+    Hostile h;
+    ScriptedTaker probe(h.hub, h.directory.port());
+    auto coin = probe.fund(20'000'000);
+    h.hub.mine(6);
+    auto [commitment, opening] = ScriptedTaker::podle(coin);
+    auto t = h.filled(commitment);
+    // The opening is "<utxo>|P|P2|s|e": damage s.
+    auto s_pos = opening.rfind('|') - 10;
+    t->auth(h.maker_nick, flipHexChar(opening, s_pos));
+    h.expectNoIoauth(*t);
+    h.nothingSignedAndStillServing(*t);
+}
+
+BOOST_AUTO_TEST_CASE(a_podle_beyond_the_allowed_nums_indices_is_refused) {
+    Hostile h;
+    ScriptedTaker probe(h.hub, h.directory.port());
+    auto coin = probe.fund(20'000'000);
+    h.hub.mine(6);
+    auto [commitment, opening] = ScriptedTaker::podle(coin, 3); // taker_utxo_retries 3: indices 0..2
+    auto t = h.filled(commitment);
+    t->auth(h.maker_nick, opening);
+    h.expectNoIoauth(*t);
+    h.nothingSignedAndStillServing(*t);
+}
+
+BOOST_AUTO_TEST_CASE(a_coin_too_young_is_refused) {
+    Hostile h;
+    ScriptedTaker probe(h.hub, h.directory.port());
+    auto coin = probe.fund(20'000'000);
+    h.hub.mine(2); // taker_utxo_age 5
+    auto [commitment, opening] = ScriptedTaker::podle(coin);
+    auto t = h.filled(commitment);
+    t->auth(h.maker_nick, opening);
+    h.expectNoIoauth(*t);
+    h.nothingSignedAndStillServing(*t);
+}
+
+BOOST_AUTO_TEST_CASE(a_coin_too_small_is_refused) {
+    Hostile h;
+    ScriptedTaker probe(h.hub, h.directory.port());
+    auto coin = probe.fund(1'999'999); // taker_utxo_amtpercent 20 of 10 000 000
+    h.hub.mine(6);
+    auto [commitment, opening] = ScriptedTaker::podle(coin);
+    auto t = h.filled(commitment);
+    t->auth(h.maker_nick, opening);
+    h.expectNoIoauth(*t);
+    h.nothingSignedAndStillServing(*t);
+}
+
+BOOST_AUTO_TEST_CASE(a_coin_the_commitment_key_does_not_own_is_refused) {
+    Hostile h;
+    ScriptedTaker probe(h.hub, h.directory.port());
+    auto mine = probe.fund(20'000'000);
+    auto theirs = probe.fund(20'000'000);
+    h.hub.mine(6);
+    // A valid proof for our key, naming someone else's big old coin.
+    auto proof =
+        jm::protocol::generatePodle(mine.key, jm::protocol::formatUtxoString({theirs.outpoint, {}, {}}), 0).value();
+    auto t = h.filled(jm::protocol::podleCommitment(proof));
+    t->auth(h.maker_nick, jm::protocol::formatRevelation(proof));
+    h.expectNoIoauth(*t);
+    h.nothingSignedAndStillServing(*t);
+}
+
+BOOST_AUTO_TEST_CASE(a_coin_that_does_not_exist_is_refused) {
+    Hostile h;
+    auto key = jm::bitcoin::PrivateKey::generate();
+    jm::bitcoin::OutPoint nowhere;
+    nowhere.txid.fill(0x42);
+    auto proof = jm::protocol::generatePodle(key, jm::protocol::formatUtxoString({nowhere, {}, {}}), 0).value();
+    auto t = h.filled(jm::protocol::podleCommitment(proof));
+    t->auth(h.maker_nick, jm::protocol::formatRevelation(proof));
+    h.expectNoIoauth(*t);
+    h.nothingSignedAndStillServing(*t);
+}
+
+BOOST_AUTO_TEST_CASE(undecryptable_auth_bodies_are_refused) {
+    Hostile h;
+    ScriptedTaker probe(h.hub, h.directory.port());
+    auto coin = probe.fund(20'000'000);
+    h.hub.mine(6);
+    auto [commitment, opening] = ScriptedTaker::podle(coin);
+    auto t = h.filled(commitment);
+    // Not base64; then a box made with the wrong key.
+    t->sendPrivate(h.maker_nick, "auth", "!!!notbase64");
+    jm::protocol::BoxSession wrong(jm::protocol::BoxKeyPair::generate(),
+                                   jm::protocol::BoxKeyPair::generate().publicKey());
+    t->sendPrivate(h.maker_nick, "auth", wrong.encrypt(opening));
+    h.expectNoIoauth(*t);
+    h.nothingSignedAndStillServing(*t);
+}
+
+BOOST_AUTO_TEST_CASE(an_extended_utxo_opening_is_answered_in_kind) {
+    // NG takers (neutrino_compat, advertised in our !pubkey) may name their coin with its script
+    // and height; the maker then lists its own coins the same way.
+    Hostile h;
+    ScriptedTaker t(h.hub, h.directory.port());
+    auto coin = t.fund(20'000'000);
+    h.hub.mine(6);
+    jm::protocol::UtxoString extended{coin.outpoint, coin.script_pubkey, h.hub.chain().height() - 5};
+    auto proof = jm::protocol::generatePodle(coin.key, jm::protocol::formatUtxoString(extended, true), 0).value();
+    auto pubkey = t.fill(h.maker_nick, h.offer().oid, 10'000'000, jm::protocol::podleCommitment(proof));
+    BOOST_REQUIRE(pubkey);
+    BOOST_CHECK(std::find(pubkey->features.begin(), pubkey->features.end(), "neutrino_compat") !=
+                pubkey->features.end());
+    t.auth(h.maker_nick, jm::protocol::formatRevelation(proof));
+    auto reply = t.waitIoauth(h.maker_nick);
+    BOOST_REQUIRE(reply);
+    BOOST_CHECK(reply->utxos.front().extended());
+    BOOST_CHECK(reply->utxos.front().height.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_replayed_auth_gets_no_second_ioauth) {
+    Hostile h;
+    auto a = h.upToIoauth();
+    auto [commitment, opening] = ScriptedTaker::podle(*a.coin);
+    a.taker->auth(h.maker_nick, opening);
+    BOOST_CHECK(!a.taker->receives(h.maker_nick, "ioauth", 500ms));
+    BOOST_CHECK_EQUAL(h.maker->lockedCoins(), 1u); // still the one session's coin
+    a.taker->sendTx(h.maker_nick, a.plan.tx);      // and the session goes on normally
+    BOOST_CHECK_EQUAL(a.taker->waitSigs(h.maker_nick, 1).size(), 1u);
+}
+
+// --- !tx ------------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_tx_before_auth_is_ignored) {
+    Hostile h;
+    ScriptedTaker probe(h.hub, h.directory.port());
+    auto coin = probe.fund(20'000'000);
+    h.hub.mine(6);
+    auto t = h.filled(ScriptedTaker::podle(coin).first);
+    jm::bitcoin::Transaction tx;
+    tx.inputs.push_back({coin.outpoint, {}, 0xffffffff, {}});
+    tx.outputs.push_back({1000, coin.script_pubkey});
+    t->sendTx(h.maker_nick, tx);
+    BOOST_CHECK(!t->receives(h.maker_nick, "sig", 500ms));
+    BOOST_CHECK_EQUAL(h.maker->lockedCoins(), 0u);
+    h.nothingSignedAndStillServing(*t);
+}
+
+BOOST_AUTO_TEST_CASE(a_tx_without_the_makers_inputs_is_not_signed) {
+    Hostile h;
+    auto a = h.upToIoauth();
+    auto& inputs = a.plan.tx.inputs;
+    std::erase_if(inputs, [&](const auto& in) { return in.prevout == a.reply->utxos.front().outpoint; });
+    a.taker->sendTx(h.maker_nick, a.plan.tx);
+    h.expectNoSig(a);
+    h.nothingSignedAndStillServing(*a.taker);
+}
+
+BOOST_AUTO_TEST_CASE(a_tx_paying_less_than_the_fee_is_not_signed) {
+    Hostile h;
+    auto a = h.upToIoauth();
+    a.plan.tx.outputs[h.outputPaying(a.plan.tx, a.change_script)].value -= 1;
+    a.taker->sendTx(h.maker_nick, a.plan.tx);
+    h.expectNoSig(a);
+    h.nothingSignedAndStillServing(*a.taker);
+}
+
+BOOST_AUTO_TEST_CASE(a_tx_short_of_the_coinjoin_amount_is_not_signed) {
+    Hostile h;
+    auto a = h.upToIoauth();
+    a.plan.tx.outputs[h.outputPaying(a.plan.tx, a.cj_script)].value -= 1;
+    a.taker->sendTx(h.maker_nick, a.plan.tx);
+    h.expectNoSig(a);
+    h.nothingSignedAndStillServing(*a.taker);
+}
+
+BOOST_AUTO_TEST_CASE(a_tx_stealing_the_change_is_not_signed) {
+    Hostile h;
+    auto a = h.upToIoauth();
+    a.plan.tx.outputs[h.outputPaying(a.plan.tx, a.change_script)].script_pubkey = a.coin->script_pubkey;
+    a.taker->sendTx(h.maker_nick, a.plan.tx);
+    h.expectNoSig(a);
+    h.nothingSignedAndStillServing(*a.taker);
+}
+
+BOOST_AUTO_TEST_CASE(a_tx_paying_the_makers_addresses_twice_is_not_signed) {
+    Hostile h;
+    auto a = h.upToIoauth();
+    // A second output to the CoinJoin address, taken from the taker's change: the maker must
+    // see each of its addresses exactly once.
+    auto cj = a.plan.tx.outputs[h.outputPaying(a.plan.tx, a.cj_script)];
+    a.plan.tx.outputs.back().value -= 1000;
+    a.plan.tx.outputs.push_back({1000, cj.script_pubkey});
+    a.taker->sendTx(h.maker_nick, a.plan.tx);
+    h.expectNoSig(a);
+    h.nothingSignedAndStillServing(*a.taker);
+}
+
+BOOST_AUTO_TEST_CASE(a_tx_spending_coins_of_another_session_is_not_signed) {
+    Hostile h;
+    auto a = h.upToIoauth();
+    auto b = h.upToIoauth(); // another session of the same maker holds other coins
+    BOOST_REQUIRE(!(b.reply->utxos.front().outpoint == a.reply->utxos.front().outpoint));
+    for (const auto& u : b.reply->utxos)
+        a.plan.tx.inputs.push_back({u.outpoint, {}, 0xffffffff, {}});
+    a.taker->sendTx(h.maker_nick, a.plan.tx);
+    BOOST_CHECK(!a.taker->receives(h.maker_nick, "sig", 800ms));
+    BOOST_CHECK_EQUAL(h.maker->counters().signed_coinjoins, 0u);
+    // b's session is untouched and completes.
+    b.taker->sendTx(h.maker_nick, b.plan.tx);
+    auto sigs = b.taker->waitSigs(h.maker_nick, b.reply->utxos.size());
+    BOOST_CHECK_EQUAL(applySignatures(b.plan, sigs), b.reply->utxos.size());
+    BOOST_CHECK(h.hub.chain().submit(b.plan.tx.serialize()));
+}
+
+BOOST_AUTO_TEST_CASE(a_replayed_or_second_tx_gets_no_more_signatures) {
+    Hostile h;
+    auto a = h.upToIoauth();
+    // The exact line twice (a replay through the channel), then a different transaction.
+    auto text =
+        a.taker->identity().signedText(a.taker->encryptFor(h.maker_nick, jm::protocol::formatTxPayload(a.plan.tx)));
+    auto line = jm::protocol::formatPrivateLine(a.taker->nick(), h.maker_nick, "tx", text);
+    a.taker->peer().send(685, line);
+    BOOST_REQUIRE_EQUAL(a.taker->waitSigs(h.maker_nick, 1).size(), 1u);
+    a.taker->peer().send(685, line);
+    auto other = a.plan.tx;
+    other.outputs.back().value -= 500;
+    a.taker->sendTx(h.maker_nick, other);
+    BOOST_CHECK(!a.taker->receives(h.maker_nick, "sig", 800ms));
+    BOOST_CHECK_EQUAL(h.maker->counters().signed_coinjoins, 1u);
+}
+
+BOOST_AUTO_TEST_CASE(undecryptable_and_malformed_tx_bodies_are_not_signed) {
+    Hostile h;
+    auto a = h.upToIoauth();
+    a.taker->sendPrivate(h.maker_nick, "tx", jm::bitcoin::toBase64(jm::bitcoin::Bytes(200, 7)));
+    h.expectNoSig(a);
+    auto b = h.upToIoauth();
+    b.taker->sendPrivate(h.maker_nick, "tx", b.taker->encryptFor(h.maker_nick, "not a transaction"));
+    h.expectNoSig(b);
+    h.nothingSignedAndStillServing(*a.taker);
+}
+
+// --- !push, floods, long lines -------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_push_of_a_foreign_transaction_is_not_broadcast) {
+    Hostile h;
+    ScriptedTaker t(h.hub, h.directory.port());
+    auto coin = t.fund(20'000'000);
+    h.hub.mine(1);
+    // A valid, signed transaction the maker never saw.
+    jm::bitcoin::Transaction tx;
+    tx.inputs.push_back({coin.outpoint, {}, 0xffffffff, {}});
+    tx.outputs.push_back({coin.value - 1000, coin.script_pubkey});
+    BOOST_REQUIRE(jm::bitcoin::signP2wpkhInput(tx, 0, coin.key, coin.value));
+    auto pool = h.hub.chain().mempoolSize();
+    t.sendPrivate(h.maker_nick, "push", jm::bitcoin::toBase64(tx.serialize()));
+    t.sendPrivate(h.maker_nick, "push", "garbage");
+    std::this_thread::sleep_for(300ms);
+    BOOST_CHECK_EQUAL(h.hub.chain().mempoolSize(), pool);
+    BOOST_CHECK_EQUAL(h.maker->counters().pushes, 0u);
+    h.nothingSignedAndStillServing(t);
+}
+
+BOOST_AUTO_TEST_CASE(a_flood_from_one_nick_is_dropped) {
+    Hostile h;
+    ScriptedTaker t(h.hub, h.directory.port());
+    auto pk = jm::protocol::BoxKeyPair::generate().publicKeyHex();
+    // Distinct messages (identical ones are already dropped as duplicates).
+    for (int i = 0; i < 400; ++i) {
+        char commitment[65];
+        std::snprintf(commitment, sizeof commitment, "%064x", i);
+        t.sendPrivate(h.maker_nick, "fill", "0 10000000 " + pk + " P" + commitment);
+    }
+    BOOST_CHECK(eventually([&] { return h.maker->counters().ignored > 100; }));
+    h.nothingSignedAndStillServing(t);
+}
+
+BOOST_AUTO_TEST_CASE(a_flood_of_nicks_cannot_crowd_out_honest_takers) {
+    Hostile h({{"session_timeout", "60s"}, {"max_sessions", 10}});
+    std::vector<std::unique_ptr<ScriptedTaker>> sybils;
+    for (int i = 0; i < 30; ++i) {
+        sybils.push_back(std::make_unique<ScriptedTaker>(h.hub, h.directory.port()));
+        auto coin = sybils.back()->fund(20'000'000);
+        BOOST_CHECK(sybils.back()->fill(h.maker_nick, 0, 10'000'000, ScriptedTaker::podle(coin).first));
+    }
+    BOOST_CHECK_LE(h.maker->liveSessions(), 10u);
+    h.nothingSignedAndStillServing(*sybils.front());
+}
+
+BOOST_AUTO_TEST_CASE(oversize_lines_are_dropped) {
+    Hostile h;
+    ScriptedTaker t(h.hub, h.directory.port());
+    // Under the directory's limit but no valid message; then over it (the directory hangs up).
+    t.sendPrivate(h.maker_nick, "tx", std::string(60'000, 'A'));
+    BOOST_CHECK(!t.receives(h.maker_nick, "sig", 300ms));
+    ScriptedTaker big(h.hub, h.directory.port());
+    big.sendPrivate(h.maker_nick, "fill", std::string(70'000, 'A'));
+    BOOST_CHECK(big.peer().waitClosed());
+    h.nothingSignedAndStillServing(t);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
