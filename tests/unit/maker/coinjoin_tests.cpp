@@ -6,6 +6,7 @@
 #include <jm/bitcoin/encoding.hpp>
 #include <jm/protocol/fees.hpp>
 #include <jm/protocol/line.hpp>
+#include <jm/wallet/wallet.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -331,6 +332,28 @@ BOOST_AUTO_TEST_CASE(withdrawn_offers_are_cancelled_publicly_and_changed_ones_re
     auto announced = maker.events("maker.offers_announced/1");
     BOOST_REQUIRE(!announced.empty());
     BOOST_CHECK_EQUAL(announced.back().at("cancelled").as_array().size(), 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(maker_wallet_tests)
+
+BOOST_AUTO_TEST_CASE(a_deposit_is_offered_after_the_next_block) {
+    ChainHub hub;
+    TestDirectory directory;
+    MakerOptions o;
+    o.directories = {directory.port()};
+    o.config = {{"resync_blocks", 1}};
+    MakerUnderTest maker(hub, o);
+    hub.mine(1);
+    maker.start();
+    BOOST_CHECK_EQUAL(maker.offers().front().maxsize, 100'000'000 - 27'300);
+    // 5 BTC to a fresh receive address of mixdepth 3 (read from the wallet's store: the address
+    // derivation only, the running maker keeps its indices).
+    auto wallet = jm::wallet::Wallet::open(maker.walletStore(), "password").value();
+    hub.chain().fund(wallet.addressAt(3, jm::wallet::BRANCH_EXTERNAL, 0).value().script_pubkey, 500'000'000);
+    hub.mine(1);
+    BOOST_CHECK(eventually([&] { return maker.offers().front().maxsize == 500'000'000 - 27'300; }));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
