@@ -135,10 +135,13 @@ jm::sdk::Result<void> MakerPlugin::start() {
         bus.subscribe<jm::sdk::events::RoleNick>(m_ctx.executor(), guarded([this](const jm::sdk::events::RoleNick& e) {
                                                      if (e.role == "taker") m_ownTakerNicks.insert(e.nick);
                                                  })));
-    m_subscriptions.push_back(bus.subscribe<jm::sdk::events::TxSeen>(
-        m_ctx.executor(), guarded([this](const jm::sdk::events::TxSeen& e) { onTxSeen(e.txid, false); })));
-    m_subscriptions.push_back(bus.subscribe<jm::sdk::events::TxConfirmed>(
-        m_ctx.executor(), guarded([this](const jm::sdk::events::TxConfirmed& e) { onTxSeen(e.txid, true); })));
+    // One ordered topic for a watched transaction's states; conflicts and drops are found from
+    // the coins themselves at each block (onBlock).
+    m_subscriptions.push_back(bus.subscribe<jm::sdk::events::TxStatusChanged>(
+        m_ctx.executor(), guarded([this](const jm::sdk::events::TxStatusChanged& e) {
+            if (e.state == jm::sdk::events::TxState::Mempool) onTxSeen(e.txid, false);
+            if (e.state == jm::sdk::events::TxState::Confirmed) onTxSeen(e.txid, true);
+        })));
     m_subscriptions.push_back(bus.subscribe<jm::sdk::events::BlockConnected>(
         m_ctx.executor(), guarded([this](const jm::sdk::events::BlockConnected& e) { onBlock(e.height); })));
     bus.publish(jm::sdk::events::RoleNick{std::string(m_ctx.instanceName()), "maker", m_identity->nick()});
@@ -212,7 +215,7 @@ void MakerPlugin::loadPersistedState() {
     if (auto r = m_store.unlock(stale); !r) JM_LOG(m_ctx.logger(), error) << r.error().message;
     if (auto list = m_store.signedCoinjoins()) {
         for (auto& c : *list) {
-            m_backend->watchTransaction(c.txid);
+            m_backend->watchTransaction(c.txid, WATCH_DEPTH);
             m_signed[c.txid] = std::move(c);
         }
     } else {
@@ -230,7 +233,8 @@ void MakerPlugin::sync() {
     }
     m_syncing = true;
     jm::wallet::SyncOptions options;
-    options.birthday_height = m_settings.birthday_height;
+    // The configured height is where the wallet's history starts (stored as its birthday).
+    if (m_settings.birthday_height > 0) options.rescan_from = m_settings.birthday_height;
     // The completion holds the wallet and its store: WalletSync uses them until it completes.
     jm::wallet::WalletSync::run(*m_wallet, *m_backend, options, {}, m_ctx.executor(),
                                 [keep = std::make_pair(m_walletStore, m_wallet),

@@ -104,6 +104,8 @@ private:
 
     // --- After a CoinJoin (maker_chain.cpp) ---
     void onTxSeen(const std::string& txid, bool confirmed);
+    //! Confirmations after which a signed CoinJoin's watch ends.
+    static constexpr std::int32_t WATCH_DEPTH = 6;
     void onBlock(std::int32_t height);
     void settleSigned();
     void writeStatus();

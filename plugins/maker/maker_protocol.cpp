@@ -391,7 +391,7 @@ void MakerPlugin::onTx(TakerSession& session, std::string_view payload) {
         return failSession(session.taker, "tx", "cannot persist the CoinJoin, not signing: " + r.error().message);
     for (const auto& l : locks)
         m_locks[l.outpoint] = l;
-    m_backend->watchTransaction(record.txid);
+    m_backend->watchTransaction(record.txid, WATCH_DEPTH);
     m_signed[record.txid] = record;
 
     for (const auto& sig : sigs)

@@ -17,9 +17,6 @@ using jm::sdk::Result;
 
 namespace {
 
-// The database namespace of the node's wallet (the CLI's `jmnode wallet` commands use it too).
-constexpr std::string_view WALLET_NAMESPACE = "wallet";
-
 // How long the I/O threads may take to drain after every instance has stopped, before the
 // io_context is stopped outright.
 constexpr auto DRAIN_TIMEOUT = std::chrono::seconds(5);

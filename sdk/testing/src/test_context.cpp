@@ -20,6 +20,7 @@ public:
                          const std::function<bool(std::string_view, std::string_view)>& fn) const override {
         return m_target.iterate(prefix, fn);
     }
+    Result<void> compact(std::string_view prefix) override { return m_target.compact(prefix); }
 
 private:
     KvStore& m_target;

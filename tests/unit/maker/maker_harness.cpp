@@ -67,9 +67,8 @@ ChainHub::ChainHub() : m_bus(jm::sdk::makeEventBus(jm::sdk::makeLogger("chain-bu
             bus->publish(event);
     };
     m_subscriptions.push_back(m_bus->subscribe<jm::sdk::events::BlockConnected>(ex, [fan](const auto& e) { fan(e); }));
-    m_subscriptions.push_back(m_bus->subscribe<jm::sdk::events::TxSeen>(ex, [fan](const auto& e) { fan(e); }));
-    m_subscriptions.push_back(m_bus->subscribe<jm::sdk::events::TxConfirmed>(ex, [fan](const auto& e) { fan(e); }));
-    m_subscriptions.push_back(m_bus->subscribe<jm::sdk::events::TxReorged>(ex, [fan](const auto& e) { fan(e); }));
+    m_subscriptions.push_back(
+        m_bus->subscribe<jm::sdk::events::TxStatusChanged>(ex, [fan](const auto& e) { fan(e); }));
 }
 
 ChainHub::~ChainHub() {

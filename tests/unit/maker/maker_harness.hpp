@@ -5,7 +5,7 @@
 // scripted taker built from the SDK's protocol units on a raw socket, so that each test decides
 // exactly what the taker sends, honest or hostile.
 
-#include "raw_peer.hpp"
+#include <util/raw_peer.hpp>
 
 #include <directory_server.hpp>
 #include <maker_plugin.hpp>
