@@ -98,7 +98,10 @@ public:
     void estimateFee(int target, jm::sdk::Executor ex, jm::chain::Callback<std::int64_t> done) override {
         m_chain.estimateFee(target, std::move(ex), std::move(done));
     }
-    void watchTransaction(std::string txid) override { m_chain.watchTransaction(std::move(txid)); }
+    void watchTransaction(std::string txid, std::int32_t final_depth) override {
+        m_chain.watchTransaction(std::move(txid), final_depth);
+    }
+    void unwatchTransaction(std::string txid) override { m_chain.unwatchTransaction(std::move(txid)); }
 
 private:
     void record(const std::string& hex) {
