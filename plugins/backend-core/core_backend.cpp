@@ -304,8 +304,20 @@ void CoreBackend::lookOutsideWallet(const std::string& txid,
             auto s = readRawTxSighting(*r, m_tipHeight, inputs);
             if (!s) return seen(std::nullopt);
             if (!inputs.empty()) it->second.inputs = std::move(inputs);
-            if (s->where == Where::Chain && !s->block_hash.empty()) it->second.block_hash = s->block_hash;
-            seen(*s);
+            if (s->where != Where::Chain || s->block_hash.empty()) return seen(*s);
+            it->second.block_hash = s->block_hash;
+            // Its height from the block's header: the tip read at the poll's start may be older
+            // than this answer (a block found in between), and a height off by one is a reorg.
+            rpc("getblockheader", {s->block_hash, true}, "",
+                [this, txid, seen, s = *s](jm::sdk::Result<json::value> header) mutable {
+                    if (!m_watched.count(txid)) return seen(std::nullopt);
+                    auto depth = header ? jsonInt(*header, "confirmations").value_or(-1) : -1;
+                    auto height = header ? jsonInt(*header, "height") : std::nullopt;
+                    if (depth <= 0 || !height) return seen(std::nullopt); // looked at again at the next poll
+                    s.confirmations = static_cast<std::int32_t>(std::min<std::int64_t>(depth, INT32_MAX));
+                    s.height = static_cast<std::int32_t>(std::clamp<std::int64_t>(*height, 0, INT32_MAX));
+                    seen(s);
+                });
         });
     };
     if (it->second.block_hash.empty()) return raw();

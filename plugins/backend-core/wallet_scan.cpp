@@ -47,6 +47,8 @@ std::map<std::string, Rescanned> loadRecords(jm::sdk::KvStore& store, const std:
         auto height = jsonInt(r, "height");
         auto time = jsonInt(r, "time");
         auto end = jsonInt(r, "end");
+        // An import that started and never recorded its rescan's end: as if never imported.
+        if (auto* pending = jsonMember(r, "pending"); pending && !(pending->is_bool() && !pending->as_bool())) continue;
         if ((height || time) && end) out[std::string(desc)] = {height ? *height : *time, !height, *end};
     }
     return out;
@@ -154,9 +156,12 @@ private:
         auto needed = [&](const std::string& desc, std::int64_t end) {
             auto have = m_have.find(desc);
             auto done = records.find(desc);
-            // Rescanned from the birthday or earlier (a birthday of the other kind: again).
+            // Rescanned from the birthday or earlier (a birthday of the other kind: again). Past
+            // the rescanned range Core watches what it topped up as the descriptor was used
+            // (from the block that used it on, before which nothing paid those scripts): a range
+            // jmnode widened itself is marked pending until its rescan ends.
             return have == m_have.end() || have->second.end < end || done == records.end() ||
-                   done->second.by_time != byTime() || done->second.from > from() || done->second.end < end;
+                   done->second.by_time != byTime() || done->second.from > from();
         };
         for (const auto& range : m_request.ranges) {
             auto desc = "wpkh(" + range.xpub + "/" + std::to_string(range.branch) + "/*)";
@@ -219,6 +224,7 @@ private:
     }
 
     void runImport() {
+        if (auto marked = markPending(); !marked) return finish(marked.error());
         json::array imports;
         for (const auto& i : m_imports) {
             auto full = jm::bitcoin::withDescriptorChecksum(i.desc);
@@ -271,6 +277,22 @@ private:
                     self->m_have = readDescriptors(*r);
                     self->runImport();
                 });
+    }
+
+    //! Before an import: its descriptors count as never rescanned until recordImport, so an
+    //! import Core stops during (its range widened, the rescan not done) is repeated.
+    jm::sdk::Result<void> markPending() {
+        auto& store = m_b.m_ctx.store();
+        auto key = recordKey(m_request.wallet_id);
+        json::object records;
+        if (auto text = store.get(key); text && text->has_value()) {
+            boost::system::error_code ec;
+            auto v = json::parse(**text, ec);
+            if (!ec && v.is_object()) records = std::move(v.as_object());
+        }
+        for (const auto& i : m_imports)
+            if (auto* r = records.if_contains(i.desc); r && r->is_object()) r->as_object()["pending"] = true;
+        return store.put(key, json::serialize(records), {true});
     }
 
     void rescan() {

@@ -306,6 +306,31 @@ BOOST_AUTO_TEST_CASE(a_pruned_node_works_after_the_first_sync) {
     BOOST_CHECK_MESSAGE(earlier.err.find("pruned") != std::string::npos, earlier.err);
 }
 
+// Issue 21.1: Core keeps watching a descriptor ahead of its last used index (it tops up 1000
+// past it). A coin past the range recorded at the first rescan widens jmnode's window, which
+// Core already watches: no new import (whose rescan a pruned node refuses once it pruned past
+// the birthday).
+BOOST_AUTO_TEST_CASE(a_window_grown_within_what_core_watches_needs_no_rescan_on_a_pruned_node) {
+    Bitcoind core(*findBitcoinCore(), {"-prune=1", "-fastprune"});
+    core.mine(550);
+    auto later = std::to_string(std::time(nullptr) + 4 * 3600);
+    core.cli({"setmocktime", later});
+    JmNode node(core, jm::bitcoin::Bytes(16, 0x62));
+    core.cli({"sendtoaddress", node.address(0, 0, 0), "1.0"}, "miner");
+    core.mine(40);
+    BOOST_REQUIRE_GT(core.cliJson({"pruneblockchain", "300"}).to_number<int>(), 100);
+    auto first = node.run({"sync", "--rescan-from", "640", "--json"});
+    BOOST_REQUIRE_MESSAGE(first.exit_code == 0, first.err);
+    // The node prunes on, past the birthday.
+    core.mine(1000);
+    BOOST_REQUIRE_GT(core.cliJson({"pruneblockchain", "1500"}).to_number<int>(), 640);
+    core.cli({"sendtoaddress", node.address(0, 0, 999), "0.5"}, "miner");
+    core.mine(1);
+    auto s = node.run({"info", "--json"});
+    BOOST_REQUIRE_MESSAGE(s.exit_code == 0, s.err);
+    BOOST_CHECK_EQUAL(confirmed(json::parse(s.out).as_object(), 0), 150'000'000);
+}
+
 // Issue 21.2: Core watches 1000 scripts ahead and records a receive past the gap window; every
 // view counts it.
 BOOST_AUTO_TEST_CASE(a_coin_past_the_window_is_in_balances_utxos_and_history) {

@@ -155,6 +155,33 @@ BOOST_AUTO_TEST_CASE(an_import_finishing_after_the_listing_is_followed_by_one_wi
     BOOST_CHECK_EQUAL(node.wallet.rescanned().size(), 1u);
 }
 
+// Core tops a used descriptor up (it watches ahead from then on): a window grown within it
+// needs no import. A widening jmnode imported whose rescan never ended is imported again.
+BOOST_AUTO_TEST_CASE(a_window_within_cores_top_up_is_not_rescanned_and_an_unfinished_widening_is) {
+    Node node(true, 120);
+    Harness h(node.core);
+    BOOST_REQUIRE(scan(h, {"jm-test", {{TPUB, 0, 6}}, {}, 130}));
+    BOOST_REQUIRE_EQUAL(node.wallet.imported().size(), 1u);
+    {
+        std::lock_guard lock(node.wallet.mutex);
+        node.wallet.descs[wpkh(0)].end = 1006; // index 5 used: Core watches 1000 past it
+    }
+    node.prune(140); // past the birthday: a rescan would be refused
+    auto r = scan(h, {"jm-test", {{TPUB, 0, 12}}, {}, 130});
+    BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().message));
+    BOOST_CHECK_EQUAL(node.wallet.imported().size(), 1u);
+    // Past Core's range: imported, and Core stops before the rescan ends.
+    node.prune(125);
+    node.core.handler("rescanblockchain",
+                      [](const json::array&) -> std::optional<json::value> { return rpcError(-1, "Shutting down"); });
+    BOOST_REQUIRE(!scan(h, {"jm-test", {{TPUB, 0, 2000}}, {}, 130}));
+    BOOST_REQUIRE_EQUAL(node.wallet.imported().size(), 2u);
+    node.wallet.answerRescans(node.core);
+    BOOST_REQUIRE(scan(h, {"jm-test", {{TPUB, 0, 2000}}, {}, 130}));
+    BOOST_REQUIRE_EQUAL(node.wallet.imported().size(), 3u);
+    BOOST_CHECK_EQUAL(node.wallet.rescanned().back(), 130);
+}
+
 BOOST_AUTO_TEST_CASE(a_timed_out_import_is_not_resent_and_a_running_rescan_is_awaited) {
     Node node;
     std::atomic<int> stall{1};

@@ -229,6 +229,40 @@ BOOST_AUTO_TEST_CASE(a_transaction_outside_the_wallet_replaced_in_the_mempool) {
     BOOST_CHECK_EQUAL(asked[0].at("vout").as_int64(), 2);
 }
 
+// With -txindex getrawtransaction tells a mined transaction's depth, read after the poll read
+// the tip: a block found in between made the height come out one too low, and the next poll
+// (which asks the block's header) reported the same block as a reorganisation.
+BOOST_AUTO_TEST_CASE(a_block_found_during_a_poll_is_no_reorg_of_a_transaction_outside_the_wallet) {
+    FakeCore core;
+    tipAt(core, BLOCK_A, 200); // read at the poll's start
+    // Answered after block 201 arrived: the transaction is two deep in block 200.
+    core.result("getrawtransaction", json::object{{"txid", TXID},
+                                                  {"confirmations", 2},
+                                                  {"blockhash", BLOCK_B},
+                                                  {"vin", json::array{json::object{{"txid", OTHER}, {"vout", 2}}}}});
+    core.handler("getblockheader", [](const json::array& params) -> std::optional<json::value> {
+        auto hash = std::string(params.at(0).as_string());
+        if (hash == BLOCK_B) return json::object{{"hash", hash}, {"height", 200}, {"confirmations", 2}};
+        return json::object{{"hash", hash}, {"height", 200}, {"confirmations", 1}};
+    });
+    Harness h(core);
+    std::mutex mutex;
+    std::vector<std::int32_t> heights;
+    auto sub = h.ctx.bus().subscribe<TxStatusChanged>(h.ctx.executor(), [&](const TxStatusChanged& e) {
+        std::lock_guard lock(mutex);
+        heights.push_back(e.height);
+    });
+    Recorder events(h);
+    h.onStrand([&] { return h.backend->start().has_value(); });
+    h.backend->watchTransaction(TXID, 6);
+    events.waitFor(1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // a few polls more
+    expect(events.all(), {"confirmed 2"});
+    std::lock_guard lock(mutex);
+    BOOST_REQUIRE_EQUAL(heights.size(), 1u);
+    BOOST_CHECK_EQUAL(heights[0], 200);
+}
+
 BOOST_AUTO_TEST_CASE(new_blocks_become_bus_events) {
     FakeCore core;
     tipAt(core, BLOCK_A, 150);
