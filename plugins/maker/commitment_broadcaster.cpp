@@ -38,9 +38,13 @@ bool CommitmentBroadcaster::broadcast(const std::string& commitment_hex) {
     for (auto settings : m_directories) {
         settings.reconnect.enabled = false;
         jm::net::DirectoryClientHandler h;
-        auto done_one = [weak, run] {
+        // The clients' handlers hold the run weakly: the run owns the clients, so a strong
+        // reference back would keep both alive for ever.
+        std::weak_ptr<Run> weak_run = run;
+        auto done_one = [weak, weak_run] {
             auto self = weak.lock();
-            if (!self || run->finished) return;
+            auto run = weak_run.lock();
+            if (!self || !run || run->finished) return;
             if (--run->pending == 0) {
                 // Every directory has been tried: let the last lines leave, then close.
                 run->timer.expires_after(LINGER);
@@ -76,6 +80,7 @@ void CommitmentBroadcaster::finish(const std::shared_ptr<Run>& run) {
     run->timer.cancel();
     for (auto& c : run->clients)
         c->stop();
+    run->clients.clear();
     std::erase(m_runs, run);
     if (m_active > 0) --m_active;
 }
