@@ -25,8 +25,10 @@ struct CandidateOffer {
     std::string counterparty;  //!< the maker's nick
     jm::protocol::Offer offer; //!< as the maker announced it
     std::int64_t cjfee = 0;    //!< what the maker earns for this amount, satoshis (real cjfee)
-    //! The maker's fidelity bond value (protocol.md 10.4, exponent applied) once the taker has
-    //! verified the bond through its backend; 0 when it has none or it did not verify.
+    //! The maker's fidelity bond value before the exponent (protocol.md 10.4: value × a, i.e.
+    //! jm::protocol::bondValue with exponent 1) once the taker has verified the bond through its
+    //! backend; 0 when it has none or it did not verify. Choosers that weigh by bonds apply their
+    //! own `bond_value_exponent` (REF's default 1.3).
     double bond_value = 0;
 };
 
