@@ -85,6 +85,9 @@ const jm::sdk::ConfigSchema& MakerSettings::schema() {
                         "(\"\" = <instance>-status.json)");
         schema.bounded("connect_timeout", ConfigType::Duration, "60s", 100, DAY_MS,
                        "time allowed to connect to a directory and complete its handshake");
+        schema.optional("directory_network", ConfigType::String, "",
+                        "network name sent in directory handshakes; \"\" = the node's network. Reference "
+                        "JoinMarket regtest setups use \"testnet\"");
         return schema;
     }();
     return s;
@@ -121,6 +124,7 @@ jm::sdk::Result<MakerSettings> MakerSettings::fromConfig(const boost::json::obje
     s.resync_blocks = static_cast<int>(jm::sdk::configInt(config, "resync_blocks").value());
     s.status_file = jm::sdk::configString(config, "status_file").value();
     s.connect_timeout = jm::sdk::configDuration(config, "connect_timeout").value();
+    s.directory_network = jm::sdk::configString(config, "directory_network").value();
     return s;
 }
 

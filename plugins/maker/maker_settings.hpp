@@ -62,6 +62,8 @@ struct MakerSettings {
     std::string status_file;
     //! How long to wait for a directory connection and its handshake.
     std::chrono::milliseconds connect_timeout{60'000};
+    //! Network name in directory handshakes; empty = the node's network.
+    std::string directory_network;
 
     static const jm::sdk::ConfigSchema& schema();
     //! Reads a config validated against schema(). Errors: errc::invalid_config.

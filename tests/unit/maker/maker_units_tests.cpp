@@ -264,6 +264,13 @@ BOOST_AUTO_TEST_CASE(defaults_and_required_keys) {
     BOOST_CHECK_EQUAL(s->podle.min_confirmations, 5);
     BOOST_CHECK_EQUAL(s->podle.amount_percent, 20);
     BOOST_CHECK_EQUAL(s->session_timeout.count(), 300'000);
+    BOOST_CHECK(s->directory_network.empty()); // the node's network
+
+    auto named = config;
+    named["directory_network"] = "testnet"; // what reference regtest bots say in handshakes
+    auto n = MakerSettings::fromConfig(named);
+    BOOST_REQUIRE(n);
+    BOOST_CHECK_EQUAL(n->directory_network, "testnet");
 
     boost::json::object missing{{"backend", "core"}};
     problems.clear();
