@@ -4,6 +4,7 @@
 #include "maker_plugin.hpp"
 
 #include <jm/sdk/events.hpp>
+#include <jm/sdk/files.hpp>
 
 #include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
@@ -21,18 +22,6 @@ std::int64_t unixNow() {
 
 // Status writes are coalesced: at most one per this interval.
 constexpr auto STATUS_DELAY = std::chrono::milliseconds(200);
-
-void writeFileAtomically(const std::filesystem::path& path, const std::string& text) {
-    auto tmp = path;
-    tmp += ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << text << '\n';
-        if (!out) return;
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-}
 
 } // namespace
 
@@ -167,7 +156,10 @@ void MakerPlugin::writeStatus() {
                      {"pushes", m_counters.pushes},
                      {"ignored", m_counters.ignored}};
     boost::asio::post(m_ctx.blockingExecutor(),
-                      [path = statusPath(), text = boost::json::serialize(s)] { writeFileAtomically(path, text); });
+                      [path = statusPath(), text = boost::json::serialize(s), logger = m_ctx.logger()]() mutable {
+                          if (auto r = jm::sdk::writeFileAtomically(path, text); !r)
+                              JM_LOG(logger, warning) << "status file: " << r.error().message;
+                      });
 }
 
 } // namespace jm::plugins::maker

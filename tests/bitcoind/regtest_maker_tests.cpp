@@ -31,16 +31,6 @@ using jm::bitcoin::Network;
 
 namespace {
 
-struct SkipWithoutBitcoind {
-    SkipWithoutBitcoind() {
-        if (findBitcoinCore()) return;
-        std::printf("SKIPPED: no bitcoind (set BITCOIND and BITCOIN_CLI, or install Bitcoin Core in "
-                    "/opt/bitcoin-core/bin)\n");
-        std::fflush(stdout);
-        std::_Exit(77);
-    }
-};
-
 std::string btc(std::int64_t sats) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%lld.%08lld", static_cast<long long>(sats / 100'000'000),

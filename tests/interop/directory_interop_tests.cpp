@@ -5,6 +5,7 @@
 // Core; without them this runner prints a SKIPPED line and exits 77 (ctest: skipped).
 #include "coinjoin_checks.hpp"
 #include "jmnode_directory.hpp"
+#include "network_fixture.hpp"
 #include "reference_network.hpp"
 
 #include <util/raw_peer.hpp>
@@ -22,24 +23,9 @@ using namespace jm::test::interop;
 
 namespace {
 
-struct SkipWithoutReference {
-    SkipWithoutReference() { skipWithoutReference(); }
-};
 BOOST_TEST_GLOBAL_FIXTURE(SkipWithoutReference);
 
 constexpr std::int64_t AMOUNT = 20'000'000;
-
-ReferenceInstall referenceInstall() {
-    std::string why;
-    auto install = findReferenceInstall(why);
-    if (!install) throw std::runtime_error(why);
-    return *install;
-}
-
-struct NetworkFixture {
-    NetworkFixture() : network(referenceInstall(), findBitcoinCore().value()) {}
-    ReferenceNetwork network;
-};
 
 //! Start-up seconds of a maker that joined while another maker was there, and of the taker.
 struct StartupTimes {

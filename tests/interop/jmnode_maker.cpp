@@ -59,10 +59,9 @@ JmnodeMaker::JmnodeMaker(ReferenceNetwork& network, std::vector<std::string> dir
     for (auto& b : entropy)
         b = static_cast<std::uint8_t>(random());
     auto words = jm::bitcoin::entropyToMnemonic(entropy).value();
-    auto recovered = runProcess({jmnode(), "wallet", "recover", "--kdf", "interactive", "--config", m_config.string(),
-                                 "--password-fd", "0"},
-                                std::chrono::seconds(120), {},
-                                words + "\n" + PASSWORD + "\n" + PASSWORD + "\n");
+    auto recovered = runProcess(
+        {jmnode(), "wallet", "recover", "--kdf", "interactive", "--config", m_config.string(), "--password-fd", "0"},
+        std::chrono::seconds(120), {}, words + "\n" + PASSWORD + "\n" + PASSWORD + "\n");
     if (recovered.exit_code != 0)
         throw std::runtime_error("jmnode wallet recover failed: " + recovered.out + recovered.err);
 
@@ -95,7 +94,8 @@ std::string JmnodeMaker::address(int mixdepth, std::uint32_t index) const {
 }
 
 void JmnodeMaker::start() {
-    m_process = std::make_unique<ChildProcess>(std::vector<std::string>{jmnode(), "run", "--config", m_config.string()});
+    m_process =
+        std::make_unique<ChildProcess>(std::vector<std::string>{jmnode(), "run", "--config", m_config.string()});
     if (!m_process->waitForOutput("ready;", std::chrono::seconds(120)))
         throw std::runtime_error("the jmnode maker did not start:\n" + m_process->output());
     // One "directory ... ready; N offer(s) announced" line per directory.
@@ -124,8 +124,8 @@ int JmnodeMaker::stop(int signo) {
 }
 
 boost::json::object JmnodeMaker::status() const {
-    auto r = runProcess({jmnode(), "maker", "status", "--json", "--config", m_config.string()},
-                        std::chrono::seconds(60));
+    auto r =
+        runProcess({jmnode(), "maker", "status", "--json", "--config", m_config.string()}, std::chrono::seconds(60));
     boost::system::error_code ec;
     auto value = boost::json::parse(r.out, ec);
     // One member per maker instance of the config: this node runs one, "maker".

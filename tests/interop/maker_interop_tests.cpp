@@ -7,6 +7,7 @@
 #include "coinjoin_checks.hpp"
 #include "jmnode_directory.hpp"
 #include "jmnode_maker.hpp"
+#include "network_fixture.hpp"
 #include "reference_network.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -21,26 +22,11 @@ using namespace jm::test::interop;
 
 namespace {
 
-struct SkipWithoutReference {
-    SkipWithoutReference() { skipWithoutReference(); }
-};
 BOOST_TEST_GLOBAL_FIXTURE(SkipWithoutReference);
 
 constexpr std::int64_t AMOUNT = 20'000'000;
 //! The jmnode makers' relative fee (JmnodeMakerOptions' default yieldgen settings).
 constexpr std::int64_t EXPECTED_FEE = AMOUNT * 2 / 10'000;
-
-ReferenceInstall referenceInstall() {
-    std::string why;
-    auto install = findReferenceInstall(why);
-    if (!install) throw std::runtime_error(why);
-    return *install;
-}
-
-struct NetworkFixture {
-    NetworkFixture() : network(referenceInstall(), findBitcoinCore().value()) {}
-    ReferenceNetwork network;
-};
 
 const std::vector<Funding> MAKER_FUNDING{{0, 100'000'000}, {0, 50'000'000}, {1, 200'000'000}};
 
@@ -96,8 +82,7 @@ long residentKiB(pid_t pid) {
 
 BOOST_AUTO_TEST_SUITE(maker_interop)
 
-BOOST_FIXTURE_TEST_CASE(a_reference_taker_coinjoins_with_jmnode_makers_through_a_reference_directory,
-                        NetworkFixture) {
+BOOST_FIXTURE_TEST_CASE(a_reference_taker_coinjoins_with_jmnode_makers_through_a_reference_directory, NetworkFixture) {
     auto dir = network.startDirectory();
     auto makers = startJmnodeMakers(network, 2, {dir});
     auto run = network.runTaker({dir}, AMOUNT, 2);
