@@ -435,11 +435,9 @@ void MakerPlugin::onPush(const std::string& taker, std::string_view payload) {
 
 // !hp2 <commitment>: a used commitment, seen publicly (blacklist) or handed to us to announce.
 void MakerPlugin::onCommitmentSeen(const std::string& commitment, bool relay) {
-    auto known = m_store.isBlacklisted(commitment);
-    if (known && !*known) {
-        if (auto r = m_store.blacklist(commitment); !r)
-            JM_LOG(m_ctx.logger(), error) << "commitment blacklist: " << r.error().message;
-    }
+    // Anyone may send these, as many as they like: the learned part of the blacklist is bounded.
+    if (auto r = m_store.learn(commitment); !r)
+        JM_LOG(m_ctx.logger(), error) << "commitment blacklist: " << r.error().message;
     if (relay && m_settings.broadcast_commitments) m_broadcaster->broadcast(commitment);
 }
 

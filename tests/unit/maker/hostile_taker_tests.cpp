@@ -10,6 +10,8 @@
 #include <jm/protocol/utxo_string.hpp>
 #include <jm/sdk/events.hpp>
 
+#include <maker_store.hpp>
+
 #include <boost/test/unit_test.hpp>
 
 using namespace jm::test;
@@ -176,9 +178,47 @@ BOOST_AUTO_TEST_CASE(a_commitment_announced_with_hp2_is_refused) {
     auto coin = t.fund(20'000'000);
     auto commitment = ScriptedTaker::podle(coin).first;
     announcer.sendPublic("hp2 " + commitment);
-    BOOST_REQUIRE(
-        eventually([&] { return h.maker->ctx().memoryStore().get("commitment/" + commitment).value().has_value(); }));
+    BOOST_REQUIRE(eventually([&] {
+        return jm::plugins::maker::MakerStore(h.maker->ctx().memoryStore()).isBlacklisted(commitment).value();
+    }));
     BOOST_CHECK(!t.fill(h.maker_nick, h.offer().oid, 10'000'000, commitment));
+    auto error = t.waitFor(h.maker_nick, "error");
+    BOOST_REQUIRE(error);
+    BOOST_CHECK(error->text.starts_with("Commitment is blacklisted"));
+    h.nothingSignedAndStillServing(t);
+}
+
+// !hp2 costs nothing to send: a flood of them must not grow the maker's store without bound
+// (nor cost an fsync each), and the most recent ones still count.
+BOOST_AUTO_TEST_CASE(a_flood_of_hp2_announcements_does_not_grow_the_store_without_bound) {
+    Hostile h({{"session_timeout", "3s"}, {"max_learned_commitments", 20}});
+    auto keys = [&] {
+        std::size_t n = 0;
+        (void)h.maker->ctx().memoryStore().iterate("", [&](std::string_view, std::string_view) {
+            ++n;
+            return true;
+        });
+        return n;
+    };
+    auto before = keys();
+    auto synced = h.maker->ctx().memoryStore().syncedWrites();
+    std::string last;
+    for (int nick = 0; nick < 4; ++nick) {
+        ScriptedTaker announcer(h.hub, h.directory.port());
+        for (int i = 0; i < 50; ++i) {
+            char commitment[65];
+            std::snprintf(commitment, sizeof commitment, "%02x%062x", nick, i);
+            announcer.sendPublic("hp2 " + std::string(commitment));
+            last = commitment;
+        }
+        BOOST_REQUIRE(eventually(
+            [&] { return jm::plugins::maker::MakerStore(h.maker->ctx().memoryStore()).isBlacklisted(last).value(); }));
+    }
+    // 200 announcements: at most 20 kept (two keys each).
+    BOOST_CHECK_LE(keys(), before + 2 * 20);
+    BOOST_CHECK_EQUAL(h.maker->ctx().memoryStore().syncedWrites(), synced);
+    ScriptedTaker t(h.hub, h.directory.port());
+    BOOST_CHECK(!t.fill(h.maker_nick, h.offer().oid, 10'000'000, last));
     auto error = t.waitFor(h.maker_nick, "error");
     BOOST_REQUIRE(error);
     BOOST_CHECK(error->text.starts_with("Commitment is blacklisted"));
