@@ -84,7 +84,7 @@ private:
     void onMessage(const jm::net::RoutedMessage& message);
     void onPublicCommand(const std::string& from, std::size_t directory, const jm::protocol::Command& command);
     void onPrivateMessage(const jm::net::RoutedMessage& message);
-    void onOrderbook(const std::string& taker, std::optional<std::size_t> directory);
+    void onOrderbook(const std::string& taker, std::size_t directory);
     void onFill(const std::string& taker, std::size_t directory, std::string_view args);
     void onAuth(TakerSession& session, std::string_view payload);
     void onTakerCoin(const std::string& taker, std::uint64_t id,

@@ -26,6 +26,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The flood limits are kept per directory and nick: directories do not prove that a nick is
+// its owner's, so anyone can flood under a taker's nick through another directory, and that
+// must not use up what the taker itself may send through its own.
+std::string limiterKey(std::size_t directory, const std::string& nick) {
+    return std::to_string(directory) + "/" + nick;
+}
+
 std::int64_t unixNow() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -56,7 +63,7 @@ std::string_view toString(SessionState s) noexcept {
 void MakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
     const auto& line = routed.message.line;
     if (line.from == nick()) return;
-    if (!m_limiter.allowMessage(line.from)) {
+    if (!m_limiter.allowMessage(limiterKey(routed.directory, line.from))) {
         ++m_counters.ignored;
         return;
     }
@@ -129,8 +136,8 @@ void MakerPlugin::onPrivateMessage(const jm::net::RoutedMessage& routed) {
 // ---------------------------------------------------------------------------------------------
 // !orderbook: our offers, privately, with the bond proof signed for this taker.
 
-void MakerPlugin::onOrderbook(const std::string& taker, std::optional<std::size_t> directory) {
-    if (m_offers.empty() || !m_limiter.allowOrderbook(taker)) return;
+void MakerPlugin::onOrderbook(const std::string& taker, std::size_t directory) {
+    if (m_offers.empty() || !m_limiter.allowOrderbook(limiterKey(directory, taker))) return;
     sendOfferList(taker, directory);
 }
 

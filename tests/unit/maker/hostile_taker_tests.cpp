@@ -536,6 +536,45 @@ BOOST_AUTO_TEST_CASE(a_flood_of_nicks_cannot_crowd_out_honest_takers) {
     h.nothingSignedAndStillServing(*sybils.front());
 }
 
+// Directories do not check that a nick belongs to whoever claims it, so an attacker can join a
+// second directory of the maker under an honest taker's nick and flood unsigned (forged)
+// messages "from" it. The honest taker's own messages, through its own directory, still count.
+BOOST_AUTO_TEST_CASE(a_flood_under_a_taker_s_nick_on_another_directory_does_not_silence_the_taker) {
+    ChainHub hub;
+    TestDirectory honest_directory, other_directory;
+    MakerOptions o;
+    o.directories = {honest_directory.port(), other_directory.port()};
+    o.config = {{"session_timeout", "3s"}, {"message_rate", 2}, {"message_burst", 20}};
+    MakerUnderTest maker(hub, o);
+    hub.mine(1);
+    maker.start();
+    ScriptedTaker victim(hub, honest_directory.port());
+    RawPeer attacker(other_directory.port());
+    BOOST_REQUIRE(attacker.join(victim.nick()));
+    jm::protocol::NickIdentity impostor;
+    auto pk = jm::protocol::BoxKeyPair::generate().publicKeyHex();
+    std::atomic<bool> stop{false};
+    std::atomic<int> sent{0};
+    std::thread flood([&] {
+        for (int i = 0; !stop; ++i) {
+            char commitment[65];
+            std::snprintf(commitment, sizeof commitment, "%064x", i);
+            auto args = "0 10000000 " + pk + " P" + commitment;
+            attacker.send(
+                685, jm::protocol::formatPrivateLine(victim.nick(), maker.nick(), "fill", impostor.signedText(args)));
+            ++sent;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+    BOOST_CHECK(eventually([&] { return maker.counters().ignored > 40; }));
+    auto out = tryCoinjoin(hub, victim, {&maker}, 5'000'000);
+    stop = true;
+    flood.join();
+    BOOST_CHECK_GT(sent.load(), 40);
+    BOOST_CHECK_MESSAGE(out.error.empty(), "the spoofed flood silenced the taker: " + out.error);
+    BOOST_CHECK_EQUAL(maker.counters().signed_coinjoins, 1u);
+}
+
 BOOST_AUTO_TEST_CASE(oversize_lines_are_dropped) {
     Hostile h;
     ScriptedTaker t(h.hub, h.directory.port());
