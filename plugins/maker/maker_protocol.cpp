@@ -443,9 +443,10 @@ void MakerPlugin::onPush(const std::string& taker, std::string_view payload) {
 // !hp2 <commitment>: a used commitment, seen publicly (blacklist) or handed to us to announce.
 void MakerPlugin::onCommitmentSeen(const std::string& commitment, bool relay) {
     // Anyone may send these, as many as they like: the learned part of the blacklist is bounded.
-    if (auto r = m_store.learn(commitment); !r)
-        JM_LOG(m_ctx.logger(), error) << "commitment blacklist: " << r.error().message;
-    if (relay && m_settings.broadcast_commitments) m_broadcaster->broadcast(commitment);
+    auto learned = m_store.learn(commitment);
+    if (!learned) JM_LOG(m_ctx.logger(), error) << "commitment blacklist: " << learned.error().message;
+    // Relayed once, when new: a repeated request costs no new connections.
+    if (relay && learned && *learned && m_settings.broadcast_commitments) m_broadcaster->broadcast(commitment, true);
 }
 
 // ---------------------------------------------------------------------------------------------

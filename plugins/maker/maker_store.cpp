@@ -161,24 +161,25 @@ jm::sdk::Result<void> MakerStore::forgetOldestLearned(std::size_t count) {
     return {};
 }
 
-jm::sdk::Result<void> MakerStore::learn(std::string_view commitment) {
-    if (auto known = isBlacklisted(commitment); !known || *known)
-        return known ? jm::sdk::Result<void>{} : known.error();
-    if (auto r = loadLearned(); !r) return r;
-    if (m_maxLearned == 0) return {};
+jm::sdk::Result<bool> MakerStore::learn(std::string_view commitment) {
+    auto known = isBlacklisted(commitment);
+    if (!known) return known.error();
+    if (*known) return false;
+    if (auto r = loadLearned(); !r) return r.error();
+    if (m_maxLearned == 0) return true;
     if (m_learned >= m_maxLearned) {
         // A tenth at a time: one scan of the oldest entries per many announcements.
-        if (auto r = forgetOldestLearned(m_learned - m_maxLearned + std::max<std::size_t>(1, m_maxLearned / 10)); !r)
-            return r;
+        auto excess = m_learned - m_maxLearned + std::max<std::size_t>(1, m_maxLearned / 10);
+        if (auto r = forgetOldestLearned(excess); !r) return r.error();
     }
     WriteBatch batch;
     auto sequence = m_nextLearned;
     batch.put(learnedKey(sequence), std::string(commitment));
     batch.put(std::string(HEARD) + std::string(commitment), learnedKey(sequence));
-    if (auto r = m_store.write(batch, {}); !r) return r;
+    if (auto r = m_store.write(batch, {}); !r) return r.error();
     ++m_nextLearned;
     ++m_learned;
-    return {};
+    return true;
 }
 
 jm::sdk::Result<std::size_t> MakerStore::blacklistSize() {

@@ -77,8 +77,8 @@ public:
     //! Adds to the blacklist of commitments this maker answered (synced; idempotent).
     jm::sdk::Result<void> blacklist(std::string_view commitment);
     //! Adds a commitment someone announced (!hp2) to the learned part (not synced; idempotent),
-    //! forgetting the oldest learned ones beyond `max_learned`.
-    jm::sdk::Result<void> learn(std::string_view commitment);
+    //! forgetting the oldest learned ones beyond `max_learned`. True when it was not known.
+    jm::sdk::Result<bool> learn(std::string_view commitment);
     //! Commitments blacklisted in all (answered + learned).
     jm::sdk::Result<std::size_t> blacklistSize();
 

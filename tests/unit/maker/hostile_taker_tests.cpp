@@ -536,6 +536,37 @@ BOOST_AUTO_TEST_CASE(a_flood_of_nicks_cannot_crowd_out_honest_takers) {
     h.nothingSignedAndStillServing(*sybils.front());
 }
 
+// Private !hp2 asks the maker to relay a commitment (REF makers do so); each relay opens fresh
+// connections, so few run at once. A stream of such requests must not crowd out the maker's
+// own announcement of the commitment it just answered, or a snooping taker could reuse its
+// commitment with other makers.
+BOOST_AUTO_TEST_CASE(relay_requests_cannot_crowd_out_the_makers_own_hp2) {
+    Hostile h;
+    ScriptedTaker listener(h.hub, h.directory.port());
+    ScriptedTaker attacker(h.hub, h.directory.port());
+    std::atomic<bool> stop{false};
+    std::thread flood([&] {
+        for (int i = 0; !stop; ++i) {
+            char commitment[65];
+            std::snprintf(commitment, sizeof commitment, "%064x", 1000 + i);
+            attacker.sendPrivate(h.maker_nick, "hp2", commitment);
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+    std::this_thread::sleep_for(300ms);
+    auto a = h.upToIoauth();
+    auto heard = [&] {
+        for (const auto& line : listener.publicMessages(100ms))
+            if (line.body == "hp2 " + a.commitment) return true;
+        return false;
+    };
+    bool announced = eventually(heard, std::chrono::milliseconds(4000));
+    stop = true;
+    flood.join();
+    BOOST_CHECK_MESSAGE(announced, "the maker's own commitment was never announced");
+    h.nothingSignedAndStillServing(attacker);
+}
+
 // Directories do not check that a nick belongs to whoever claims it, so an attacker can join a
 // second directory of the maker under an honest taker's nick and flood unsigned (forged)
 // messages "from" it. The honest taker's own messages, through its own directory, still count.

@@ -193,8 +193,8 @@ BOOST_AUTO_TEST_CASE(learned_commitments_are_bounded_and_answered_ones_kept) {
         return std::string(c);
     };
     for (int i = 0; i < 35; ++i)
-        BOOST_REQUIRE(store.learn(hex(i)));
-    BOOST_CHECK_EQUAL(kv.syncedWrites(), synced); // advice from others costs no fsync
+        BOOST_REQUIRE(store.learn(hex(i)).value()); // new each time
+    BOOST_CHECK_EQUAL(kv.syncedWrites(), synced);   // advice from others costs no fsync
     BOOST_CHECK_LE(*store.blacklistSize(), 1u + 10u);
     BOOST_CHECK(*store.isBlacklisted(own));     // ours are never forgotten
     BOOST_CHECK(*store.isBlacklisted(hex(34))); // the newest are kept
@@ -204,7 +204,7 @@ BOOST_AUTO_TEST_CASE(learned_commitments_are_bounded_and_answered_ones_kept) {
     // A new instance (a restart) counts what is on disk and keeps the bound.
     MakerStore again(kv, 10);
     for (int i = 100; i < 120; ++i)
-        BOOST_REQUIRE(again.learn(hex(i)));
+        BOOST_REQUIRE(again.learn(hex(i)).value());
     BOOST_CHECK_LE(*again.blacklistSize(), 1u + 10u);
     BOOST_CHECK(*again.isBlacklisted(hex(119)));
     BOOST_CHECK(*again.isBlacklisted(own));
