@@ -65,6 +65,9 @@ public:
 
 private:
     // --- Startup and the wallet (maker_plugin.cpp) ---
+    //! Refuses a second maker of this process on the same wallet (errc::invalid_config).
+    jm::sdk::Result<void> claimWallet();
+    void releaseWallet();
     jm::sdk::Result<std::string> readPassword();
     void loadPersistedState();
     void sync();
@@ -123,6 +126,7 @@ private:
     MakerSettings m_settings;
     MakerStore m_store;
     std::shared_ptr<int> m_alive = std::make_shared<int>(0);
+    std::string m_walletClaim; //!< set while this maker holds its wallet
 
     // Shared so that a wallet sync still running when the plugin goes keeps them alive.
     std::shared_ptr<jm::sdk::KvStore> m_walletStore;
