@@ -21,6 +21,9 @@ std::int64_t unixNow() {
 
 // Status writes are coalesced: at most one per this interval.
 constexpr auto STATUS_DELAY = std::chrono::milliseconds(200);
+// And made at least this often, so that `jmnode maker status` can tell a node that died
+// without a word (kill -9) by the age of the file.
+constexpr auto STATUS_HEARTBEAT = std::chrono::seconds(60);
 
 void writeFileAtomically(const std::filesystem::path& path, const std::string& text) {
     auto tmp = path;
@@ -107,9 +110,15 @@ void MakerPlugin::scheduleStatus() {
     }));
 }
 
-void MakerPlugin::writeStatus() {
+void MakerPlugin::heartbeat() {
+    if (std::chrono::steady_clock::now() - m_lastStatus >= STATUS_HEARTBEAT) scheduleStatus();
+}
+
+void MakerPlugin::writeStatus(bool running) {
+    m_lastStatus = std::chrono::steady_clock::now();
     boost::json::object s;
     s["instance"] = m_ctx.instanceName();
+    s["running"] = running;
     s["nick"] = nick();
     s["written_at"] = unixNow();
     s["synced"] = m_synced;
@@ -166,8 +175,19 @@ void MakerPlugin::writeStatus() {
                      {"signed", m_counters.signed_coinjoins},
                      {"pushes", m_counters.pushes},
                      {"ignored", m_counters.ignored}};
+    if (!running) {
+        // The last word, written before stop() returns (the host may not run posted work any
+        // more); a write still queued must not overwrite it.
+        std::lock_guard lock(m_statusWriter->mutex);
+        m_statusWriter->final = true;
+        writeFileAtomically(statusPath(), boost::json::serialize(s));
+        return;
+    }
     boost::asio::post(m_ctx.blockingExecutor(),
-                      [path = statusPath(), text = boost::json::serialize(s)] { writeFileAtomically(path, text); });
+                      [writer = m_statusWriter, path = statusPath(), text = boost::json::serialize(s)] {
+                          std::lock_guard lock(writer->mutex);
+                          if (!writer->final) writeFileAtomically(path, text);
+                      });
 }
 
 } // namespace jm::plugins::maker

@@ -223,7 +223,7 @@ void MakerPlugin::stop(std::function<void()> done) {
         if (!lock.isSigned()) free.push_back(op);
     (void)m_store.unlock(free);
     m_sessions.clear();
-    if (m_wallet) writeStatus();
+    if (m_wallet) writeStatus(false);
     releaseWallet();
     JM_LOG(m_ctx.logger(), info) << "maker stopped";
     done();

@@ -20,6 +20,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -111,8 +112,11 @@ private:
     static constexpr std::int32_t WATCH_DEPTH = 6;
     void onBlock(std::int32_t height);
     void settleSigned();
-    void writeStatus();
+    //! Writes the status file; `running` false marks the node stopped (written synchronously).
+    void writeStatus(bool running = true);
     void scheduleStatus();
+    //! Rewrites the status file when it has not been written for a while.
+    void heartbeat();
 
     //! Wraps a completion so that it does nothing once the plugin stopped or is gone.
     template <class F> auto guarded(F f) {
@@ -163,6 +167,13 @@ private:
     boost::asio::steady_timer m_retryTimer;
     boost::asio::steady_timer m_statusTimer;
     bool m_statusScheduled = false;
+    std::chrono::steady_clock::time_point m_lastStatus{};
+    //! Orders the status writes on the blocking executor with the final one of stop().
+    struct StatusWriter {
+        std::mutex mutex;
+        bool final = false;
+    };
+    std::shared_ptr<StatusWriter> m_statusWriter = std::make_shared<StatusWriter>();
     std::vector<jm::sdk::Subscription> m_subscriptions;
 };
 

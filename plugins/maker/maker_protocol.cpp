@@ -505,6 +505,7 @@ void MakerPlugin::expireSessions() {
                         "no answer in " + std::string(toString(m_sessions.at(taker).state)) + " within " +
                             std::to_string(m_settings.session_timeout.count() / 1000) + " s");
     }
+    heartbeat();
     m_sessionTimer.expires_after(std::chrono::milliseconds(500));
     m_sessionTimer.async_wait(guarded([this](boost::system::error_code ec) {
         if (!ec) expireSessions();
