@@ -63,7 +63,8 @@ std::string_view toString(SessionState s) noexcept {
 void MakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
     const auto& line = routed.message.line;
     if (line.from == nick()) return;
-    if (!m_limiter.allowMessage(limiterKey(routed.directory, line.from))) {
+    auto key = limiterKey(routed.directory, line.from);
+    if (!m_limiter.allowMessage(key)) {
         ++m_counters.ignored;
         return;
     }
@@ -73,8 +74,15 @@ void MakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
         // REF drops a public message asking for the orderbook more than once (a DoS rule).
         if (std::count_if(commands->begin(), commands->end(), [](const auto& c) { return c.name == "orderbook"; }) > 1)
             return;
-        for (const auto& c : *commands)
-            onPublicCommand(line.from, routed.directory, c);
+        for (std::size_t i = 0; i < commands->size(); ++i) {
+            // Each command beyond the first costs as much as a message of its own: one line can
+            // carry hundreds of !hp2, each a write to the store.
+            if (i > 0 && !m_limiter.allowMessage(key)) {
+                ++m_counters.ignored;
+                return;
+            }
+            onPublicCommand(line.from, routed.directory, (*commands)[i]);
+        }
         return;
     }
     if (line.to != nick()) return;

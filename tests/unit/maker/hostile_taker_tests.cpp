@@ -536,6 +536,41 @@ BOOST_AUTO_TEST_CASE(a_flood_of_nicks_cannot_crowd_out_honest_takers) {
     h.nothingSignedAndStillServing(*sybils.front());
 }
 
+// One public line may carry up to 64 commands: each must count against the sender's flood
+// limit, or each line allowed writes 64 entries into the maker's store.
+BOOST_AUTO_TEST_CASE(many_commands_in_one_public_line_count_against_the_flood_limit) {
+    Hostile h;
+    auto keys = [&] {
+        std::size_t n = 0;
+        (void)h.maker->ctx().memoryStore().iterate("", [&](std::string_view, std::string_view) {
+            ++n;
+            return true;
+        });
+        return n;
+    };
+    auto before = keys();
+    ScriptedTaker announcer(h.hub, h.directory.port());
+    std::string last;
+    for (int line = 0; line < 20; ++line) {
+        std::string body;
+        for (int i = 0; i < 64; ++i) {
+            char commitment[65];
+            std::snprintf(commitment, sizeof commitment, "%08x%056x", line, i);
+            body += (body.empty() ? "hp2 " : "!hp2 ") + std::string(commitment);
+        }
+        announcer.sendPublic(body);
+    }
+    // A marker after the flood, from someone else: everything before it has been handled.
+    ScriptedTaker marker(h.hub, h.directory.port());
+    std::string end(64, 'e');
+    marker.sendPublic("hp2 " + end);
+    BOOST_REQUIRE(eventually(
+        [&] { return jm::plugins::maker::MakerStore(h.maker->ctx().memoryStore()).isBlacklisted(end).value(); }));
+    // The default budget is a burst of 100 and 10 a second, not 1280 in a moment.
+    BOOST_CHECK_LE(keys(), before + 2 * 200);
+    h.nothingSignedAndStillServing(announcer);
+}
+
 // Private !hp2 asks the maker to relay a commitment (REF makers do so); each relay opens fresh
 // connections, so few run at once. A stream of such requests must not crowd out the maker's
 // own announcement of the commitment it just answered, or a snooping taker could reuse its
