@@ -22,6 +22,9 @@ std::int64_t unixNow() {
 
 // Status writes are coalesced: at most one per this interval.
 constexpr auto STATUS_DELAY = std::chrono::milliseconds(200);
+// And made at least this often, so that `jmnode maker status` can tell a node that died
+// without a word (kill -9) by the age of the file.
+constexpr auto STATUS_HEARTBEAT = std::chrono::seconds(60);
 
 } // namespace
 
@@ -96,9 +99,15 @@ void MakerPlugin::scheduleStatus() {
     }));
 }
 
-void MakerPlugin::writeStatus() {
+void MakerPlugin::heartbeat() {
+    if (std::chrono::steady_clock::now() - m_lastStatus >= STATUS_HEARTBEAT) scheduleStatus();
+}
+
+void MakerPlugin::writeStatus(bool running) {
+    m_lastStatus = std::chrono::steady_clock::now();
     boost::json::object s;
     s["instance"] = m_ctx.instanceName();
+    s["running"] = running;
     s["nick"] = nick();
     s["written_at"] = unixNow();
     s["synced"] = m_synced;
@@ -155,11 +164,22 @@ void MakerPlugin::writeStatus() {
                      {"signed", m_counters.signed_coinjoins},
                      {"pushes", m_counters.pushes},
                      {"ignored", m_counters.ignored}};
-    boost::asio::post(m_ctx.blockingExecutor(),
-                      [path = statusPath(), text = boost::json::serialize(s), logger = m_ctx.logger()]() mutable {
-                          if (auto r = jm::sdk::writeFileAtomically(path, text); !r)
-                              JM_LOG(logger, warning) << "status file: " << r.error().message;
-                      });
+    if (!running) {
+        // The last word, written before stop() returns (the host may not run posted work any
+        // more); a write still queued must not overwrite it.
+        std::lock_guard lock(m_statusWriter->mutex);
+        m_statusWriter->final = true;
+        if (auto r = jm::sdk::writeFileAtomically(statusPath(), boost::json::serialize(s)); !r)
+            JM_LOG(m_ctx.logger(), warning) << "status file: " << r.error().message;
+        return;
+    }
+    boost::asio::post(m_ctx.blockingExecutor(), [writer = m_statusWriter, path = statusPath(),
+                                                 text = boost::json::serialize(s), logger = m_ctx.logger()]() mutable {
+        std::lock_guard lock(writer->mutex);
+        if (writer->final) return;
+        if (auto r = jm::sdk::writeFileAtomically(path, text); !r)
+            JM_LOG(logger, warning) << "status file: " << r.error().message;
+    });
 }
 
 } // namespace jm::plugins::maker
