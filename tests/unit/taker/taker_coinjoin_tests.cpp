@@ -1,0 +1,176 @@
+// Complete CoinJoins of the real taker with real jmnode makers over a real directory, on the SDK
+// test chain (which checks every signature and the fee): payments and sweeps with 3 and 10
+// makers, and what the taker persists and publishes.
+#include "taker_harness.hpp"
+
+#include <jm/bitcoin/encoding.hpp>
+#include <jm/protocol/fees.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+using namespace jm::test;
+
+namespace {
+
+//! A market: a directory and `n` real makers, mined and started.
+struct Market {
+    ChainHub hub;
+    TestDirectory directory;
+    std::vector<std::unique_ptr<MakerUnderTest>> makers;
+    explicit Market(std::size_t n, std::vector<std::pair<int, std::int64_t>> coins = {{0, 100'000'000}}) {
+        for (std::size_t i = 0; i < n; ++i) {
+            MakerOptions options;
+            options.directories = {directory.port()};
+            options.coins = coins;
+            makers.push_back(std::make_unique<MakerUnderTest>(hub, options));
+        }
+    }
+    void startMakers() {
+        for (auto& m : makers)
+            m->start();
+    }
+};
+
+std::optional<jm::chain::TxOutInfo> outputOf(ChainHub& hub, const std::string& txid_hex, std::uint32_t vout) {
+    boost::asio::io_context ioc;
+    std::optional<jm::chain::TxOutInfo> out;
+    jm::bitcoin::OutPoint op;
+    auto bytes = jm::bitcoin::fromHex(txid_hex).value();
+    std::reverse_copy(bytes.begin(), bytes.end(), op.txid.begin());
+    op.vout = vout;
+    hub.chain().getTxOut(op, ioc.get_executor(), [&](auto r) {
+        if (r) out = *r;
+    });
+    ioc.run();
+    return out;
+}
+
+//! The value the transaction pays `script`.
+std::int64_t paidTo(const std::vector<std::uint8_t>& raw, const jm::bitcoin::Script& script) {
+    auto tx = jm::bitcoin::parseTransaction(raw).value();
+    std::int64_t total = 0;
+    for (const auto& o : tx.outputs)
+        if (o.script_pubkey == script) total += o.value;
+    return total;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(taker_coinjoin_tests)
+
+BOOST_AUTO_TEST_CASE(a_payment_with_three_jmnode_makers_confirms) {
+    Market market(3);
+    TakerOptions options;
+    options.directories = {market.directory.port()};
+    options.config = {{"makers", 3}, {"minimum_makers", 3}, {"wait_confirmations", 1}};
+    TakerUnderTest taker(market.hub, options);
+    market.hub.mine(6);
+    market.startMakers();
+    taker.start();
+
+    auto [address, script] = TakerUnderTest::destination();
+    const std::int64_t amount = 20'000'000;
+    std::thread miner([&] {
+        // Confirms the CoinJoin once it is in the mempool.
+        eventually([&] { return market.hub.chain().mempoolSize() > 0; }, std::chrono::seconds(30));
+        market.hub.mine(1);
+    });
+    auto result = taker.send({0, amount, false, address, 3});
+    miner.join();
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    BOOST_CHECK(result->confirmed);
+    BOOST_CHECK_EQUAL(result->makers, 3u);
+    BOOST_CHECK_EQUAL(result->attempts, 1);
+    BOOST_CHECK_EQUAL(paidTo(result->raw_tx, script), amount);
+    // Each maker nets 0.0002 × amount − 300 (the basic yield generator's offer).
+    BOOST_CHECK_EQUAL(result->maker_fees, 3 * (4000 - 300));
+    auto tx = jm::bitcoin::parseTransaction(result->raw_tx).value();
+    for (std::uint32_t i = 0; i < tx.outputs.size(); ++i)
+        BOOST_CHECK(outputOf(market.hub, result->txid, i)); // mined, unspent
+    // 3 makers × (cj + change) + destination + our change.
+    BOOST_CHECK_EQUAL(tx.outputs.size(), 8u);
+    BOOST_CHECK_EQUAL(std::count_if(tx.outputs.begin(), tx.outputs.end(),
+                                    [&](const auto& o) { return o.value == amount; }),
+                      4);
+    // Every maker saw it; the taker published its stages and the completion.
+    for (auto& m : market.makers)
+        BOOST_CHECK(eventually([&] { return !m->events("role.coinjoin_completed/1").empty(); }));
+    auto completed = taker.events("role.coinjoin_completed/1");
+    BOOST_REQUIRE_EQUAL(completed.size(), 1u);
+    BOOST_CHECK_EQUAL(completed.front().at("role").as_string(), "taker");
+    std::vector<std::string> names;
+    for (const auto& e : taker.events("taker.stage/1"))
+        names.emplace_back(e.at("stage").as_string());
+    std::vector<std::string> expected{"orderbook", "chosen", "fill", "auth", "tx", "broadcast", "broadcast", "confirmed"};
+    BOOST_CHECK_EQUAL_COLLECTIONS(names.begin(), names.end(), expected.begin(), expected.end());
+    BOOST_CHECK_EQUAL(taker.stages().size(), expected.size());
+    // The commitment is recorded as used.
+    BOOST_CHECK_EQUAL(taker.onStrand([&] { return taker.plugin().store().usedCount().value(); }), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_sweep_with_three_jmnode_makers_empties_the_mixdepth) {
+    Market market(3);
+    TakerOptions options;
+    options.directories = {market.directory.port()};
+    options.config = {{"makers", 3}, {"minimum_makers", 3}};
+    TakerUnderTest taker(market.hub, options);
+    market.hub.mine(6);
+    market.startMakers();
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    auto result = taker.send({0, 0, true, address, 3});
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    auto tx = jm::bitcoin::parseTransaction(result->raw_tx).value();
+    // No change of ours: 3 makers × 2 outputs + the destination; the destination gets the sweep amount.
+    BOOST_CHECK_EQUAL(tx.outputs.size(), 7u);
+    BOOST_CHECK_EQUAL(paidTo(result->raw_tx, script), result->cj_amount);
+    market.hub.mine(1);
+    BOOST_CHECK_EQUAL(taker.fundedCoinsUnspent(), 0u); // both coins of mixdepth 0 were spent
+    // The sweep amount is REF's: (total − our txfee − abs fees) / (1 + Σ rel fees).
+    std::vector<jm::protocol::Offer> offers;
+    for (auto& m : market.makers)
+        offers.push_back(m->offers().front());
+    BOOST_CHECK_GT(result->cj_amount, 80'000'000 - 100'000);
+    BOOST_CHECK_LT(result->cj_amount, 80'000'000);
+}
+
+BOOST_AUTO_TEST_CASE(ten_jmnode_makers_take_part_in_a_payment) {
+    Market market(10, {{0, 50'000'000}});
+    TakerOptions options;
+    options.directories = {market.directory.port()};
+    options.config = {{"makers", 10}, {"minimum_makers", 10}, {"orderbook_quiet", "2s"}};
+    TakerUnderTest taker(market.hub, options);
+    market.hub.mine(6);
+    market.startMakers();
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    auto result = taker.send({0, 10'000'000, false, address, 10});
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    BOOST_CHECK_EQUAL(result->makers, 10u);
+    BOOST_CHECK_EQUAL(paidTo(result->raw_tx, script), 10'000'000);
+    market.hub.mine(1);
+    for (auto& m : market.makers)
+        BOOST_CHECK(eventually([&] { return !m->events("role.coinjoin_completed/1").empty(); }));
+}
+
+BOOST_AUTO_TEST_CASE(two_payments_in_a_row_never_reuse_a_commitment) {
+    Market market(2);
+    TakerOptions options;
+    options.directories = {market.directory.port()};
+    TakerUnderTest taker(market.hub, options);
+    market.hub.mine(6);
+    market.startMakers();
+    taker.start();
+    for (int i = 0; i < 2; ++i) {
+        auto [address, script] = TakerUnderTest::destination();
+        auto result = taker.send({0, 5'000'000, false, address, 2});
+        BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+        market.hub.mine(6);
+    }
+    BOOST_CHECK_EQUAL(taker.onStrand([&] { return taker.plugin().store().usedCount().value(); }), 2u);
+    // The makers saw two different commitments (a reused one would have been refused).
+    for (auto& m : market.makers)
+        BOOST_CHECK_EQUAL(m->counters().signed_coinjoins, 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
