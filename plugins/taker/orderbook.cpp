@@ -60,6 +60,8 @@ bool Orderbook::onPrivate(const std::string& nick, const std::vector<jm::protoco
             if (!b64) continue;
             auto claim = bondClaim(*b64);
             if (!claim) continue;
+            auto proof = jm::protocol::parseBondProof(*b64);
+            if (!proof || !jm::protocol::verifyBondProof(*proof, m_takerNick, nick)) continue;
             if (auto old = m_bondClaims.find(*claim); old != m_bondClaims.end() && old->second != nick) {
                 // The same bond under a new nick: the maker restarted; the old nick's offers go.
                 auto old_nick = old->second;

@@ -20,15 +20,21 @@ struct BookOffer {
 
 //! The offers a taker collects (protocol.md 7): public announcements and private answers to its
 //! !orderbook, keyed (nick, oid) so that the same offer arriving through several directories is
-//! kept once (14.2); !cancel removes one; a fidelity-bond proof (strictly 252 bytes of base64)
-//! is kept per nick, and a bond claimed by a second nick replaces the first nick's offers and
-//! bond (NG, 14.2). Malformed commands are skipped one by one: what is well formed still counts.
+//! kept once (14.2); !cancel removes one; a fidelity-bond proof (strictly 252 bytes of base64,
+//! signatures valid for our nick and the sender's) is kept per nick, and a bond claimed by a
+//! second nick replaces the first nick's offers and bond (NG, 14.2). The bond's coin is checked
+//! later, through the backend. Malformed commands are skipped one by one: what is well formed still counts.
 //! Limits against floods: MAX_OFFERS_PER_NICK offers per nick, MAX_NICKS nicks.
 //! Executor: not thread-safe; the taker's strand.
 class Orderbook {
 public:
     static constexpr std::size_t MAX_OFFERS_PER_NICK = 32;
     static constexpr std::size_t MAX_NICKS = 5000;
+
+    //! `taker_nick`: ours; a bond proof is kept only when its signatures verify for it (a proof
+    //! replayed from another maker or made for another taker is worthless and must not evict
+    //! the maker that owns the bond).
+    explicit Orderbook(std::string taker_nick = {}) : m_takerNick(std::move(taker_nick)) {}
 
     //! The commands of a public message from `nick`: offers and cancels (others are ignored).
     void onPublic(const std::string& nick, const std::vector<jm::protocol::Command>& commands);
@@ -51,6 +57,7 @@ private:
     bool addOffer(const std::string& nick, const jm::protocol::Command& command);
     void cancel(const std::string& nick, std::string_view args);
 
+    std::string m_takerNick;
     std::map<std::string, std::map<std::int64_t, jm::protocol::Offer>> m_offers;
     std::map<std::string, std::string> m_bonds;      //!< nick -> base64 proof
     std::map<std::string, std::string> m_bondClaims; //!< claim -> nick

@@ -229,6 +229,7 @@ void TakerPlugin::beginRun(std::unique_ptr<Run> run) {
     run->id = m_nextRunId++;
     // A fresh nick per run, as REF takers do; the node's makers ignore its !fill.
     run->identity = std::make_shared<const jm::protocol::NickIdentity>();
+    run->book = Orderbook(run->identity->nick());
     m_run = std::move(run);
     m_ctx.bus().publish(jm::sdk::events::RoleNick{std::string(m_ctx.instanceName()), "taker", m_run->identity->nick()});
     setStage(Stage::Syncing, "sync", "wallet sync");

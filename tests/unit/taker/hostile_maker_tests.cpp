@@ -23,7 +23,9 @@ struct HostileMarket {
         for (std::size_t i = 0; i < honest; ++i) {
             MakerOptions options;
             options.directories = {directory.port()};
-            options.coins = {{0, 100'000'000}};
+            // Two mixdepths: coins signed into an abandoned attempt stay locked until they
+            // expire, and the maker serves the next attempt from the other mixdepth.
+            options.coins = {{0, 100'000'000}, {1, 100'000'000}};
             makers.push_back(std::make_unique<MakerUnderTest>(hub, options));
         }
         hostile = std::make_unique<HostileMaker>(hub, directory.port(), how, cjfee);

@@ -244,12 +244,13 @@ void HostileMaker::start() {
 }
 
 void HostileMaker::sendOffers(const std::string& taker) {
-    std::string text = "0 100000 " + std::to_string(m_coins[0].value - 30'000) + " 0 " + m_cjfee;
+    // A range as large as a real maker's, whatever its coins (a too-small coin is the point of
+    // one misbehaviour).
+    std::string text = "0 100000 90000000 0 " + m_cjfee;
     if (m_bond) text += "!tbond " + m_bond(taker);
     (void)m_directories->sendPrivate(taker, "sw0reloffer", text);
     if (m_how == Misbehaviour::OfferChanges)
-        (void)m_directories->sendPublic({{"sw0reloffer", "0 100000 " + std::to_string(m_coins[0].value - 30'000) +
-                                                             " 0 0.3"}});
+        (void)m_directories->sendPublic({{"sw0reloffer", "0 100000 90000000 0 0.3"}});
 }
 
 void HostileMaker::onMessage(const jm::net::RoutedMessage& routed) {

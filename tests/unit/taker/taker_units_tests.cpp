@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(a_bond_claimed_by_a_new_nick_replaces_the_old_nicks_offers)
                                                  0, 1'900'000'000))
             .value();
     };
-    Orderbook book;
+    Orderbook book("J5taker");
     book.onPrivate("J5old", commands("sw0reloffer 0 100000 500000 0 0.0002!tbond " + proof("J5old")));
     BOOST_CHECK(book.bondProof("J5old"));
     book.onPrivate("J5new", commands("sw0reloffer 0 100000 500000 0 0.0002!tbond " + proof("J5new")));
@@ -113,6 +113,11 @@ BOOST_AUTO_TEST_CASE(a_bond_claimed_by_a_new_nick_replaces_the_old_nicks_offers)
     BOOST_CHECK(book.bondProof("J5new"));
     BOOST_REQUIRE_EQUAL(book.offers().size(), 1u);
     BOOST_CHECK_EQUAL(book.offers().front().counterparty, "J5new");
+    // A proof replayed by a third nick (signed for J5new) is worthless: it evicts nobody.
+    book.onPrivate("J5thief", commands("sw0reloffer 0 100000 500000 0 0.0002!tbond " + proof("J5new")));
+    BOOST_CHECK(book.bondProof("J5new"));
+    BOOST_CHECK(!book.bondProof("J5thief"));
+    BOOST_CHECK_EQUAL(book.offers().size(), 2u);
 }
 
 BOOST_AUTO_TEST_CASE(ioauth_checks_refuse_each_hostile_form) {
