@@ -41,6 +41,8 @@ std::int64_t unixNow() {
 constexpr auto TICK = std::chrono::milliseconds(50);
 //! BITCOIN_DUST_THRESHOLD: a taker change at or below this goes to the miners (REF).
 constexpr std::int64_t TAKER_CHANGE_DUST = 2730;
+//! Broadcasts of one transaction before the run gives up waiting to see it.
+constexpr int MAX_BROADCASTS = 5;
 
 } // namespace
 
@@ -1026,10 +1028,13 @@ void TakerPlugin::onStageTimeout() {
             if (m.state == State::TxSent) failMaker(m, "not every !sig in time");
         break;
     case Stage::Broadcast:
-        if (!run.seen && run.broadcasts < 5) {
-            JM_LOG(m_ctx.logger(), info) << run.txid << " not seen yet: broadcasting again";
-            broadcast(m_settings.tx_broadcast != BroadcastPolicy::NotSelf);
-        }
+        if (run.seen) return;
+        if (run.broadcasts >= MAX_BROADCASTS)
+            return failRun(errc::timeout, run.txid + " was signed and handed out but never seen on the network (" +
+                                              std::to_string(run.broadcasts) + " broadcasts); it may still appear");
+        // A maker that took the !push and did nothing: ourselves now (another maker if we may not).
+        JM_LOG(m_ctx.logger(), info) << run.txid << " not seen yet: broadcasting again";
+        broadcast(m_settings.tx_broadcast != BroadcastPolicy::NotSelf);
         return;
     case Stage::Confirming:
         return failRun(errc::timeout, run.txid + " was broadcast but did not confirm in time");

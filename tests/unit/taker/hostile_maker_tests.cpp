@@ -157,8 +157,7 @@ BOOST_AUTO_TEST_CASE(a_blacklisted_commitment_rotates_to_the_next_one) {
     BOOST_CHECK_EQUAL(market.hub.chain().mempoolSize(), 0u);
     BOOST_CHECK_EQUAL(market.taker->fundedCoinsUnspent(), 2u);
     // Two different commitments were used, each recorded before its !fill.
-    BOOST_CHECK_EQUAL(market.taker->onStrand([&] { return market.taker->plugin().store().usedCount().value(); }),
-                      2u);
+    BOOST_CHECK_EQUAL(market.taker->onStrand([&] { return market.taker->plugin().store().usedCount().value(); }), 2u);
     BOOST_CHECK_EQUAL(market.taker->events("taker.failed/1").size(), 1u);
 }
 
@@ -211,7 +210,8 @@ BOOST_AUTO_TEST_CASE(forged_bond_proofs_count_for_nothing_and_real_ones_are_valu
     auto missing = txid_display;
     missing[0] ^= 1;
     forged.setBondProof([&](const std::string& taker) { return proofFor(taker, forged.nick(), missing); });
-    wrong_nick.setBondProof([&](const std::string&) { return proofFor("J5someoneelse", wrong_nick.nick(), txid_display); });
+    wrong_nick.setBondProof(
+        [&](const std::string&) { return proofFor("J5someoneelse", wrong_nick.nick(), txid_display); });
     real.setBondProof([&](const std::string& taker) { return proofFor(taker, real.nick(), txid_display); });
     TakerOptions options;
     options.directories = {directory.port()};

@@ -89,9 +89,8 @@ BOOST_AUTO_TEST_CASE(a_payment_with_three_jmnode_makers_confirms) {
         BOOST_CHECK(outputOf(market.hub, result->txid, i)); // mined, unspent
     // 3 makers × (cj + change) + destination + our change.
     BOOST_CHECK_EQUAL(tx.outputs.size(), 8u);
-    BOOST_CHECK_EQUAL(std::count_if(tx.outputs.begin(), tx.outputs.end(),
-                                    [&](const auto& o) { return o.value == amount; }),
-                      4);
+    BOOST_CHECK_EQUAL(
+        std::count_if(tx.outputs.begin(), tx.outputs.end(), [&](const auto& o) { return o.value == amount; }), 4);
     // Every maker saw it; the taker published its stages and the completion.
     for (auto& m : market.makers)
         BOOST_CHECK(eventually([&] { return !m->events("role.coinjoin_completed/1").empty(); }));
@@ -101,7 +100,8 @@ BOOST_AUTO_TEST_CASE(a_payment_with_three_jmnode_makers_confirms) {
     std::vector<std::string> names;
     for (const auto& e : taker.events("taker.stage/1"))
         names.emplace_back(e.at("stage").as_string());
-    std::vector<std::string> expected{"orderbook", "chosen", "fill", "auth", "tx", "broadcast", "broadcast", "confirmed"};
+    std::vector<std::string> expected{"orderbook", "chosen",    "fill",      "auth",
+                                      "tx",        "broadcast", "broadcast", "confirmed"};
     BOOST_CHECK_EQUAL_COLLECTIONS(names.begin(), names.end(), expected.begin(), expected.end());
     BOOST_CHECK_EQUAL(taker.stages().size(), expected.size());
     // The commitment is recorded as used.
@@ -171,6 +171,76 @@ BOOST_AUTO_TEST_CASE(two_payments_in_a_row_never_reuse_a_commitment) {
     // The makers saw two different commitments (a reused one would have been refused).
     for (auto& m : market.makers)
         BOOST_CHECK_EQUAL(m->counters().signed_coinjoins, 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(taker_broadcast_tests)
+
+BOOST_AUTO_TEST_CASE(not_self_has_a_jmnode_maker_push_the_coinjoin) {
+    ChainHub hub;
+    TestDirectory directory;
+    std::vector<std::unique_ptr<MakerUnderTest>> makers;
+    for (int i = 0; i < 2; ++i) {
+        MakerOptions options;
+        options.directories = {directory.port()};
+        makers.push_back(std::make_unique<MakerUnderTest>(hub, options));
+    }
+    TakerOptions options;
+    options.directories = {directory.port()};
+    options.config = {{"tx_broadcast", "not-self"}};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    for (auto& m : makers)
+        m->start();
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    auto result = taker.send({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    BOOST_CHECK_EQUAL(hub.chain().mempoolSize(), 1u);
+    std::uint64_t pushes = 0;
+    for (auto& m : makers)
+        pushes += m->counters().pushes;
+    BOOST_CHECK_EQUAL(pushes, 1u);
+}
+
+BOOST_AUTO_TEST_CASE(random_peer_broadcasts_itself_when_the_chosen_maker_does_not) {
+    // Makers that sign but ignore !push: whoever random-peer picks first, the CoinJoin reaches
+    // the network (a maker pick is followed by our own broadcast after unconfirm_timeout).
+    ChainHub hub;
+    TestDirectory directory;
+    HostileMaker a(hub, directory.port(), Misbehaviour::None), b(hub, directory.port(), Misbehaviour::None);
+    TakerOptions options;
+    options.directories = {directory.port()};
+    options.config = {{"tx_broadcast", "random-peer"}, {"unconfirm_timeout", "300ms"}};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    a.start();
+    b.start();
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    auto result = taker.send({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    BOOST_CHECK_EQUAL(hub.chain().mempoolSize(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(not_self_with_makers_that_never_push_gives_up_without_broadcasting_itself) {
+    ChainHub hub;
+    TestDirectory directory;
+    HostileMaker a(hub, directory.port(), Misbehaviour::None), b(hub, directory.port(), Misbehaviour::None);
+    TakerOptions options;
+    options.directories = {directory.port()};
+    options.config = {{"tx_broadcast", "not-self"}, {"unconfirm_timeout", "100ms"}};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    a.start();
+    b.start();
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    auto result = taker.send({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE(!result);
+    BOOST_CHECK(result.error().code == jm::sdk::make_error_code(jm::sdk::errc::timeout));
+    BOOST_CHECK_EQUAL(hub.chain().mempoolSize(), 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -193,7 +193,8 @@ std::pair<std::string, jm::bitcoin::Script> TakerUnderTest::destination() {
 
 HostileMaker::HostileMaker(ChainHub& hub, std::uint16_t directory_port, Misbehaviour how, std::string cjfee,
                            std::int64_t coin) :
-    m_hub(hub), m_how(how), m_cjfee(std::move(cjfee)), m_port(directory_port) {
+    m_hub(hub),
+    m_how(how), m_cjfee(std::move(cjfee)), m_port(directory_port) {
     m_identity = std::make_shared<const jm::protocol::NickIdentity>();
     auto fund = [&](std::int64_t value) {
         auto key = jm::bitcoin::PrivateKey::generate();
@@ -274,7 +275,8 @@ void HostileMaker::onMessage(const jm::net::RoutedMessage& routed) {
         auto fill = jm::protocol::parseFill(body->commands.front().args);
         if (!fill || m_how == Misbehaviour::SilentAtFill) return;
         if (m_how == Misbehaviour::ErrorAtFill) return send("error", "oid not found");
-        if (m_how == Misbehaviour::BlacklistAtFill) return send("error", "Commitment is blacklisted: " + fill->commitment);
+        if (m_how == Misbehaviour::BlacklistAtFill)
+            return send("error", "Commitment is blacklisted: " + fill->commitment);
         m_amount = fill->amount;
         m_keys = jm::protocol::BoxKeyPair::generate();
         m_box.emplace(*m_keys, jm::protocol::parseBoxPublicKey(fill->taker_encpk).value());

@@ -39,7 +39,7 @@ public:
     //! Destroys the plugin without stop() (kill -9).
     void crash();
     jm::sdk::Result<jm::taker::CoinjoinResult> send(jm::taker::CoinjoinRequest request,
-                                                   std::chrono::seconds timeout = std::chrono::seconds(60));
+                                                    std::chrono::seconds timeout = std::chrono::seconds(60));
     jm::sdk::Result<std::vector<jm::taker::OrderbookEntry>> orderbook();
     template <class F> auto onStrand(F f) -> decltype(f()) {
         std::packaged_task<decltype(f())()> task(std::move(f));

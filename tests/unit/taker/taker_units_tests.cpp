@@ -63,7 +63,8 @@ BOOST_AUTO_TEST_CASE(the_orderbook_keeps_one_offer_per_nick_and_oid) {
     book.onPublic("J5a", commands("sw0reloffer 0 100000 500000 0 0.0002")); // through a second directory
     BOOST_CHECK_EQUAL(book.offers().size(), 1u);
     BOOST_CHECK(!book.answered("J5a"));
-    BOOST_CHECK(book.onPrivate("J5a", commands("sw0reloffer 0 100000 600000 0 0.0003!sw0absoffer 1 100000 600000 0 500")));
+    BOOST_CHECK(
+        book.onPrivate("J5a", commands("sw0reloffer 0 100000 600000 0 0.0003!sw0absoffer 1 100000 600000 0 500")));
     BOOST_CHECK(book.answered("J5a"));
     BOOST_REQUIRE_EQUAL(book.offers().size(), 2u);
     BOOST_CHECK_EQUAL(book.offer("J5a", 0)->cjfee, "0.0003"); // replaced
@@ -100,9 +101,9 @@ BOOST_AUTO_TEST_CASE(a_bond_claimed_by_a_new_nick_replaces_the_old_nicks_offers)
     jm::bitcoin::Hash256 txid{};
     txid[0] = 7;
     auto proof = [&](const std::string& maker) {
-        return jm::protocol::serializeBondProof(
-                   jm::protocol::createBondProof(key, jm::bitcoin::PrivateKey::generate(), 10, "J5taker", maker, txid,
-                                                 0, 1'900'000'000))
+        return jm::protocol::serializeBondProof(jm::protocol::createBondProof(key, jm::bitcoin::PrivateKey::generate(),
+                                                                              10, "J5taker", maker, txid, 0,
+                                                                              1'900'000'000))
             .value();
     };
     Orderbook book("J5taker");
