@@ -4,6 +4,7 @@
 #include "taker_harness.hpp"
 
 #include <jm/protocol/fidelity_bond.hpp>
+#include <jm/wallet/wallet.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -25,7 +26,7 @@ struct HostileMarket {
             options.directories = {directory.port()};
             // Two mixdepths: coins signed into an abandoned attempt stay locked until they
             // expire, and the maker serves the next attempt from the other mixdepth.
-            options.coins = {{0, 100'000'000}, {1, 100'000'000}};
+            options.coins = {{0, 100'000'000}, {1, 100'000'000}, {2, 100'000'000}};
             makers.push_back(std::make_unique<MakerUnderTest>(hub, options));
         }
         hostile = std::make_unique<HostileMaker>(hub, directory.port(), how, cjfee);
@@ -230,6 +231,45 @@ BOOST_AUTO_TEST_CASE(forged_bond_proofs_count_for_nothing_and_real_ones_are_valu
     BOOST_CHECK_EQUAL(values[forged.nick()], 0.0);
     BOOST_CHECK_EQUAL(values[wrong_nick.nick()], 0.0);
     BOOST_CHECK_GT(values[real.nick()], 0.0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(taker_crash_tests)
+
+BOOST_AUTO_TEST_CASE(a_taker_killed_mid_round_never_reuses_its_commitment_and_keeps_its_change_index) {
+    // The hostile maker never signs: the taker is killed (no stop()) while it waits for the
+    // signatures, after it revealed its commitment (!auth) and its change address (!tx).
+    HostileMarket market(Misbehaviour::SilentAtTx, 2, {{"maker_timeout", "30s"}});
+    auto [address, script] = TakerUnderTest::destination();
+    auto pending = market.taker->sendAsync({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE(eventually([&] { return market.hostile->txs() == 1; }, std::chrono::seconds(20)));
+    auto first = market.taker->onStrand([&] { return market.taker->plugin().store().usedCount().value(); });
+    BOOST_CHECK_EQUAL(first, 1u);
+    market.taker->crash();
+    BOOST_CHECK_EQUAL(market.hub.chain().mempoolSize(), 0u);
+    {
+        // The change index handed out in !tx is on disk.
+        auto wallet = jm::wallet::Wallet::open(market.taker->ctx().walletStore(), "password").value();
+        BOOST_CHECK_GE(wallet.nextIndex(0, jm::wallet::BRANCH_INTERNAL).value(), 1u);
+    }
+    // Restarted: a fresh commitment (the makers refuse a used one), and the CoinJoin completes
+    // with the two real makers once the hostile one is dropped.
+    market.taker->config()["maker_timeout"] = "1500ms";
+    market.taker->start();
+    auto result = market.taker->send({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    BOOST_CHECK_EQUAL(market.taker->onStrand([&] { return market.taker->plugin().store().usedCount().value(); }),
+                      first + result->attempts);
+    BOOST_CHECK_EQUAL(market.hub.chain().mempoolSize(), 1u);
+    // Its change went to a later address: the one revealed before the crash is never reused.
+    auto tx = jm::bitcoin::parseTransaction(result->raw_tx).value();
+    market.taker->stop();
+    auto wallet = jm::wallet::Wallet::open(market.taker->ctx().walletStore(), "password").value();
+    auto revealed = wallet.addressAt(0, jm::wallet::BRANCH_INTERNAL, 0).value();
+    for (const auto& o : tx.outputs)
+        BOOST_CHECK(o.script_pubkey != revealed.script_pubkey);
+    BOOST_CHECK_GE(wallet.nextIndex(0, jm::wallet::BRANCH_INTERNAL).value(), 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

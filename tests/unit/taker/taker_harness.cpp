@@ -144,6 +144,13 @@ void TakerUnderTest::crash() {
 
 jm::sdk::Result<jm::taker::CoinjoinResult> TakerUnderTest::send(jm::taker::CoinjoinRequest request,
                                                                 std::chrono::seconds timeout) {
+    auto future = sendAsync(std::move(request));
+    if (future.wait_for(timeout) != std::future_status::ready)
+        return jm::sdk::fail(jm::sdk::errc::timeout, "the taker did not finish in time");
+    return future.get();
+}
+
+std::future<jm::sdk::Result<jm::taker::CoinjoinResult>> TakerUnderTest::sendAsync(jm::taker::CoinjoinRequest request) {
     auto promise = std::make_shared<std::promise<jm::sdk::Result<jm::taker::CoinjoinResult>>>();
     auto future = promise->get_future();
     jm::taker::CoinjoinObserver observer;
@@ -153,9 +160,7 @@ jm::sdk::Result<jm::taker::CoinjoinResult> TakerUnderTest::send(jm::taker::Coinj
     };
     m_plugin->send(std::move(request), observer, m_ctx.executor(),
                    [promise](jm::sdk::Result<jm::taker::CoinjoinResult> r) { promise->set_value(std::move(r)); });
-    if (future.wait_for(timeout) != std::future_status::ready)
-        return jm::sdk::fail(jm::sdk::errc::timeout, "the taker did not finish in time");
-    return future.get();
+    return future;
 }
 
 jm::sdk::Result<std::vector<jm::taker::OrderbookEntry>> TakerUnderTest::orderbook() {

@@ -40,6 +40,8 @@ public:
     void crash();
     jm::sdk::Result<jm::taker::CoinjoinResult> send(jm::taker::CoinjoinRequest request,
                                                     std::chrono::seconds timeout = std::chrono::seconds(60));
+    //! The same without waiting (for tests that crash the taker mid-run).
+    std::future<jm::sdk::Result<jm::taker::CoinjoinResult>> sendAsync(jm::taker::CoinjoinRequest request);
     jm::sdk::Result<std::vector<jm::taker::OrderbookEntry>> orderbook();
     template <class F> auto onStrand(F f) -> decltype(f()) {
         std::packaged_task<decltype(f())()> task(std::move(f));
@@ -56,6 +58,8 @@ public:
     //! How many of the coins the wallet was funded with are still unspent on the chain.
     std::size_t fundedCoinsUnspent();
     jm::sdk::testing::TestContext& ctx() { return m_ctx; }
+    //! The extra config keys start() uses (change them before a restart).
+    boost::json::object& config() { return m_options.config; }
     //! A fresh external destination.
     static std::pair<std::string, jm::bitcoin::Script> destination();
 
