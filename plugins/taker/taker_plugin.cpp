@@ -331,6 +331,9 @@ void TakerPlugin::checkOrderbookDone() {
     bool quiet = m_settings.orderbook_quiet.count() > 0 && run.book.answeredCount() >= needed &&
                  now - run.last_answer >= m_settings.orderbook_quiet;
     bool ceiling = now - run.orderbook_started >= m_settings.orderbook_wait;
+    if (ceiling && run.directories_ready == 0)
+        return failRun(errc::unavailable, "no directory could be reached in " +
+                                              std::to_string(m_settings.orderbook_wait.count() / 1000) + " s");
     if ((all_listed && answered > 0) || quiet || ceiling) {
         JM_LOG(m_ctx.logger(), info) << "orderbook: " << run.book.offers().size() << " offer(s) of "
                                      << run.book.makers().size() << " maker(s)"
@@ -365,6 +368,8 @@ void TakerPlugin::verifyBonds() {
     }
     run.bonds_pending = checks.size();
     if (checks.empty()) return bondsVerified();
+    // A backend that does not answer must not stall the run: unanswered bonds count for nothing.
+    armStageTimer(m_settings.maker_timeout);
     for (auto& [maker, proof] : checks) {
         jm::bitcoin::OutPoint op;
         std::reverse_copy(proof.txid_display.begin(), proof.txid_display.end(), op.txid.begin());
@@ -379,6 +384,7 @@ void TakerPlugin::verifyBonds() {
 void TakerPlugin::onBondCoin(const std::string& maker, jm::protocol::BondProof proof,
                              jm::sdk::Result<std::optional<jm::chain::TxOutInfo>> coin) {
     auto& run = *m_run;
+    if (run.bonds_done) return;
     auto script = jm::protocol::bondScriptPubKey(proof);
     jm::bitcoin::OutPoint op;
     std::reverse_copy(proof.txid_display.begin(), proof.txid_display.end(), op.txid.begin());
@@ -411,6 +417,9 @@ void TakerPlugin::onBondCoin(const std::string& maker, jm::protocol::BondProof p
 
 void TakerPlugin::bondsVerified() {
     auto& run = *m_run;
+    if (run.bonds_done) return;
+    run.bonds_done = true;
+    ++run.timer_generation;
     if (run.orderbook_only) {
         std::vector<jm::taker::OrderbookEntry> out;
         for (const auto& o : run.book.offers()) {
@@ -1015,6 +1024,12 @@ void TakerPlugin::armStageTimer(std::chrono::milliseconds after) {
 void TakerPlugin::onStageTimeout() {
     auto& run = *m_run;
     switch (run.stage) {
+    case Stage::Bonds:
+        if (!run.bonds_done) {
+            JM_LOG(m_ctx.logger(), warning) << run.bonds_pending << " bond check(s) unanswered by the backend";
+            bondsVerified();
+        }
+        return;
     case Stage::Fill:
         for (auto& [nick, m] : run.makers)
             if (m.state == State::Filled) failMaker(m, "no !pubkey in time");

@@ -34,6 +34,7 @@ struct TakerPlugin::Run {
     Clock::time_point orderbook_started;
     Clock::time_point last_answer;
     std::size_t bonds_pending = 0;
+    bool bonds_done = false; //!< late backend answers after the stage timeout are ignored
     std::map<std::string, double> bond_values;
     std::map<std::string, std::string> bond_outpoints;
     std::set<jm::bitcoin::OutPoint> bond_utxos;

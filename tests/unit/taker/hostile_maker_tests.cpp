@@ -111,6 +111,12 @@ BOOST_AUTO_TEST_CASE(a_sig_for_another_transaction_gets_the_maker_replaced) {
     BOOST_CHECK_EQUAL(market.hostile->txs(), 1);
 }
 
+BOOST_AUTO_TEST_CASE(a_sig_for_another_input_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::SigForOtherInput);
+    market.requireReplacedAndCompleted(market.pay());
+    BOOST_CHECK_EQUAL(market.hostile->txs(), 1);
+}
+
 BOOST_AUTO_TEST_CASE(a_garbage_sig_gets_the_maker_replaced) {
     HostileMarket market(Misbehaviour::GarbageSig);
     market.requireReplacedAndCompleted(market.pay());

@@ -244,3 +244,77 @@ BOOST_AUTO_TEST_CASE(not_self_with_makers_that_never_push_gives_up_without_broad
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(taker_request_tests)
+
+BOOST_AUTO_TEST_CASE(no_reachable_directory_fails_cleanly) {
+    ChainHub hub;
+    TakerOptions options;
+    options.directories = {1}; // nothing listens on port 1
+    options.config = {{"orderbook_wait", "300ms"}, {"connect_timeout", "200ms"}};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    auto result = taker.send({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE(!result);
+    BOOST_CHECK(result.error().code == jm::sdk::make_error_code(jm::sdk::errc::unavailable));
+    BOOST_CHECK_EQUAL(taker.events("taker.failed/1").size(), 1u);
+    BOOST_CHECK_EQUAL(taker.onStrand([&] { return taker.plugin().store().usedCount().value(); }), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_requests_are_refused_before_anything_starts) {
+    ChainHub hub;
+    TakerOptions options;
+    options.directories = {1};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    auto invalid = jm::sdk::make_error_code(jm::sdk::errc::invalid_argument);
+    // A mainnet address on a testnet node, dust, a mixdepth the wallet does not have.
+    auto r1 = taker.send({0, 10'000'000, false, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", 2});
+    BOOST_REQUIRE(!r1);
+    BOOST_CHECK(r1.error().code == invalid);
+    auto r2 = taker.send({0, 100, false, address, 2});
+    BOOST_REQUIRE(!r2);
+    auto r3 = taker.send({9, 10'000'000, false, address, 2});
+    BOOST_REQUIRE(!r3);
+    BOOST_CHECK(r3.error().code == invalid);
+    BOOST_CHECK(taker.events("taker.stage/1").empty());
+}
+
+BOOST_AUTO_TEST_CASE(the_user_saying_no_stops_before_any_fill) {
+    ChainHub hub;
+    TestDirectory directory;
+    HostileMaker a(hub, directory.port(), Misbehaviour::None), b(hub, directory.port(), Misbehaviour::None);
+    TakerOptions options;
+    options.directories = {directory.port()};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    a.start();
+    b.start();
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    std::promise<jm::sdk::Result<jm::taker::CoinjoinResult>> promise;
+    std::atomic<int> asked{0};
+    jm::taker::CoinjoinObserver observer;
+    observer.confirm = [&](const jm::taker::CoinjoinPlan& plan, std::function<void(bool)> proceed) {
+        ++asked;
+        BOOST_CHECK_EQUAL(plan.makers.size(), 2u);
+        BOOST_CHECK_EQUAL(plan.cj_amount, 10'000'000);
+        BOOST_CHECK_EQUAL(plan.maker_fees, 2 * 100); // 0.00001 × 10 000 000 each, no txfee
+        proceed(false);
+    };
+    taker.plugin().send({0, 10'000'000, false, address, 2}, observer, taker.ctx().executor(),
+                        [&](auto r) { promise.set_value(std::move(r)); });
+    auto result = promise.get_future().get();
+    BOOST_REQUIRE(!result);
+    BOOST_CHECK(result.error().code == jm::sdk::make_error_code(jm::sdk::errc::cancelled));
+    BOOST_CHECK_EQUAL(asked.load(), 1);
+    BOOST_CHECK_EQUAL(a.fills() + b.fills(), 0);
+    // Nothing was revealed, so the commitment was not spent either.
+    BOOST_CHECK_EQUAL(taker.onStrand([&] { return taker.plugin().store().usedCount().value(); }), 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

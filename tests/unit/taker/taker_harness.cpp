@@ -344,8 +344,9 @@ void HostileMaker::onMessage(const jm::net::RoutedMessage& routed) {
         for (std::size_t i = 0; i < to_sign.inputs.size(); ++i)
             for (const auto& c : m_coins)
                 if (to_sign.inputs[i].prevout == c.outpoint) {
-                    (void)jm::bitcoin::signP2wpkhInput(to_sign, i, c.key, c.value);
-                    send("sig", m_box->encrypt(jm::protocol::formatSigPayload(to_sign.inputs[i].witness)));
+                    auto index = m_how == Misbehaviour::SigForOtherInput ? (i + 1) % to_sign.inputs.size() : i;
+                    (void)jm::bitcoin::signP2wpkhInput(to_sign, index, c.key, c.value);
+                    send("sig", m_box->encrypt(jm::protocol::formatSigPayload(to_sign.inputs[index].witness)));
                 }
     }
 }

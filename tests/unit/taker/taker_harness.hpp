@@ -89,6 +89,7 @@ enum class Misbehaviour {
     TooSmallCoin,      //!< its coin cannot pay the amount
     BadBtcSig,         //!< btc_sig by another key
     SigForOtherTx,     //!< signs a different transaction
+    SigForOtherInput,  //!< signs its coin as if it were at another input index
     GarbageSig,        //!< a !sig that is not a signature stack
     TakersCoin,        //!< declares the taker's own commitment coin as its input
     DuplicateOutpoint, //!< declares its coin twice
