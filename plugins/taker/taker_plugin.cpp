@@ -461,6 +461,7 @@ void TakerPlugin::startAttempt() {
     auto& run = *m_run;
     ++run.attempt;
     run.makers.clear();
+    run.refused_commitment.clear();
     run.signed_inputs.clear();
     run.tx = {};
     run.change_address.reset();
@@ -1032,7 +1033,7 @@ void TakerPlugin::onStageTimeout() {
         return;
     case Stage::Fill:
         for (auto& [nick, m] : run.makers)
-            if (m.state == State::Filled) failMaker(m, "no !pubkey in time");
+            if (m.state == State::Filled && !run.refused_commitment.count(nick)) failMaker(m, "no !pubkey in time");
         break;
     case Stage::Auth:
         for (auto& [nick, m] : run.makers)
@@ -1071,8 +1072,11 @@ void TakerPlugin::checkStage(bool timed_out) {
     auto alive = count([](State s) { return s != State::Failed; });
     switch (run.stage) {
     case Stage::Fill: {
-        auto waiting = count([](State s) { return s == State::Filled; });
+        std::size_t waiting = 0;
+        for (const auto& [nick, m] : run.makers)
+            waiting += m.state == State::Filled && !run.refused_commitment.count(nick) ? 1 : 0;
         if (waiting > 0 && !timed_out) return;
+        if (!run.refused_commitment.empty()) return retry("commitment " + run.commitment + " is blacklisted");
         if (alive < std::max<std::size_t>(m_settings.minimum_makers, 1))
             return retry(std::to_string(alive) + " maker(s) answered !fill");
         return sendAuths();

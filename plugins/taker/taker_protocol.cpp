@@ -52,10 +52,11 @@ void TakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
     } else if (command == "error") {
         auto text = body->text.substr(0, 200);
         JM_LOG(m_ctx.logger(), info) << "!error from " << maker.nick << ": " << text;
-        if (text.find("blacklist") != std::string::npos && run.stage == Stage::Fill) {
-            // Our commitment is burnt (NG rotates on any "blacklist" error): the next one, with the
-            // same makers still eligible.
-            return retry("commitment " + run.commitment + " is blacklisted");
+        if (text.find("blacklist") != std::string::npos && run.stage == Stage::Fill && maker.state == State::Filled) {
+            // Our commitment is burnt (NG rotates on any "blacklist" error): the next attempt uses
+            // the next one, with the same makers still eligible.
+            run.refused_commitment.insert(maker.nick);
+            return checkStage();
         }
         if (maker.state != State::Failed) failMaker(maker, "!error: " + text);
     }

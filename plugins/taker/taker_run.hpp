@@ -53,6 +53,9 @@ struct TakerPlugin::Run {
     jm::protocol::BoxKeyPair keys = jm::protocol::BoxKeyPair::generate();
     std::string commitment; //!< hex
     std::string opening;    //!< formatRevelation()
+    //! Makers that said our commitment is blacklisted: the attempt ends once the others have
+    //! answered their !fill (so that no late !pubkey is taken for the next attempt's !fill).
+    std::set<std::string> refused_commitment;
     std::optional<jm::wallet::AddressInfo> change_address;
     CoinjoinTerms terms;
     jm::bitcoin::Transaction tx;
