@@ -899,6 +899,8 @@ void TakerPlugin::onSig(MakerSession& maker, std::string_view payload) {
 
 void TakerPlugin::finishSigned() {
     auto& run = *m_run;
+    setStage(Stage::Signatures, "signatures",
+             std::to_string(run.signed_inputs.size()) + " maker signature(s) verified, each against its own input");
     // Every maker input carries a verified signature; now ours, and only ours.
     for (std::size_t i = 0; i < run.tx.inputs.size(); ++i) {
         auto own = std::find_if(run.own_coins.begin(), run.own_coins.end(),
@@ -986,7 +988,7 @@ void TakerPlugin::onTxStatus(const std::string& txid, bool mempool, bool confirm
         m_ctx.bus().publish(jm::sdk::events::CoinjoinCompleted{run.txid, run.cj_amount, "taker"});
         JM_LOG(m_ctx.logger(), info) << "CoinJoin " << run.txid << " is on the network";
         if (m_settings.wait_confirmations == 0) return completeRun();
-        setStage(Stage::Confirming, "broadcast", run.txid + " seen on the network");
+        setStage(Stage::Confirming, "seen", run.txid + " seen on the network");
         armStageTimer(m_settings.confirm_timeout);
     }
     if (confirmed && confirmations >= m_settings.wait_confirmations && run.stage == Stage::Confirming) {

@@ -100,8 +100,8 @@ BOOST_AUTO_TEST_CASE(a_payment_with_three_jmnode_makers_confirms) {
     std::vector<std::string> names;
     for (const auto& e : taker.events("taker.stage/1"))
         names.emplace_back(e.at("stage").as_string());
-    std::vector<std::string> expected{"orderbook", "chosen",    "fill",      "auth",
-                                      "tx",        "broadcast", "broadcast", "confirmed"};
+    std::vector<std::string> expected{"orderbook",  "chosen",    "fill", "auth",     "tx",
+                                      "signatures", "broadcast", "seen", "confirmed"};
     BOOST_CHECK_EQUAL_COLLECTIONS(names.begin(), names.end(), expected.begin(), expected.end());
     BOOST_CHECK_EQUAL(taker.stages().size(), expected.size());
     // The commitment is recorded as used.

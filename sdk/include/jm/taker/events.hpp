@@ -11,9 +11,10 @@
 //! rules as the node's events: immutable values, versioned topics, a JSON form for notifiers.
 namespace jm::taker::events {
 
-//! A CoinJoin of the taker reached a stage. Stages, in order: "orderbook", "chosen", "fill",
-//! "auth", "tx", "signatures", "broadcast", "confirmed"; "retry" when an attempt is abandoned and
-//! a new one (other makers, a fresh commitment) starts.
+//! A CoinJoin of the taker reached a stage. Stages, in order: "orderbook" (offers asked for),
+//! "chosen" (makers and fees), "fill", "auth", "tx" (sent to the makers), "signatures" (every
+//! maker signature verified), "broadcast", "seen" (on the network), "confirmed"; "retry" when an
+//! attempt is abandoned and a new one (other makers, a fresh commitment) starts.
 struct Stage {
     static constexpr std::string_view topic = "taker.stage/1";
     std::string instance;
