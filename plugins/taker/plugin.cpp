@@ -15,6 +15,7 @@ public:
     }
     const jm::sdk::ConfigSchema& configSchema() const override { return TakerSettings::schema(); }
     std::vector<std::string> dependencies() const override { return {"backend/1", "chooser/1"}; }
+    std::vector<std::string> provides() const override { return {"taker/1"}; }
     jm::sdk::Result<jm::sdk::PluginPtr> create(jm::sdk::PluginContext& ctx,
                                                const boost::json::object& config) override {
         auto settings = TakerSettings::fromConfig(config);

@@ -14,6 +14,7 @@
 #include <jm/wallet/wallet_sync.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -303,6 +304,81 @@ BOOST_AUTO_TEST_CASE(payment_and_sweep_confirm_and_a_killed_taker_reuses_nothing
     BOOST_CHECK_MESSAGE(unspent.as_array().empty(), json::serialize(unspent));
     auto got = core.cliJson({"getreceivedbyaddress", pay_to, "1"}, "miner");
     BOOST_CHECK_EQUAL(std::llround(got.to_number<double>() * 1e8), 30'000'000 + swept->cj_amount);
+}
+
+// The same through the command line: `jmnode orderbook` and `jmnode coinjoin send` as processes
+// (a deterministic test chooser plugin stands in for plugins/chooser).
+BOOST_AUTO_TEST_CASE(jmnode_coinjoin_send_and_orderbook_from_the_command_line) {
+    Bitcoind core(*findBitcoinCore());
+    TestDirectory directory("regtest");
+    std::vector<std::unique_ptr<MakerProcess>> makers;
+    for (std::uint8_t i = 0; i < 3; ++i) {
+        makers.push_back(std::make_unique<MakerProcess>(core, directory.port(), static_cast<std::uint8_t>(0x60 + i)));
+        core.cli({"sendmany", "", json::serialize(json::object{{makers.back()->address(0), 1.0}})}, "miner");
+    }
+    // The taker's node: backend-core, the test chooser, the taker.
+    TempDir dir;
+    auto data = dir.path() / "data";
+    std::filesystem::create_directories(data);
+    auto config = dir.path() / "taker.json";
+    std::ofstream(config) << "{ \"node\": {\"datadir\": \"" << data.string()
+                          << "\", \"network\": \"regtest\", \"plugin_dir\": [\"" << JM_TEST_PLUGIN_DIR << "\"]},\n"
+                          << "  \"plugins\": [\n"
+                          << "    {\"load\": \"backend-core\", \"instance\": \"core\", \"config\": {\"rpc_port\": "
+                          << core.rpcPort() << ", \"rpc_cookie\": \"" << core.cookie().string()
+                          << "\", \"poll_interval\": \"200ms\"}},\n"
+                          << "    {\"load\": \"test_chooser\", \"instance\": \"cheapest\"},\n"
+                          << "    {\"load\": \"taker\", \"instance\": \"taker\", \"config\": {\"backend\": \"core\", "
+                             "\"chooser\": \"cheapest\", \"directories\": [\"127.0.0.1:"
+                          << directory.port()
+                          << "\"], \"makers\": 3, \"minimum_makers\": 3, \"wait_confirmations\": 0, "
+                             "\"orderbook_quiet\": \"2s\", \"tx_broadcast\": \"self\"}}\n"
+                          << "  ] }\n";
+    jm::bitcoin::Bytes entropy(16, 0x6f);
+    auto words = jm::bitcoin::entropyToMnemonic(entropy).value();
+    auto jmnode = (binDir() / "jmnode").string();
+    auto recovered = runProcess(
+        {jmnode, "wallet", "recover", "--kdf", "interactive", "--config", config.string(), "--password-fd", "0"},
+        std::chrono::seconds(120), {}, words + "\npw\npw\n");
+    BOOST_REQUIRE_MESSAGE(recovered.exit_code == 0, recovered.err);
+    jm::sdk::testing::MemoryKvStore mirror_store;
+    auto mirror = jm::wallet::Wallet::create(
+                      mirror_store, {Network::Regtest, 5, 6, jm::wallet::KdfStrength::Interactive}, entropy, "", "pw")
+                      .value();
+    core.cli({"sendmany", "", json::serialize(json::object{{mirror.addressAt(0, 0, 0).value().address, 0.5}})},
+             "miner");
+    core.mine(6);
+    for (auto& m : makers)
+        m->start();
+
+    auto book = runProcess({jmnode, "orderbook", "--config", config.string(), "--json", "--password-fd", "0"},
+                           std::chrono::seconds(120), {}, "pw\n");
+    BOOST_REQUIRE_MESSAGE(book.exit_code == 0, book.err);
+    BOOST_CHECK_EQUAL(json::parse(book.out).as_array().size(), 3u);
+
+    auto pay_to = core.cli({"getnewaddress"}, "miner");
+    while (!pay_to.empty() && (pay_to.back() == '\n' || pay_to.back() == '\r'))
+        pay_to.pop_back();
+    // Declined at the question: nothing happens.
+    auto declined = runProcess({jmnode, "coinjoin", "send", "--config", config.string(), "--mixdepth", "0", "--amount",
+                                "20000000", "--to", pay_to, "--makers", "3", "--password-fd", "0"},
+                               std::chrono::seconds(120), {}, "pw\nn\n");
+    BOOST_CHECK_NE(declined.exit_code, 0);
+    BOOST_CHECK_NE(declined.out.find("total cost"), std::string::npos);
+    BOOST_CHECK(core.cliJson({"getrawmempool"}).as_array().empty());
+    // Accepted: progress stage by stage, then the CoinJoin in Core's mempool.
+    auto sent = runProcess({jmnode, "coinjoin", "send", "--config", config.string(), "--mixdepth", "0", "--amount",
+                            "20000000", "--to", pay_to, "--makers", "3", "--password-fd", "0"},
+                           std::chrono::seconds(180), {}, "pw\ny\n");
+    BOOST_REQUIRE_MESSAGE(sent.exit_code == 0, sent.out + sent.err);
+    for (auto stage : {"[orderbook]", "[chosen]", "[fill]", "[auth]", "[tx]", "[signatures]", "[broadcast]"})
+        BOOST_CHECK_MESSAGE(sent.out.find(stage) != std::string::npos, stage);
+    auto mempool = core.cliJson({"getrawmempool"}).as_array();
+    BOOST_REQUIRE_EQUAL(mempool.size(), 1u);
+    BOOST_CHECK_NE(sent.out.find(std::string(mempool.front().as_string())), std::string::npos);
+    core.mine(1);
+    auto got = core.cliJson({"getreceivedbyaddress", pay_to, "1"}, "miner");
+    BOOST_CHECK_EQUAL(std::llround(got.to_number<double>() * 1e8), 20'000'000);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
