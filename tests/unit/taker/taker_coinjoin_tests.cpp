@@ -5,6 +5,8 @@
 
 #include <jm/bitcoin/encoding.hpp>
 #include <jm/protocol/fees.hpp>
+#include <jm/protocol/podle.hpp>
+#include <jm/protocol/utxo_string.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -315,6 +317,54 @@ BOOST_AUTO_TEST_CASE(the_user_saying_no_stops_before_any_fill) {
     BOOST_CHECK_EQUAL(a.fills() + b.fills(), 0);
     // Nothing was revealed, so the commitment was not spent either.
     BOOST_CHECK_EQUAL(taker.onStrand([&] { return taker.plugin().store().usedCount().value(); }), 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(taker_commitment_tests)
+
+BOOST_AUTO_TEST_CASE(an_external_commitment_is_used_when_no_wallet_coin_qualifies) {
+    ChainHub hub;
+    TestDirectory directory;
+    std::vector<std::unique_ptr<MakerUnderTest>> makers;
+    for (int i = 0; i < 2; ++i) {
+        MakerOptions options;
+        options.directories = {directory.port()};
+        makers.push_back(std::make_unique<MakerUnderTest>(hub, options));
+    }
+    TakerOptions options;
+    options.directories = {directory.port()};
+    // The makers ask 5 confirmations; ours would need 1000, so no wallet coin can back a commitment.
+    options.config = {{"taker_utxo_age", 1000}};
+    TakerUnderTest taker(hub, options);
+    // A coin outside the wallet, as `jmnode coinjoin add-utxos` would add it.
+    auto key = jm::bitcoin::PrivateKey::generate();
+    auto outpoint = hub.chain().fund(jm::bitcoin::p2wpkhScript(key.publicKey()), 5'000'000);
+    hub.mine(6);
+    for (auto& m : makers)
+        m->start();
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    auto none = taker.send({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE(!none);
+    BOOST_CHECK_NE(none.error().message.find("add-utxos"), std::string::npos);
+
+    jm::taker::ExternalCommitment external;
+    external.outpoint = outpoint;
+    for (int i = 0; i < 3; ++i) {
+        auto proof = jm::protocol::generatePodle(key, jm::protocol::formatUtxoString({outpoint, {}, {}}), i).value();
+        external.commitments.push_back(jm::protocol::podleCommitment(proof));
+        external.openings.push_back(jm::protocol::formatRevelation(proof));
+    }
+    std::promise<jm::sdk::Result<std::size_t>> added;
+    taker.plugin().addExternalCommitments({external}, taker.ctx().executor(),
+                                          [&](auto r) { added.set_value(std::move(r)); });
+    BOOST_REQUIRE_EQUAL(added.get_future().get().value(), 1u);
+    auto result = taker.send({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    // Index 0 of the external coin was used, and recorded.
+    BOOST_CHECK(taker.onStrand([&] { return taker.plugin().store().isUsed(external.commitments[0]).value(); }));
+    BOOST_CHECK(!taker.onStrand([&] { return taker.plugin().store().isUsed(external.commitments[1]).value(); }));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
