@@ -23,6 +23,12 @@ const std::vector<Command>& commands() {
         {"wallet utxos", "the wallet's coins with their mixdepth, path and confirmations", walletUtxosCommand},
         {"wallet history", "the wallet's transactions", walletHistoryCommand},
         {"wallet send", "a plain (non-CoinJoin) payment or sweep from one mixdepth", walletSendCommand},
+        {"coinjoin send", "pay or sweep through a CoinJoin with makers from the orderbook (asks before starting)",
+         coinjoinSendCommand},
+        {"coinjoin add-utxos", "add commitment coins from outside the wallet (txid:vout,WIF lines; keys not kept)",
+         coinjoinAddUtxosCommand},
+        {"orderbook", "collect the offers from the taker's directories, with verified fidelity-bond values",
+         orderbookCommand},
         {"wallet change-password", "re-encrypt the wallet seed under a new password", walletChangePasswordCommand},
     };
     return list;

@@ -38,5 +38,8 @@ int walletInfoCommand(const std::vector<std::string>& args);
 int walletUtxosCommand(const std::vector<std::string>& args);
 int walletHistoryCommand(const std::vector<std::string>& args);
 int walletSendCommand(const std::vector<std::string>& args);
+int coinjoinSendCommand(const std::vector<std::string>& args);
+int coinjoinAddUtxosCommand(const std::vector<std::string>& args);
+int orderbookCommand(const std::vector<std::string>& args);
 
 } // namespace jm::host

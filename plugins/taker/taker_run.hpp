@@ -1,0 +1,72 @@
+#pragma once
+
+#include "taker_plugin.hpp"
+
+#include <chrono>
+
+namespace jm::plugins::taker {
+
+using Clock = std::chrono::steady_clock;
+
+//! One run of the taker: a CoinJoin (with its attempts) or only an orderbook. Owned by the
+//! plugin; every callback checks the run id so that answers for an ended run are ignored.
+struct TakerPlugin::Run {
+    std::uint64_t id = 0;
+    bool orderbook_only = false;
+    jm::taker::CoinjoinRequest request;
+    jm::taker::CoinjoinObserver observer;
+    jm::sdk::Executor ex;
+    jm::chain::Callback<jm::taker::CoinjoinResult> done;
+    jm::chain::Callback<std::vector<jm::taker::OrderbookEntry>> book_done;
+    jm::bitcoin::Script destination;
+
+    Stage stage = Stage::Idle;
+    std::uint64_t timer_generation = 0;
+    std::shared_ptr<const jm::protocol::NickIdentity> identity;
+    std::shared_ptr<jm::net::MultiDirectoryClient> directories;
+    std::size_t directories_ready = 0;
+    jm::chain::ChainTip tip;
+    std::int64_t fee_rate = 1000; //!< sat/kvB
+
+    // Orderbook and bonds.
+    Orderbook book;
+    std::set<std::string> listed; //!< nicks the directories listed or that wrote
+    Clock::time_point orderbook_started;
+    Clock::time_point last_answer;
+    std::size_t bonds_pending = 0;
+    bool bonds_done = false; //!< late backend answers after the stage timeout are ignored
+    std::map<std::string, double> bond_values;
+    std::map<std::string, std::string> bond_outpoints;
+    std::set<jm::bitcoin::OutPoint> bond_utxos;
+
+    // Across attempts.
+    int attempt = 0;
+    std::set<std::string> ignored; //!< makers that failed: never chosen again in this run
+    std::vector<std::string> failures;
+
+    // The current attempt.
+    std::map<std::string, MakerSession> makers;
+    std::vector<jm::wallet::WalletUtxo> own_coins;
+    std::int64_t cj_amount = 0;
+    std::int64_t taker_txfee = 0;
+    std::int64_t sweep_total_txfee = 0;
+    jm::protocol::BoxKeyPair keys = jm::protocol::BoxKeyPair::generate();
+    std::string commitment; //!< hex
+    std::string opening;    //!< formatRevelation()
+    //! Makers that said our commitment is blacklisted: the attempt ends once the others have
+    //! answered their !fill (so that no late !pubkey is taken for the next attempt's !fill).
+    std::set<std::string> refused_commitment;
+    std::optional<jm::wallet::AddressInfo> change_address;
+    CoinjoinTerms terms;
+    jm::bitcoin::Transaction tx;
+    std::set<std::size_t> signed_inputs; //!< maker inputs whose signature verified
+
+    // After signing.
+    std::string txid;
+    jm::bitcoin::Bytes raw;
+    bool seen = false;
+    int broadcasts = 0;
+    jm::taker::CoinjoinResult result;
+};
+
+} // namespace jm::plugins::taker

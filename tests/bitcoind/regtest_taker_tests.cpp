@@ -1,0 +1,384 @@
+// The jmnode taker (in process, on backend-core) with three jmnode makers (`jmnode run`
+// processes) against a real Bitcoin Core on regtest: a payment and a sweep confirm; the taker
+// killed mid-round (after its !auth; the CI test kills it after its !tx) and restarted uses a fresh commitment and its
+// wallet equals Core's view of it. Needs bitcoind; without it: "SKIPPED: no bitcoind", exit 77.
+#include <taker_harness.hpp>
+#include <util/bitcoind.hpp>
+
+#include <core_backend.hpp>
+
+#include <jm/bitcoin/address.hpp>
+#include <jm/bitcoin/bip39.hpp>
+#include <jm/sdk/testing/memory_kv_store.hpp>
+#include <jm/wallet/wallet.hpp>
+#include <jm/wallet/wallet_sync.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <sodium.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+using namespace jm::test;
+namespace json = boost::json;
+using jm::bitcoin::Network;
+
+namespace {
+
+struct SkipWithoutBitcoind {
+    SkipWithoutBitcoind() {
+        if (findBitcoinCore()) return;
+        std::printf("SKIPPED: no bitcoind (set BITCOIND and BITCOIN_CLI, or install Bitcoin Core in "
+                    "/opt/bitcoin-core/bin)\n");
+        std::fflush(stdout);
+        std::_Exit(77);
+    }
+};
+
+//! One jmnode maker process with a recovered wallet (backend-core, yieldgen basic, maker).
+struct MakerProcess {
+    MakerProcess(Bitcoind& core, std::uint16_t directory_port, std::uint8_t seed) : entropy(16, seed) {
+        config = dir.path() / "maker.json";
+        auto data = dir.path() / "data";
+        std::filesystem::create_directories(data);
+        std::ofstream(config) << "{ \"node\": {\"datadir\": \"" << data.string() << "\", \"network\": \"regtest\"},\n"
+                              << "  \"plugins\": [\n"
+                              << "    {\"load\": \"backend-core\", \"instance\": \"core\", \"config\": {\"rpc_port\": "
+                              << core.rpcPort() << ", \"rpc_cookie\": \"" << core.cookie().string()
+                              << "\", \"poll_interval\": \"200ms\"}},\n"
+                              << "    {\"load\": \"yieldgen\", \"factory\": \"basic\", \"instance\": \"yg\", "
+                                 "\"config\": {\"cjfee_r\": \"0.0002\", \"txfee_contribution\": 300}},\n"
+                              << "    {\"load\": \"maker\", \"instance\": \"maker\", \"config\": {\"backend\": "
+                                 "\"core\", \"yieldgen\": \"yg\", \"directories\": [\"127.0.0.1:"
+                              << directory_port << "\"], \"password_file\": \"password\", \"taker_utxo_age\": 5}}\n"
+                              << "  ] }\n";
+        std::ofstream(data / "password") << "pw\n";
+        std::filesystem::permissions(data / "password",
+                                     std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        auto words = jm::bitcoin::entropyToMnemonic(entropy).value();
+        auto r = runProcess({(binDir() / "jmnode").string(), "wallet", "recover", "--kdf", "interactive", "--config",
+                             config.string(), "--password-fd", "0"},
+                            std::chrono::seconds(120), {}, words + "\npw\npw\n");
+        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+        mirror.emplace(jm::wallet::Wallet::create(mirror_store,
+                                                  {Network::Regtest, 5, 6, jm::wallet::KdfStrength::Interactive},
+                                                  entropy, "", "pw")
+                           .value());
+    }
+    std::string address(int m) { return mirror->addressAt(m, 0, 0).value().address; }
+    void start() {
+        process = std::make_unique<ChildProcess>(
+            std::vector<std::string>{(binDir() / "jmnode").string(), "run", "--config", config.string()});
+        BOOST_REQUIRE_MESSAGE(process->waitForOutput("ready;", std::chrono::seconds(120)), process->output());
+    }
+
+    TempDir dir;
+    jm::bitcoin::Bytes entropy;
+    std::filesystem::path config;
+    jm::sdk::testing::MemoryKvStore mirror_store;
+    std::optional<jm::wallet::Wallet> mirror;
+    std::unique_ptr<ChildProcess> process;
+};
+
+//! The taker in process: backend-core and the real TakerPlugin on TestContexts (one io thread).
+struct InProcessTaker {
+    InProcessTaker(Bitcoind& core, std::uint16_t directory_port) :
+        core_ctx("core", "regtest"), ctx("taker", "regtest") {
+        ctx.setDataDir(dir.path());
+        core_ctx.setDataDir(dir.path());
+        for (auto* c : {&core_ctx, &ctx})
+            threads.emplace_back([c] {
+                auto guard = boost::asio::make_work_guard(c->ioContext());
+                c->ioContext().run();
+            });
+        json::object core_config{
+            {"rpc_port", core.rpcPort()}, {"rpc_cookie", core.cookie().string()}, {"poll_interval", "200ms"}};
+        std::vector<jm::sdk::ConfigProblem> problems;
+        BOOST_REQUIRE(jm::plugins::backend_core::CoreSettings::schema().validate(core_config, "$", problems));
+        auto settings = jm::plugins::backend_core::CoreSettings::fromConfig(core_config, "regtest").value();
+        onStrand(core_ctx, [&] {
+            backend = std::make_unique<jm::plugins::backend_core::CoreBackend>(core_ctx, settings);
+            return backend->start().has_value();
+        });
+        (void)ctx.services().provide<jm::chain::BlockchainBackend>("core", *backend);
+        (void)ctx.services().provide<jm::taker::OrderChooser>("cheapest", chooser);
+        // The backend publishes chain.* on its own bus: forward what the taker listens to.
+        forward = core_ctx.bus().subscribe<jm::sdk::events::TxStatusChanged>(
+            core_ctx.executor(), [this](const jm::sdk::events::TxStatusChanged& e) { ctx.bus().publish(e); });
+        jm::wallet::WalletOptions wo;
+        wo.network = Network::Regtest;
+        wo.kdf = jm::wallet::KdfStrength::Interactive;
+        jm::bitcoin::Bytes entropy(16);
+        randombytes_buf(entropy.data(), entropy.size());
+        auto wallet = jm::wallet::Wallet::create(ctx.walletStore(), wo, entropy, "", "pw").value();
+        for (int i = 0; i < 2; ++i)
+            addresses.push_back(wallet.nextAddress(0, jm::wallet::BRANCH_EXTERNAL).value().address);
+        wallet_id = jm::wallet::WalletSync::walletId(wallet).value();
+        std::ofstream(dir.path() / "password") << "pw\n";
+        std::filesystem::permissions(dir.path() / "password",
+                                     std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        config = {{"backend", "core"},
+                  {"chooser", "cheapest"},
+                  {"directories", json::array{json::string("127.0.0.1:" + std::to_string(directory_port))}},
+                  {"password_file", (dir.path() / "password").string()},
+                  {"makers", 3},
+                  {"minimum_makers", 3},
+                  {"maker_timeout", "20s"},
+                  {"orderbook_quiet", "2s"},
+                  {"tx_broadcast", "self"},
+                  {"wait_confirmations", 1}};
+    }
+    ~InProcessTaker() {
+        if (plugin) stop();
+        forward.reset();
+        onStrand(core_ctx, [&] {
+            std::promise<void> p;
+            backend->stop([&] { p.set_value(); });
+            backend.reset();
+            return true;
+        });
+        for (auto* c : {&core_ctx, &ctx})
+            c->ioContext().stop();
+        for (auto& t : threads)
+            t.join();
+    }
+    template <class F> static auto onStrand(jm::sdk::testing::TestContext& c, F f) -> decltype(f()) {
+        std::packaged_task<decltype(f())()> task(std::move(f));
+        auto future = task.get_future();
+        boost::asio::post(c.executor(), [&] { task(); });
+        return future.get();
+    }
+    void start() {
+        auto settings = jm::plugins::taker::TakerSettings::fromConfig([&] {
+            std::vector<jm::sdk::ConfigProblem> problems;
+            auto c = config;
+            BOOST_REQUIRE(jm::plugins::taker::TakerSettings::schema().validate(c, "$", problems));
+            return c;
+        }());
+        BOOST_REQUIRE(settings);
+        auto started = onStrand(ctx, [&] {
+            plugin = std::make_unique<jm::plugins::taker::TakerPlugin>(ctx, *settings);
+            return plugin->start();
+        });
+        BOOST_REQUIRE_MESSAGE(started, (started ? "" : started.error().message));
+    }
+    void stop() {
+        std::promise<void> stopped;
+        onStrand(ctx, [&] {
+            plugin->stop([&] { stopped.set_value(); });
+            return 0;
+        });
+        stopped.get_future().wait();
+        crash();
+    }
+    void crash() {
+        onStrand(ctx, [&] {
+            plugin.reset();
+            return 0;
+        });
+    }
+    std::future<jm::sdk::Result<jm::taker::CoinjoinResult>> send(jm::taker::CoinjoinRequest request) {
+        auto promise = std::make_shared<std::promise<jm::sdk::Result<jm::taker::CoinjoinResult>>>();
+        auto future = promise->get_future();
+        jm::taker::CoinjoinObserver observer;
+        observer.on_stage = [this](const jm::taker::StageUpdate& u) {
+            if (u.stage == "auth") sent_auth = true;
+        };
+        plugin->send(std::move(request), observer, ctx.executor(), [promise](auto r) { promise->set_value(r); });
+        return future;
+    }
+    std::size_t usedCommitments() {
+        return onStrand(ctx, [&] { return plugin->store().usedCount().value(); });
+    }
+
+    TempDir dir;
+    jm::sdk::testing::TestContext core_ctx;
+    jm::sdk::testing::TestContext ctx;
+    std::vector<std::thread> threads;
+    std::unique_ptr<jm::plugins::backend_core::CoreBackend> backend;
+    CheapestTestChooser chooser;
+    jm::sdk::Subscription forward;
+    std::unique_ptr<jm::plugins::taker::TakerPlugin> plugin;
+    std::vector<std::string> addresses;
+    std::string wallet_id;
+    json::object config;
+    std::atomic<bool> sent_auth{false};
+};
+
+//! Mines a block as soon as Core's mempool holds something (the taker waits for a confirmation).
+std::thread minerWhenSeen(Bitcoind& core, std::atomic<bool>& stop) {
+    return std::thread([&core, &stop] {
+        while (!stop) {
+            auto mempool = core.cliJson({"getrawmempool"});
+            if (mempool.is_array() && !mempool.as_array().empty()) {
+                core.mine(1);
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+    });
+}
+
+jm::sdk::Result<jm::taker::CoinjoinResult> runAndConfirm(Bitcoind& core, InProcessTaker& taker,
+                                                         jm::taker::CoinjoinRequest request) {
+    std::atomic<bool> stop{false};
+    auto miner = minerWhenSeen(core, stop);
+    auto future = taker.send(std::move(request));
+    auto ready = future.wait_for(std::chrono::seconds(300)) == std::future_status::ready;
+    stop = true;
+    miner.join();
+    if (!ready) return jm::sdk::fail(jm::sdk::errc::timeout, "the taker did not finish in time");
+    return future.get();
+}
+
+} // namespace
+
+BOOST_GLOBAL_FIXTURE(SkipWithoutBitcoind);
+
+BOOST_AUTO_TEST_SUITE(regtest_taker)
+
+BOOST_AUTO_TEST_CASE(payment_and_sweep_confirm_and_a_killed_taker_reuses_nothing) {
+    Bitcoind core(*findBitcoinCore());
+    TestDirectory directory("regtest");
+    std::vector<std::unique_ptr<MakerProcess>> makers;
+    for (std::uint8_t i = 0; i < 3; ++i) {
+        makers.push_back(std::make_unique<MakerProcess>(core, directory.port(), static_cast<std::uint8_t>(0x50 + i)));
+        // Three mixdepths: coins held for the killed round stay locked until its session expires.
+        json::object amounts{
+            {makers.back()->address(0), 1.0}, {makers.back()->address(1), 1.0}, {makers.back()->address(2), 1.0}};
+        core.cli({"sendmany", "", json::serialize(amounts)}, "miner");
+    }
+    InProcessTaker taker(core, directory.port());
+    core.cli({"sendmany", "", json::serialize(json::object{{taker.addresses[0], 0.5}, {taker.addresses[1], 0.3}})},
+             "miner");
+    core.mine(6);
+    for (auto& m : makers)
+        m->start();
+    taker.start();
+
+    // 1. A payment with the three makers confirms.
+    auto pay_to = core.cli({"getnewaddress"}, "miner");
+    while (!pay_to.empty() && (pay_to.back() == '\n' || pay_to.back() == '\r'))
+        pay_to.pop_back();
+    auto paid = runAndConfirm(core, taker, {0, 20'000'000, false, pay_to, 3});
+    BOOST_REQUIRE_MESSAGE(paid, (paid ? "" : paid.error().message));
+    BOOST_CHECK(paid->confirmed);
+    BOOST_CHECK_EQUAL(paid->makers, 3u);
+    auto received = core.cliJson({"getreceivedbyaddress", pay_to, "1"}, "miner");
+    BOOST_CHECK_EQUAL(std::llround(received.to_number<double>() * 1e8), 20'000'000);
+    core.mine(5); // our change becomes a commitment coin (5 confirmations)
+
+    // 2. Killed after its !auth (the commitment revealed), restarted: a fresh commitment, and the CoinJoin completes.
+    auto before = taker.usedCommitments();
+    taker.sent_auth = false;
+    auto pending = taker.send({0, 10'000'000, false, pay_to, 3});
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!taker.sent_auth && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    BOOST_REQUIRE(taker.sent_auth.load());
+    taker.crash();
+    BOOST_CHECK(core.cliJson({"getrawmempool"}).as_array().empty());
+    taker.start();
+    BOOST_CHECK_EQUAL(taker.usedCommitments(), before + 1);
+    auto again = runAndConfirm(core, taker, {0, 10'000'000, false, pay_to, 3});
+    BOOST_REQUIRE_MESSAGE(again, (again ? "" : again.error().message));
+    BOOST_CHECK_EQUAL(taker.usedCommitments(), before + 1 + static_cast<std::size_t>(again->attempts));
+    core.mine(5);
+
+    // 3. A sweep of what is left in mixdepth 0: nothing stays there.
+    auto swept = runAndConfirm(core, taker, {0, 0, true, pay_to, 3});
+    BOOST_REQUIRE_MESSAGE(swept, (swept ? "" : swept.error().message));
+    BOOST_CHECK(swept->confirmed);
+
+    // The wallet equals Core's view of it: every coin was in mixdepth 0 and the sweep took them
+    // all, so Core's watch-only copy of the wallet holds nothing (nothing left behind, nothing
+    // paid twice: Core accepted every transaction).
+    taker.stop();
+    auto unspent = core.cliJson({"listunspent", "0"}, taker.wallet_id);
+    BOOST_REQUIRE(unspent.is_array());
+    BOOST_CHECK_MESSAGE(unspent.as_array().empty(), json::serialize(unspent));
+    auto got = core.cliJson({"getreceivedbyaddress", pay_to, "1"}, "miner");
+    BOOST_CHECK_EQUAL(std::llround(got.to_number<double>() * 1e8), 30'000'000 + swept->cj_amount);
+}
+
+// The same through the command line: `jmnode orderbook` and `jmnode coinjoin send` as processes
+// (a deterministic test chooser plugin stands in for plugins/chooser).
+BOOST_AUTO_TEST_CASE(jmnode_coinjoin_send_and_orderbook_from_the_command_line) {
+    Bitcoind core(*findBitcoinCore());
+    TestDirectory directory("regtest");
+    std::vector<std::unique_ptr<MakerProcess>> makers;
+    for (std::uint8_t i = 0; i < 3; ++i) {
+        makers.push_back(std::make_unique<MakerProcess>(core, directory.port(), static_cast<std::uint8_t>(0x60 + i)));
+        core.cli({"sendmany", "", json::serialize(json::object{{makers.back()->address(0), 1.0}})}, "miner");
+    }
+    // The taker's node: backend-core, the test chooser, the taker.
+    TempDir dir;
+    auto data = dir.path() / "data";
+    std::filesystem::create_directories(data);
+    auto config = dir.path() / "taker.json";
+    std::ofstream(config) << "{ \"node\": {\"datadir\": \"" << data.string()
+                          << "\", \"network\": \"regtest\", \"plugin_dir\": [\"" << JM_TEST_PLUGIN_DIR << "\"]},\n"
+                          << "  \"plugins\": [\n"
+                          << "    {\"load\": \"backend-core\", \"instance\": \"core\", \"config\": {\"rpc_port\": "
+                          << core.rpcPort() << ", \"rpc_cookie\": \"" << core.cookie().string()
+                          << "\", \"poll_interval\": \"200ms\"}},\n"
+                          << "    {\"load\": \"test_chooser\", \"instance\": \"cheapest\"},\n"
+                          << "    {\"load\": \"taker\", \"instance\": \"taker\", \"config\": {\"backend\": \"core\", "
+                             "\"chooser\": \"cheapest\", \"directories\": [\"127.0.0.1:"
+                          << directory.port()
+                          << "\"], \"makers\": 3, \"minimum_makers\": 3, \"wait_confirmations\": 0, "
+                             "\"orderbook_quiet\": \"2s\", \"tx_broadcast\": \"self\"}}\n"
+                          << "  ] }\n";
+    jm::bitcoin::Bytes entropy(16, 0x6f);
+    auto words = jm::bitcoin::entropyToMnemonic(entropy).value();
+    auto jmnode = (binDir() / "jmnode").string();
+    auto recovered = runProcess(
+        {jmnode, "wallet", "recover", "--kdf", "interactive", "--config", config.string(), "--password-fd", "0"},
+        std::chrono::seconds(120), {}, words + "\npw\npw\n");
+    BOOST_REQUIRE_MESSAGE(recovered.exit_code == 0, recovered.err);
+    jm::sdk::testing::MemoryKvStore mirror_store;
+    auto mirror = jm::wallet::Wallet::create(
+                      mirror_store, {Network::Regtest, 5, 6, jm::wallet::KdfStrength::Interactive}, entropy, "", "pw")
+                      .value();
+    core.cli({"sendmany", "", json::serialize(json::object{{mirror.addressAt(0, 0, 0).value().address, 0.5}})},
+             "miner");
+    core.mine(6);
+    for (auto& m : makers)
+        m->start();
+
+    auto book = runProcess({jmnode, "orderbook", "--config", config.string(), "--json", "--password-fd", "0"},
+                           std::chrono::seconds(120), {}, "pw\n");
+    BOOST_REQUIRE_MESSAGE(book.exit_code == 0, book.err);
+    BOOST_CHECK_EQUAL(json::parse(book.out).as_array().size(), 3u);
+
+    auto pay_to = core.cli({"getnewaddress"}, "miner");
+    while (!pay_to.empty() && (pay_to.back() == '\n' || pay_to.back() == '\r'))
+        pay_to.pop_back();
+    // Declined at the question: nothing happens.
+    auto declined = runProcess({jmnode, "coinjoin", "send", "--config", config.string(), "--mixdepth", "0", "--amount",
+                                "20000000", "--to", pay_to, "--makers", "3", "--password-fd", "0"},
+                               std::chrono::seconds(120), {}, "pw\nn\n");
+    BOOST_CHECK_NE(declined.exit_code, 0);
+    BOOST_CHECK_NE(declined.out.find("total cost"), std::string::npos);
+    BOOST_CHECK(core.cliJson({"getrawmempool"}).as_array().empty());
+    // Accepted: progress stage by stage, then the CoinJoin in Core's mempool.
+    auto sent = runProcess({jmnode, "coinjoin", "send", "--config", config.string(), "--mixdepth", "0", "--amount",
+                            "20000000", "--to", pay_to, "--makers", "3", "--password-fd", "0"},
+                           std::chrono::seconds(180), {}, "pw\ny\n");
+    BOOST_REQUIRE_MESSAGE(sent.exit_code == 0, sent.out + sent.err);
+    for (auto stage : {"[orderbook]", "[chosen]", "[fill]", "[auth]", "[tx]", "[signatures]", "[broadcast]"})
+        BOOST_CHECK_MESSAGE(sent.out.find(stage) != std::string::npos, stage);
+    auto mempool = core.cliJson({"getrawmempool"}).as_array();
+    BOOST_REQUIRE_EQUAL(mempool.size(), 1u);
+    BOOST_CHECK_NE(sent.out.find(std::string(mempool.front().as_string())), std::string::npos);
+    core.mine(1);
+    auto got = core.cliJson({"getreceivedbyaddress", pay_to, "1"}, "miner");
+    BOOST_CHECK_EQUAL(std::llround(got.to_number<double>() * 1e8), 20'000'000);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,281 @@
+// The taker against hostile makers: each misbehaves in one way, is cheapest (so the deterministic
+// test chooser picks it first) and must end with the taker replacing it and completing with two
+// real jmnode makers, or failing cleanly with nothing broadcast and no coin of ours spent.
+#include "taker_harness.hpp"
+
+#include <jm/protocol/fidelity_bond.hpp>
+#include <jm/wallet/wallet.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+using namespace jm::test;
+
+namespace {
+
+struct HostileMarket {
+    ChainHub hub;
+    TestDirectory directory;
+    std::vector<std::unique_ptr<MakerUnderTest>> makers;
+    std::unique_ptr<HostileMaker> hostile;
+    std::unique_ptr<TakerUnderTest> taker;
+
+    explicit HostileMarket(Misbehaviour how, std::size_t honest = 2, boost::json::object taker_config = {},
+                           std::string cjfee = "0.00001") {
+        for (std::size_t i = 0; i < honest; ++i) {
+            MakerOptions options;
+            options.directories = {directory.port()};
+            // Two mixdepths: coins signed into an abandoned attempt stay locked until they
+            // expire, and the maker serves the next attempt from the other mixdepth.
+            options.coins = {{0, 100'000'000}, {1, 100'000'000}, {2, 100'000'000}};
+            makers.push_back(std::make_unique<MakerUnderTest>(hub, options));
+        }
+        hostile = std::make_unique<HostileMaker>(hub, directory.port(), how, cjfee);
+        TakerOptions options;
+        options.directories = {directory.port()};
+        options.config = std::move(taker_config);
+        taker = std::make_unique<TakerUnderTest>(hub, options);
+        hub.mine(6);
+        for (auto& m : makers)
+            m->start();
+        hostile->start();
+        taker->start();
+    }
+
+    jm::sdk::Result<jm::taker::CoinjoinResult> pay(std::int64_t amount = 10'000'000) {
+        auto [address, script] = TakerUnderTest::destination();
+        m_destination = script;
+        return taker->send({0, amount, false, address, 2});
+    }
+
+    //! The CoinJoin went through without the hostile maker, paying the destination exactly.
+    void requireReplacedAndCompleted(const jm::sdk::Result<jm::taker::CoinjoinResult>& result,
+                                     bool hostile_was_filled = true) {
+        BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+        BOOST_CHECK_EQUAL(result->makers, 2u);
+        auto tx = jm::bitcoin::parseTransaction(result->raw_tx).value();
+        std::int64_t to_destination = 0;
+        for (const auto& o : tx.outputs)
+            if (o.script_pubkey == m_destination) to_destination += o.value;
+        BOOST_CHECK_EQUAL(to_destination, result->cj_amount);
+        if (hostile_was_filled) {
+            BOOST_CHECK_GE(hostile->fills(), 1);
+            BOOST_CHECK_EQUAL(result->attempts, 2);
+        }
+        // On the chain: the mempool holds it and the honest makers signed it.
+        BOOST_CHECK_EQUAL(hub.chain().mempoolSize(), 1u);
+        hub.mine(1);
+        for (auto& m : makers)
+            BOOST_CHECK(eventually([&] { return m->counters().signed_coinjoins >= 1; }));
+    }
+
+    jm::bitcoin::Script m_destination;
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(hostile_maker_tests)
+
+BOOST_AUTO_TEST_CASE(a_coin_that_does_not_exist_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::NonexistentCoin);
+    market.requireReplacedAndCompleted(market.pay());
+    BOOST_CHECK_EQUAL(market.hostile->txs(), 0); // never shown the transaction
+}
+
+BOOST_AUTO_TEST_CASE(a_spent_coin_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::SpentCoin);
+    market.requireReplacedAndCompleted(market.pay());
+    BOOST_CHECK_EQUAL(market.hostile->txs(), 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_coin_too_small_for_the_amount_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::TooSmallCoin);
+    market.requireReplacedAndCompleted(market.pay(5'000'000));
+    BOOST_CHECK_EQUAL(market.hostile->txs(), 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_btc_sig_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::BadBtcSig);
+    market.requireReplacedAndCompleted(market.pay());
+    BOOST_CHECK_EQUAL(market.hostile->txs(), 0);
+}
+
+BOOST_AUTO_TEST_CASE(an_auth_key_owning_none_of_the_coins_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::ForeignAuthKey);
+    market.requireReplacedAndCompleted(market.pay());
+    BOOST_CHECK_EQUAL(market.hostile->txs(), 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_sig_for_another_transaction_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::SigForOtherTx);
+    market.requireReplacedAndCompleted(market.pay());
+    BOOST_CHECK_EQUAL(market.hostile->txs(), 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_sig_for_another_input_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::SigForOtherInput);
+    market.requireReplacedAndCompleted(market.pay());
+    BOOST_CHECK_EQUAL(market.hostile->txs(), 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_garbage_sig_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::GarbageSig);
+    market.requireReplacedAndCompleted(market.pay());
+}
+
+BOOST_AUTO_TEST_CASE(silence_at_fill_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::SilentAtFill);
+    market.requireReplacedAndCompleted(market.pay());
+}
+
+BOOST_AUTO_TEST_CASE(silence_at_auth_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::SilentAtAuth);
+    market.requireReplacedAndCompleted(market.pay());
+}
+
+BOOST_AUTO_TEST_CASE(silence_at_tx_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::SilentAtTx);
+    market.requireReplacedAndCompleted(market.pay());
+}
+
+BOOST_AUTO_TEST_CASE(declaring_the_takers_own_coin_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::TakersCoin);
+    market.requireReplacedAndCompleted(market.pay());
+    BOOST_CHECK_EQUAL(market.hostile->txs(), 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_duplicate_outpoint_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::DuplicateOutpoint);
+    market.requireReplacedAndCompleted(market.pay());
+    BOOST_CHECK_EQUAL(market.hostile->txs(), 0);
+}
+
+BOOST_AUTO_TEST_CASE(an_error_at_fill_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::ErrorAtFill);
+    market.requireReplacedAndCompleted(market.pay());
+}
+
+BOOST_AUTO_TEST_CASE(a_blacklisted_commitment_rotates_to_the_next_one) {
+    // The maker is not at fault for a burnt commitment: it stays eligible, and the next attempt
+    // uses another commitment; it says "blacklisted" again and again, so the run ends cleanly.
+    HostileMarket market(Misbehaviour::BlacklistAtFill, 2, {{"max_attempts", 2}});
+    auto result = market.pay();
+    BOOST_REQUIRE(!result);
+    BOOST_CHECK_EQUAL(market.hostile->fills(), 2);
+    BOOST_CHECK_EQUAL(market.hub.chain().mempoolSize(), 0u);
+    BOOST_CHECK_EQUAL(market.taker->fundedCoinsUnspent(), 2u);
+    // Two different commitments were used, each recorded before its !fill.
+    BOOST_CHECK_EQUAL(market.taker->onStrand([&] { return market.taker->plugin().store().usedCount().value(); }), 2u);
+    BOOST_CHECK_EQUAL(market.taker->events("taker.failed/1").size(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_offer_that_changes_after_the_orderbook_is_not_filled_at_the_new_price) {
+    HostileMarket market(Misbehaviour::OfferChanges);
+    auto result = market.pay();
+    // Its new fee (30 %) is far over the limits: never filled, the two real makers are used.
+    market.requireReplacedAndCompleted(result, false);
+    BOOST_CHECK_LE(result->maker_fees, 2 * 2000);
+}
+
+BOOST_AUTO_TEST_CASE(absurd_fees_are_never_chosen_and_too_few_makers_fail_cleanly) {
+    HostileMarket market(Misbehaviour::None, 1, {}, "0.2");
+    auto result = market.pay();
+    BOOST_REQUIRE(!result);
+    BOOST_CHECK(result.error().code == jm::sdk::make_error_code(jm::sdk::errc::not_found));
+    BOOST_CHECK_EQUAL(market.hostile->fills(), 0);
+    BOOST_CHECK_EQUAL(market.hub.chain().mempoolSize(), 0u);
+    BOOST_CHECK_EQUAL(market.taker->fundedCoinsUnspent(), 2u);
+    auto failed = market.taker->events("taker.failed/1");
+    BOOST_REQUIRE_EQUAL(failed.size(), 1u);
+    BOOST_TEST_MESSAGE(failed.front().at("reason").as_string());
+}
+
+BOOST_AUTO_TEST_CASE(a_hostile_maker_in_every_attempt_ends_cleanly_with_nothing_broadcast) {
+    HostileMarket market(Misbehaviour::SigForOtherTx, 1, {{"max_attempts", 1}});
+    auto result = market.pay();
+    BOOST_REQUIRE(!result);
+    BOOST_CHECK_EQUAL(market.hub.chain().mempoolSize(), 0u);
+    BOOST_CHECK_EQUAL(market.taker->fundedCoinsUnspent(), 2u);
+}
+
+BOOST_AUTO_TEST_CASE(forged_bond_proofs_count_for_nothing_and_real_ones_are_valued) {
+    ChainHub hub;
+    TestDirectory directory;
+    HostileMaker forged(hub, directory.port(), Misbehaviour::None);
+    HostileMaker wrong_nick(hub, directory.port(), Misbehaviour::None);
+    HostileMaker real(hub, directory.port(), Misbehaviour::None);
+    auto utxo_key = jm::bitcoin::PrivateKey::generate();
+    const std::uint32_t locktime = 1'900'000'000; // 2030
+    auto bond_script = jm::bitcoin::p2wshScript(jm::bitcoin::timelockScript(locktime, utxo_key.publicKey()));
+    auto bond = hub.chain().fund(bond_script, 50'000'000);
+    jm::bitcoin::Hash256 txid_display;
+    std::reverse_copy(bond.txid.begin(), bond.txid.end(), txid_display.begin());
+    auto proofFor = [&](const std::string& taker, const std::string& maker, jm::bitcoin::Hash256 txid) {
+        auto p = jm::protocol::createBondProof(utxo_key, jm::bitcoin::PrivateKey::generate(), 10, taker, maker, txid,
+                                               bond.vout, locktime);
+        return jm::protocol::serializeBondProof(p).value();
+    };
+    auto missing = txid_display;
+    missing[0] ^= 1;
+    forged.setBondProof([&](const std::string& taker) { return proofFor(taker, forged.nick(), missing); });
+    wrong_nick.setBondProof(
+        [&](const std::string&) { return proofFor("J5someoneelse", wrong_nick.nick(), txid_display); });
+    real.setBondProof([&](const std::string& taker) { return proofFor(taker, real.nick(), txid_display); });
+    TakerOptions options;
+    options.directories = {directory.port()};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    forged.start();
+    wrong_nick.start();
+    real.start();
+    taker.start();
+    auto book = taker.orderbook();
+    BOOST_REQUIRE_MESSAGE(book, (book ? "" : book.error().message));
+    std::map<std::string, double> values;
+    for (const auto& e : *book)
+        values[e.counterparty] = e.bond_value;
+    BOOST_REQUIRE_EQUAL(values.size(), 3u);
+    BOOST_CHECK_EQUAL(values[forged.nick()], 0.0);
+    BOOST_CHECK_EQUAL(values[wrong_nick.nick()], 0.0);
+    BOOST_CHECK_GT(values[real.nick()], 0.0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(taker_crash_tests)
+
+BOOST_AUTO_TEST_CASE(a_taker_killed_mid_round_never_reuses_its_commitment_and_keeps_its_change_index) {
+    // The hostile maker never signs: the taker is killed (no stop()) while it waits for the
+    // signatures, after it revealed its commitment (!auth) and its change address (!tx).
+    HostileMarket market(Misbehaviour::SilentAtTx, 2, {{"maker_timeout", "30s"}});
+    auto [address, script] = TakerUnderTest::destination();
+    auto pending = market.taker->sendAsync({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE(eventually([&] { return market.hostile->txs() == 1; }, std::chrono::seconds(20)));
+    auto first = market.taker->onStrand([&] { return market.taker->plugin().store().usedCount().value(); });
+    BOOST_CHECK_EQUAL(first, 1u);
+    market.taker->crash();
+    BOOST_CHECK_EQUAL(market.hub.chain().mempoolSize(), 0u);
+    {
+        // The change index handed out in !tx is on disk.
+        auto wallet = jm::wallet::Wallet::open(market.taker->ctx().walletStore(), "password").value();
+        BOOST_CHECK_GE(wallet.nextIndex(0, jm::wallet::BRANCH_INTERNAL).value(), 1u);
+    }
+    // Restarted: a fresh commitment (the makers refuse a used one), and the CoinJoin completes
+    // with the two real makers once the hostile one is dropped.
+    market.taker->config()["maker_timeout"] = "1500ms";
+    market.taker->start();
+    auto result = market.taker->send({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    BOOST_CHECK_EQUAL(market.taker->onStrand([&] { return market.taker->plugin().store().usedCount().value(); }),
+                      first + result->attempts);
+    BOOST_CHECK_EQUAL(market.hub.chain().mempoolSize(), 1u);
+    // Its change went to a later address: the one revealed before the crash is never reused.
+    auto tx = jm::bitcoin::parseTransaction(result->raw_tx).value();
+    market.taker->stop();
+    auto wallet = jm::wallet::Wallet::open(market.taker->ctx().walletStore(), "password").value();
+    auto revealed = wallet.addressAt(0, jm::wallet::BRANCH_INTERNAL, 0).value();
+    for (const auto& o : tx.outputs)
+        BOOST_CHECK(o.script_pubkey != revealed.script_pubkey);
+    BOOST_CHECK_GE(wallet.nextIndex(0, jm::wallet::BRANCH_INTERNAL).value(), 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
