@@ -3,6 +3,7 @@
 #include <jm/bitcoin/encoding.hpp>
 #include <jm/bitcoin/key.hpp>
 #include <jm/protocol/nick.hpp>
+#include <jm/sdk/files.hpp>
 
 #include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
@@ -18,19 +19,6 @@ using jm::sdk::fail;
 namespace {
 
 constexpr std::string_view NICK_KEY = "nick_key";
-
-//! Writes `text` to `path` through a temporary file and a rename, so readers never see half.
-void writeFileAtomically(const std::filesystem::path& path, const std::string& text) {
-    auto tmp = path;
-    tmp += ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << text << '\n';
-        if (!out) return;
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-}
 
 } // namespace
 
@@ -68,8 +56,12 @@ jm::sdk::Result<void> DirectoryPlugin::start() {
                                  << bound->address().to_string() << ":" << bound->port() << " with "
                                  << m_settings.io_threads << " I/O threads"
                                  << (m_settings.location.empty() ? "" : ", public location " + m_settings.location);
-    if (!m_settings.port_file.empty())
-        writeFileAtomically(m_ctx.dataDir() / m_settings.port_file, std::to_string(bound->port()));
+    if (!m_settings.port_file.empty()) {
+        // Tools wait for this file to learn the port: not writing it is a failed start.
+        auto written =
+            jm::sdk::writeFileAtomically(m_ctx.dataDir() / m_settings.port_file, std::to_string(bound->port()));
+        if (!written) return written.error().withContext("port_file");
+    }
     m_lastStatsTime = std::chrono::steady_clock::now();
     scheduleStats();
     return {};
@@ -99,8 +91,10 @@ void DirectoryPlugin::reportStats() {
             std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
                 .count();
         boost::asio::post(m_ctx.blockingExecutor(),
-                          [path = m_ctx.dataDir() / m_settings.status_file, text = boost::json::serialize(json)] {
-                              writeFileAtomically(path, text);
+                          [path = m_ctx.dataDir() / m_settings.status_file, text = boost::json::serialize(json),
+                           logger = m_ctx.logger()]() mutable {
+                              if (auto r = jm::sdk::writeFileAtomically(path, text); !r)
+                                  JM_LOG(logger, warning) << "status file: " << r.error().message;
                           });
     }
     m_lastStats = snapshot;

@@ -26,8 +26,9 @@ CommitmentBroadcaster::CommitmentBroadcaster(jm::sdk::Executor executor,
     m_executor(std::move(executor)),
     m_directories(std::move(directories)), m_max(max_concurrent) {}
 
-bool CommitmentBroadcaster::broadcast(const std::string& commitment_hex) {
-    if (m_stopped || m_active >= m_max || m_directories.empty()) return false;
+bool CommitmentBroadcaster::broadcast(const std::string& commitment_hex, bool relay) {
+    if (m_stopped || m_directories.empty()) return false;
+    if (m_active >= m_max || (relay && m_active + 1 >= m_max)) return false;
     ++m_active;
     auto run = std::make_shared<Run>(m_executor);
     m_runs.push_back(run);

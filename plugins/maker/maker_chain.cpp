@@ -4,6 +4,7 @@
 #include "maker_plugin.hpp"
 
 #include <jm/sdk/events.hpp>
+#include <jm/sdk/files.hpp>
 
 #include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
@@ -21,18 +22,9 @@ std::int64_t unixNow() {
 
 // Status writes are coalesced: at most one per this interval.
 constexpr auto STATUS_DELAY = std::chrono::milliseconds(200);
-
-void writeFileAtomically(const std::filesystem::path& path, const std::string& text) {
-    auto tmp = path;
-    tmp += ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << text << '\n';
-        if (!out) return;
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-}
+// And made at least this often, so that `jmnode maker status` can tell a node that died
+// without a word (kill -9) by the age of the file.
+constexpr auto STATUS_HEARTBEAT = std::chrono::seconds(60);
 
 } // namespace
 
@@ -107,9 +99,15 @@ void MakerPlugin::scheduleStatus() {
     }));
 }
 
-void MakerPlugin::writeStatus() {
+void MakerPlugin::heartbeat() {
+    if (std::chrono::steady_clock::now() - m_lastStatus >= STATUS_HEARTBEAT) scheduleStatus();
+}
+
+void MakerPlugin::writeStatus(bool running) {
+    m_lastStatus = std::chrono::steady_clock::now();
     boost::json::object s;
     s["instance"] = m_ctx.instanceName();
+    s["running"] = running;
     s["nick"] = nick();
     s["written_at"] = unixNow();
     s["synced"] = m_synced;
@@ -166,8 +164,22 @@ void MakerPlugin::writeStatus() {
                      {"signed", m_counters.signed_coinjoins},
                      {"pushes", m_counters.pushes},
                      {"ignored", m_counters.ignored}};
-    boost::asio::post(m_ctx.blockingExecutor(),
-                      [path = statusPath(), text = boost::json::serialize(s)] { writeFileAtomically(path, text); });
+    if (!running) {
+        // The last word, written before stop() returns (the host may not run posted work any
+        // more); a write still queued must not overwrite it.
+        std::lock_guard lock(m_statusWriter->mutex);
+        m_statusWriter->final = true;
+        if (auto r = jm::sdk::writeFileAtomically(statusPath(), boost::json::serialize(s)); !r)
+            JM_LOG(m_ctx.logger(), warning) << "status file: " << r.error().message;
+        return;
+    }
+    boost::asio::post(m_ctx.blockingExecutor(), [writer = m_statusWriter, path = statusPath(),
+                                                 text = boost::json::serialize(s), logger = m_ctx.logger()]() mutable {
+        std::lock_guard lock(writer->mutex);
+        if (writer->final) return;
+        if (auto r = jm::sdk::writeFileAtomically(path, text); !r)
+            JM_LOG(logger, warning) << "status file: " << r.error().message;
+    });
 }
 
 } // namespace jm::plugins::maker

@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <map>
+#include <mutex>
 
 namespace jm::plugins::maker {
 
@@ -34,6 +36,12 @@ std::int64_t unixNow() {
 // A failed sync is tried again after this long.
 constexpr auto RETRY_DELAY = std::chrono::seconds(30);
 
+// The wallets makers of this process trade with (data directory and wallet name -> instance).
+// Two makers on one wallet would each lock coins only for themselves, offering the same coins to
+// two takers, and race each other for the wallet's next addresses.
+std::mutex g_walletsMutex;
+std::map<std::string, std::string> g_wallets;
+
 } // namespace
 
 //! The fidelity bond announced with the offers, and the certificate key signing for it.
@@ -48,7 +56,8 @@ struct MakerPlugin::Bond {
 };
 
 MakerPlugin::MakerPlugin(jm::sdk::PluginContext& ctx, MakerSettings settings) :
-    m_ctx(ctx), m_settings(std::move(settings)), m_store(ctx.store()),
+    m_ctx(ctx), m_settings(std::move(settings)),
+    m_store(ctx.store(), static_cast<std::size_t>(m_settings.max_learned_commitments)),
     m_limiter(m_settings.message_rate, m_settings.message_burst, m_settings.orderbook_interval),
     m_sessionTimer(ctx.executor()), m_retryTimer(ctx.executor()), m_statusTimer(ctx.executor()) {}
 
@@ -58,6 +67,27 @@ MakerPlugin::~MakerPlugin() {
     m_stopped = true;
     if (m_directories) m_directories->stop();
     if (m_broadcaster) m_broadcaster->stop();
+    releaseWallet();
+}
+
+jm::sdk::Result<void> MakerPlugin::claimWallet() {
+    std::error_code ec;
+    auto dir = std::filesystem::weakly_canonical(m_ctx.dataDir(), ec);
+    auto key = (ec ? m_ctx.dataDir() : dir).string() + '\0' + m_settings.wallet;
+    std::lock_guard lock(g_walletsMutex);
+    auto [it, inserted] = g_wallets.emplace(key, std::string(m_ctx.instanceName()));
+    if (!inserted)
+        return fail(errc::invalid_config, "wallet '" + m_settings.wallet + "' is already traded by maker instance '" +
+                                              it->second + "': run one maker per wallet");
+    m_walletClaim = key;
+    return {};
+}
+
+void MakerPlugin::releaseWallet() {
+    if (m_walletClaim.empty()) return;
+    std::lock_guard lock(g_walletsMutex);
+    g_wallets.erase(m_walletClaim);
+    m_walletClaim.clear();
 }
 
 const std::string& MakerPlugin::nick() const {
@@ -99,6 +129,7 @@ jm::sdk::Result<std::string> MakerPlugin::readPassword() {
 jm::sdk::Result<void> MakerPlugin::start() {
     auto network = jm::bitcoin::parseNetwork(m_ctx.network());
     if (!network) return network.error();
+    if (auto claimed = claimWallet(); !claimed) return claimed.error();
     auto store = m_ctx.openWalletStore(m_settings.wallet);
     if (!store) return store.error().withContext("wallet '" + m_settings.wallet + "'");
     m_walletStore = std::move(*store);
@@ -151,7 +182,7 @@ jm::sdk::Result<void> MakerPlugin::start() {
         jm::net::DirectoryClientSettings s;
         s.host = d.host;
         s.port = d.port;
-        s.network = std::string(m_ctx.network());
+        s.network = m_settings.directory_network.empty() ? std::string(m_ctx.network()) : m_settings.directory_network;
         s.connect_timeout = m_settings.connect_timeout;
         s.handshake_timeout = m_settings.connect_timeout;
         directories.push_back(s);
@@ -192,7 +223,8 @@ void MakerPlugin::stop(std::function<void()> done) {
         if (!lock.isSigned()) free.push_back(op);
     (void)m_store.unlock(free);
     m_sessions.clear();
-    if (m_wallet) writeStatus();
+    if (m_wallet) writeStatus(false);
+    releaseWallet();
     JM_LOG(m_ctx.logger(), info) << "maker stopped";
     done();
 }

@@ -20,6 +20,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -65,6 +66,9 @@ public:
 
 private:
     // --- Startup and the wallet (maker_plugin.cpp) ---
+    //! Refuses a second maker of this process on the same wallet (errc::invalid_config).
+    jm::sdk::Result<void> claimWallet();
+    void releaseWallet();
     jm::sdk::Result<std::string> readPassword();
     void loadPersistedState();
     void sync();
@@ -84,7 +88,7 @@ private:
     void onMessage(const jm::net::RoutedMessage& message);
     void onPublicCommand(const std::string& from, std::size_t directory, const jm::protocol::Command& command);
     void onPrivateMessage(const jm::net::RoutedMessage& message);
-    void onOrderbook(const std::string& taker, std::optional<std::size_t> directory);
+    void onOrderbook(const std::string& taker, std::size_t directory);
     void onFill(const std::string& taker, std::size_t directory, std::string_view args);
     void onAuth(TakerSession& session, std::string_view payload);
     void onTakerCoin(const std::string& taker, std::uint64_t id,
@@ -108,8 +112,11 @@ private:
     static constexpr std::int32_t WATCH_DEPTH = 6;
     void onBlock(std::int32_t height);
     void settleSigned();
-    void writeStatus();
+    //! Writes the status file; `running` false marks the node stopped (written synchronously).
+    void writeStatus(bool running = true);
     void scheduleStatus();
+    //! Rewrites the status file when it has not been written for a while.
+    void heartbeat();
 
     //! Wraps a completion so that it does nothing once the plugin stopped or is gone.
     template <class F> auto guarded(F f) {
@@ -123,6 +130,7 @@ private:
     MakerSettings m_settings;
     MakerStore m_store;
     std::shared_ptr<int> m_alive = std::make_shared<int>(0);
+    std::string m_walletClaim; //!< set while this maker holds its wallet
 
     // Shared so that a wallet sync still running when the plugin goes keeps them alive.
     std::shared_ptr<jm::sdk::KvStore> m_walletStore;
@@ -159,6 +167,13 @@ private:
     boost::asio::steady_timer m_retryTimer;
     boost::asio::steady_timer m_statusTimer;
     bool m_statusScheduled = false;
+    std::chrono::steady_clock::time_point m_lastStatus{};
+    //! Orders the status writes on the blocking executor with the final one of stop().
+    struct StatusWriter {
+        std::mutex mutex;
+        bool final = false;
+    };
+    std::shared_ptr<StatusWriter> m_statusWriter = std::make_shared<StatusWriter>();
     std::vector<jm::sdk::Subscription> m_subscriptions;
 };
 

@@ -26,6 +26,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The flood limits are kept per directory and nick: directories do not prove that a nick is
+// its owner's, so anyone can flood under a taker's nick through another directory, and that
+// must not use up what the taker itself may send through its own.
+std::string limiterKey(std::size_t directory, const std::string& nick) {
+    return std::to_string(directory) + "/" + nick;
+}
+
 std::int64_t unixNow() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -56,7 +63,8 @@ std::string_view toString(SessionState s) noexcept {
 void MakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
     const auto& line = routed.message.line;
     if (line.from == nick()) return;
-    if (!m_limiter.allowMessage(line.from)) {
+    auto key = limiterKey(routed.directory, line.from);
+    if (!m_limiter.allowMessage(key)) {
         ++m_counters.ignored;
         return;
     }
@@ -66,8 +74,15 @@ void MakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
         // REF drops a public message asking for the orderbook more than once (a DoS rule).
         if (std::count_if(commands->begin(), commands->end(), [](const auto& c) { return c.name == "orderbook"; }) > 1)
             return;
-        for (const auto& c : *commands)
-            onPublicCommand(line.from, routed.directory, c);
+        for (std::size_t i = 0; i < commands->size(); ++i) {
+            // Each command beyond the first costs as much as a message of its own: one line can
+            // carry hundreds of !hp2, each a write to the store.
+            if (i > 0 && !m_limiter.allowMessage(key)) {
+                ++m_counters.ignored;
+                return;
+            }
+            onPublicCommand(line.from, routed.directory, (*commands)[i]);
+        }
         return;
     }
     if (line.to != nick()) return;
@@ -129,8 +144,8 @@ void MakerPlugin::onPrivateMessage(const jm::net::RoutedMessage& routed) {
 // ---------------------------------------------------------------------------------------------
 // !orderbook: our offers, privately, with the bond proof signed for this taker.
 
-void MakerPlugin::onOrderbook(const std::string& taker, std::optional<std::size_t> directory) {
-    if (m_offers.empty() || !m_limiter.allowOrderbook(taker)) return;
+void MakerPlugin::onOrderbook(const std::string& taker, std::size_t directory) {
+    if (m_offers.empty() || !m_limiter.allowOrderbook(limiterKey(directory, taker))) return;
     sendOfferList(taker, directory);
 }
 
@@ -435,12 +450,11 @@ void MakerPlugin::onPush(const std::string& taker, std::string_view payload) {
 
 // !hp2 <commitment>: a used commitment, seen publicly (blacklist) or handed to us to announce.
 void MakerPlugin::onCommitmentSeen(const std::string& commitment, bool relay) {
-    auto known = m_store.isBlacklisted(commitment);
-    if (known && !*known) {
-        if (auto r = m_store.blacklist(commitment); !r)
-            JM_LOG(m_ctx.logger(), error) << "commitment blacklist: " << r.error().message;
-    }
-    if (relay && m_settings.broadcast_commitments) m_broadcaster->broadcast(commitment);
+    // Anyone may send these, as many as they like: the learned part of the blacklist is bounded.
+    auto learned = m_store.learn(commitment);
+    if (!learned) JM_LOG(m_ctx.logger(), error) << "commitment blacklist: " << learned.error().message;
+    // Relayed once, when new: a repeated request costs no new connections.
+    if (relay && learned && *learned && m_settings.broadcast_commitments) m_broadcaster->broadcast(commitment, true);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -499,6 +513,7 @@ void MakerPlugin::expireSessions() {
                         "no answer in " + std::string(toString(m_sessions.at(taker).state)) + " within " +
                             std::to_string(m_settings.session_timeout.count() / 1000) + " s");
     }
+    heartbeat();
     m_sessionTimer.expires_after(std::chrono::milliseconds(500));
     m_sessionTimer.async_wait(guarded([this](boost::system::error_code ec) {
         if (!ec) expireSessions();

@@ -76,6 +76,9 @@ const jm::sdk::ConfigSchema& MakerSettings::schema() {
                        "at most one private offer list per nick in this interval");
         schema.optional("broadcast_commitments", ConfigType::Bool, d.broadcast_commitments,
                         "announce used commitments with !hp2 from a throw-away nick, so other makers refuse them");
+        schema.bounded("max_learned_commitments", ConfigType::Int, d.max_learned_commitments, 0, 10'000'000,
+                       "commitments learned from other makers' !hp2 kept on disk; beyond it the oldest are "
+                       "forgotten (those this maker answered are kept for ever)");
         schema.bounded("birthday_height", ConfigType::Int, d.birthday_height, 0, 100'000'000,
                        "block height the wallet's history starts at (rescans start here)");
         schema.bounded("resync_blocks", ConfigType::Int, d.resync_blocks, 0, 10000,
@@ -85,6 +88,9 @@ const jm::sdk::ConfigSchema& MakerSettings::schema() {
                         "(\"\" = <instance>-status.json)");
         schema.bounded("connect_timeout", ConfigType::Duration, "60s", 100, DAY_MS,
                        "time allowed to connect to a directory and complete its handshake");
+        schema.optional("directory_network", ConfigType::String, "",
+                        "network name sent in directory handshakes; \"\" = the node's network. Reference "
+                        "JoinMarket regtest setups use \"testnet\"");
         return schema;
     }();
     return s;
@@ -117,10 +123,12 @@ jm::sdk::Result<MakerSettings> MakerSettings::fromConfig(const boost::json::obje
     s.message_burst = jm::sdk::configDouble(config, "message_burst").value();
     s.orderbook_interval = jm::sdk::configDuration(config, "orderbook_interval").value();
     s.broadcast_commitments = jm::sdk::configBool(config, "broadcast_commitments").value();
+    s.max_learned_commitments = static_cast<int>(jm::sdk::configInt(config, "max_learned_commitments").value());
     s.birthday_height = static_cast<std::int32_t>(jm::sdk::configInt(config, "birthday_height").value());
     s.resync_blocks = static_cast<int>(jm::sdk::configInt(config, "resync_blocks").value());
     s.status_file = jm::sdk::configString(config, "status_file").value();
     s.connect_timeout = jm::sdk::configDuration(config, "connect_timeout").value();
+    s.directory_network = jm::sdk::configString(config, "directory_network").value();
     return s;
 }
 

@@ -53,6 +53,8 @@ struct MakerSettings {
     std::chrono::milliseconds orderbook_interval{10'000};
     //! Announce used commitments with !hp2 from a throw-away nick (as NG does).
     bool broadcast_commitments = true;
+    //! Commitments learned from others' !hp2 kept (the oldest are forgotten beyond this).
+    int max_learned_commitments = 100'000;
     //! Height the wallet's history starts at (rescans start here).
     std::int32_t birthday_height = 0;
     //! Resynchronise the wallet after this many new blocks (0 = only after own CoinJoins).
@@ -62,6 +64,8 @@ struct MakerSettings {
     std::string status_file;
     //! How long to wait for a directory connection and its handshake.
     std::chrono::milliseconds connect_timeout{60'000};
+    //! Network name in directory handshakes; empty = the node's network.
+    std::string directory_network;
 
     static const jm::sdk::ConfigSchema& schema();
     //! Reads a config validated against schema(). Errors: errc::invalid_config.

@@ -6,6 +6,8 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdio>
 
 namespace jm::plugins::maker {
 
@@ -18,6 +20,10 @@ namespace {
 
 constexpr jm::sdk::WriteOptions SYNCED{.sync = true};
 constexpr std::string_view COMMITMENT = "commitment/";
+// Learned commitments: heard/<hex> -> its sequence number, and learned/<sequence, 16 hex> -> hex
+// so that the oldest are found first when the cap is reached.
+constexpr std::string_view HEARD = "heard/";
+constexpr std::string_view LEARNED = "learned/";
 constexpr std::string_view LOCK = "lock/";
 constexpr std::string_view SIGNED = "signed/";
 constexpr std::string_view EARNING = "earning/";
@@ -103,24 +109,89 @@ jm::sdk::Result<SignedCoinjoin> signedFromJson(std::string_view text) {
 
 } // namespace
 
+std::string learnedKey(std::uint64_t sequence) {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(sequence));
+    return std::string(LEARNED) + hex;
+}
+
 jm::sdk::Result<bool> MakerStore::isBlacklisted(std::string_view commitment) const {
     auto v = m_store.get(std::string(COMMITMENT) + std::string(commitment));
     if (!v) return v.error();
-    return v->has_value();
+    if (v->has_value()) return true;
+    auto heard = m_store.get(std::string(HEARD) + std::string(commitment));
+    if (!heard) return heard.error();
+    return heard->has_value();
 }
 
 jm::sdk::Result<void> MakerStore::blacklist(std::string_view commitment) {
     return m_store.put(std::string(COMMITMENT) + std::string(commitment), "", SYNCED);
 }
 
-jm::sdk::Result<std::size_t> MakerStore::blacklistSize() const {
+jm::sdk::Result<void> MakerStore::loadLearned() {
+    if (m_learnedLoaded) return {};
+    std::size_t n = 0;
+    std::uint64_t next = 0;
+    auto r = m_store.iterate(LEARNED, [&](std::string_view key, std::string_view) {
+        ++n;
+        auto hex = key.substr(LEARNED.size());
+        std::uint64_t sequence = 0;
+        auto [p, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), sequence, 16);
+        if (ec == std::errc() && p == hex.data() + hex.size()) next = std::max(next, sequence + 1);
+        return true;
+    });
+    if (!r) return r.error();
+    m_learned = n;
+    m_nextLearned = next;
+    m_learnedLoaded = true;
+    return {};
+}
+
+jm::sdk::Result<void> MakerStore::forgetOldestLearned(std::size_t count) {
+    WriteBatch batch;
+    std::size_t n = 0;
+    auto r = m_store.iterate(LEARNED, [&](std::string_view key, std::string_view value) {
+        batch.erase(std::string(key));
+        batch.erase(std::string(HEARD) + std::string(value));
+        return ++n < count;
+    });
+    if (!r) return r.error();
+    if (auto w = m_store.write(batch, {}); !w) return w;
+    m_learned -= std::min(m_learned, n);
+    return {};
+}
+
+jm::sdk::Result<bool> MakerStore::learn(std::string_view commitment) {
+    auto known = isBlacklisted(commitment);
+    if (!known) return known.error();
+    if (*known) return false;
+    if (auto r = loadLearned(); !r) return r.error();
+    if (m_maxLearned == 0) return true;
+    if (m_learned >= m_maxLearned) {
+        // A tenth at a time: one scan of the oldest entries per many announcements.
+        auto excess = m_learned - m_maxLearned + std::max<std::size_t>(1, m_maxLearned / 10);
+        if (auto r = forgetOldestLearned(excess); !r) return r.error();
+    }
+    WriteBatch batch;
+    auto sequence = m_nextLearned;
+    batch.put(learnedKey(sequence), std::string(commitment));
+    batch.put(std::string(HEARD) + std::string(commitment), learnedKey(sequence));
+    if (auto r = m_store.write(batch, {}); !r) return r.error();
+    ++m_nextLearned;
+    ++m_learned;
+    return true;
+}
+
+jm::sdk::Result<std::size_t> MakerStore::blacklistSize() {
+    // The answered ones are few (each cost a taker a PoDLE); the learned ones are counted once.
     std::size_t n = 0;
     auto r = m_store.iterate(COMMITMENT, [&](std::string_view, std::string_view) {
         ++n;
         return true;
     });
     if (!r) return r.error();
-    return n;
+    if (auto l = loadLearned(); !l) return l.error();
+    return n + m_learned;
 }
 
 jm::sdk::Result<std::vector<CoinLock>> MakerStore::locks(std::int64_t now) const {

@@ -58,17 +58,29 @@ struct Earning {
 //! Everything the maker must not forget across a crash, in its instance's KvStore: the
 //! commitment blacklist, coin locks, signed CoinJoins and earnings. Every write that guards
 //! money or privacy is synced (fsync) before the maker acts on it.
+//! The blacklist has two parts: commitments this maker answered (kept for ever; each cost a
+//! taker a valid PoDLE) and commitments learned from anyone's !hp2 (free to send, so kept up to
+//! `max_learned`, the oldest forgotten first, and written without fsync: losing one in a crash
+//! only weakens advice from others).
 //! Executor: the maker's strand (the store itself is thread-safe; writes block on fsync).
 //! Errors: storage errors from the KvStore; errc::corrupt_data for an entry that cannot be read.
 class MakerStore {
 public:
-    explicit MakerStore(jm::sdk::KvStore& store) : m_store(store) {}
+    //! Commitments learned from !hp2 kept by default (about 10 MB on disk).
+    static constexpr std::size_t MAX_LEARNED_COMMITMENTS = 100'000;
+
+    explicit MakerStore(jm::sdk::KvStore& store, std::size_t max_learned = MAX_LEARNED_COMMITMENTS) :
+        m_store(store), m_maxLearned(max_learned) {}
 
     //! Whether `commitment` (64 lower-case hex) was used before (by us or announced by !hp2).
     jm::sdk::Result<bool> isBlacklisted(std::string_view commitment) const;
-    //! Adds to the blacklist (synced; idempotent).
+    //! Adds to the blacklist of commitments this maker answered (synced; idempotent).
     jm::sdk::Result<void> blacklist(std::string_view commitment);
-    jm::sdk::Result<std::size_t> blacklistSize() const;
+    //! Adds a commitment someone announced (!hp2) to the learned part (not synced; idempotent),
+    //! forgetting the oldest learned ones beyond `max_learned`. True when it was not known.
+    jm::sdk::Result<bool> learn(std::string_view commitment);
+    //! Commitments blacklisted in all (answered + learned).
+    jm::sdk::Result<std::size_t> blacklistSize();
 
     //! Every lock, unreadable entries kept as signed locks that expire at `now` + a day.
     jm::sdk::Result<std::vector<CoinLock>> locks(std::int64_t now) const;
@@ -92,7 +104,15 @@ public:
     jm::sdk::Result<std::vector<Earning>> earnings() const;
 
 private:
+    //! Counts the learned entries and finds the next sequence number (once).
+    jm::sdk::Result<void> loadLearned();
+    jm::sdk::Result<void> forgetOldestLearned(std::size_t count);
+
     jm::sdk::KvStore& m_store;
+    std::size_t m_maxLearned;
+    bool m_learnedLoaded = false;
+    std::size_t m_learned = 0;
+    std::uint64_t m_nextLearned = 0;
 };
 
 } // namespace jm::plugins::maker

@@ -10,7 +10,8 @@ namespace jm::plugins::maker {
 //! Per-nick flood limits: a token bucket of messages per nick, and at most one offer list per
 //! nick per interval. Bounded: past `max_nicks` the least recently active nick is forgotten, so a
 //! flood of fresh nicks cannot grow it. (The directory keeps its own per-connection buckets; this
-//! one is keyed by nick because many nicks share a directory connection.)
+//! one is keyed by nick because many nicks share a directory connection. The maker passes
+//! "directory/nick" as the nick: a directory does not prove who owns a nick.)
 //! Executor: not thread-safe; the maker's strand.
 class NickLimiter {
 public:

@@ -3,6 +3,8 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <sstream>
 
 namespace jm::sdk {
@@ -121,10 +123,15 @@ std::string expected(const ConfigField& f, ConfigType type) {
     return "?";
 }
 
+// Shortest text that reads back as `d`, without an exponent for the magnitudes configs use
+// ("1.3", "0.125", "86400000" rather than "1.3E0" or "8.64e+07").
 std::string formatNumber(double d) {
-    std::ostringstream ss;
-    ss << d;
-    return ss.str();
+    if (std::isfinite(d) && std::abs(d) < 1e15 && d == std::floor(d)) return std::to_string(static_cast<long long>(d));
+    char buf[128];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
+    if (ec == std::errc()) return std::string(buf, end);
+    auto [g_end, g_ec] = std::to_chars(buf, buf + sizeof buf, d); // tiny or huge: exponent form
+    return g_ec == std::errc() ? std::string(buf, g_end) : std::to_string(d);
 }
 
 // Checks one value of `type`; may replace it with its normalised form. Returns false on error.
@@ -245,7 +252,10 @@ std::string ConfigSchema::describe(std::string_view indent) const {
         out << indent << f.name << " (" << toString(f.type);
         if (f.type == ConfigType::List) out << " of " << toString(f.element);
         out << (f.required ? ", required" : "");
-        if (!f.default_value.is_null()) out << ", default " << boost::json::serialize(f.default_value);
+        if (f.default_value.is_double())
+            out << ", default " << formatNumber(f.default_value.as_double());
+        else if (!f.default_value.is_null())
+            out << ", default " << boost::json::serialize(f.default_value);
         if (f.min) out << ", min " << formatNumber(*f.min);
         if (f.max) out << ", max " << formatNumber(*f.max);
         out << ")\n";

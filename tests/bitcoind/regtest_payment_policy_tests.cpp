@@ -2,6 +2,8 @@
 // jmnode's dust limits are Core's, its tip-height locktime is accepted and mined, and a
 // fidelity bond beside ordinary coins is never spent by a payment. Skipped (exit 77) without
 // bitcoind, through the global fixture of regtest_wallet_tests.cpp.
+#include "wallet_node.hpp"
+
 #include <util/bitcoind.hpp>
 
 #include <jm/bitcoin/address.hpp>
@@ -22,44 +24,6 @@ using namespace jm::test;
 namespace json = boost::json;
 
 namespace {
-
-//! A jmnode data directory (wallet from `entropy`) whose config runs backend-core against `core`.
-struct PolicyNode {
-    PolicyNode(Bitcoind& core, jm::bitcoin::ByteView entropy) {
-        config = dir.path() / "node.json";
-        std::ofstream(config) << "{ \"node\": {\"datadir\": \"" << (dir.path() / "data").string()
-                              << "\", \"network\": \"regtest\"},\n  \"plugins\": [\n"
-                              << "    {\"load\": \"backend-core\", \"instance\": \"core\", \"config\": {\"rpc_port\": "
-                              << core.rpcPort() << ", \"rpc_cookie\": \"" << core.cookie().string()
-                              << "\", \"poll_interval\": \"200ms\"}},\n"
-                              << "    {\"load\": \"fee\", \"factory\": \"fixed\", \"instance\": \"fee\", \"config\": "
-                                 "{\"sat_vb\": 2}}\n  ] }\n";
-        auto words = jm::bitcoin::entropyToMnemonic(entropy).value();
-        auto r = run({"recover", "--kdf", "interactive"}, words + "\npw\npw\n");
-        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-        mirror.emplace(jm::wallet::Wallet::create(
-                           mirror_store, {jm::bitcoin::Network::Regtest, 5, 6, jm::wallet::KdfStrength::Interactive},
-                           entropy, "", "pw")
-                           .value());
-    }
-    ProcessResult run(std::vector<std::string> args, const std::string& input = "pw\n") {
-        args.insert(args.begin(), {(binDir() / "jmnode").string(), "wallet"});
-        for (const auto& extra : std::vector<std::string>{"--config", config.string(), "--password-fd", "0"})
-            args.push_back(extra);
-        return runProcess(args, std::chrono::seconds(300), {}, input);
-    }
-    json::object runJson(std::vector<std::string> args) {
-        args.push_back("--json");
-        auto r = run(args);
-        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-        return json::parse(r.out).as_object();
-    }
-
-    TempDir dir;
-    std::filesystem::path config;
-    jm::sdk::testing::MemoryKvStore mirror_store;
-    std::optional<jm::wallet::Wallet> mirror;
-};
 
 std::string btcText(std::int64_t sats) {
     char buf[32];
@@ -100,7 +64,7 @@ BOOST_AUTO_TEST_CASE(dust_limits_are_cores) {
 // with the tip height as locktime, and Core accepts and mines it.
 BOOST_AUTO_TEST_CASE(bond_beside_coins_and_tip_height_locktime) {
     Bitcoind core(*findBitcoinCore());
-    PolicyNode node(core, jm::bitcoin::Bytes(16, 0x44));
+    WalletNode node(core, jm::bitcoin::Bytes(16, 0x44));
     auto bond = node.mirror->bondAddress(jm::wallet::TIMENUMBER_COUNT - 1).value();
     json::object amounts{{bond.info.address, 2.0},
                          {node.mirror->addressAt(0, 0, 0)->address, 0.93},

@@ -2,6 +2,8 @@
 // a payment and a sweep, an address past the gap limit, restarts. Needs bitcoind: found through
 // $BITCOIND/$BITCOIN_CLI or /opt/bitcoin-core/bin; without it this runner prints
 // "SKIPPED: no bitcoind" and exits 77, which ctest reports as skipped (never as passed).
+#include "wallet_node.hpp"
+
 #include <util/bitcoind.hpp>
 
 #include <jm/bitcoin/bip39.hpp>
@@ -28,74 +30,6 @@ namespace json = boost::json;
 
 namespace {
 
-struct SkipWithoutBitcoind {
-    SkipWithoutBitcoind() {
-        if (findBitcoinCore()) return;
-        std::printf("SKIPPED: no bitcoind (set BITCOIND and BITCOIN_CLI, or install Bitcoin Core in "
-                    "/opt/bitcoin-core/bin)\n");
-        std::fflush(stdout);
-        std::_Exit(77);
-    }
-};
-
-//! A jmnode data directory whose config runs backend-core against `core`.
-struct JmNode {
-    //! A wallet recovered from the words of `entropy`.
-    JmNode(Bitcoind& core, jm::bitcoin::ByteView entropy) {
-        writeConfig(core);
-        mnemonic = jm::bitcoin::entropyToMnemonic(entropy).value();
-        auto r = run({"recover", "--kdf", "interactive"}, mnemonic + "\npw\npw\n");
-        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-        mirrorOf(entropy);
-    }
-    //! A wallet created with new words.
-    explicit JmNode(Bitcoind& core) {
-        writeConfig(core);
-        auto r = run({"create", "--kdf", "interactive", "--yes", "--json"}, "pw\npw\n");
-        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-        mnemonic = std::string(json::parse(r.out).at("mnemonic").as_string());
-        auto entropy = jm::bitcoin::mnemonicToEntropy(mnemonic).value();
-        mirrorOf(entropy.view());
-    }
-    void writeConfig(Bitcoind& core) {
-        config = dir.path() / "node.json";
-        std::ofstream(config) << "{ \"node\": {\"datadir\": \"" << (dir.path() / "data").string()
-                              << "\", \"network\": \"regtest\"},\n  \"plugins\": [\n"
-                              << "    {\"load\": \"backend-core\", \"instance\": \"core\", \"config\": {\"rpc_port\": "
-                              << core.rpcPort() << ", \"rpc_cookie\": \"" << core.cookie().string()
-                              << "\", \"poll_interval\": \"200ms\"}},\n"
-                              << "    {\"load\": \"fee\", \"factory\": \"fixed\", \"instance\": \"fee\", \"config\": "
-                                 "{\"sat_vb\": 2}}\n  ] }\n";
-    }
-    void mirrorOf(jm::bitcoin::ByteView entropy) {
-        mirror.emplace(jm::wallet::Wallet::create(
-                           mirror_store, {jm::bitcoin::Network::Regtest, 5, 6, jm::wallet::KdfStrength::Interactive},
-                           entropy, "", "pw")
-                           .value());
-    }
-    ProcessResult run(std::vector<std::string> args, const std::string& input = "pw\n") {
-        args.insert(args.begin(), {(binDir() / "jmnode").string(), "wallet"});
-        for (const auto& extra : std::vector<std::string>{"--config", config.string(), "--password-fd", "0"})
-            args.push_back(extra);
-        return runProcess(args, std::chrono::seconds(300), {}, input);
-    }
-    json::object sync() {
-        auto r = run({"sync", "--json"});
-        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-        boost::system::error_code ec;
-        auto v = json::parse(r.out, ec);
-        BOOST_REQUIRE_MESSAGE(!ec && v.is_object(), "not JSON: " + r.out);
-        return v.as_object();
-    }
-    std::string address(int m, std::uint32_t b, std::uint32_t i) { return mirror->addressAt(m, b, i).value().address; }
-
-    TempDir dir;
-    std::filesystem::path config;
-    std::string mnemonic;
-    jm::sdk::testing::MemoryKvStore mirror_store;
-    std::optional<jm::wallet::Wallet> mirror; //!< the same seed in memory, to know the addresses
-};
-
 std::int64_t confirmed(const json::object& sync, int m) {
     return sync.at("mixdepths").as_array()[static_cast<std::size_t>(m)].at("confirmed").to_number<std::int64_t>();
 }
@@ -115,7 +49,7 @@ std::vector<std::string> outputAddresses(Bitcoind& core, const std::string& txid
     return out;
 }
 
-json::array historyOf(JmNode& node) {
+json::array historyOf(WalletNode& node) {
     auto r = node.run({"history", "--json"});
     BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     return json::parse(r.out).at("history").as_array();
@@ -142,7 +76,7 @@ BOOST_AUTO_TEST_SUITE(regtest_wallet)
 
 BOOST_AUTO_TEST_CASE(sync_pay_sweep_restart) {
     Bitcoind core(*findBitcoinCore());
-    JmNode node(core, jm::bitcoin::Bytes(16, 0x42));
+    WalletNode node(core, jm::bitcoin::Bytes(16, 0x42));
     json::object amounts{{node.address(0, 0, 0), 1.0}, {node.address(0, 0, 3), 0.5}, {node.address(0, 0, 9), 0.25},
                          {node.address(1, 0, 0), 2.0}, {node.address(2, 1, 0), 0.3}, {node.address(4, 0, 2), 0.1}};
     core.cli({"sendmany", "", json::serialize(amounts)}, "miner");
@@ -215,7 +149,7 @@ BOOST_AUTO_TEST_CASE(sync_pay_sweep_restart) {
 
 BOOST_AUTO_TEST_CASE(sync_killed_midway_recovers) {
     Bitcoind core(*findBitcoinCore());
-    JmNode node(core, jm::bitcoin::Bytes(16, 0x17));
+    WalletNode node(core, jm::bitcoin::Bytes(16, 0x17));
     json::object amounts;
     for (std::uint32_t i = 0; i < 40; i += 2)
         amounts[node.address(0, 0, i)] = 0.01;
@@ -240,7 +174,7 @@ BOOST_AUTO_TEST_CASE(sync_killed_midway_recovers) {
 BOOST_AUTO_TEST_CASE(a_restore_finds_change_spent_seven_times_and_never_reuses_it) {
     Bitcoind core(*findBitcoinCore());
     const jm::bitcoin::Bytes entropy(16, 0x51);
-    JmNode node(core, entropy);
+    WalletNode node(core, entropy);
     core.cli({"sendtoaddress", node.address(0, 0, 0), "1.0"}, "miner");
     core.mine(1);
     node.sync();
@@ -259,7 +193,7 @@ BOOST_AUTO_TEST_CASE(a_restore_finds_change_spent_seven_times_and_never_reuses_i
     BOOST_REQUIRE_GT(change_in_core, 90'000'000);
     BOOST_CHECK_EQUAL(confirmed(before, 0), change_in_core);
 
-    JmNode restored(core, entropy);
+    WalletNode restored(core, entropy);
     auto after = restored.sync();
     BOOST_CHECK_EQUAL(confirmed(after, 0), change_in_core);
     BOOST_CHECK_EQUAL(confirmed(after, 2), 1'000'000);
@@ -283,7 +217,7 @@ BOOST_AUTO_TEST_CASE(a_pruned_node_works_after_the_first_sync) {
     // seconds. Later blocks four hours on keep the pruned ones out of that window, as on mainnet.
     auto later = std::to_string(std::time(nullptr) + 4 * 3600);
     core.cli({"setmocktime", later});
-    JmNode node(core, jm::bitcoin::Bytes(16, 0x61));
+    WalletNode node(core, jm::bitcoin::Bytes(16, 0x61));
     core.cli({"sendtoaddress", node.address(0, 0, 0), "1.0"}, "miner");
     core.mine(40);
     auto pruned_to = core.cliJson({"pruneblockchain", "300"}).to_number<int>();
@@ -315,7 +249,7 @@ BOOST_AUTO_TEST_CASE(a_window_grown_within_what_core_watches_needs_no_rescan_on_
     core.mine(550);
     auto later = std::to_string(std::time(nullptr) + 4 * 3600);
     core.cli({"setmocktime", later});
-    JmNode node(core, jm::bitcoin::Bytes(16, 0x62));
+    WalletNode node(core, jm::bitcoin::Bytes(16, 0x62));
     core.cli({"sendtoaddress", node.address(0, 0, 0), "1.0"}, "miner");
     core.mine(40);
     BOOST_REQUIRE_GT(core.cliJson({"pruneblockchain", "300"}).to_number<int>(), 100);
@@ -335,7 +269,7 @@ BOOST_AUTO_TEST_CASE(a_window_grown_within_what_core_watches_needs_no_rescan_on_
 // view counts it.
 BOOST_AUTO_TEST_CASE(a_coin_past_the_window_is_in_balances_utxos_and_history) {
     Bitcoind core(*findBitcoinCore());
-    JmNode node(core, jm::bitcoin::Bytes(16, 0x81));
+    WalletNode node(core, jm::bitcoin::Bytes(16, 0x81));
     node.sync(); // the window is [0, 6) on every branch, Core watches [0, 1000)
     auto txid = core.cli({"sendtoaddress", node.address(1, 0, 6), "0.5"}, "miner");
     core.mine(1);
@@ -353,7 +287,7 @@ BOOST_AUTO_TEST_CASE(a_coin_past_the_window_is_in_balances_utxos_and_history) {
 // Issue 21.3: a payment replaced by RBF is listed once (the replacement).
 BOOST_AUTO_TEST_CASE(a_replaced_payment_is_listed_once) {
     Bitcoind core(*findBitcoinCore());
-    JmNode node(core, jm::bitcoin::Bytes(16, 0x91));
+    WalletNode node(core, jm::bitcoin::Bytes(16, 0x91));
     node.sync();
     auto first = core.cli(
         {"-named", "sendtoaddress", "address=" + node.address(0, 0, 0), "amount=0.2", "replaceable=true"}, "miner");
@@ -374,7 +308,7 @@ BOOST_AUTO_TEST_CASE(a_replaced_payment_is_listed_once) {
 // coins.
 BOOST_AUTO_TEST_CASE(an_import_left_without_its_rescan_is_repeated) {
     Bitcoind core(*findBitcoinCore());
-    JmNode node(core, jm::bitcoin::Bytes(16, 0x71));
+    WalletNode node(core, jm::bitcoin::Bytes(16, 0x71));
     core.cli({"sendtoaddress", node.address(0, 0, 2), "0.3"}, "miner");
     core.cli({"sendtoaddress", node.address(3, 1, 0), "0.2"}, "miner");
     core.mine(3);
@@ -412,7 +346,7 @@ BOOST_AUTO_TEST_CASE(an_import_left_without_its_rescan_is_repeated) {
 BOOST_AUTO_TEST_CASE(a_created_wallet_rescans_from_its_creation_time) {
     Bitcoind core(*findBitcoinCore());
     auto before = std::time(nullptr);
-    JmNode node(core);
+    WalletNode node(core);
     core.cli({"sendtoaddress", node.address(0, 0, 0), "0.4"}, "miner");
     core.mine(1);
     auto s = node.sync();
@@ -426,7 +360,7 @@ BOOST_AUTO_TEST_CASE(a_created_wallet_rescans_from_its_creation_time) {
 // Issue 21.6: history's spent includes the fee; an immature coinbase is marked.
 BOOST_AUTO_TEST_CASE(history_counts_the_fee_and_marks_immature_coinbase) {
     Bitcoind core(*findBitcoinCore());
-    JmNode node(core, jm::bitcoin::Bytes(16, 0xa1));
+    WalletNode node(core, jm::bitcoin::Bytes(16, 0xa1));
     core.cli({"sendtoaddress", node.address(0, 0, 0), "1.0"}, "miner");
     core.mine(1);
     node.sync();

@@ -3,7 +3,9 @@
 // together, and across a jmnode directory restart; and they start up as fast through jmnode's
 // directory as through the reference's. Needs the reference install ($JMREF_HOME) and Bitcoin
 // Core; without them this runner prints a SKIPPED line and exits 77 (ctest: skipped).
+#include "coinjoin_checks.hpp"
 #include "jmnode_directory.hpp"
+#include "network_fixture.hpp"
 #include "reference_network.hpp"
 
 #include <util/raw_peer.hpp>
@@ -21,24 +23,9 @@ using namespace jm::test::interop;
 
 namespace {
 
-struct SkipWithoutReference {
-    SkipWithoutReference() { skipWithoutReference(); }
-};
 BOOST_TEST_GLOBAL_FIXTURE(SkipWithoutReference);
 
 constexpr std::int64_t AMOUNT = 20'000'000;
-
-ReferenceInstall referenceInstall() {
-    std::string why;
-    auto install = findReferenceInstall(why);
-    if (!install) throw std::runtime_error(why);
-    return *install;
-}
-
-struct NetworkFixture {
-    NetworkFixture() : network(referenceInstall(), findBitcoinCore().value()) {}
-    ReferenceNetwork network;
-};
 
 //! Start-up seconds of a maker that joined while another maker was there, and of the taker.
 struct StartupTimes {
@@ -46,30 +33,6 @@ struct StartupTimes {
     double taker = -1;
 };
 std::map<std::string, StartupTimes> g_startup; // by which directory the bots used
-
-std::string tail(const std::string& text) { return text.size() > 6000 ? text.substr(text.size() - 6000) : text; }
-
-//! The run made a CoinJoin that pays the destination exactly, with an equal output per maker,
-//! and that confirms.
-void requireCoinjoin(ReferenceNetwork& network, const TakerRun& run, int makers) {
-    BOOST_REQUIRE_MESSAGE(run.completed, "no CoinJoin after " << run.seconds << " s\n--- taker ---\n"
-                                                              << tail(run.log) << "\n"
-                                                              << network.logs());
-    auto tx = network.core().cliJson({"gettransaction", run.txid, "true", "true"}, "miner");
-    int equal = 0;
-    bool paid = false;
-    for (const auto& out : tx.at("decoded").at("vout").as_array()) {
-        auto sats = std::llround(out.at("value").to_number<double>() * 1e8);
-        if (sats != run.amount) continue;
-        ++equal;
-        const auto& spk = out.at("scriptPubKey").as_object();
-        paid = paid || (spk.contains("address") && spk.at("address").as_string() == run.destination);
-    }
-    BOOST_CHECK(paid);
-    BOOST_CHECK_EQUAL(equal, makers + 1);
-    BOOST_CHECK_GE(network.confirm(run.txid), 1);
-    std::printf("CoinJoin %s: %d equal outputs, sendpayment took %.1f s\n", run.txid.c_str(), equal, run.seconds);
-}
 
 //! One maker alone, then a second maker and a taker that join while peers are there (the case
 //! that stalled reference bots for 60 s); their start-up times go into g_startup[label].

@@ -45,14 +45,10 @@ void skipWithoutReference() {
     std::string why;
     if (!findReferenceInstall(why)) {
         std::printf("SKIPPED: %s\n", why.c_str());
-    } else if (!findBitcoinCore()) {
-        std::printf("SKIPPED: no bitcoind (set BITCOIND and BITCOIN_CLI, or install Bitcoin Core in "
-                    "/opt/bitcoin-core/bin)\n");
-    } else {
-        return;
+        std::fflush(stdout);
+        std::_Exit(77);
     }
-    std::fflush(stdout);
-    std::_Exit(77);
+    skipWithoutBitcoind();
 }
 
 } // namespace jm::test::interop

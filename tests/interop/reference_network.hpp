@@ -98,6 +98,9 @@ public:
     //! the miner wallet).
     int confirm(const std::string& txid, int blocks = 1);
 
+    //! Pays (address, sats) outputs from the miner wallet in one transaction (unconfirmed).
+    void fund(const std::vector<std::pair<std::string, std::int64_t>>& outputs);
+
     //! The last lines of every bot's output, for failure messages.
     std::string logs(std::size_t lines_per_bot = 25) const;
 
@@ -108,7 +111,6 @@ private:
                      const std::vector<std::string>& directories, std::uint16_t daemon_port) const;
     void launch(ReferenceBot& bot, std::vector<std::string> args, const std::string& input);
     void createCoreWallet(const std::string& name);
-    void fund(const std::vector<std::pair<std::string, std::int64_t>>& outputs);
 
     ReferenceInstall m_install;
     TempDir m_root;

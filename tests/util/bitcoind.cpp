@@ -1,14 +1,22 @@
 #include "bitcoind.hpp"
 
-#include <stdexcept>
-
 #include <boost/json/parse.hpp>
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 #include <thread>
 
 namespace jm::test {
+
+void skipWithoutBitcoind() {
+    if (findBitcoinCore()) return;
+    std::printf("SKIPPED: no bitcoind (set BITCOIND and BITCOIN_CLI, or install Bitcoin Core in "
+                "/opt/bitcoin-core/bin)\n");
+    std::fflush(stdout);
+    std::_Exit(77);
+}
 
 std::optional<BitcoinCorePaths> findBitcoinCore() {
     BitcoinCorePaths p;
@@ -31,16 +39,9 @@ Bitcoind::Bitcoind(BitcoinCorePaths paths, std::vector<std::string> extra_args) 
 Bitcoind::~Bitcoind() { stop(); }
 
 void Bitcoind::start() {
-    std::vector<std::string> argv{m_paths.bitcoind.string(),
-                                  "-regtest",
-                                  "-datadir=" + m_dir.path().string(),
-                                  "-rpcport=" + std::to_string(m_rpcPort),
-                                  "-port=" + std::to_string(m_p2pPort),
-                                  "-listen=0",
-                                  "-server=1",
-                                  "-fallbackfee=0.0002",
-                                  "-printtoconsole=0",
-                                  "-discover=0",
+    std::vector<std::string> argv{m_paths.bitcoind.string(), "-regtest", "-datadir=" + m_dir.path().string(),
+                                  "-rpcport=" + std::to_string(m_rpcPort), "-port=" + std::to_string(m_p2pPort),
+                                  "-listen=0", "-server=1", "-fallbackfee=0.0002", "-printtoconsole=0", "-discover=0",
                                   "-dnsseed=0",
                                   // Regtest only: Core writes each imported descriptor in its own
                                   // SQLite transaction; without fsync a reference bot's ~1,000

@@ -19,6 +19,13 @@ struct BitcoinCorePaths {
     std::filesystem::path cli;
 };
 std::optional<BitcoinCorePaths> findBitcoinCore();
+//! Prints "SKIPPED: no bitcoind ..." and exits 77 (ctest: skipped) when findBitcoinCore() finds
+//! nothing; returns otherwise.
+void skipWithoutBitcoind();
+//! The same as a Boost.Test global fixture: BOOST_GLOBAL_FIXTURE(SkipWithoutBitcoind).
+struct SkipWithoutBitcoind {
+    SkipWithoutBitcoind() { skipWithoutBitcoind(); }
+};
 
 //! A regtest bitcoind in a temporary directory on free ports, stopped on destruction. Failures
 //! (start, bitcoin-cli errors) throw std::runtime_error with bitcoind's message.

@@ -45,14 +45,28 @@ std::string when(std::int64_t unix_time) {
     return buf;
 }
 
+// A running maker rewrites its status at least every minute (and on every change).
+constexpr std::int64_t STALE_AFTER_S = 180;
+
 void printStatus(const std::string& instance, const boost::json::object& s) {
-    auto age = std::time(nullptr) - integer(s.if_contains("written_at"));
-    std::printf("%s: maker %s, %lld/%lld directories, %s at height %lld (status written %lld s ago)\n",
-                instance.c_str(), text(s.if_contains("nick")).c_str(),
-                static_cast<long long>(integer(s.if_contains("directories_ready"))),
-                static_cast<long long>(integer(s.if_contains("directories"))),
-                s.if_contains("synced") && s.at("synced").is_bool() && s.at("synced").as_bool() ? "synced" : "syncing",
-                static_cast<long long>(integer(s.if_contains("height"))), static_cast<long long>(age));
+    auto written = integer(s.if_contains("written_at"));
+    auto age = std::time(nullptr) - written;
+    bool stopped = s.if_contains("running") && s.at("running").is_bool() && !s.at("running").as_bool();
+    if (stopped) {
+        std::printf("%s: maker %s stopped at %s UTC (its last status follows)\n", instance.c_str(),
+                    text(s.if_contains("nick")).c_str(), when(written).c_str());
+    } else {
+        std::printf(
+            "%s: maker %s, %lld/%lld directories, %s at height %lld (status written %lld s ago)\n", instance.c_str(),
+            text(s.if_contains("nick")).c_str(), static_cast<long long>(integer(s.if_contains("directories_ready"))),
+            static_cast<long long>(integer(s.if_contains("directories"))),
+            s.if_contains("synced") && s.at("synced").is_bool() && s.at("synced").as_bool() ? "synced" : "syncing",
+            static_cast<long long>(integer(s.if_contains("height"))), static_cast<long long>(age));
+        if (age > STALE_AFTER_S)
+            std::printf("  warning: not updated for %lld s: the node is probably not running (it stopped without "
+                        "a word: a crash or kill -9); sessions and locks below are as they were then\n",
+                        static_cast<long long>(age));
+    }
     const auto& offers = arrayOf(s, "offers");
     std::printf("  offers: %s\n", offers.empty() ? "none" : "");
     for (const auto& v : offers) {

@@ -10,6 +10,8 @@
 #include <jm/protocol/utxo_string.hpp>
 #include <jm/sdk/events.hpp>
 
+#include <maker_store.hpp>
+
 #include <boost/test/unit_test.hpp>
 
 using namespace jm::test;
@@ -176,9 +178,47 @@ BOOST_AUTO_TEST_CASE(a_commitment_announced_with_hp2_is_refused) {
     auto coin = t.fund(20'000'000);
     auto commitment = ScriptedTaker::podle(coin).first;
     announcer.sendPublic("hp2 " + commitment);
-    BOOST_REQUIRE(
-        eventually([&] { return h.maker->ctx().memoryStore().get("commitment/" + commitment).value().has_value(); }));
+    BOOST_REQUIRE(eventually([&] {
+        return jm::plugins::maker::MakerStore(h.maker->ctx().memoryStore()).isBlacklisted(commitment).value();
+    }));
     BOOST_CHECK(!t.fill(h.maker_nick, h.offer().oid, 10'000'000, commitment));
+    auto error = t.waitFor(h.maker_nick, "error");
+    BOOST_REQUIRE(error);
+    BOOST_CHECK(error->text.starts_with("Commitment is blacklisted"));
+    h.nothingSignedAndStillServing(t);
+}
+
+// !hp2 costs nothing to send: a flood of them must not grow the maker's store without bound
+// (nor cost an fsync each), and the most recent ones still count.
+BOOST_AUTO_TEST_CASE(a_flood_of_hp2_announcements_does_not_grow_the_store_without_bound) {
+    Hostile h({{"session_timeout", "3s"}, {"max_learned_commitments", 20}});
+    auto keys = [&] {
+        std::size_t n = 0;
+        (void)h.maker->ctx().memoryStore().iterate("", [&](std::string_view, std::string_view) {
+            ++n;
+            return true;
+        });
+        return n;
+    };
+    auto before = keys();
+    auto synced = h.maker->ctx().memoryStore().syncedWrites();
+    std::string last;
+    for (int nick = 0; nick < 4; ++nick) {
+        ScriptedTaker announcer(h.hub, h.directory.port());
+        for (int i = 0; i < 50; ++i) {
+            char commitment[65];
+            std::snprintf(commitment, sizeof commitment, "%02x%062x", nick, i);
+            announcer.sendPublic("hp2 " + std::string(commitment));
+            last = commitment;
+        }
+        BOOST_REQUIRE(eventually(
+            [&] { return jm::plugins::maker::MakerStore(h.maker->ctx().memoryStore()).isBlacklisted(last).value(); }));
+    }
+    // 200 announcements: at most 20 kept (two keys each).
+    BOOST_CHECK_LE(keys(), before + 2 * 20);
+    BOOST_CHECK_EQUAL(h.maker->ctx().memoryStore().syncedWrites(), synced);
+    ScriptedTaker t(h.hub, h.directory.port());
+    BOOST_CHECK(!t.fill(h.maker_nick, h.offer().oid, 10'000'000, last));
     auto error = t.waitFor(h.maker_nick, "error");
     BOOST_REQUIRE(error);
     BOOST_CHECK(error->text.starts_with("Commitment is blacklisted"));
@@ -494,6 +534,111 @@ BOOST_AUTO_TEST_CASE(a_flood_of_nicks_cannot_crowd_out_honest_takers) {
     }
     BOOST_CHECK_LE(h.maker->liveSessions(), 10u);
     h.nothingSignedAndStillServing(*sybils.front());
+}
+
+// One public line may carry up to 64 commands: each must count against the sender's flood
+// limit, or each line allowed writes 64 entries into the maker's store.
+BOOST_AUTO_TEST_CASE(many_commands_in_one_public_line_count_against_the_flood_limit) {
+    Hostile h;
+    auto keys = [&] {
+        std::size_t n = 0;
+        (void)h.maker->ctx().memoryStore().iterate("", [&](std::string_view, std::string_view) {
+            ++n;
+            return true;
+        });
+        return n;
+    };
+    auto before = keys();
+    ScriptedTaker announcer(h.hub, h.directory.port());
+    std::string last;
+    for (int line = 0; line < 20; ++line) {
+        std::string body;
+        for (int i = 0; i < 64; ++i) {
+            char commitment[65];
+            std::snprintf(commitment, sizeof commitment, "%08x%056x", line, i);
+            body += (body.empty() ? "hp2 " : "!hp2 ") + std::string(commitment);
+        }
+        announcer.sendPublic(body);
+    }
+    // A marker after the flood, from someone else: everything before it has been handled.
+    ScriptedTaker marker(h.hub, h.directory.port());
+    std::string end(64, 'e');
+    marker.sendPublic("hp2 " + end);
+    BOOST_REQUIRE(eventually(
+        [&] { return jm::plugins::maker::MakerStore(h.maker->ctx().memoryStore()).isBlacklisted(end).value(); }));
+    // The default budget is a burst of 100 and 10 a second, not 1280 in a moment.
+    BOOST_CHECK_LE(keys(), before + 2 * 200);
+    h.nothingSignedAndStillServing(announcer);
+}
+
+// Private !hp2 asks the maker to relay a commitment (REF makers do so); each relay opens fresh
+// connections, so few run at once. A stream of such requests must not crowd out the maker's
+// own announcement of the commitment it just answered, or a snooping taker could reuse its
+// commitment with other makers.
+BOOST_AUTO_TEST_CASE(relay_requests_cannot_crowd_out_the_makers_own_hp2) {
+    Hostile h;
+    ScriptedTaker listener(h.hub, h.directory.port());
+    ScriptedTaker attacker(h.hub, h.directory.port());
+    std::atomic<bool> stop{false};
+    std::thread flood([&] {
+        for (int i = 0; !stop; ++i) {
+            char commitment[65];
+            std::snprintf(commitment, sizeof commitment, "%064x", 1000 + i);
+            attacker.sendPrivate(h.maker_nick, "hp2", commitment);
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+    std::this_thread::sleep_for(300ms);
+    auto a = h.upToIoauth();
+    auto heard = [&] {
+        for (const auto& line : listener.publicMessages(100ms))
+            if (line.body == "hp2 " + a.commitment) return true;
+        return false;
+    };
+    bool announced = eventually(heard, std::chrono::milliseconds(4000));
+    stop = true;
+    flood.join();
+    BOOST_CHECK_MESSAGE(announced, "the maker's own commitment was never announced");
+    h.nothingSignedAndStillServing(attacker);
+}
+
+// Directories do not check that a nick belongs to whoever claims it, so an attacker can join a
+// second directory of the maker under an honest taker's nick and flood unsigned (forged)
+// messages "from" it. The honest taker's own messages, through its own directory, still count.
+BOOST_AUTO_TEST_CASE(a_flood_under_a_taker_s_nick_on_another_directory_does_not_silence_the_taker) {
+    ChainHub hub;
+    TestDirectory honest_directory, other_directory;
+    MakerOptions o;
+    o.directories = {honest_directory.port(), other_directory.port()};
+    o.config = {{"session_timeout", "3s"}, {"message_rate", 2}, {"message_burst", 20}};
+    MakerUnderTest maker(hub, o);
+    hub.mine(1);
+    maker.start();
+    ScriptedTaker victim(hub, honest_directory.port());
+    RawPeer attacker(other_directory.port());
+    BOOST_REQUIRE(attacker.join(victim.nick()));
+    jm::protocol::NickIdentity impostor;
+    auto pk = jm::protocol::BoxKeyPair::generate().publicKeyHex();
+    std::atomic<bool> stop{false};
+    std::atomic<int> sent{0};
+    std::thread flood([&] {
+        for (int i = 0; !stop; ++i) {
+            char commitment[65];
+            std::snprintf(commitment, sizeof commitment, "%064x", i);
+            auto args = "0 10000000 " + pk + " P" + commitment;
+            attacker.send(
+                685, jm::protocol::formatPrivateLine(victim.nick(), maker.nick(), "fill", impostor.signedText(args)));
+            ++sent;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+    BOOST_CHECK(eventually([&] { return maker.counters().ignored > 40; }));
+    auto out = tryCoinjoin(hub, victim, {&maker}, 5'000'000);
+    stop = true;
+    flood.join();
+    BOOST_CHECK_GT(sent.load(), 40);
+    BOOST_CHECK_MESSAGE(out.error.empty(), "the spoofed flood silenced the taker: " + out.error);
+    BOOST_CHECK_EQUAL(maker.counters().signed_coinjoins, 1u);
 }
 
 BOOST_AUTO_TEST_CASE(oversize_lines_are_dropped) {

@@ -40,6 +40,7 @@ struct NodeCoinjoin {
     std::string txid;
     boost::json::value status; //!< `jmnode maker status --json` afterwards
     std::string human;         //!< `jmnode maker status` afterwards
+    std::string stopped;       //!< `jmnode maker status` once the node stopped
 };
 
 //! A node running the directory, `yieldgen_entry` (a plugins[] entry named "yg") and the maker,
@@ -165,6 +166,7 @@ NodeCoinjoin nodeCoinjoin(const std::string& yieldgen_entry, const std::vector<s
     s2.reset();
     s3.reset();
     node.stop();
+    result.stopped = runProcess({jmnode, "maker", "status", "--config", config_file.string()}).out;
     return result;
 }
 
@@ -183,6 +185,10 @@ BOOST_AUTO_TEST_CASE(a_node_with_the_maker_plugins_completes_a_coinjoin) {
     BOOST_CHECK_EQUAL(r.status.at("earnings").at("total_earned").to_number<std::int64_t>(), 2000 - 300);
     BOOST_CHECK_MESSAGE(r.human.find("maker " + r.maker_nick) != std::string::npos, r.human);
     BOOST_CHECK_MESSAGE(r.human.find(r.txid) != std::string::npos, r.human);
+    BOOST_CHECK_MESSAGE(r.human.find("stopped") == std::string::npos, r.human);
+    // A stopped node is not shown as a running one; its earnings are still listed.
+    BOOST_CHECK_MESSAGE(r.stopped.find("stopped") != std::string::npos, r.stopped);
+    BOOST_CHECK_MESSAGE(r.stopped.find(r.txid) != std::string::npos, r.stopped);
 }
 
 BOOST_AUTO_TEST_CASE(an_out_of_tree_yield_generator_builds_against_the_installed_sdk_and_earns) {
@@ -261,6 +267,12 @@ BOOST_AUTO_TEST_CASE(maker_status_explains_what_is_missing) {
     auto r = runProcess({jmnode, "maker", "status", "--config", config_file.string()});
     BOOST_CHECK_NE(r.exit_code, 0);
     BOOST_CHECK_MESSAGE(r.err.find("is the node running?") != std::string::npos, r.err);
+    // A status that stopped being written (kill -9, a crash) is not shown as a live node.
+    std::filesystem::create_directories(dir.path() / "data");
+    std::ofstream(dir.path() / "data" / "maker-status.json")
+        << R"({"nick": "J5xxxxxxxxxxxxxx", "running": true, "written_at": )" << (std::time(nullptr) - 3600) << "}";
+    r = runProcess({jmnode, "maker", "status", "--config", config_file.string()});
+    BOOST_CHECK_MESSAGE(r.out.find("not updated for") != std::string::npos, r.out + r.err);
     std::ofstream(config_file) << R"({"plugins": []})";
     r = runProcess({jmnode, "maker", "status", "--config", config_file.string()});
     BOOST_CHECK_NE(r.exit_code, 0);

@@ -94,6 +94,37 @@ BOOST_AUTO_TEST_CASE(without_a_file_the_password_comes_from_the_host) {
     BOOST_CHECK(right.last_prompt.find("maker") != std::string::npos);
 }
 
+// A node keeps one wallet: a second maker on it would offer the same coins to other takers and
+// race the first for its addresses.
+BOOST_AUTO_TEST_CASE(a_second_maker_on_the_same_wallet_is_refused) {
+    ChainHub hub;
+    TestDirectory directory;
+    MakerOptions o;
+    o.directories = {directory.port()};
+    MakerUnderTest maker(hub, o);
+    hub.mine(1);
+    maker.start();
+    boost::json::object config{{"backend", "chain"},
+                               {"yieldgen", "yg"},
+                               {"directories", {"127.0.0.1:" + std::to_string(directory.port())}},
+                               {"password_file", (maker.dir() / "password").string()}};
+    std::vector<jm::sdk::ConfigProblem> problems;
+    BOOST_REQUIRE(jm::plugins::maker::MakerSettings::schema().validate(config, "$", problems));
+    auto settings = jm::plugins::maker::MakerSettings::fromConfig(config).value();
+    auto error = maker.onStrand([&] {
+        jm::plugins::maker::MakerPlugin second(maker.ctx(), settings);
+        auto started = second.start();
+        if (started) second.stop([] {});
+        return started ? std::string() : started.error().message;
+    });
+    BOOST_CHECK_MESSAGE(error.find("already") != std::string::npos, "a second maker started: '" + error + "'");
+    // The first one goes on serving; once it is gone, a maker may use the wallet again.
+    ScriptedTaker taker(hub, directory.port());
+    BOOST_CHECK(tryCoinjoin(hub, taker, {&maker}, 5'000'000).error.empty());
+    maker.stop();
+    maker.start();
+}
+
 BOOST_AUTO_TEST_CASE(missing_services_are_named) {
     ChainHub hub;
     TestDirectory directory;

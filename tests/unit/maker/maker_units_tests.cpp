@@ -181,6 +181,35 @@ BOOST_AUTO_TEST_CASE(blacklist_is_persisted_with_synced_writes) {
     BOOST_CHECK_EQUAL(*store.blacklistSize(), 1u);
 }
 
+BOOST_AUTO_TEST_CASE(learned_commitments_are_bounded_and_answered_ones_kept) {
+    jm::sdk::testing::MemoryKvStore kv;
+    MakerStore store(kv, 10);
+    std::string own(64, 'e');
+    BOOST_REQUIRE(store.lockForSession({}, own));
+    auto synced = kv.syncedWrites();
+    auto hex = [](int i) {
+        char c[65];
+        std::snprintf(c, sizeof c, "%064x", i);
+        return std::string(c);
+    };
+    for (int i = 0; i < 35; ++i)
+        BOOST_REQUIRE(store.learn(hex(i)).value()); // new each time
+    BOOST_CHECK_EQUAL(kv.syncedWrites(), synced);   // advice from others costs no fsync
+    BOOST_CHECK_LE(*store.blacklistSize(), 1u + 10u);
+    BOOST_CHECK(*store.isBlacklisted(own));     // ours are never forgotten
+    BOOST_CHECK(*store.isBlacklisted(hex(34))); // the newest are kept
+    BOOST_CHECK(!*store.isBlacklisted(hex(0))); // the oldest went first
+    BOOST_REQUIRE(store.learn(own));            // already ours: nothing changes
+    BOOST_REQUIRE(store.learn(hex(34)));        // idempotent
+    // A new instance (a restart) counts what is on disk and keeps the bound.
+    MakerStore again(kv, 10);
+    for (int i = 100; i < 120; ++i)
+        BOOST_REQUIRE(again.learn(hex(i)).value());
+    BOOST_CHECK_LE(*again.blacklistSize(), 1u + 10u);
+    BOOST_CHECK(*again.isBlacklisted(hex(119)));
+    BOOST_CHECK(*again.isBlacklisted(own));
+}
+
 BOOST_AUTO_TEST_CASE(locks_and_signed_coinjoins_round_trip) {
     jm::sdk::testing::MemoryKvStore kv;
     MakerStore store(kv);
@@ -264,6 +293,13 @@ BOOST_AUTO_TEST_CASE(defaults_and_required_keys) {
     BOOST_CHECK_EQUAL(s->podle.min_confirmations, 5);
     BOOST_CHECK_EQUAL(s->podle.amount_percent, 20);
     BOOST_CHECK_EQUAL(s->session_timeout.count(), 300'000);
+    BOOST_CHECK(s->directory_network.empty()); // the node's network
+
+    auto named = config;
+    named["directory_network"] = "testnet"; // what reference regtest bots say in handshakes
+    auto n = MakerSettings::fromConfig(named);
+    BOOST_REQUIRE(n);
+    BOOST_CHECK_EQUAL(n->directory_network, "testnet");
 
     boost::json::object missing{{"backend", "core"}};
     problems.clear();

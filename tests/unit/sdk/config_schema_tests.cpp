@@ -128,6 +128,18 @@ BOOST_AUTO_TEST_CASE(describe_lists_every_key) {
         BOOST_CHECK_MESSAGE(text.find(key) != std::string::npos, "missing '" << key << "' in\n" << text);
 }
 
+BOOST_AUTO_TEST_CASE(describe_writes_numbers_as_people_do) {
+    jm::sdk::ConfigSchema schema;
+    schema.bounded("exponent", jm::sdk::ConfigType::Double, 1.3, 1, 10, "");
+    schema.bounded("share", jm::sdk::ConfigType::Double, 0.125, 0, 1, "");
+    schema.bounded("interval", jm::sdk::ConfigType::Duration, "0s", 0, 86'400'000, "");
+    schema.bounded("tiny", jm::sdk::ConfigType::Double, 1e-300, 0, 1e300, "");
+    auto text = schema.describe();
+    for (auto key : {"exponent (number, default 1.3, min 1, max 10)", "share (number, default 0.125, min 0, max 1)",
+                     "max 86400000)", "tiny (number, default 1e-300, min 0, max 1e+300)"})
+        BOOST_CHECK_MESSAGE(text.find(key) != std::string::npos, "missing '" << key << "' in\n" << text);
+}
+
 BOOST_AUTO_TEST_CASE(typed_readers_report_missing_and_wrong_types) {
     auto cfg = boost::json::parse(R"({"s": "x", "i": 5, "b": true, "l": ["a"], "bad": 1})").as_object();
     BOOST_CHECK_EQUAL(*jm::sdk::configString(cfg, "s"), "x");

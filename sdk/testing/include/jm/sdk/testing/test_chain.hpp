@@ -17,7 +17,8 @@ namespace jm::sdk::testing {
 //! fee is positive and it is final in the next block (nLockTime as Core checks it: a height must
 //! be at most the tip's; block i has time 1'700'000'000 + 600 i); it mines blocks on demand,
 //! drops mempool transactions on request and publishes the same chain.* bus events as a real
-//! backend. Never loaded by `jmnode run`.
+//! backend. Also the engine of the backend-sim plugin (a simulated chain, regtest only), which is
+//! why it lives in a static library a shipped plugin can link.
 //! Executor: thread-safe; completions are posted to the executor given.
 class TestChain final : public jm::chain::BlockchainBackend {
 public:
