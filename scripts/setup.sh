@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # jmnode setup: installs Debian 12 packages, builds, and either runs the node or the tests.
-#   scripts/setup.sh run [CONFIG]   build (Release) and run `jmnode run --config CONFIG`
-#                                   (default etc/jmnode.json)
+#   scripts/setup.sh run [CONFIG]   build (Release) and run `jmnode demo` (a whole market on a
+#                                   simulated chain: makers, a taker, CoinJoins), or with CONFIG
+#                                   `jmnode run --config CONFIG`
 #   scripts/setup.sh test           build and pass every test suite: the full tree under ctest,
 #                                   the unit suites again under ASan+UBSan, and each libFuzzer
 #                                   target for a bounded time (JM_FUZZ_SECONDS, default 10)
@@ -40,7 +41,10 @@ case "$mode" in
 run)
   install_packages
   configure_build build-release -DCMAKE_BUILD_TYPE=Release -DJM_BUILD_TESTS=OFF -DJM_BUILD_BENCH=OFF
-  exec build-release/bin/jmnode run --config "${2:-etc/jmnode.json}"
+  if [ $# -ge 2 ]; then
+    exec build-release/bin/jmnode run --config "$2"
+  fi
+  exec build-release/bin/jmnode demo
   ;;
 test)
   install_packages

@@ -164,7 +164,8 @@ jm::sdk::Result<void> MakerPlugin::start() {
     auto& bus = m_ctx.bus();
     m_subscriptions.push_back(
         bus.subscribe<jm::sdk::events::RoleNick>(m_ctx.executor(), guarded([this](const jm::sdk::events::RoleNick& e) {
-                                                     if (e.role == "taker") m_ownTakerNicks.insert(e.nick);
+                                                     if (e.role == "taker" && !m_settings.serve_own_takers)
+                                                         m_ownTakerNicks.insert(e.nick);
                                                  })));
     // One ordered topic for a watched transaction's states; conflicts and drops are found from
     // the coins themselves at each block (onBlock).

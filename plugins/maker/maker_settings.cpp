@@ -88,6 +88,9 @@ const jm::sdk::ConfigSchema& MakerSettings::schema() {
                         "(\"\" = <instance>-status.json)");
         schema.bounded("connect_timeout", ConfigType::Duration, "60s", 100, DAY_MS,
                        "time allowed to connect to a directory and complete its handshake");
+        schema.optional("serve_own_takers", ConfigType::Bool, false,
+                        "also serve the takers of this node (a CoinJoin with yourself gains no privacy: only for "
+                        "demos and tests, e.g. `jmnode demo`)");
         schema.optional("directory_network", ConfigType::String, "",
                         "network name sent in directory handshakes; \"\" = the node's network. Reference "
                         "JoinMarket regtest setups use \"testnet\"");
@@ -129,6 +132,7 @@ jm::sdk::Result<MakerSettings> MakerSettings::fromConfig(const boost::json::obje
     s.status_file = jm::sdk::configString(config, "status_file").value();
     s.connect_timeout = jm::sdk::configDuration(config, "connect_timeout").value();
     s.directory_network = jm::sdk::configString(config, "directory_network").value();
+    s.serve_own_takers = jm::sdk::configBool(config, "serve_own_takers").value();
     return s;
 }
 

@@ -66,6 +66,8 @@ struct MakerSettings {
     std::chrono::milliseconds connect_timeout{60'000};
     //! Network name in directory handshakes; empty = the node's network.
     std::string directory_network;
+    //! Serve fills from this node's own takers (demos and tests only).
+    bool serve_own_takers = false;
 
     static const jm::sdk::ConfigSchema& schema();
     //! Reads a config validated against schema(). Errors: errc::invalid_config.

@@ -270,7 +270,7 @@ void TakerPlugin::connect() {
         jm::net::DirectoryClientSettings s;
         s.host = d.host;
         s.port = d.port;
-        s.network = std::string(m_ctx.network());
+        s.network = m_settings.directory_network.empty() ? std::string(m_ctx.network()) : m_settings.directory_network;
         s.connect_timeout = m_settings.connect_timeout;
         s.handshake_timeout = m_settings.connect_timeout;
         directories.push_back(s);

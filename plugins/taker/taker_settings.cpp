@@ -92,6 +92,9 @@ const jm::sdk::ConfigSchema& TakerSettings::schema() {
                        "longest wait for the confirmations");
         schema.bounded("connect_timeout", ConfigType::Duration, "60s", 100, DAY_MS,
                        "time allowed to connect to a directory and complete its handshake");
+        schema.optional("directory_network", ConfigType::String, "",
+                        "network name sent in directory handshakes; \"\" = the node's network. Reference "
+                        "JoinMarket regtest setups use \"testnet\"");
         schema.bounded("birthday_height", ConfigType::Int, d.birthday_height, 0, 100'000'000,
                        "block height the wallet's history starts at (rescans start here)");
         schema.bounded("bond_value_exponent", ConfigType::Double, d.bond_value_exponent, 0.1, 10,
@@ -149,6 +152,7 @@ jm::sdk::Result<TakerSettings> TakerSettings::fromConfig(const boost::json::obje
     s.wait_confirmations = static_cast<int>(jm::sdk::configInt(config, "wait_confirmations").value());
     s.confirm_timeout = jm::sdk::configDuration(config, "confirm_timeout").value();
     s.connect_timeout = jm::sdk::configDuration(config, "connect_timeout").value();
+    s.directory_network = jm::sdk::configString(config, "directory_network").value();
     s.birthday_height = static_cast<std::int32_t>(jm::sdk::configInt(config, "birthday_height").value());
     s.bond_value_exponent = jm::sdk::configDouble(config, "bond_value_exponent").value();
     return s;

@@ -59,6 +59,8 @@ struct TakerSettings {
     int wait_confirmations = 1;
     std::chrono::milliseconds confirm_timeout{6 * 3'600'000};
     std::chrono::milliseconds connect_timeout{60'000};
+    //! Network name in directory handshakes; empty = the node's network.
+    std::string directory_network;
     std::int32_t birthday_height = 0;
     //! The bond value exponent used for the orderbook listing only (choosers apply their own).
     double bond_value_exponent = 1.3;

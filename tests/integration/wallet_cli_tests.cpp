@@ -530,18 +530,49 @@ BOOST_AUTO_TEST_CASE(change_password_leaves_no_old_seal_in_the_database_files) {
 BOOST_AUTO_TEST_CASE(a_plugin_instance_cannot_take_the_wallet_namespace) {
     jm::test::TempDir dir;
     auto config = dir.path() / "node.json";
-    for (auto entry : {R"({"load": "event_source", "instance": "wallet"})", R"({"load": "event_source"})"}) {
+    for (auto entry : {R"({"load": "event_source", "instance": "wallet"})",
+                       R"({"load": "event_source", "instance": "wallet.maker2"})", R"({"load": "event_source"})"}) {
         std::ofstream(config) << "{\"node\": {\"datadir\": \"" << (dir.path() / "data").string()
                               << "\", \"network\": \"regtest\", \"plugin_dir\": [\"" << JM_TEST_PLUGIN_DIR
                               << "\"]},\n \"plugins\": [" << entry << "]}\n";
         auto r = jm::test::runProcess({(jm::test::binDir() / "jmnode").string(), "config", "check", config.string()});
         if (std::string(entry).find("wallet") != std::string::npos) {
             BOOST_CHECK_EQUAL(r.exit_code, 2);
-            BOOST_CHECK_NE(r.err.find("$.plugins[0].instance: instance name 'wallet' is reserved"), std::string::npos);
+            BOOST_CHECK_NE(r.err.find("$.plugins[0].instance: instance name 'wallet"), std::string::npos);
+            BOOST_CHECK_NE(r.err.find("is reserved"), std::string::npos);
         } else {
             BOOST_CHECK_MESSAGE(r.exit_code == 0, r.err);
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(a_node_keeps_several_named_wallets_apart) {
+    jm::test::TempDir dir;
+    auto data = (dir.path() / "data").string();
+    auto jmnode = (jm::test::binDir() / "jmnode").string();
+    auto words = [](std::uint8_t fill) { return jm::bitcoin::entropyToMnemonic(jm::bitcoin::Bytes(16, fill)).value(); };
+    auto recover = [&](const std::string& wallet, std::uint8_t fill) {
+        return jm::test::runProcess({jmnode, "wallet", "recover", "--kdf", "interactive", "--datadir", data,
+                                     "--network", "regtest", "--wallet", wallet, "--password-fd", "0"},
+                                    std::chrono::seconds(120), {}, words(fill) + "\npw\npw\n");
+    };
+    auto xpubs = [&](const std::string& wallet) {
+        return jm::test::runProcess({jmnode, "wallet", "xpubs", "--datadir", data, "--network", "regtest", "--wallet",
+                                     wallet, "--password-fd", "0"},
+                                    std::chrono::seconds(60), {}, "pw\n");
+    };
+    BOOST_REQUIRE_EQUAL(recover("wallet", 0x11).exit_code, 0);
+    BOOST_REQUIRE_EQUAL(recover("maker2", 0x22).exit_code, 0);
+    auto first = xpubs("wallet"), second = xpubs("maker2");
+    BOOST_REQUIRE_EQUAL(first.exit_code, 0);
+    BOOST_REQUIRE_EQUAL(second.exit_code, 0);
+    BOOST_CHECK(first.out != second.out); // two seeds, two wallets
+    BOOST_CHECK_EQUAL(xpubs("maker2").out, second.out);
+    auto missing = xpubs("maker3");
+    BOOST_CHECK_NE(missing.exit_code, 0);
+    auto bad = xpubs("Bad Name");
+    BOOST_CHECK_EQUAL(bad.exit_code, 2);
+    BOOST_CHECK_NE(bad.err.find("invalid wallet name"), std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(recovery_words_are_typed_with_echo_off) {

@@ -1,24 +1,15 @@
 #include "jmnode_maker.hpp"
 
-#include <jm/bitcoin/bip39.hpp>
-#include <jm/sdk/testing/memory_kv_store.hpp>
-#include <jm/wallet/wallet.hpp>
-
 #include <boost/json/parse.hpp>
 
 #include <csignal>
 #include <fstream>
-#include <random>
 #include <stdexcept>
 #include <thread>
 
 namespace jm::test::interop {
 
 namespace {
-
-constexpr const char* PASSWORD = "jmnode-interop";
-constexpr int MIXDEPTHS = 5;
-constexpr std::uint32_t ADDRESSES_PER_MIXDEPTH = 10;
 
 std::string jmnode() { return (binDir() / "jmnode").string(); }
 
@@ -50,48 +41,14 @@ JmnodeMaker::JmnodeMaker(ReferenceNetwork& network, std::vector<std::string> dir
                             << "\"taker_utxo_age\": 1, \"status_file\": \"status.json\""
                             << (options.maker_settings.empty() ? "" : ", " + options.maker_settings) << "}}\n"
                             << "  ] }\n";
-    std::ofstream(data / "password") << PASSWORD << "\n";
-    std::filesystem::permissions(data / "password",
-                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-
-    std::random_device random;
-    jm::bitcoin::Bytes entropy(16);
-    for (auto& b : entropy)
-        b = static_cast<std::uint8_t>(random());
-    auto words = jm::bitcoin::entropyToMnemonic(entropy).value();
-    auto recovered = runProcess(
-        {jmnode(), "wallet", "recover", "--kdf", "interactive", "--config", m_config.string(), "--password-fd", "0"},
-        std::chrono::seconds(120), {}, words + "\n" + PASSWORD + "\n" + PASSWORD + "\n");
-    if (recovered.exit_code != 0)
-        throw std::runtime_error("jmnode wallet recover failed: " + recovered.out + recovered.err);
-
-    // The same words in jmnode's wallet library give the addresses the node will watch.
-    jm::sdk::testing::MemoryKvStore store;
-    auto mirror = jm::wallet::Wallet::create(
-                      store, {jm::bitcoin::Network::Regtest, MIXDEPTHS, 6, jm::wallet::KdfStrength::Interactive},
-                      entropy, "", "mirror")
-                      .value();
-    for (int m = 0; m < MIXDEPTHS; ++m)
-        for (std::uint32_t i = 0; i < ADDRESSES_PER_MIXDEPTH; ++i)
-            m_addresses.push_back(mirror.addressAt(m, jm::wallet::BRANCH_EXTERNAL, i).value().address);
-
-    std::vector<std::pair<std::string, std::int64_t>> outputs;
-    std::vector<std::uint32_t> next(MIXDEPTHS, 0);
-    for (const auto& f : funding)
-        outputs.emplace_back(address(f.mixdepth, next.at(static_cast<std::size_t>(f.mixdepth))++), f.sats);
-    if (!outputs.empty()) {
-        network.fund(outputs);
-        network.core().mine(1);
-    }
+    m_wallet = std::make_unique<JmnodeWallet>(network, m_config, data / "password", funding);
 }
 
 JmnodeMaker::~JmnodeMaker() {
     if (m_process) stop(SIGTERM);
 }
 
-std::string JmnodeMaker::address(int mixdepth, std::uint32_t index) const {
-    return m_addresses.at(static_cast<std::size_t>(mixdepth) * ADDRESSES_PER_MIXDEPTH + index);
-}
+std::string JmnodeMaker::address(int mixdepth, std::uint32_t index) const { return m_wallet->address(mixdepth, index); }
 
 void JmnodeMaker::start() {
     m_process =

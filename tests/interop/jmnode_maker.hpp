@@ -4,6 +4,7 @@
 // Its wallet is recovered from words the harness picks (`jmnode wallet recover`), so the
 // harness knows its addresses and funds them before the node starts.
 
+#include "jmnode_wallet.hpp"
 #include "reference_network.hpp"
 
 #include <util/process.hpp>
@@ -54,7 +55,7 @@ private:
     std::vector<std::string> m_directories;
     TempDir m_dir;
     std::filesystem::path m_config;
-    std::vector<std::string> m_addresses; //!< per mixdepth, external indexes 0..9, flattened
+    std::unique_ptr<JmnodeWallet> m_wallet;
     std::unique_ptr<ChildProcess> m_process;
     std::string m_lastOutput;
 };

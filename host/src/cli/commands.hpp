@@ -41,5 +41,6 @@ int walletSendCommand(const std::vector<std::string>& args);
 int coinjoinSendCommand(const std::vector<std::string>& args);
 int coinjoinAddUtxosCommand(const std::vector<std::string>& args);
 int orderbookCommand(const std::vector<std::string>& args);
+int demoCommand(const std::vector<std::string>& args);
 
 } // namespace jm::host

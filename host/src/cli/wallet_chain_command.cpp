@@ -38,6 +38,8 @@ void addOptions(po::options_description& options, Action action) {
     options.add_options()("config,c", po::value<std::string>()->required(),
                           "node config with a backend instance (and optionally a fee instance)")(
         "backend", po::value<std::string>(), "backend instance to use (default: the config's only one)")(
+        "wallet", po::value<std::string>()->default_value(std::string(WALLET_NAMESPACE)),
+        "which of the node's wallets (a role's config names it in \"wallet\")")(
         "rescan-from", po::value<int>(),
         "block height the wallet's history starts at (stored as its birthday; default: the stored one, "
         "else the genesis block)")(
@@ -148,7 +150,9 @@ int run(const std::vector<std::string>& args, Action action, const std::string& 
         ~StopNode() { n.stop(); }
     } stop_node{node};
 
-    auto store = node.openStore(WALLET_NAMESPACE);
+    auto ns = walletNamespace((*vm)["wallet"].as<std::string>());
+    if (!ns) return failWith(ns.error());
+    auto store = node.openStore(*ns);
     if (!store) return failWith(store.error());
     if (!Wallet::exists(**store))
         return failWith(jm::sdk::Error(jm::sdk::errc::not_found, "no wallet in " + prepared->config.datadir.string() +

@@ -34,6 +34,8 @@ void addCommonOptions(po::options_description& options) {
         "network", po::value<std::string>(),
         "mainnet, testnet, signet or regtest (default: node.network of --config, else mainnet)")(
         "config,c", po::value<std::string>(), "read datadir and network from this node config")(
+        "wallet", po::value<std::string>()->default_value(std::string(WALLET_NAMESPACE)),
+        "which of the node's wallets (a role's config names it in \"wallet\")")(
         "password-fd", po::value<int>()->default_value(-1),
         "read the password (and other secrets) from this file descriptor, one per line, instead of the terminal")(
         "json", "print JSON");
@@ -76,7 +78,9 @@ jm::sdk::Result<WalletStore> openStore(const po::variables_map& vm) {
     auto db = RocksDbDatabase::open(ws.datadir);
     if (!db) return db.error();
     ws.db = std::move(*db);
-    auto store = ws.db->openNamespace(WALLET_NAMESPACE);
+    auto ns = walletNamespace(vm["wallet"].as<std::string>());
+    if (!ns) return ns.error();
+    auto store = ws.db->openNamespace(*ns);
     if (!store) return store.error();
     ws.store = std::move(*store);
     return ws;

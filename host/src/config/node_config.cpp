@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/stream_parser.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -93,6 +94,17 @@ const ConfigSchema& logSectionSchema() {
         return s;
     }();
     return schema;
+}
+
+jm::sdk::Result<std::string> walletNamespace(std::string_view name) {
+    bool valid = !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    });
+    if (!valid)
+        return jm::sdk::fail(jm::sdk::errc::invalid_argument,
+                             "invalid wallet name '" + std::string(name) + "' (1 to 32 of a-z, 0-9, '_', '-')");
+    if (name == WALLET_NAMESPACE) return std::string(WALLET_NAMESPACE);
+    return std::string(WALLET_NAMESPACE) + "." + std::string(name);
 }
 
 std::filesystem::path resolvePath(const std::string& text, const std::filesystem::path& base) {

@@ -16,9 +16,16 @@
 
 namespace jm::host {
 
-//! The database namespace of the node's wallet. Plugin instances get the namespace of their
-//! name, so no instance may be called this (instance planning refuses it).
+//! The database namespace of the node's default wallet, "wallet". Plugin instances get the
+//! namespace of their name, so no instance may be called this or "wallet.<anything>" (instance
+//! planning refuses both).
 constexpr std::string_view WALLET_NAMESPACE = "wallet";
+
+//! The database namespace of the wallet called `name`: WALLET_NAMESPACE for "wallet" (the
+//! default), "wallet.<name>" for any other. A node may keep several wallets (e.g. one per maker
+//! instance); a role names its wallet in its config ("wallet": "<name>").
+//! Errors: errc::invalid_argument for a name that is not 1 to 32 of a-z, 0-9, '_' and '-'.
+jm::sdk::Result<std::string> walletNamespace(std::string_view name);
 
 //! One entry of "plugins": which plugin, which factory, the instance name and its config.
 struct PluginEntry {

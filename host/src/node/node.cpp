@@ -86,12 +86,10 @@ Result<void> Node::createInstance(Instance& instance) {
                                                          std::move(*store), m_config.network, m_config.datadir,
                                                          [this](std::string_view reason) { requestShutdown(reason); });
     instance.context->setWalletStoreOpener([this](std::string_view wallet) -> Result<jm::sdk::KvStorePtr> {
-        // One wallet per data directory, the one `jmnode wallet` manages.
-        if (wallet != WALLET_NAMESPACE)
-            return jm::sdk::fail(errc::not_found, "no wallet '" + std::string(wallet) +
-                                                      "': a node keeps one wallet, '" + std::string(WALLET_NAMESPACE) +
-                                                      "'");
-        return openStore(WALLET_NAMESPACE);
+        // The wallets `jmnode wallet [--wallet NAME]` manages, each in its own namespace.
+        auto ns = walletNamespace(wallet);
+        if (!ns) return ns.error();
+        return openStore(*ns);
     });
     auto* factory = instance.plan.factory;
     auto* ctx = instance.context.get();

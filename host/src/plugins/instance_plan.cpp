@@ -140,10 +140,10 @@ std::vector<InstancePlan> planInstances(const NodeConfig& config, const PluginLo
                      "invalid instance name '" + plan.name + "' (use letters, digits, '_', '-', '.'; at most 64)"});
                 continue;
             }
-            if (plan.name == WALLET_NAMESPACE) {
+            if (plan.name == WALLET_NAMESPACE || plan.name.starts_with(std::string(WALLET_NAMESPACE) + ".")) {
                 problems.push_back(
                     {entry.path + ".instance", "instance name '" + plan.name +
-                                                   "' is reserved: it would share the node wallet's storage; give this "
+                                                   "' is reserved: it would share a wallet's storage; give this "
                                                    "instance another \"instance\""});
                 continue;
             }
