@@ -30,16 +30,6 @@ using jm::bitcoin::Network;
 
 namespace {
 
-struct SkipWithoutBitcoind {
-    SkipWithoutBitcoind() {
-        if (findBitcoinCore()) return;
-        std::printf("SKIPPED: no bitcoind (set BITCOIND and BITCOIN_CLI, or install Bitcoin Core in "
-                    "/opt/bitcoin-core/bin)\n");
-        std::fflush(stdout);
-        std::_Exit(77);
-    }
-};
-
 //! One jmnode maker process with a recovered wallet (backend-core, yieldgen basic, maker).
 struct MakerProcess {
     MakerProcess(Bitcoind& core, std::uint16_t directory_port, std::uint8_t seed) : entropy(16, seed) {
