@@ -60,7 +60,7 @@ BOOST_AUTO_TEST_SUITE(taker_interop)
 BOOST_FIXTURE_TEST_CASE(a_jmnode_taker_pays_and_sweeps_with_reference_makers_through_a_reference_directory,
                         NetworkFixture) {
     auto dir = network.startDirectory();
-    network.startMakers(2, {dir});
+    auto makers = network.startMakers(2, {dir});
     JmnodeTaker taker(network, {dir}, TAKER_FUNDING);
 
     auto destination = newAddress(network);
@@ -71,6 +71,12 @@ BOOST_FIXTURE_TEST_CASE(a_jmnode_taker_pays_and_sweeps_with_reference_makers_thr
     auto txid = std::string(paid.result.at("txid").as_string());
     std::printf("payment %s with 2 reference makers: %.1f s\n", txid.c_str(), paid.seconds);
     requireConfirmedCoinjoin(network, txid, destination, AMOUNT, 2);
+    // Reference makers update their coins a few seconds after a block (a polling loop): until
+    // then they would offer coins the first CoinJoin spent, and the taker would rightly drop
+    // them.
+    for (auto* maker : makers)
+        BOOST_REQUIRE_MESSAGE(maker->process().waitForOutput("tx in a block: " + txid, std::chrono::seconds(60)),
+                              maker->name() << " never saw the CoinJoin confirm");
 
     // The sweep of mixdepth 1: one CoinJoin output of everything less the fees, no change.
     auto sweep_to = newAddress(network);
