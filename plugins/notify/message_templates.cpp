@@ -56,7 +56,7 @@ std::map<std::string, std::string, std::less<>> fieldsOf(std::string_view topic,
         std::string k(key);
         if (value.is_string()) {
             std::string s(value.as_string());
-            if (isHex64(s)) f[k + "_short"] = s.substr(0, 8) + "..." + s.substr(56);
+            f[k + "_short"] = isHex64(s) ? s.substr(0, 8) + "..." + s.substr(56) : s;
             f[k] = std::move(s);
         } else if (value.is_int64() || value.is_uint64()) {
             std::int64_t n = value.is_int64() ? value.as_int64() : static_cast<std::int64_t>(value.as_uint64());

@@ -22,7 +22,7 @@ struct MessageText {
 //! Text for each event type: built-in defaults that read well on a phone, overridable per topic.
 //! A template is plain text with {field} placeholders naming fields of the event's JSON, plus
 //! derived ones: {F_btc} (an integer of satoshis F as BTC, 8 decimals), {F_sats} (with thousands
-//! separators), {F_short} (a 64-hex-digit F as its first and last 8 digits), {instance},
+//! separators), {F_short} (a 64-hex-digit F as its first and last 8 digits; other strings as they are), {instance},
 //! {network}, {topic}. Unknown placeholders stay as written. Topics without a template get
 //! "<topic>: <event JSON>".
 class MessageTemplates {

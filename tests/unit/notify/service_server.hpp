@@ -26,6 +26,10 @@ public:
         std::chrono::steady_clock::time_point at;
     };
     struct Response {
+        Response(int s = 200, std::string b = "{}", std::string type = "application/json",
+                 std::map<std::string, std::string> h = {}) :
+            status(s),
+            body(std::move(b)), content_type(std::move(type)), headers(std::move(h)) {}
         int status = 200;
         std::string body = "{}";
         std::string content_type = "application/json";
