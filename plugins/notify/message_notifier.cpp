@@ -4,6 +4,9 @@
 #include "smtp_transport.hpp"
 #include "tls.hpp"
 
+#include <jm/sdk/events.hpp>
+
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -228,11 +231,26 @@ jm::sdk::Result<void> MessageNotifier::start() {
         m_subscriptions.push_back(
             m_ctx.bus().subscribeTopic(topic, m_ctx.executor(), [this](const jm::sdk::EventView& e) {
                 if (!m_filter.matches(e.topic)) return;
-                auto text = m_templates.render(e.topic, e.json(), m_ctx.instanceName(), m_ctx.network());
+                auto event = e.json();
+                if (duplicateCoinjoin(e.topic, event)) return;
+                auto text = m_templates.render(e.topic, event, m_ctx.instanceName(), m_ctx.network());
                 m_queue.post(m_format(text));
             }));
     }
     return {};
+}
+
+bool MessageNotifier::duplicateCoinjoin(std::string_view topic, const boost::json::value& event) {
+    const auto* txid = event.is_object() ? event.as_object().if_contains("txid") : nullptr;
+    if (!txid || !txid->is_string()) return false;
+    std::string id(txid->as_string());
+    if (topic == jm::sdk::events::CoinjoinCompletedV2::topic) {
+        if (m_feeTxids.size() >= 64) m_feeTxids.pop_front();
+        m_feeTxids.push_back(std::move(id));
+        return false;
+    }
+    return topic == jm::sdk::events::CoinjoinCompleted::topic &&
+           std::find(m_feeTxids.begin(), m_feeTxids.end(), id) != m_feeTxids.end();
 }
 
 void MessageNotifier::stop(std::function<void()> done) {

@@ -7,6 +7,7 @@
 
 #include <jm/sdk/plugin.hpp>
 
+#include <deque>
 #include <filesystem>
 #include <memory>
 
@@ -53,6 +54,10 @@ public:
     emailParts(const boost::json::object& config, jm::sdk::Executor executor, const std::filesystem::path& base);
 
 private:
+    //! role.coinjoin_completed/1 of a transaction already announced by /2 (with its fee): the
+    //! roles publish /2 first (events.hpp), and one message per CoinJoin is enough.
+    bool duplicateCoinjoin(std::string_view topic, const boost::json::value& event);
+
     jm::sdk::PluginContext& m_ctx;
     std::string m_service;
     TopicFilter m_filter;
@@ -60,6 +65,7 @@ private:
     MessageFormatter m_format;
     DeliveryQueue m_queue;
     std::vector<jm::sdk::Subscription> m_subscriptions;
+    std::deque<std::string> m_feeTxids; //!< the last transactions seen with /2
 };
 
 } // namespace jm::plugins::notify

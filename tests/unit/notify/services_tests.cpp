@@ -7,6 +7,7 @@
 
 #include <jm/maker/events.hpp>
 #include <jm/sdk/events.hpp>
+#include <jm/wallet/events.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/json/parse.hpp>
@@ -388,6 +389,49 @@ BOOST_AUTO_TEST_CASE(min_interval_paces_messages) {
     // handshake, so its gap to the second looks shorter from here.
     BOOST_CHECK_GE(gap(got, 1).count(), 100);
     BOOST_CHECK_GE(gap(got, 2).count(), 140);
+}
+
+BOOST_AUTO_TEST_CASE(default_topics_send_what_an_operator_wants_once) {
+    ServiceServer server([](const Request&) -> Response { return {200, R"({"ok":true,"result":{}})"}; }, tls());
+    ServiceFixture f;
+    f.secret("bot", "1:a");
+    f.start("telegram", {{"api_url", server.base()}, {"chat_id", "1"}, {"bot_token_file", "bot"}});
+    auto& bus = f.h.running.ctx().bus();
+    bus.publish(jm::sdk::events::BlockConnected{800000, "00"}); // not by default: noise on a phone
+    bus.publish(jm::sdk::events::BackendStatus{"core", false, "cannot connect to 127.0.0.1: Connection refused"});
+    bus.publish(jm::sdk::events::CoinjoinCompletedV2{TXID, 2'000'000, "maker", "maker", 1'850});
+    bus.publish(jm::sdk::events::CoinjoinCompleted{TXID, 2'000'000, "maker"}); // the same CoinJoin: skipped
+    bus.publish(jm::wallet::events::BalanceChanged{"maker", 52'001'850, 1'850, "CoinJoin"});
+    bus.publish(jm::sdk::events::NodeStopping{"SIGTERM"});
+    BOOST_REQUIRE(f.h.waitUntil([&] { return f.stats().delivered == 4; }));
+    std::this_thread::sleep_for(100ms);
+    auto got = server.requests();
+    BOOST_REQUIRE_EQUAL(got.size(), 4u);
+    auto text = [&](std::size_t i) { return std::string(json(got[i].body).at("text").as_string()); };
+    BOOST_CHECK_EQUAL(text(0),
+                      "jmnode: backend\nBackend core is unreachable: cannot connect to 127.0.0.1: Connection refused");
+    BOOST_CHECK_EQUAL(text(1), "jmnode: CoinJoin done\nCoinJoin of 0.02000000 BTC done as maker; earned 1,850 sats. tx "
+                               "aaaaaaaa...bbbbbbbb");
+    BOOST_CHECK_EQUAL(text(2), "jmnode: balance\nWallet balance 0.52001850 BTC (+0.00001850 BTC), CoinJoin.");
+    BOOST_CHECK_EQUAL(text(3), "jmnode: stopping\njmnode is stopping (SIGTERM).");
+    BOOST_CHECK_EQUAL(json(got[3].body).at("disable_notification").as_bool(), false); // important: it rings
+}
+
+BOOST_AUTO_TEST_CASE(templates_are_overridable_per_event) {
+    ServiceServer server([](const Request&) -> Response { return {200, R"({"ok":true,"result":{}})"}; }, tls());
+    ServiceFixture f;
+    f.secret("bot", "1:a");
+    f.start("telegram",
+            {{"api_url", server.base()},
+             {"chat_id", "1"},
+             {"bot_token_file", "bot"},
+             {"title", "maker-1"},
+             {"on", boost::json::array{"*"}},
+             {"templates", boost::json::object{{"chain.block_connected/1", "block {height} ({instance})"}}}});
+    f.h.running.ctx().bus().publish(jm::sdk::events::BlockConnected{800001, "00"});
+    BOOST_REQUIRE(server.waitForRequests(1, 10s));
+    BOOST_CHECK_EQUAL(json(server.requests()[0].body).at("text").as_string(),
+                      "maker-1: new block\nblock 800001 (alerts)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
