@@ -10,6 +10,13 @@
 #include <jm/maker/events.hpp>
 #include <jm/sdk/events.hpp>
 
+#include "tls.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
+#include <thread>
+
 using namespace jm::plugins::notify;
 using jm::test::NotifierHarness;
 using jm::test::SmtpTestServer;
@@ -198,6 +205,66 @@ BOOST_AUTO_TEST_CASE(compose_encodes_subject_and_body) {
     auto decoded = jm::bitcoin::fromBase64(b64);
     BOOST_REQUIRE(decoded);
     BOOST_CHECK_EQUAL(std::string(decoded->begin(), decoded->end()), "line one\r\n.line two");
+}
+
+BOOST_AUTO_TEST_CASE(hostile_smtp_replies_are_transient_failures_not_crashes) {
+    // Each server greets with `payload` and then waits: the transport must give up cleanly.
+    const std::vector<std::string> payloads = {
+        "garbage\r\n",
+        "22\r\n",
+        "220-\r\n" + std::string(200 * 7, 'x'), // no line end
+        std::string(9000, '2'),                 // longer than a reply may be
+        [] {
+            std::string s;
+            for (int i = 0; i < 150; ++i)
+                s += "220-again\r\n";
+            return s;
+        }(),
+        "220 ok\r\n250 unasked\r\n999x\r\n",
+        std::string("220 \0\xff\r\n", 7) + "250-STARTTLS\r\n",
+    };
+    for (const auto& payload : payloads) {
+        boost::asio::io_context ioc;
+        boost::asio::ip::tcp::acceptor acceptor(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+        auto port = acceptor.local_endpoint().port();
+        std::thread server([&] {
+            boost::asio::ip::tcp::socket s(ioc);
+            acceptor.accept(s);
+            boost::system::error_code ec;
+            boost::asio::write(s, boost::asio::buffer(payload), ec);
+            char buf[512];
+            while (!ec)
+                s.read_some(boost::asio::buffer(buf), ec); // until the client closes
+        });
+        jm::test::RunningContext running;
+        SmtpSettings settings;
+        settings.host = "127.0.0.1";
+        settings.port = std::to_string(port);
+        settings.from = "a@b";
+        settings.to = {"c@d"};
+        settings.timeout = std::chrono::milliseconds(500);
+        auto tls = makeTlsContext(TestPki::get().ca.string());
+        BOOST_REQUIRE(tls);
+        auto transport = std::make_shared<SmtpTransport>(running.ctx().executor(), settings, *tls);
+        std::promise<Outcome> result;
+        running.onStrand([&] {
+            Outgoing o;
+            o.subject = "s";
+            o.body = "b";
+            transport->send(o, [&](Outcome outcome) { result.set_value(std::move(outcome)); });
+            return 0;
+        });
+        auto future = result.get_future();
+        BOOST_REQUIRE(future.wait_for(10s) == std::future_status::ready);
+        auto outcome = future.get();
+        BOOST_CHECK_MESSAGE(outcome.kind != Outcome::Kind::Delivered, payload.substr(0, 40));
+        BOOST_CHECK(outcome.why.size() < 4096);
+        running.onStrand([&] {
+            transport.reset();
+            return 0;
+        });
+        server.join();
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
