@@ -149,7 +149,10 @@ private:
             if (ec) {
                 auto why = "TLS handshake with " + self->m_url.host + " failed: " + ec.message();
                 long verify = SSL_get_verify_result(self->m_secure->native_handle());
-                if (verify != X509_V_OK)
+                // Our host name check rejects without an OpenSSL error code of its own.
+                if (verify == X509_V_ERR_UNSPECIFIED)
+                    why += " (certificate: not issued for " + self->m_url.host + ")";
+                else if (verify != X509_V_OK)
                     why += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
                 return self->finish(Outcome::retry(why));
             }

@@ -177,7 +177,10 @@ private:
         } catch (const boost::system::system_error& e) {
             std::string why = "TLS handshake with " + m_settings.host + " failed: " + e.code().message();
             long verify = SSL_get_verify_result(m_stream->native_handle());
-            if (verify != X509_V_OK)
+            // Our host name check rejects without an OpenSSL error code of its own.
+            if (verify == X509_V_ERR_UNSPECIFIED)
+                why += " (certificate: not issued for " + m_settings.host + ")";
+            else if (verify != X509_V_OK)
                 why += std::string(" (certificate: ") + X509_verify_cert_error_string(verify) + ")";
             throw SmtpFailure{Outcome::retry(why)};
         }

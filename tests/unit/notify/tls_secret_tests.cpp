@@ -1,9 +1,11 @@
 // HTTPS for notifiers (the test CA is made at run time; see test_pki.hpp) and secrets read only
 // from owner-only files or the environment.
+#include "http_transport.hpp"
 #include "notifier_harness.hpp"
 #include "secret.hpp"
 #include "service_server.hpp"
 #include "test_pki.hpp"
+#include "tls.hpp"
 #include "webhook_notifier.hpp"
 
 #include <jm/sdk/events.hpp>
@@ -88,6 +90,28 @@ BOOST_AUTO_TEST_CASE(https_refuses_the_system_store_for_a_private_ca) {
 }
 
 BOOST_AUTO_TEST_CASE(https_refuses_a_certificate_for_another_host_name) {
+    // The reason names the problem (seen through the transport directly).
+    {
+        const auto& pki = TestPki::get();
+        ServiceServer server(ok, ServiceServer::Tls{pki.wrong_name_cert, pki.wrong_name_key});
+        jm::test::RunningContext running;
+        auto url = parseWebhookUrl(server.base() + "/");
+        auto tls = makeTlsContext(pki.ca.string());
+        BOOST_REQUIRE(url && tls);
+        auto transport = std::make_shared<HttpTransport>(running.ctx().executor(), *url, *tls, 5s, nullptr);
+        std::promise<Outcome> result;
+        running.onStrand([&] {
+            transport->send(Outgoing{}, [&](Outcome o) { result.set_value(std::move(o)); });
+            return 0;
+        });
+        auto outcome = result.get_future().get();
+        BOOST_CHECK(outcome.kind == Outcome::Kind::Retry);
+        BOOST_CHECK_MESSAGE(outcome.why.find("not issued for localhost") != std::string::npos, outcome.why);
+        running.onStrand([&] {
+            transport.reset();
+            return 0;
+        });
+    }
     const auto& pki = TestPki::get();
     ServiceServer server(ok, ServiceServer::Tls{pki.wrong_name_cert, pki.wrong_name_key});
     NotifierHarness h;
