@@ -38,3 +38,22 @@ function(jm_add_core_library name)
   target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(${name} PUBLIC jm::sdk ${C_LIBRARIES})
 endfunction()
+
+# jm_sdk_abi(<hash_var> <major_var>): the ABI of the SDK this project builds plugins against, read
+# from the headers the plugins include (jm/sdk/abi_version.hpp and abi.hpp), for package metadata
+# such as a Debian package's declared ABI. Works with the installed SDK (find_package(jmsdk)).
+function(jm_sdk_abi out_hash out_major)
+  get_target_property(dirs jm::sdk INTERFACE_INCLUDE_DIRECTORIES)
+  foreach(dir IN LISTS dirs)
+    if(EXISTS ${dir}/jm/sdk/abi_version.hpp AND EXISTS ${dir}/jm/sdk/abi.hpp)
+      file(STRINGS ${dir}/jm/sdk/abi_version.hpp hash_line REGEX "^#define JM_SDK_ABI_HASH ")
+      file(STRINGS ${dir}/jm/sdk/abi.hpp major_line REGEX "^#define JM_SDK_ABI_MAJOR ")
+      string(REGEX REPLACE ".*\"([0-9a-f]+)\".*" "\\1" hash "${hash_line}")
+      string(REGEX REPLACE ".*JM_SDK_ABI_MAJOR ([0-9]+).*" "\\1" major "${major_line}")
+      set(${out_hash} ${hash} PARENT_SCOPE)
+      set(${out_major} ${major} PARENT_SCOPE)
+      return()
+    endif()
+  endforeach()
+  message(FATAL_ERROR "jm_sdk_abi: jm/sdk/abi_version.hpp not found in ${dirs}")
+endfunction()

@@ -162,6 +162,7 @@ void CoreBackend::poll() {
         };
         rpc("getbestblockhash", {}, "", [this, watched](jm::sdk::Result<json::value> hash) {
             if (m_stopping) return;
+            noteReachability(hash.has_value(), hash ? "" : hash.error().message);
             if (!hash || !hash->is_string() || hash->as_string() == m_lastTip) return watched();
             std::string best(hash->as_string());
             rpc("getblockheader", {best, true}, "", [this, best, watched](jm::sdk::Result<json::value> header) {
@@ -181,6 +182,21 @@ void CoreBackend::poll() {
             });
         });
     });
+}
+
+void CoreBackend::noteReachability(bool answered, const std::string& detail) {
+    if (answered) {
+        m_failedPolls = 0;
+        if (!m_unreachable) return;
+        m_unreachable = false;
+        JM_LOG(m_ctx.logger(), info) << "Bitcoin Core answers again";
+        m_ctx.bus().publish(jm::sdk::events::BackendStatus{std::string(m_ctx.instanceName()), true, ""});
+        return;
+    }
+    if (++m_failedPolls < UNREACHABLE_AFTER || m_unreachable) return;
+    m_unreachable = true;
+    JM_LOG(m_ctx.logger(), warning) << "Bitcoin Core is unreachable: " << detail;
+    m_ctx.bus().publish(jm::sdk::events::BackendStatus{std::string(m_ctx.instanceName()), false, detail});
 }
 
 void CoreBackend::scanBlocks(std::string hash, int budget, std::function<void()> done) {

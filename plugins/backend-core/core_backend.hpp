@@ -100,6 +100,12 @@ private:
     std::string m_walletName;                 //!< the last wallet scanned, for transaction lookups
     std::map<std::string, Watched> m_watched; //!< by txid
     bool m_stopping = false;
+    //! Reachability as published (chain.backend_status/1): unreachable after this many failed
+    //! tip polls in a row, so one slow answer does not wake the operator.
+    static constexpr int UNREACHABLE_AFTER = 3;
+    int m_failedPolls = 0;
+    bool m_unreachable = false;
+    void noteReachability(bool answered, const std::string& detail);
 };
 
 } // namespace jm::plugins::backend_core

@@ -1,5 +1,10 @@
 #include "webhook_notifier.hpp"
 
+#include "secret.hpp"
+#include "tls.hpp"
+
+#include <boost/algorithm/string/predicate.hpp>
+
 #include <boost/json/serialize.hpp>
 
 #include <chrono>
@@ -16,7 +21,7 @@ WebhookNotifier::WebhookNotifier(jm::sdk::PluginContext& ctx, TopicFilter filter
 const jm::sdk::ConfigSchema& WebhookNotifier::schema() {
     static const jm::sdk::ConfigSchema s = [] {
         jm::sdk::ConfigSchema schema;
-        schema.required("url", ConfigType::String, "http:// URL the events are POSTed to");
+        schema.required("url", ConfigType::String, "https:// (or http://) URL the events are POSTed to");
         ConfigField on;
         on.name = "on";
         on.type = ConfigType::List;
@@ -31,13 +36,20 @@ const jm::sdk::ConfigSchema& WebhookNotifier::schema() {
         schema.bounded("max_queue", ConfigType::Int, 1000, 1, 1'000'000,
                        "events kept while the endpoint is slow or down; the oldest is dropped beyond this");
         schema.optional("headers", ConfigType::Object, nullptr,
-                        "extra HTTP headers, e.g. {\"Authorization\": \"Bearer ...\"}");
+                        "extra HTTP headers, e.g. {\"X-Source\": \"jmnode\"} (no secrets: use bearer_token_file)");
+        schema.optional("ca_file", ConfigType::String, "",
+                        "PEM file of the CA(s) that sign the server's certificate, instead of the system store");
+        schema.optional("bearer_token_file", ConfigType::String, nullptr,
+                        "file (mode 0600) holding a token sent as \"Authorization: Bearer <token>\"");
+        schema.optional("bearer_token_env", ConfigType::String, nullptr,
+                        "environment variable holding that token (instead of bearer_token_file)");
         return schema;
     }();
     return s;
 }
 
-jm::sdk::Result<WebhookSettings> WebhookNotifier::settingsFrom(const boost::json::object& config) {
+jm::sdk::Result<WebhookSettings> WebhookNotifier::settingsFrom(const boost::json::object& config,
+                                                               const std::filesystem::path& base) {
     WebhookSettings settings;
     auto url = jm::sdk::configString(config, "url");
     if (!url) return url.error();
@@ -67,8 +79,23 @@ jm::sdk::Result<WebhookSettings> WebhookNotifier::settingsFrom(const boost::json
             if (name.empty() || v.find_first_of("\r\n") != std::string::npos ||
                 std::string_view(name).find_first_of(" :\r\n") != std::string_view::npos)
                 return jm::sdk::fail(jm::sdk::errc::invalid_config, "invalid header '" + std::string(name) + "'");
+            if (boost::algorithm::iequals(std::string_view(name), "authorization"))
+                return jm::sdk::fail(jm::sdk::errc::invalid_config,
+                                     "the Authorization header would put a secret in the config; use "
+                                     "bearer_token_file (mode 0600) or bearer_token_env");
             settings.headers.emplace(std::string(name), std::move(v));
         }
+    }
+    auto token = readSecret(config, "bearer_token", base, true);
+    if (!token) return token.error();
+    if (!token->empty()) settings.headers["Authorization"] = "Bearer " + *token;
+    if (settings.url.tls) {
+        auto ca = jm::sdk::configString(config, "ca_file");
+        std::string ca_file = ca ? *ca : "";
+        if (!ca_file.empty() && std::filesystem::path(ca_file).is_relative()) ca_file = (base / ca_file).string();
+        auto tls = makeTlsContext(ca_file);
+        if (!tls) return tls.error();
+        settings.tls = std::move(*tls);
     }
     return settings;
 }

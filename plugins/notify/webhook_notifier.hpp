@@ -5,6 +5,7 @@
 
 #include <jm/sdk/plugin.hpp>
 
+#include <filesystem>
 #include <memory>
 
 namespace jm::plugins::notify {
@@ -21,8 +22,11 @@ public:
     std::shared_ptr<const WebhookStats> stats() const { return m_client.stats(); }
 
     static const jm::sdk::ConfigSchema& schema();
-    //! Reads the validated config. Errors: errc::invalid_config (bad url or header).
-    static jm::sdk::Result<WebhookSettings> settingsFrom(const boost::json::object& config);
+    //! Reads the validated config; relative secret and CA paths are resolved against `base` (the
+    //! node's data directory). Errors: errc::invalid_config (bad url or header, an Authorization
+    //! header in the config text, an unreadable or too open secret file, a bad CA file).
+    static jm::sdk::Result<WebhookSettings> settingsFrom(const boost::json::object& config,
+                                                         const std::filesystem::path& base = {});
 
 private:
     jm::sdk::PluginContext& m_ctx;

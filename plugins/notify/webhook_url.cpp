@@ -11,16 +11,23 @@ jm::sdk::Result<WebhookUrl> parseWebhookUrl(std::string_view text) {
     auto bad = [&](std::string why) {
         return jm::sdk::fail(errc::invalid_config, "webhook url '" + std::string(text) + "': " + why);
     };
-    if (text.starts_with("https://")) return bad("https is not supported yet; use http (e.g. to a local relay)");
-    constexpr std::string_view SCHEME = "http://";
-    if (!text.starts_with(SCHEME)) return bad("must start with http://");
-    auto rest = text.substr(SCHEME.size());
-    auto slash = rest.find_first_of("/?");
-    auto authority = rest.substr(0, slash);
     WebhookUrl url;
+    std::string_view rest;
+    if (text.starts_with("https://")) {
+        url.tls = true;
+        url.port = "443";
+        rest = text.substr(8);
+    } else if (text.starts_with("http://")) {
+        rest = text.substr(7);
+    } else {
+        return bad("must start with https:// or http://");
+    }
+    auto slash = rest.find_first_of("/?#");
+    auto authority = rest.substr(0, slash);
     if (slash != std::string_view::npos) {
         url.target = std::string(rest.substr(slash));
-        if (url.target.front() == '?') url.target.insert(url.target.begin(), '/');
+        if (auto hash = url.target.find('#'); hash != std::string::npos) url.target.erase(hash); // never sent
+        if (url.target.empty() || url.target.front() != '/') url.target.insert(url.target.begin(), '/');
     }
     if (authority.find('@') != std::string_view::npos) return bad("user info in the URL is not supported; use headers");
     if (authority.starts_with("[")) {

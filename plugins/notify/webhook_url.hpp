@@ -7,15 +7,15 @@
 
 namespace jm::plugins::notify {
 
-//! A parsed webhook URL: http://host[:port][/path][?query].
+//! A parsed URL: http[s]://host[:port][/path][?query].
 struct WebhookUrl {
     std::string host;
     std::string port = "80";
+    bool tls = false;         //!< https: TLS with certificate and host name verification
     std::string target = "/"; //!< path and query, as sent in the request line
 };
 
-//! Parses `text`. Errors: errc::invalid_config for anything but a plain http URL with a host
-//! (https is not supported yet: the message says so).
+//! Parses `text`. Errors: errc::invalid_config for anything but an http or https URL with a host.
 jm::sdk::Result<WebhookUrl> parseWebhookUrl(std::string_view text);
 
 } // namespace jm::plugins::notify

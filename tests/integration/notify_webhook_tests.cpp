@@ -8,6 +8,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 
 BOOST_AUTO_TEST_SUITE(notify_webhook_tests)
@@ -44,6 +45,60 @@ BOOST_AUTO_TEST_CASE(jmnode_run_delivers_bus_events_to_a_webhook) {
     BOOST_CHECK(std::count(topics.begin(), topics.end(), "node.started/1") == 1);
     BOOST_CHECK_MESSAGE(std::count(topics.begin(), topics.end(), "node.stopping/1") == 1, r.err);
     BOOST_CHECK_GE(server.attempts(), server.received().size() + 1); // the 500 was retried
+}
+
+BOOST_AUTO_TEST_CASE(jmnode_run_sends_phone_messages_through_a_service_factory) {
+    // The ntfy factory of the real plugin, through the host's config validation, with its token
+    // from a 0600 file in the data directory (plain http is allowed to this machine only).
+    jm::test::HttpTestServer server;
+    jm::test::TempDir dir;
+    std::filesystem::create_directories(dir.path() / "data");
+    std::filesystem::permissions(dir.path() / "data", std::filesystem::perms::owner_all);
+    auto token = dir.path() / "data" / "ntfy.token";
+    std::ofstream(token) << "tk_integration\n";
+    std::filesystem::permissions(token, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    auto config = dir.path() / "node.json";
+    std::ofstream(config) << "{ \"node\": {\"datadir\": \"" << (dir.path() / "data").string()
+                          << "\", \"network\": \"regtest\"},\n"
+                          << "  \"plugins\": [\n"
+                          << "    {\"load\": \"notify\", \"factory\": \"ntfy\", \"instance\": \"phone\", \"config\": "
+                          << "{\"server\": \"" << server.url("")
+                          << "\", \"topic\": \"jm\", \"token_file\": \"ntfy.token\", "
+                          << "\"min_interval\": \"0s\"}}\n"
+                          << "  ] }\n";
+    jm::test::ChildProcess node({(jm::test::binDir() / "jmnode").string(), "run", "--config", config.string()});
+    BOOST_REQUIRE_MESSAGE(server.waitForReceived(1, std::chrono::seconds(30)), node.output());
+    node.signal(SIGTERM);
+    auto r = node.wait(std::chrono::seconds(30));
+    BOOST_CHECK_EQUAL(r.exit_code, 0);
+    BOOST_REQUIRE_MESSAGE(server.waitForReceived(2, std::chrono::seconds(5)), node.output());
+    auto got = server.received();
+    BOOST_CHECK_EQUAL(got[0].headers["authorization"], "Bearer tk_integration");
+    auto started = boost::json::parse(got[0].body).as_object();
+    BOOST_CHECK_EQUAL(started.at("title").as_string(), "jmnode: started");
+    BOOST_CHECK_NE(std::string(started.at("message").as_string()).find("is running on regtest."), std::string::npos);
+    auto stopping = boost::json::parse(got[1].body).as_object();
+    BOOST_CHECK_EQUAL(stopping.at("message").as_string(), "jmnode is stopping (SIGTERM).");
+    BOOST_CHECK_EQUAL(stopping.at("priority").as_int64(), 4);
+    BOOST_CHECK_EQUAL(node.output().find("tk_integration"), std::string::npos); // never logged
+}
+
+BOOST_AUTO_TEST_CASE(jmnode_refuses_a_service_config_with_an_open_secret_file) {
+    jm::test::TempDir dir;
+    auto token = dir.path() / "bot.token";
+    std::ofstream(token) << "123:abc\n";
+    std::filesystem::permissions(token, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                            std::filesystem::perms::others_read);
+    auto config = dir.path() / "node.json";
+    std::ofstream(config) << "{ \"node\": {\"datadir\": \"" << (dir.path() / "data").string()
+                          << "\", \"network\": \"regtest\"},\n"
+                          << "  \"plugins\": [{\"load\": \"notify\", \"factory\": \"telegram\", \"config\": "
+                          << "{\"chat_id\": \"1\", \"bot_token_file\": \"" << token.string() << "\"}}] }\n";
+    auto r = jm::test::runProcess({(jm::test::binDir() / "jmnode").string(), "run", "--config", config.string()},
+                                  std::chrono::seconds(30));
+    BOOST_CHECK_NE(r.exit_code, 0);
+    BOOST_CHECK_MESSAGE((r.out + r.err).find("chmod 600") != std::string::npos, r.out + r.err);
+    BOOST_CHECK_EQUAL((r.out + r.err).find("123:abc"), std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -292,4 +292,40 @@ BOOST_AUTO_TEST_CASE(new_blocks_become_bus_events) {
     BOOST_CHECK_EQUAL(heights[0], 151);
 }
 
+BOOST_AUTO_TEST_CASE(unreachable_core_is_published_once_then_its_return) {
+    FakeCore core;
+    tipAt(core, BLOCK_A, 150);
+    Harness h(core);
+    std::mutex mutex;
+    std::vector<jm::sdk::events::BackendStatus> seen;
+    auto sub = h.ctx.bus().subscribe<jm::sdk::events::BackendStatus>(h.ctx.executor(), [&](const auto& e) {
+        std::lock_guard lock(mutex);
+        seen.push_back(e);
+    });
+    auto count = [&] {
+        std::lock_guard lock(mutex);
+        return seen.size();
+    };
+    auto waitFor = [&](std::size_t n) {
+        for (int i = 0; i < 500 && count() < n; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return count() >= n;
+    };
+    h.onStrand([&] { return h.backend->start().has_value(); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    BOOST_CHECK_EQUAL(count(), 0u); // reachable from the start is not news
+    core.status(503);
+    BOOST_REQUIRE(waitFor(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300)); // more failed polls: still one event
+    BOOST_CHECK_EQUAL(count(), 1u);
+    core.status(200);
+    BOOST_REQUIRE(waitFor(2));
+    std::lock_guard lock(mutex);
+    BOOST_CHECK(!seen[0].reachable);
+    BOOST_CHECK_EQUAL(seen[0].instance, std::string(h.ctx.instanceName()));
+    BOOST_CHECK(!seen[0].detail.empty());
+    BOOST_CHECK(seen[1].reachable);
+    BOOST_CHECK_EQUAL(seen[1].detail, "");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

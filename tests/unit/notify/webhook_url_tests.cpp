@@ -23,6 +23,12 @@ BOOST_AUTO_TEST_CASE(valid_urls) {
     auto d = parseWebhookUrl("http://h?q");
     BOOST_REQUIRE(d);
     BOOST_CHECK_EQUAL(d->target, "/?q");
+    BOOST_CHECK(!d->tls);
+    auto e = parseWebhookUrl("https://ntfy.sh/jm-alerts#frag");
+    BOOST_REQUIRE(e);
+    BOOST_CHECK(e->tls);
+    BOOST_CHECK_EQUAL(e->port, "443");
+    BOOST_CHECK_EQUAL(e->target, "/jm-alerts");
 }
 
 BOOST_AUTO_TEST_CASE(invalid_urls_say_why) {
@@ -31,11 +37,11 @@ BOOST_AUTO_TEST_CASE(invalid_urls_say_why) {
         const char* why;
     };
     for (auto [url, why] :
-         {Case{"https://x/", "https is not supported yet"}, Case{"ftp://x/", "must start with http://"},
-          Case{"http:///x", "no host"}, Case{"http://h:0/", "port out of range"},
-          Case{"http://h:99999/", "port out of range"}, Case{"http://h:8x/", "invalid port"},
-          Case{"http://u:p@h/", "user info"}, Case{"http://[::1/", "unterminated IPv6"},
-          Case{"http://h/a b", "spaces or control characters"}, Case{"", "must start with http://"}}) {
+         {Case{"ftp://x/", "must start with https:// or http://"}, Case{"http:///x", "no host"},
+          Case{"http://h:0/", "port out of range"}, Case{"http://h:99999/", "port out of range"},
+          Case{"http://h:8x/", "invalid port"}, Case{"http://u:p@h/", "user info"},
+          Case{"http://[::1/", "unterminated IPv6"}, Case{"http://h/a b", "spaces or control characters"},
+          Case{"", "must start with https:// or http://"}}) {
         auto r = parseWebhookUrl(url);
         BOOST_REQUIRE_MESSAGE(!r, url);
         BOOST_CHECK(r.error().code == jm::sdk::errc::invalid_config);

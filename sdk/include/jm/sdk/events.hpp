@@ -104,6 +104,38 @@ struct CoinjoinCompleted {
     }
 };
 
+//! A CoinJoin this node took part in, with what it earned or paid. Publishers that know the fee
+//! publish this event first and then role.coinjoin_completed/1 for the same transaction
+//! (subscribers of both, such as message notifiers, then skip the /1 duplicate).
+//! Executor: published from any executor; an immutable value. Errors: none.
+struct CoinjoinCompletedV2 {
+    static constexpr std::string_view topic = "role.coinjoin_completed/2";
+    std::string txid;
+    std::int64_t cj_amount = 0; //!< satoshis
+    std::string role;           //!< "maker" | "taker"
+    std::string instance;       //!< the role's instance name
+    //! Satoshis. Maker: the net fee earned (its CoinJoin fee minus its share of the mining fee;
+    //! negative when it paid more than it earned). Taker: everything it paid (makers' fees plus
+    //! the mining fee), as a positive number.
+    std::int64_t fee = 0;
+    friend void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const CoinjoinCompletedV2& e) {
+        v = {{"txid", e.txid}, {"cj_amount", e.cj_amount}, {"role", e.role}, {"instance", e.instance}, {"fee", e.fee}};
+    }
+};
+
+//! A blockchain backend stopped answering (after a few failed polls in a row) or answers again.
+//! Published by backend plugins on each change only, never at every poll.
+//! Executor: published from the backend's strand; an immutable value. Errors: none.
+struct BackendStatus {
+    static constexpr std::string_view topic = "chain.backend_status/1";
+    std::string instance; //!< the backend's instance name
+    bool reachable = false;
+    std::string detail; //!< unreachable: the last error, for people; "" when reachable
+    friend void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const BackendStatus& e) {
+        v = {{"instance", e.instance}, {"reachable", e.reachable}, {"detail", e.detail}};
+    }
+};
+
 //! A role of this node took a nick on the message channels (published at each new nick). Makers
 //! ignore !fill from the nicks of their own node's takers (no self-CoinJoin).
 struct RoleNick {
