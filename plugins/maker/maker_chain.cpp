@@ -49,6 +49,9 @@ void MakerPlugin::onTxSeen(const std::string& txid, bool confirmed) {
         (void)m_store.updateSigned(c);
         JM_LOG(m_ctx.logger(), info) << "CoinJoin " << txid << " is out: earned " << e.fee_earned << " sat on "
                                      << c.cj_amount << " sat";
+        // /2 (with the fee earned) first: message notifiers then skip the /1 of the same txid.
+        m_ctx.bus().publish(jm::sdk::events::CoinjoinCompletedV2{txid, c.cj_amount, "maker",
+                                                                 std::string(m_ctx.instanceName()), e.fee_earned});
         m_ctx.bus().publish(jm::sdk::events::CoinjoinCompleted{txid, c.cj_amount, "maker"});
     }
     if (confirmed) {

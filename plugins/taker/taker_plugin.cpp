@@ -985,6 +985,10 @@ void TakerPlugin::onTxStatus(const std::string& txid, bool mempool, bool confirm
     auto& run = *m_run;
     if ((mempool || confirmed) && !run.seen) {
         run.seen = true;
+        // /2 (with what it cost) first: message notifiers then skip the /1 of the same txid.
+        m_ctx.bus().publish(jm::sdk::events::CoinjoinCompletedV2{run.txid, run.cj_amount, "taker",
+                                                                 std::string(m_ctx.instanceName()),
+                                                                 run.result.maker_fees + run.result.taker_mining_fee});
         m_ctx.bus().publish(jm::sdk::events::CoinjoinCompleted{run.txid, run.cj_amount, "taker"});
         JM_LOG(m_ctx.logger(), info) << "CoinJoin " << run.txid << " is on the network";
         if (m_settings.wait_confirmations == 0) return completeRun();

@@ -22,6 +22,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <optional>
 
 using namespace jm::test;
 
@@ -38,9 +39,10 @@ struct NodeCoinjoin {
     std::string maker_nick;
     std::vector<jm::protocol::Offer> offers; //!< as first announced
     std::string txid;
-    boost::json::value status; //!< `jmnode maker status --json` afterwards
-    std::string human;         //!< `jmnode maker status` afterwards
-    std::string stopped;       //!< `jmnode maker status` once the node stopped
+    std::optional<jm::sdk::events::CoinjoinCompletedV2> completed_v2; //!< role.coinjoin_completed/2 seen
+    boost::json::value status;                                        //!< `jmnode maker status --json` afterwards
+    std::string human;                                                //!< `jmnode maker status` afterwards
+    std::string stopped;                                              //!< `jmnode maker status` once the node stopped
 };
 
 //! A node running the directory, `yieldgen_entry` (a plugins[] entry named "yg") and the maker,
@@ -116,6 +118,10 @@ NodeCoinjoin nodeCoinjoin(const std::string& yieldgen_entry, const std::vector<s
         std::lock_guard lock(mutex);
         completed = e.txid;
     });
+    auto s4 = node.bus().subscribe<jm::sdk::events::CoinjoinCompletedV2>(ex, [&](const auto& e) {
+        std::lock_guard lock(mutex);
+        result.completed_v2 = e;
+    });
     auto started = node.start(false);
     BOOST_REQUIRE_MESSAGE(started.has_value(), (started ? std::string() : started.error().message));
     BOOST_REQUIRE(eventually([&] {
@@ -165,6 +171,7 @@ NodeCoinjoin nodeCoinjoin(const std::string& yieldgen_entry, const std::vector<s
     s1.reset();
     s2.reset();
     s3.reset();
+    s4.reset();
     node.stop();
     result.stopped = runProcess({jmnode, "maker", "status", "--config", config_file.string()}).out;
     return result;
@@ -224,6 +231,12 @@ BOOST_AUTO_TEST_CASE(an_out_of_tree_yield_generator_builds_against_the_installed
     BOOST_CHECK_EQUAL(earning.at("mixdepth").to_number<int>(), 1);
     BOOST_CHECK_EQUAL(earning.at("cj_mixdepth").to_number<int>(), 2);
     BOOST_CHECK_EQUAL(earning.at("fee_earned").to_number<std::int64_t>(), 260); // 0.000026 x 10 000 000
+    // What notifiers report: the CoinJoin with the fee earned.
+    BOOST_REQUIRE(r.completed_v2.has_value());
+    BOOST_CHECK_EQUAL(r.completed_v2->txid, r.txid);
+    BOOST_CHECK_EQUAL(r.completed_v2->role, "maker");
+    BOOST_CHECK_EQUAL(r.completed_v2->instance, "maker");
+    BOOST_CHECK_EQUAL(r.completed_v2->fee, 260);
 }
 
 BOOST_AUTO_TEST_CASE(jmnode_run_gives_the_maker_its_password_from_password_fd) {

@@ -99,6 +99,17 @@ BOOST_AUTO_TEST_CASE(a_payment_with_three_jmnode_makers_confirms) {
     auto completed = taker.events("role.coinjoin_completed/1");
     BOOST_REQUIRE_EQUAL(completed.size(), 1u);
     BOOST_CHECK_EQUAL(completed.front().at("role").as_string(), "taker");
+    // /2 carries what the CoinJoin cost the taker (makers' fees and its mining fee).
+    auto completed_v2 = taker.events("role.coinjoin_completed/2");
+    BOOST_REQUIRE_EQUAL(completed_v2.size(), 1u);
+    BOOST_CHECK_EQUAL(completed_v2.front().at("txid").as_string(), result->txid);
+    BOOST_CHECK_EQUAL(completed_v2.front().at("fee").to_number<std::int64_t>(),
+                      result->maker_fees + result->taker_mining_fee);
+    for (auto& m : market.makers) {
+        auto earned = m->events("role.coinjoin_completed/2");
+        BOOST_REQUIRE_EQUAL(earned.size(), 1u);
+        BOOST_CHECK_EQUAL(earned.front().at("fee").to_number<std::int64_t>(), 4000 - 300);
+    }
     std::vector<std::string> names;
     for (const auto& e : taker.events("taker.stage/1"))
         names.emplace_back(e.at("stage").as_string());
