@@ -20,9 +20,9 @@ void printCommandList(std::ostream& out, const std::vector<std::pair<std::string
 
 void printUsage(std::ostream& out) {
     out << "Usage: jmnode <command> [options]\n\n"
-           "jmnode is a JoinMarket CoinJoin node, under construction: the wallet is built in; the directory\n"
-           "server, blockchain backends, fee strategies and notifiers are plugins enabled in a node config.\n"
-           "The maker and taker roles are not there yet.\n\n"
+           "jmnode is a JoinMarket CoinJoin node: the wallet is built in; the directory server, the maker\n"
+           "and taker roles, blockchain backends, fee strategies, order choosers and notifiers are plugins\n"
+           "enabled in a node config. `jmnode demo` shows a whole market at work on a simulated chain.\n\n"
            "Commands:\n";
     std::vector<std::pair<std::string, std::string>> list;
     for (const auto& c : commands())
