@@ -143,7 +143,9 @@ jm::sdk::Result<TimelockScript> parseTimelockScript(ByteView script) {
     const auto& num = o[0].data;
     if (num.empty() || num.size() > 5 || (num.back() & 0x80))
         return fail(errc::invalid_argument, "timelock is not a positive number of at most 5 bytes");
-    if (num.size() > 1 && num.back() == 0 && !(num[num.size() - 2] & 0x80))
+    // A trailing zero byte is only minimal when it carries the sign bit of the byte before it;
+    // a lone 0x00 is zero written non-minimally (zero is the empty push).
+    if (num.back() == 0 && (num.size() == 1 || !(num[num.size() - 2] & 0x80)))
         return fail(errc::invalid_argument, "timelock is not minimally encoded");
     TimelockScript out;
     for (std::size_t i = 0; i < num.size(); ++i)
