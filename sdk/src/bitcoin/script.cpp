@@ -143,13 +143,13 @@ jm::sdk::Result<TimelockScript> parseTimelockScript(ByteView script) {
     const auto& num = o[0].data;
     if (num.empty() || num.size() > 5 || (num.back() & 0x80))
         return fail(errc::invalid_argument, "timelock is not a positive number of at most 5 bytes");
-    // A trailing zero byte is only minimal when it carries the sign bit of the byte before it;
-    // a lone 0x00 is zero written non-minimally (zero is the empty push).
-    if (num.back() == 0 && (num.size() == 1 || !(num[num.size() - 2] & 0x80)))
+    if (num.size() > 1 && num.back() == 0 && !(num[num.size() - 2] & 0x80))
         return fail(errc::invalid_argument, "timelock is not minimally encoded");
     TimelockScript out;
     for (std::size_t i = 0; i < num.size(); ++i)
         out.locktime |= std::int64_t(num[i]) << (8 * i);
+    // 0..16 are written OP_0..OP_16 (timelockScript does): as a direct push they are not minimal.
+    if (out.locktime <= 16) return fail(errc::invalid_argument, "timelock is not minimally encoded");
     out.pubkey = o[3].data;
     return out;
 }
