@@ -881,7 +881,8 @@ void TakerPlugin::onSig(MakerSession& maker, std::string_view payload) {
                                  [&](const Coin& c) { return c.outpoint == run.tx.inputs[i].prevout; });
         if (coin == maker.part->inputs.end()) continue; // not this maker's input
         run.tx.inputs[i].witness = *items;
-        if (jm::bitcoin::verifyP2wpkhInput(run.tx, i, coin->script_pubkey, coin->value)) {
+        if (jm::bitcoin::verifyP2wpkhInput(run.tx, i, coin->script_pubkey, coin->value) &&
+            isRelayableMakerSig(run.tx, i, *coin)) {
             run.signed_inputs.insert(i);
             placed = true;
         } else {

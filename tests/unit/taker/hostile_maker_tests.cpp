@@ -122,6 +122,20 @@ BOOST_AUTO_TEST_CASE(a_garbage_sig_gets_the_maker_replaced) {
     market.requireReplacedAndCompleted(market.pay());
 }
 
+BOOST_AUTO_TEST_CASE(a_high_s_sig_that_no_mempool_relays_gets_the_maker_replaced) {
+    // Valid by consensus, so a check that normalises S accepts it; Bitcoin Core's policy refuses
+    // the CoinJoin, which would stall in broadcast while the maker holds a fixable copy.
+    HostileMarket market(Misbehaviour::HighSSig);
+    market.requireReplacedAndCompleted(market.pay());
+    BOOST_CHECK_EQUAL(market.hostile->txs(), 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_sig_with_an_undefined_sighash_type_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::UndefinedSighash);
+    market.requireReplacedAndCompleted(market.pay());
+    BOOST_CHECK_EQUAL(market.hostile->txs(), 1);
+}
+
 BOOST_AUTO_TEST_CASE(silence_at_fill_gets_the_maker_replaced) {
     HostileMarket market(Misbehaviour::SilentAtFill);
     market.requireReplacedAndCompleted(market.pay());

@@ -97,6 +97,8 @@ enum class Misbehaviour {
     OfferChanges,      //!< re-announces a far dearer offer right after answering !orderbook
     ErrorAtFill,       //!< answers !fill with an !error
     BlacklistAtFill,   //!< answers !fill with "Commitment is blacklisted"
+    HighSSig,          //!< a valid signature with a high S (consensus-valid, non-standard)
+    UndefinedSighash,  //!< a valid signature with sighash type 0x04 (consensus-valid, non-standard)
 };
 
 //! A scripted maker on its own thread: honest by default, hostile in one way.
@@ -112,6 +114,8 @@ public:
     int txs() const { return m_txs; }
     //! Also answer !orderbook with this bond proof maker (forged or real).
     void setBondProof(std::function<std::string(const std::string& taker_nick)> proof) { m_bond = std::move(proof); }
+    //! Re-announces its offer publicly with another relative fee (returns once sent).
+    void announce(const std::string& cjfee);
 
 private:
     void onMessage(const jm::net::RoutedMessage& m);
