@@ -686,6 +686,12 @@ void TakerPlugin::sendFills() {
             failMaker(m, "its offer changed since the orderbook and no longer qualifies");
             continue;
         }
+        // The plan's fees are what the user approved: a dearer offer is not taken, even within
+        // the limits (the taker's cost grows with the net fee, cjfee − txfee).
+        if (*fee - now->txfee > m.cjfee - m.offer.txfee) {
+            failMaker(m, "its offer's fee rose since the orderbook");
+            continue;
+        }
         m.offer = *now;
         m.cjfee = *fee;
     }

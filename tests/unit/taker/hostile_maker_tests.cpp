@@ -136,6 +136,47 @@ BOOST_AUTO_TEST_CASE(a_sig_with_an_undefined_sighash_type_gets_the_maker_replace
     BOOST_CHECK_EQUAL(market.hostile->txs(), 1);
 }
 
+BOOST_AUTO_TEST_CASE(an_offer_raised_after_the_user_approved_the_plan_is_not_paid) {
+    // The user approves 2 × 100 sat of maker fees; a chosen maker then raises its fee 300-fold,
+    // still within max_cj_fee_rel. The taker must not pay more than was approved.
+    ChainHub hub;
+    TestDirectory directory;
+    std::vector<std::unique_ptr<HostileMaker>> hostile;
+    for (int i = 0; i < 3; ++i)
+        hostile.push_back(std::make_unique<HostileMaker>(hub, directory.port(), Misbehaviour::None));
+    TakerOptions options;
+    options.directories = {directory.port()};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    for (auto& h : hostile)
+        h->start();
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    std::promise<jm::sdk::Result<jm::taker::CoinjoinResult>> promise;
+    std::int64_t approved = -1;
+    jm::taker::CoinjoinObserver observer;
+    std::thread user; // the user thinks it over off the taker's strand, so the new offer arrives
+    observer.confirm = [&](const jm::taker::CoinjoinPlan& plan, std::function<void(bool)> proceed) {
+        approved = plan.maker_fees;
+        auto nick = plan.makers.front().nick;
+        user = std::thread([&hostile, nick, proceed] {
+            for (auto& h : hostile)
+                if (h->nick() == nick) h->announce("0.003");
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            proceed(true);
+        });
+    };
+    taker.plugin().send({0, 10'000'000, false, address, 2}, observer, taker.ctx().executor(),
+                        [&](auto r) { promise.set_value(std::move(r)); });
+    auto future = promise.get_future();
+    BOOST_REQUIRE(future.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+    auto result = future.get();
+    user.join();
+    BOOST_CHECK_EQUAL(approved, 2 * 100);
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    BOOST_CHECK_LE(result->maker_fees, approved);
+}
+
 BOOST_AUTO_TEST_CASE(silence_at_fill_gets_the_maker_replaced) {
     HostileMarket market(Misbehaviour::SilentAtFill);
     market.requireReplacedAndCompleted(market.pay());
