@@ -184,6 +184,11 @@ void TakerPlugin::send(jm::taker::CoinjoinRequest request, jm::taker::CoinjoinOb
                 if (auto ok = jm::wallet::checkPaymentAmount(*destination, request.amount); !ok)
                     return refuse(ok.error());
             if (request.makers == 0) request.makers = m_settings.makers;
+            // Fewer could never pass the !fill stage: every attempt would burn a commitment.
+            if (request.makers < m_settings.minimum_makers)
+                return refuse(jm::sdk::Error(errc::invalid_argument,
+                                             std::to_string(request.makers) + " makers is below minimum_makers (" +
+                                                 std::to_string(m_settings.minimum_makers) + ")"));
             auto run = std::make_unique<Run>();
             run->request = std::move(request);
             run->observer = std::move(observer);

@@ -297,6 +297,29 @@ BOOST_AUTO_TEST_CASE(bad_requests_are_refused_before_anything_starts) {
     BOOST_CHECK(taker.events("taker.stage/1").empty());
 }
 
+BOOST_AUTO_TEST_CASE(fewer_makers_than_minimum_makers_is_refused_before_any_commitment_is_spent) {
+    // --makers 2 with minimum_makers 3 can never succeed: every attempt would stop at !fill with
+    // "2 maker(s) answered" and burn a commitment (REF sendpayment refuses such a count at once).
+    ChainHub hub;
+    TestDirectory directory;
+    HostileMaker a(hub, directory.port(), Misbehaviour::None), b(hub, directory.port(), Misbehaviour::None);
+    TakerOptions options;
+    options.directories = {directory.port()};
+    options.config = {{"makers", 3}, {"minimum_makers", 3}};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    a.start();
+    b.start();
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    auto result = taker.send({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE(!result);
+    BOOST_CHECK_MESSAGE(result.error().code == jm::sdk::make_error_code(jm::sdk::errc::invalid_argument),
+                        result.error().message);
+    BOOST_CHECK_EQUAL(a.fills() + b.fills(), 0);
+    BOOST_CHECK_EQUAL(taker.onStrand([&] { return taker.plugin().store().usedCount().value(); }), 0u);
+}
+
 BOOST_AUTO_TEST_CASE(the_user_saying_no_stops_before_any_fill) {
     ChainHub hub;
     TestDirectory directory;
