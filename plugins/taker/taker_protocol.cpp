@@ -30,7 +30,10 @@ void TakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
     }
     const auto& command = body->first_command;
     if (jm::protocol::offerTypeFromName(command) || command == "tbond") {
-        if (run.book.onPrivate(line.from, body->commands)) run.last_answer = Clock::now();
+        // Only a nick's first answer restarts the quiet period: a maker re-sending its offers
+        // would otherwise hold the collection open until the ceiling.
+        bool first = !run.book.answered(line.from);
+        if (run.book.onPrivate(line.from, body->commands) && first) run.last_answer = Clock::now();
         return;
     }
     auto it = run.makers.find(line.from);

@@ -320,6 +320,33 @@ BOOST_AUTO_TEST_CASE(fewer_makers_than_minimum_makers_is_refused_before_any_comm
     BOOST_CHECK_EQUAL(taker.onStrand([&] { return taker.plugin().store().usedCount().value(); }), 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_maker_repeating_its_offers_does_not_hold_the_orderbook_open) {
+    // A listed nick that never answers keeps "every listed nick answered" false; the quiet
+    // period must then end the collection, however often an already-answered maker re-sends.
+    ChainHub hub;
+    TestDirectory directory;
+    HostileMaker silent(hub, directory.port(), Misbehaviour::NoOffers);
+    HostileMaker spammer(hub, directory.port(), Misbehaviour::RepeatsOffers);
+    HostileMaker honest(hub, directory.port(), Misbehaviour::None);
+    TakerOptions options;
+    options.directories = {directory.port()};
+    options.config = {{"orderbook_wait", "20s"}, {"orderbook_quiet", "1s"}};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    silent.start();
+    spammer.start();
+    honest.start();
+    taker.start();
+    auto started = std::chrono::steady_clock::now();
+    auto book = taker.orderbook();
+    auto took = std::chrono::steady_clock::now() - started;
+    BOOST_REQUIRE_MESSAGE(book, (book ? "" : book.error().message));
+    BOOST_CHECK_EQUAL(book->size(), 2u);
+    BOOST_CHECK_MESSAGE(took < std::chrono::seconds(8),
+                        "the orderbook took " << std::chrono::duration_cast<std::chrono::seconds>(took).count()
+                                              << " s (ceiling 20 s)");
+}
+
 BOOST_AUTO_TEST_CASE(the_user_saying_no_stops_before_any_fill) {
     ChainHub hub;
     TestDirectory directory;

@@ -221,6 +221,7 @@ HostileMaker::HostileMaker(ChainHub& hub, std::uint16_t directory_port, Misbehav
 
 HostileMaker::~HostileMaker() {
     boost::asio::post(m_io, [this] {
+        if (m_repeat) m_repeat->cancel();
         if (m_directories) m_directories->stop();
     });
     m_io.stop();
@@ -296,11 +297,28 @@ jm::bitcoin::Bytes withHighS(const jm::bitcoin::Bytes& der) {
 void HostileMaker::sendOffers(const std::string& taker) {
     // A range as large as a real maker's, whatever its coins (a too-small coin is the point of
     // one misbehaviour).
+    if (m_how == Misbehaviour::NoOffers) return;
     std::string text = "0 100000 90000000 0 " + m_cjfee;
     if (m_bond) text += "!tbond " + m_bond(taker);
     (void)m_directories->sendPrivate(taker, "sw0reloffer", text);
     if (m_how == Misbehaviour::OfferChanges)
         (void)m_directories->sendPublic({{"sw0reloffer", "0 100000 90000000 0 0.3"}});
+    if (m_how == Misbehaviour::RepeatsOffers && !m_repeat) {
+        m_repeat.emplace(m_io);
+        // Each copy differs in its minsize: identical lines would be de-duplicated.
+        auto again = std::make_shared<std::function<void()>>();
+        auto count = std::make_shared<int>(0);
+        *again = [this, taker, again, count] {
+            m_repeat->expires_after(std::chrono::milliseconds(200));
+            m_repeat->async_wait([this, taker, again, count](boost::system::error_code ec) {
+                if (ec) return;
+                (void)m_directories->sendPrivate(taker, "sw0reloffer",
+                                                 "0 " + std::to_string(100000 + ++*count) + " 90000000 0 " + m_cjfee);
+                (*again)();
+            });
+        };
+        (*again)();
+    }
 }
 
 void HostileMaker::onMessage(const jm::net::RoutedMessage& routed) {

@@ -12,6 +12,8 @@
 #include <jm/taker/coinjoin_service.hpp>
 #include <jm/taker/order_chooser.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <future>
 
 namespace jm::test {
@@ -99,6 +101,8 @@ enum class Misbehaviour {
     BlacklistAtFill,   //!< answers !fill with "Commitment is blacklisted"
     HighSSig,          //!< a valid signature with a high S (consensus-valid, non-standard)
     UndefinedSighash,  //!< a valid signature with sighash type 0x04 (consensus-valid, non-standard)
+    NoOffers,          //!< listed by the directory but never answers !orderbook
+    RepeatsOffers,     //!< answers !orderbook, then re-sends the same offer every 200 ms
 };
 
 //! A scripted maker on its own thread: honest by default, hostile in one way.
@@ -132,6 +136,7 @@ private:
     std::vector<TakerCoin> m_coins;
     jm::bitcoin::PrivateKey m_cjKey = jm::bitcoin::PrivateKey::generate();
     jm::bitcoin::PrivateKey m_changeKey = jm::bitcoin::PrivateKey::generate();
+    std::optional<boost::asio::steady_timer> m_repeat;
     std::optional<jm::protocol::BoxKeyPair> m_keys;
     std::optional<jm::protocol::BoxSession> m_box;
     std::string m_takerCoin; //!< from the !auth opening
