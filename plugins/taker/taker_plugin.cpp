@@ -832,9 +832,15 @@ void TakerPlugin::buildAndSendTx() {
         // REF: the fee for the real counts must be close to the estimate the amount was based on.
         auto real = estimateFee(inputs, 2 * verified.size() + 1);
         auto ratio = static_cast<double>(real) / static_cast<double>(std::max<std::int64_t>(run.sweep_total_txfee, 1));
-        if (std::abs(ratio - 1) > m_settings.max_sweep_fee_change)
+        if (std::abs(ratio - 1) > m_settings.max_sweep_fee_change) {
+            // Only the makers' input counts differ from the estimate (3 each, REF's budget): a
+            // maker above it is dropped, or the next attempt chooses it again and fails alike.
+            for (auto* m : verified)
+                if (m->part->inputs.size() > 3)
+                    failMaker(*m, std::to_string(m->part->inputs.size()) + " inputs break the sweep's fee estimate");
             return retry("the sweep's mining fee would be " + std::to_string(real) + " sat, estimated " +
                          std::to_string(run.sweep_total_txfee));
+        }
         if (verified.size() != run.makers.size())
             return retry("a sweep needs every chosen maker (its amount depends on their fees)");
     } else {

@@ -177,6 +177,17 @@ BOOST_AUTO_TEST_CASE(an_offer_raised_after_the_user_approved_the_plan_is_not_pai
     BOOST_CHECK_LE(result->maker_fees, approved);
 }
 
+BOOST_AUTO_TEST_CASE(a_maker_whose_many_inputs_break_the_sweep_fee_is_replaced) {
+    // 15 inputs where the sweep amount budgeted 3: the fee for the real counts is off by more
+    // than max_sweep_fee_change. The attempt is void, and so must the maker be for the next one,
+    // else it is chosen again and every attempt fails the same way.
+    HostileMarket market(Misbehaviour::ManyCoins);
+    auto [address, script] = TakerUnderTest::destination();
+    market.m_destination = script;
+    auto result = market.taker->send({0, 0, true, address, 2});
+    market.requireReplacedAndCompleted(result);
+}
+
 BOOST_AUTO_TEST_CASE(silence_at_fill_gets_the_maker_replaced) {
     HostileMarket market(Misbehaviour::SilentAtFill);
     market.requireReplacedAndCompleted(market.pay());

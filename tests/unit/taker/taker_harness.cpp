@@ -207,7 +207,11 @@ HostileMaker::HostileMaker(ChainHub& hub, std::uint16_t directory_port, Misbehav
         auto op = hub.chain().fund(spk, value);
         return TakerCoin{std::move(key), op, value, spk};
     };
-    m_coins.push_back(fund(how == Misbehaviour::TooSmallCoin ? 1'000'000 : coin));
+    if (how == Misbehaviour::ManyCoins)
+        for (int i = 0; i < 15; ++i)
+            m_coins.push_back(fund(6'000'000));
+    else
+        m_coins.push_back(fund(how == Misbehaviour::TooSmallCoin ? 1'000'000 : coin));
     if (how == Misbehaviour::SpentCoin) {
         // Spend it at once: the chain then knows it as spent.
         hub.mine(1);
@@ -368,6 +372,10 @@ void HostileMaker::onMessage(const jm::net::RoutedMessage& routed) {
         case Misbehaviour::TakersCoin:
             msg.utxos.push_back({first.outpoint, {}, {}});
             msg.utxos.push_back({jm::protocol::parseUtxoString(proof->utxo).value().outpoint, {}, {}});
+            break;
+        case Misbehaviour::ManyCoins:
+            for (const auto& c : m_coins)
+                msg.utxos.push_back({c.outpoint, {}, {}});
             break;
         case Misbehaviour::DuplicateOutpoint:
             msg.utxos.push_back({first.outpoint, {}, {}});

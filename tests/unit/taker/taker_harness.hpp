@@ -103,6 +103,7 @@ enum class Misbehaviour {
     UndefinedSighash,  //!< a valid signature with sighash type 0x04 (consensus-valid, non-standard)
     NoOffers,          //!< listed by the directory but never answers !orderbook
     RepeatsOffers,     //!< answers !orderbook, then re-sends the same offer every 200 ms
+    ManyCoins,         //!< declares 15 coins of 6 BTC-cents each (honest otherwise)
 };
 
 //! A scripted maker on its own thread: honest by default, hostile in one way.
