@@ -136,6 +136,17 @@ BOOST_AUTO_TEST_CASE(a_sig_with_an_undefined_sighash_type_gets_the_maker_replace
     BOOST_CHECK_EQUAL(market.hostile->txs(), 1);
 }
 
+BOOST_AUTO_TEST_CASE(a_maker_calling_every_commitment_blacklisted_is_dropped_after_the_second) {
+    // One maker saying "blacklisted" to each fresh commitment must not void every attempt: the
+    // first claim rotates the commitment, the second drops the maker, the third attempt completes.
+    HostileMarket market(Misbehaviour::BlacklistAtFill, 2, {{"max_attempts", 3}});
+    auto result = market.pay();
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    BOOST_CHECK_EQUAL(result->attempts, 3);
+    BOOST_CHECK_EQUAL(market.hostile->fills(), 2);
+    BOOST_CHECK_EQUAL(market.hub.chain().mempoolSize(), 1u);
+}
+
 BOOST_AUTO_TEST_CASE(an_offer_raised_after_the_user_approved_the_plan_is_not_paid) {
     // The user approves 2 × 100 sat of maker fees; a chosen maker then raises its fee 300-fold,
     // still within max_cj_fee_rel. The taker must not pay more than was approved.
@@ -221,8 +232,9 @@ BOOST_AUTO_TEST_CASE(an_error_at_fill_gets_the_maker_replaced) {
 }
 
 BOOST_AUTO_TEST_CASE(a_blacklisted_commitment_rotates_to_the_next_one) {
-    // The maker is not at fault for a burnt commitment: it stays eligible, and the next attempt
-    // uses another commitment; it says "blacklisted" again and again, so the run ends cleanly.
+    // The maker is not at fault for one burnt commitment: it stays eligible, and the next attempt
+    // uses another commitment; a second claim drops it, and with max_attempts 2 the run ends
+    // cleanly.
     HostileMarket market(Misbehaviour::BlacklistAtFill, 2, {{"max_attempts", 2}});
     auto result = market.pay();
     BOOST_REQUIRE(!result);
