@@ -10,6 +10,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <fstream>
+
 using namespace jm::test;
 
 namespace {
@@ -345,6 +347,37 @@ BOOST_AUTO_TEST_CASE(a_maker_repeating_its_offers_does_not_hold_the_orderbook_op
     BOOST_CHECK_MESSAGE(took < std::chrono::seconds(8),
                         "the orderbook took " << std::chrono::duration_cast<std::chrono::seconds>(took).count()
                                               << " s (ceiling 20 s)");
+}
+
+BOOST_AUTO_TEST_CASE(a_password_file_others_can_read_or_a_wrong_password_is_refused_at_start) {
+    ChainHub hub;
+    ScratchDir dir;
+    auto write = [&](const char* name, const char* text, std::filesystem::perms perms) {
+        auto path = dir.path() / name;
+        std::ofstream(path) << text << "\n";
+        std::filesystem::permissions(path, perms);
+        return path.string();
+    };
+    using P = std::filesystem::perms;
+    auto readable = write("readable", "password", P::owner_read | P::owner_write | P::group_read | P::others_read);
+    auto wrong = write("wrong", "not the password", P::owner_read | P::owner_write);
+    auto startError = [&](const std::string& file) -> std::string {
+        TakerOptions options;
+        options.directories = {1};
+        options.config = {{"password_file", file}};
+        TakerUnderTest taker(hub, options);
+        try {
+            taker.start();
+        } catch (const std::exception& e) {
+            return e.what();
+        }
+        return {};
+    };
+    auto e1 = startError(readable);
+    BOOST_CHECK_MESSAGE(e1.find("chmod 600") != std::string::npos, e1);
+    auto e2 = startError(wrong);
+    BOOST_CHECK_MESSAGE(!e2.empty(), "a wrong password opened the wallet");
+    BOOST_TEST_MESSAGE(e2);
 }
 
 BOOST_AUTO_TEST_CASE(the_user_saying_no_stops_before_any_fill) {
