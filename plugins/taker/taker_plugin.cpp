@@ -846,10 +846,21 @@ void TakerPlugin::buildAndSendTx() {
     } else {
         auto mining = std::max<std::int64_t>(estimateFee(inputs, 2 * verified.size() + 2) - txfees, 0);
         auto change = terms.takerInputsTotal() - run.cj_amount - fees - mining;
-        if (change < 0)
+        if (change < 0) {
+            // Our coins were chosen for 3 inputs per maker (REF's budget): makers above it are
+            // replaced; only when none is does the run fail.
+            bool dropped = false;
+            for (auto* m : verified)
+                if (m->part->inputs.size() > 3) {
+                    failMaker(*m,
+                              std::to_string(m->part->inputs.size()) + " inputs raise the mining fee beyond our coins");
+                    dropped = true;
+                }
+            if (dropped) return retry("a maker's inputs raise the mining fee beyond our coins");
             return failRun(errc::insufficient_funds,
                            "the makers' inputs raise the mining fee beyond our coins (short of " +
                                std::to_string(-change) + " sat)");
+        }
         run.taker_txfee = mining;
         if (change > TAKER_CHANGE_DUST) {
             // Persisted (synced) before the transaction reveals it.

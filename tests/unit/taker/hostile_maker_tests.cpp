@@ -199,6 +199,31 @@ BOOST_AUTO_TEST_CASE(a_maker_whose_many_inputs_break_the_sweep_fee_is_replaced) 
     market.requireReplacedAndCompleted(result);
 }
 
+BOOST_AUTO_TEST_CASE(a_maker_whose_many_inputs_outrun_our_coin_is_replaced) {
+    // Our only coin covers the amount, the fees and the mining fee budgeted for 3 inputs per
+    // maker, with 500 sat to spare; a maker declaring 15 inputs raises the mining fee beyond it.
+    // That maker must be replaced, not the whole run failed.
+    ChainHub hub;
+    TestDirectory directory;
+    HostileMaker many(hub, directory.port(), Misbehaviour::ManyCoins, "0.000005");
+    HostileMaker a(hub, directory.port(), Misbehaviour::None), b(hub, directory.port(), Misbehaviour::None);
+    TakerOptions options;
+    options.directories = {directory.port()};
+    options.coins = {{0, 10'000'000 + 150 + 1'350 + 500}};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    many.start();
+    a.start();
+    b.start();
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    auto result = taker.send({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    BOOST_CHECK_EQUAL(result->attempts, 2);
+    BOOST_CHECK_GE(many.fills(), 1);
+    BOOST_CHECK_EQUAL(hub.chain().mempoolSize(), 1u);
+}
+
 BOOST_AUTO_TEST_CASE(silence_at_fill_gets_the_maker_replaced) {
     HostileMarket market(Misbehaviour::SilentAtFill);
     market.requireReplacedAndCompleted(market.pay());
