@@ -4,6 +4,7 @@
 #include <jm/bitcoin/encoding.hpp>
 #include <jm/bitcoin/key.hpp>
 #include <jm/bitcoin/script.hpp>
+#include <jm/bitcoin/sighash.hpp>
 
 #include <sodium.h>
 
@@ -111,6 +112,17 @@ jm::sdk::Result<MakerPart> checkMakerCoins(const std::string& nick, const jm::pr
         return fail(errc::protocol_error, "the inputs (" + std::to_string(part.inputsTotal()) +
                                               " sat) leave a change of " + std::to_string(change) + " sat, below dust");
     return part;
+}
+
+bool isRelayableMakerSig(const jm::bitcoin::Transaction& tx, std::size_t index, const Coin& coin) {
+    if (index >= tx.inputs.size()) return false;
+    const auto& w = tx.inputs[index].witness;
+    if (w.size() != 2 || w[0].empty() || w[0].back() != jm::bitcoin::SIGHASH_ALL) return false;
+    auto pk = jm::bitcoin::PublicKey::parse(w[1]);
+    if (!pk) return false;
+    auto hash =
+        jm::bitcoin::segwitSighash(tx, index, jm::bitcoin::p2wpkhScriptCode(*pk), coin.value, jm::bitcoin::SIGHASH_ALL);
+    return hash && pk->verifyDer(*hash, jm::bitcoin::ByteView(w[0]).first(w[0].size() - 1), true);
 }
 
 jm::sdk::Result<jm::bitcoin::Transaction> buildCoinjoinTx(const CoinjoinTerms& terms, std::uint32_t locktime) {

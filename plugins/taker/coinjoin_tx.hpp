@@ -72,6 +72,13 @@ jm::sdk::Result<MakerPart> checkMakerCoins(const std::string& nick, const jm::pr
                                            const jm::bitcoin::Script& change_script, std::int64_t cj_amount,
                                            std::int64_t cjfee, std::int64_t txfee);
 
+//! Whether a maker's verified P2WPKH witness on input `index` is also one Bitcoin Core relays and
+//! commits to the whole transaction: two items, SIGHASH_ALL, a low-S signature valid for
+//! `coin`. A high S or an undefined sighash type is valid by consensus but non-standard: the
+//! CoinJoin would be refused by every mempool while the maker keeps a transaction it can fix
+//! and publish whenever it likes. Never throws.
+bool isRelayableMakerSig(const jm::bitcoin::Transaction& tx, std::size_t index, const Coin& coin);
+
 //! The unsigned CoinJoin: every input once, per maker its CoinJoin output and change, our
 //! CoinJoin output to the destination and our change; inputs and outputs in random order
 //! (libsodium's generator); version 2, the given locktime, sequence 0xfffffffe when the

@@ -184,6 +184,11 @@ void TakerPlugin::send(jm::taker::CoinjoinRequest request, jm::taker::CoinjoinOb
                 if (auto ok = jm::wallet::checkPaymentAmount(*destination, request.amount); !ok)
                     return refuse(ok.error());
             if (request.makers == 0) request.makers = m_settings.makers;
+            // Fewer could never pass the !fill stage: every attempt would burn a commitment.
+            if (request.makers < m_settings.minimum_makers)
+                return refuse(jm::sdk::Error(errc::invalid_argument,
+                                             std::to_string(request.makers) + " makers is below minimum_makers (" +
+                                                 std::to_string(m_settings.minimum_makers) + ")"));
             auto run = std::make_unique<Run>();
             run->request = std::move(request);
             run->observer = std::move(observer);
@@ -686,6 +691,12 @@ void TakerPlugin::sendFills() {
             failMaker(m, "its offer changed since the orderbook and no longer qualifies");
             continue;
         }
+        // The plan's fees are what the user approved: a dearer offer is not taken, even within
+        // the limits (the taker's cost grows with the net fee, cjfee − txfee).
+        if (*fee - now->txfee > m.cjfee - m.offer.txfee) {
+            failMaker(m, "its offer's fee rose since the orderbook");
+            continue;
+        }
         m.offer = *now;
         m.cjfee = *fee;
     }
@@ -821,18 +832,35 @@ void TakerPlugin::buildAndSendTx() {
         // REF: the fee for the real counts must be close to the estimate the amount was based on.
         auto real = estimateFee(inputs, 2 * verified.size() + 1);
         auto ratio = static_cast<double>(real) / static_cast<double>(std::max<std::int64_t>(run.sweep_total_txfee, 1));
-        if (std::abs(ratio - 1) > m_settings.max_sweep_fee_change)
+        if (std::abs(ratio - 1) > m_settings.max_sweep_fee_change) {
+            // Only the makers' input counts differ from the estimate (3 each, REF's budget): a
+            // maker above it is dropped, or the next attempt chooses it again and fails alike.
+            for (auto* m : verified)
+                if (m->part->inputs.size() > 3)
+                    failMaker(*m, std::to_string(m->part->inputs.size()) + " inputs break the sweep's fee estimate");
             return retry("the sweep's mining fee would be " + std::to_string(real) + " sat, estimated " +
                          std::to_string(run.sweep_total_txfee));
+        }
         if (verified.size() != run.makers.size())
             return retry("a sweep needs every chosen maker (its amount depends on their fees)");
     } else {
         auto mining = std::max<std::int64_t>(estimateFee(inputs, 2 * verified.size() + 2) - txfees, 0);
         auto change = terms.takerInputsTotal() - run.cj_amount - fees - mining;
-        if (change < 0)
+        if (change < 0) {
+            // Our coins were chosen for 3 inputs per maker (REF's budget): makers above it are
+            // replaced; only when none is does the run fail.
+            bool dropped = false;
+            for (auto* m : verified)
+                if (m->part->inputs.size() > 3) {
+                    failMaker(*m,
+                              std::to_string(m->part->inputs.size()) + " inputs raise the mining fee beyond our coins");
+                    dropped = true;
+                }
+            if (dropped) return retry("a maker's inputs raise the mining fee beyond our coins");
             return failRun(errc::insufficient_funds,
                            "the makers' inputs raise the mining fee beyond our coins (short of " +
                                std::to_string(-change) + " sat)");
+        }
         run.taker_txfee = mining;
         if (change > TAKER_CHANGE_DUST) {
             // Persisted (synced) before the transaction reveals it.
@@ -881,7 +909,8 @@ void TakerPlugin::onSig(MakerSession& maker, std::string_view payload) {
                                  [&](const Coin& c) { return c.outpoint == run.tx.inputs[i].prevout; });
         if (coin == maker.part->inputs.end()) continue; // not this maker's input
         run.tx.inputs[i].witness = *items;
-        if (jm::bitcoin::verifyP2wpkhInput(run.tx, i, coin->script_pubkey, coin->value)) {
+        if (jm::bitcoin::verifyP2wpkhInput(run.tx, i, coin->script_pubkey, coin->value) &&
+            isRelayableMakerSig(run.tx, i, *coin)) {
             run.signed_inputs.insert(i);
             placed = true;
         } else {

@@ -30,7 +30,10 @@ void TakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
     }
     const auto& command = body->first_command;
     if (jm::protocol::offerTypeFromName(command) || command == "tbond") {
-        if (run.book.onPrivate(line.from, body->commands)) run.last_answer = Clock::now();
+        // Only a nick's first answer restarts the quiet period: a maker re-sending its offers
+        // would otherwise hold the collection open until the ceiling.
+        bool first = !run.book.answered(line.from);
+        if (run.book.onPrivate(line.from, body->commands) && first) run.last_answer = Clock::now();
         return;
     }
     auto it = run.makers.find(line.from);
@@ -55,6 +58,10 @@ void TakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
         if (text.find("blacklist") != std::string::npos && run.stage == Stage::Fill && maker.state == State::Filled) {
             // Our commitment is burnt (NG rotates on any "blacklist" error): the next attempt uses
             // the next one, with the same makers still eligible.
+            // Each commitment is fresh: a maker calling a second one burnt in the same run is
+            // lying, and would otherwise void every attempt it is chosen for.
+            if (++run.blacklist_claims[maker.nick] > 1)
+                return failMaker(maker, "it called a second fresh commitment blacklisted");
             run.refused_commitment.insert(maker.nick);
             return checkStage();
         }

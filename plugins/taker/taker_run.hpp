@@ -56,6 +56,8 @@ struct TakerPlugin::Run {
     //! Makers that said our commitment is blacklisted: the attempt ends once the others have
     //! answered their !fill (so that no late !pubkey is taken for the next attempt's !fill).
     std::set<std::string> refused_commitment;
+    //! Per maker, how many of our commitments it called blacklisted in this run.
+    std::map<std::string, int> blacklist_claims;
     std::optional<jm::wallet::AddressInfo> change_address;
     CoinjoinTerms terms;
     jm::bitcoin::Transaction tx;

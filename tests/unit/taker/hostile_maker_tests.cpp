@@ -122,6 +122,108 @@ BOOST_AUTO_TEST_CASE(a_garbage_sig_gets_the_maker_replaced) {
     market.requireReplacedAndCompleted(market.pay());
 }
 
+BOOST_AUTO_TEST_CASE(a_high_s_sig_that_no_mempool_relays_gets_the_maker_replaced) {
+    // Valid by consensus, so a check that normalises S accepts it; Bitcoin Core's policy refuses
+    // the CoinJoin, which would stall in broadcast while the maker holds a fixable copy.
+    HostileMarket market(Misbehaviour::HighSSig);
+    market.requireReplacedAndCompleted(market.pay());
+    BOOST_CHECK_EQUAL(market.hostile->txs(), 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_sig_with_an_undefined_sighash_type_gets_the_maker_replaced) {
+    HostileMarket market(Misbehaviour::UndefinedSighash);
+    market.requireReplacedAndCompleted(market.pay());
+    BOOST_CHECK_EQUAL(market.hostile->txs(), 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_maker_calling_every_commitment_blacklisted_is_dropped_after_the_second) {
+    // One maker saying "blacklisted" to each fresh commitment must not void every attempt: the
+    // first claim rotates the commitment, the second drops the maker, the third attempt completes.
+    HostileMarket market(Misbehaviour::BlacklistAtFill, 2, {{"max_attempts", 3}});
+    auto result = market.pay();
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    BOOST_CHECK_EQUAL(result->attempts, 3);
+    BOOST_CHECK_EQUAL(market.hostile->fills(), 2);
+    BOOST_CHECK_EQUAL(market.hub.chain().mempoolSize(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_offer_raised_after_the_user_approved_the_plan_is_not_paid) {
+    // The user approves 2 × 100 sat of maker fees; a chosen maker then raises its fee 300-fold,
+    // still within max_cj_fee_rel. The taker must not pay more than was approved.
+    ChainHub hub;
+    TestDirectory directory;
+    std::vector<std::unique_ptr<HostileMaker>> hostile;
+    for (int i = 0; i < 3; ++i)
+        hostile.push_back(std::make_unique<HostileMaker>(hub, directory.port(), Misbehaviour::None));
+    TakerOptions options;
+    options.directories = {directory.port()};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    for (auto& h : hostile)
+        h->start();
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    std::promise<jm::sdk::Result<jm::taker::CoinjoinResult>> promise;
+    std::int64_t approved = -1;
+    jm::taker::CoinjoinObserver observer;
+    std::thread user; // the user thinks it over off the taker's strand, so the new offer arrives
+    observer.confirm = [&](const jm::taker::CoinjoinPlan& plan, std::function<void(bool)> proceed) {
+        approved = plan.maker_fees;
+        auto nick = plan.makers.front().nick;
+        user = std::thread([&hostile, nick, proceed] {
+            for (auto& h : hostile)
+                if (h->nick() == nick) h->announce("0.003");
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            proceed(true);
+        });
+    };
+    taker.plugin().send({0, 10'000'000, false, address, 2}, observer, taker.ctx().executor(),
+                        [&](auto r) { promise.set_value(std::move(r)); });
+    auto future = promise.get_future();
+    BOOST_REQUIRE(future.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+    auto result = future.get();
+    user.join();
+    BOOST_CHECK_EQUAL(approved, 2 * 100);
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    BOOST_CHECK_LE(result->maker_fees, approved);
+}
+
+BOOST_AUTO_TEST_CASE(a_maker_whose_many_inputs_break_the_sweep_fee_is_replaced) {
+    // 15 inputs where the sweep amount budgeted 3: the fee for the real counts is off by more
+    // than max_sweep_fee_change. The attempt is void, and so must the maker be for the next one,
+    // else it is chosen again and every attempt fails the same way.
+    HostileMarket market(Misbehaviour::ManyCoins);
+    auto [address, script] = TakerUnderTest::destination();
+    market.m_destination = script;
+    auto result = market.taker->send({0, 0, true, address, 2});
+    market.requireReplacedAndCompleted(result);
+}
+
+BOOST_AUTO_TEST_CASE(a_maker_whose_many_inputs_outrun_our_coin_is_replaced) {
+    // Our only coin covers the amount, the fees and the mining fee budgeted for 3 inputs per
+    // maker, with 500 sat to spare; a maker declaring 15 inputs raises the mining fee beyond it.
+    // That maker must be replaced, not the whole run failed.
+    ChainHub hub;
+    TestDirectory directory;
+    HostileMaker many(hub, directory.port(), Misbehaviour::ManyCoins, "0.000005");
+    HostileMaker a(hub, directory.port(), Misbehaviour::None), b(hub, directory.port(), Misbehaviour::None);
+    TakerOptions options;
+    options.directories = {directory.port()};
+    options.coins = {{0, 10'000'000 + 150 + 1'350 + 500}};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    many.start();
+    a.start();
+    b.start();
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    auto result = taker.send({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    BOOST_CHECK_EQUAL(result->attempts, 2);
+    BOOST_CHECK_GE(many.fills(), 1);
+    BOOST_CHECK_EQUAL(hub.chain().mempoolSize(), 1u);
+}
+
 BOOST_AUTO_TEST_CASE(silence_at_fill_gets_the_maker_replaced) {
     HostileMarket market(Misbehaviour::SilentAtFill);
     market.requireReplacedAndCompleted(market.pay());
@@ -155,8 +257,9 @@ BOOST_AUTO_TEST_CASE(an_error_at_fill_gets_the_maker_replaced) {
 }
 
 BOOST_AUTO_TEST_CASE(a_blacklisted_commitment_rotates_to_the_next_one) {
-    // The maker is not at fault for a burnt commitment: it stays eligible, and the next attempt
-    // uses another commitment; it says "blacklisted" again and again, so the run ends cleanly.
+    // The maker is not at fault for one burnt commitment: it stays eligible, and the next attempt
+    // uses another commitment; a second claim drops it, and with max_attempts 2 the run ends
+    // cleanly.
     HostileMarket market(Misbehaviour::BlacklistAtFill, 2, {{"max_attempts", 2}});
     auto result = market.pay();
     BOOST_REQUIRE(!result);

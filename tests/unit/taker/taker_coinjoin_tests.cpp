@@ -10,6 +10,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <fstream>
+
 using namespace jm::test;
 
 namespace {
@@ -295,6 +297,87 @@ BOOST_AUTO_TEST_CASE(bad_requests_are_refused_before_anything_starts) {
     BOOST_REQUIRE(!r3);
     BOOST_CHECK(r3.error().code == invalid);
     BOOST_CHECK(taker.events("taker.stage/1").empty());
+}
+
+BOOST_AUTO_TEST_CASE(fewer_makers_than_minimum_makers_is_refused_before_any_commitment_is_spent) {
+    // --makers 2 with minimum_makers 3 can never succeed: every attempt would stop at !fill with
+    // "2 maker(s) answered" and burn a commitment (REF sendpayment refuses such a count at once).
+    ChainHub hub;
+    TestDirectory directory;
+    HostileMaker a(hub, directory.port(), Misbehaviour::None), b(hub, directory.port(), Misbehaviour::None);
+    TakerOptions options;
+    options.directories = {directory.port()};
+    options.config = {{"makers", 3}, {"minimum_makers", 3}};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    a.start();
+    b.start();
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    auto result = taker.send({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE(!result);
+    BOOST_CHECK_MESSAGE(result.error().code == jm::sdk::make_error_code(jm::sdk::errc::invalid_argument),
+                        result.error().message);
+    BOOST_CHECK_EQUAL(a.fills() + b.fills(), 0);
+    BOOST_CHECK_EQUAL(taker.onStrand([&] { return taker.plugin().store().usedCount().value(); }), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_maker_repeating_its_offers_does_not_hold_the_orderbook_open) {
+    // A listed nick that never answers keeps "every listed nick answered" false; the quiet
+    // period must then end the collection, however often an already-answered maker re-sends.
+    ChainHub hub;
+    TestDirectory directory;
+    HostileMaker silent(hub, directory.port(), Misbehaviour::NoOffers);
+    HostileMaker spammer(hub, directory.port(), Misbehaviour::RepeatsOffers);
+    HostileMaker honest(hub, directory.port(), Misbehaviour::None);
+    TakerOptions options;
+    options.directories = {directory.port()};
+    options.config = {{"orderbook_wait", "20s"}, {"orderbook_quiet", "1s"}};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    silent.start();
+    spammer.start();
+    honest.start();
+    taker.start();
+    auto started = std::chrono::steady_clock::now();
+    auto book = taker.orderbook();
+    auto took = std::chrono::steady_clock::now() - started;
+    BOOST_REQUIRE_MESSAGE(book, (book ? "" : book.error().message));
+    BOOST_CHECK_EQUAL(book->size(), 2u);
+    BOOST_CHECK_MESSAGE(took < std::chrono::seconds(8),
+                        "the orderbook took " << std::chrono::duration_cast<std::chrono::seconds>(took).count()
+                                              << " s (ceiling 20 s)");
+}
+
+BOOST_AUTO_TEST_CASE(a_password_file_others_can_read_or_a_wrong_password_is_refused_at_start) {
+    ChainHub hub;
+    ScratchDir dir;
+    auto write = [&](const char* name, const char* text, std::filesystem::perms perms) {
+        auto path = dir.path() / name;
+        std::ofstream(path) << text << "\n";
+        std::filesystem::permissions(path, perms);
+        return path.string();
+    };
+    using P = std::filesystem::perms;
+    auto readable = write("readable", "password", P::owner_read | P::owner_write | P::group_read | P::others_read);
+    auto wrong = write("wrong", "not the password", P::owner_read | P::owner_write);
+    auto startError = [&](const std::string& file) -> std::string {
+        TakerOptions options;
+        options.directories = {1};
+        options.config = {{"password_file", file}};
+        TakerUnderTest taker(hub, options);
+        try {
+            taker.start();
+        } catch (const std::exception& e) {
+            return e.what();
+        }
+        return {};
+    };
+    auto e1 = startError(readable);
+    BOOST_CHECK_MESSAGE(e1.find("chmod 600") != std::string::npos, e1);
+    auto e2 = startError(wrong);
+    BOOST_CHECK_MESSAGE(!e2.empty(), "a wrong password opened the wallet");
+    BOOST_TEST_MESSAGE(e2);
 }
 
 BOOST_AUTO_TEST_CASE(the_user_saying_no_stops_before_any_fill) {

@@ -207,7 +207,11 @@ HostileMaker::HostileMaker(ChainHub& hub, std::uint16_t directory_port, Misbehav
         auto op = hub.chain().fund(spk, value);
         return TakerCoin{std::move(key), op, value, spk};
     };
-    m_coins.push_back(fund(how == Misbehaviour::TooSmallCoin ? 1'000'000 : coin));
+    if (how == Misbehaviour::ManyCoins)
+        for (int i = 0; i < 15; ++i)
+            m_coins.push_back(fund(6'000'000));
+    else
+        m_coins.push_back(fund(how == Misbehaviour::TooSmallCoin ? 1'000'000 : coin));
     if (how == Misbehaviour::SpentCoin) {
         // Spend it at once: the chain then knows it as spent.
         hub.mine(1);
@@ -221,6 +225,7 @@ HostileMaker::HostileMaker(ChainHub& hub, std::uint16_t directory_port, Misbehav
 
 HostileMaker::~HostileMaker() {
     boost::asio::post(m_io, [this] {
+        if (m_repeat) m_repeat->cancel();
         if (m_directories) m_directories->stop();
     });
     m_io.stop();
@@ -249,14 +254,75 @@ void HostileMaker::start() {
     if (!eventually([&] { return m_ready.load(); })) throw std::runtime_error("the hostile maker did not connect");
 }
 
+void HostileMaker::announce(const std::string& cjfee) {
+    std::promise<void> sent;
+    boost::asio::post(m_io, [&] {
+        (void)m_directories->sendPublic({{"sw0reloffer", "0 100000 90000000 0 " + cjfee}});
+        sent.set_value();
+    });
+    sent.get_future().wait();
+}
+
+namespace {
+
+//! The same ECDSA signature with S replaced by n − S (DER in, DER out): still valid by
+//! consensus, refused by Bitcoin Core's relay policy (low-S).
+jm::bitcoin::Bytes withHighS(const jm::bitcoin::Bytes& der) {
+    static constexpr std::array<std::uint8_t, 32> N = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                                       0xFF, 0xFF, 0xFF, 0xFF, 0xFE, 0xBA, 0xAE, 0xDC, 0xE6, 0xAF, 0x48,
+                                                       0xA0, 0x3B, 0xBF, 0xD2, 0x5E, 0x8C, 0xD0, 0x36, 0x41, 0x41};
+    std::size_t rlen = der[3], spos = 4 + rlen, slen = der[spos + 1];
+    std::array<std::uint8_t, 32> s{};
+    std::size_t skip = slen > 32 ? slen - 32 : 0; // a leading 0x00
+    std::copy(der.begin() + spos + 2 + skip, der.begin() + spos + 2 + slen, s.end() - (slen - skip));
+    std::array<std::uint8_t, 32> out{};
+    int borrow = 0;
+    for (int i = 31; i >= 0; --i) {
+        int d = int(N[i]) - int(s[i]) - borrow;
+        borrow = d < 0;
+        out[i] = static_cast<std::uint8_t>(d + (borrow ? 256 : 0));
+    }
+    jm::bitcoin::Bytes snew(out.begin(), out.end());
+    while (snew.size() > 1 && snew[0] == 0 && !(snew[1] & 0x80))
+        snew.erase(snew.begin());
+    if (snew[0] & 0x80) snew.insert(snew.begin(), 0);
+    jm::bitcoin::Bytes r(der.begin() + 4, der.begin() + 4 + rlen);
+    jm::bitcoin::Bytes res{0x30, static_cast<std::uint8_t>(4 + r.size() + snew.size()), 0x02,
+                           static_cast<std::uint8_t>(r.size())};
+    res.insert(res.end(), r.begin(), r.end());
+    res.push_back(0x02);
+    res.push_back(static_cast<std::uint8_t>(snew.size()));
+    res.insert(res.end(), snew.begin(), snew.end());
+    return res;
+}
+
+} // namespace
+
 void HostileMaker::sendOffers(const std::string& taker) {
     // A range as large as a real maker's, whatever its coins (a too-small coin is the point of
     // one misbehaviour).
+    if (m_how == Misbehaviour::NoOffers) return;
     std::string text = "0 100000 90000000 0 " + m_cjfee;
     if (m_bond) text += "!tbond " + m_bond(taker);
     (void)m_directories->sendPrivate(taker, "sw0reloffer", text);
     if (m_how == Misbehaviour::OfferChanges)
         (void)m_directories->sendPublic({{"sw0reloffer", "0 100000 90000000 0 0.3"}});
+    if (m_how == Misbehaviour::RepeatsOffers && !m_repeat) {
+        m_repeat.emplace(m_io);
+        // Each copy differs in its minsize: identical lines would be de-duplicated.
+        auto again = std::make_shared<std::function<void()>>();
+        auto count = std::make_shared<int>(0);
+        *again = [this, taker, again, count] {
+            m_repeat->expires_after(std::chrono::milliseconds(200));
+            m_repeat->async_wait([this, taker, again, count](boost::system::error_code ec) {
+                if (ec) return;
+                (void)m_directories->sendPrivate(taker, "sw0reloffer",
+                                                 "0 " + std::to_string(100000 + ++*count) + " 90000000 0 " + m_cjfee);
+                (*again)();
+            });
+        };
+        (*again)();
+    }
 }
 
 void HostileMaker::onMessage(const jm::net::RoutedMessage& routed) {
@@ -307,6 +373,10 @@ void HostileMaker::onMessage(const jm::net::RoutedMessage& routed) {
             msg.utxos.push_back({first.outpoint, {}, {}});
             msg.utxos.push_back({jm::protocol::parseUtxoString(proof->utxo).value().outpoint, {}, {}});
             break;
+        case Misbehaviour::ManyCoins:
+            for (const auto& c : m_coins)
+                msg.utxos.push_back({c.outpoint, {}, {}});
+            break;
         case Misbehaviour::DuplicateOutpoint:
             msg.utxos.push_back({first.outpoint, {}, {}});
             msg.utxos.push_back({first.outpoint, {}, {}});
@@ -346,6 +416,18 @@ void HostileMaker::onMessage(const jm::net::RoutedMessage& routed) {
                 if (to_sign.inputs[i].prevout == c.outpoint) {
                     auto index = m_how == Misbehaviour::SigForOtherInput ? (i + 1) % to_sign.inputs.size() : i;
                     (void)jm::bitcoin::signP2wpkhInput(to_sign, index, c.key, c.value);
+                    auto& w = to_sign.inputs[index].witness;
+                    if (m_how == Misbehaviour::HighSSig) {
+                        jm::bitcoin::Bytes der(w[0].begin(), w[0].end() - 1);
+                        w[0] = withHighS(der);
+                        w[0].push_back(jm::bitcoin::SIGHASH_ALL);
+                    } else if (m_how == Misbehaviour::UndefinedSighash) {
+                        auto pub = c.key.publicKey();
+                        auto hash = jm::bitcoin::segwitSighash(to_sign, index, jm::bitcoin::p2wpkhScriptCode(pub),
+                                                               c.value, 0x04);
+                        w[0] = c.key.signDer(hash.value());
+                        w[0].push_back(0x04);
+                    }
                     send("sig", m_box->encrypt(jm::protocol::formatSigPayload(to_sign.inputs[index].witness)));
                 }
     }

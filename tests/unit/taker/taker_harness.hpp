@@ -12,6 +12,8 @@
 #include <jm/taker/coinjoin_service.hpp>
 #include <jm/taker/order_chooser.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <future>
 
 namespace jm::test {
@@ -97,6 +99,11 @@ enum class Misbehaviour {
     OfferChanges,      //!< re-announces a far dearer offer right after answering !orderbook
     ErrorAtFill,       //!< answers !fill with an !error
     BlacklistAtFill,   //!< answers !fill with "Commitment is blacklisted"
+    HighSSig,          //!< a valid signature with a high S (consensus-valid, non-standard)
+    UndefinedSighash,  //!< a valid signature with sighash type 0x04 (consensus-valid, non-standard)
+    NoOffers,          //!< listed by the directory but never answers !orderbook
+    RepeatsOffers,     //!< answers !orderbook, then re-sends the same offer every 200 ms
+    ManyCoins,         //!< declares 15 coins of 6 BTC-cents each (honest otherwise)
 };
 
 //! A scripted maker on its own thread: honest by default, hostile in one way.
@@ -112,6 +119,8 @@ public:
     int txs() const { return m_txs; }
     //! Also answer !orderbook with this bond proof maker (forged or real).
     void setBondProof(std::function<std::string(const std::string& taker_nick)> proof) { m_bond = std::move(proof); }
+    //! Re-announces its offer publicly with another relative fee (returns once sent).
+    void announce(const std::string& cjfee);
 
 private:
     void onMessage(const jm::net::RoutedMessage& m);
@@ -128,6 +137,7 @@ private:
     std::vector<TakerCoin> m_coins;
     jm::bitcoin::PrivateKey m_cjKey = jm::bitcoin::PrivateKey::generate();
     jm::bitcoin::PrivateKey m_changeKey = jm::bitcoin::PrivateKey::generate();
+    std::optional<boost::asio::steady_timer> m_repeat;
     std::optional<jm::protocol::BoxKeyPair> m_keys;
     std::optional<jm::protocol::BoxSession> m_box;
     std::string m_takerCoin; //!< from the !auth opening
