@@ -310,11 +310,13 @@ void HostileMaker::sendOffers(const std::string& taker) {
     if (m_how == Misbehaviour::RepeatsOffers && !m_repeat) {
         m_repeat.emplace(m_io);
         // Each copy differs in its minsize: identical lines would be de-duplicated.
+        // The pending wait owns the loop; the loop holds itself weakly (no cycle to leak).
         auto again = std::make_shared<std::function<void()>>();
         auto count = std::make_shared<int>(0);
-        *again = [this, taker, again, count] {
+        std::weak_ptr<std::function<void()>> weak_again = again;
+        *again = [this, taker, weak_again, count] {
             m_repeat->expires_after(std::chrono::milliseconds(200));
-            m_repeat->async_wait([this, taker, again, count](boost::system::error_code ec) {
+            m_repeat->async_wait([this, taker, again = weak_again.lock(), count](boost::system::error_code ec) {
                 if (ec) return;
                 (void)m_directories->sendPrivate(taker, "sw0reloffer",
                                                  "0 " + std::to_string(100000 + ++*count) + " 90000000 0 " + m_cjfee);
