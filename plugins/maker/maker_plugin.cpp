@@ -8,15 +8,14 @@
 #include <jm/maker/offer_rules.hpp>
 #include <jm/protocol/fidelity_bond.hpp>
 #include <jm/sdk/events.hpp>
+#include <jm/sdk/files.hpp>
 #include <jm/sdk/password_source.hpp>
 #include <jm/wallet/timenumber.hpp>
 
 #include <boost/asio/post.hpp>
 
 #include <sodium.h>
-#include <sys/stat.h>
 
-#include <fstream>
 #include <map>
 #include <mutex>
 
@@ -102,28 +101,7 @@ std::filesystem::path MakerPlugin::statusPath() const {
 }
 
 jm::sdk::Result<std::string> MakerPlugin::readPassword() {
-    if (!m_settings.password_file.empty()) {
-        std::filesystem::path path = m_settings.password_file;
-        if (path.is_relative()) path = m_ctx.dataDir() / path;
-        struct stat st {};
-        if (::stat(path.c_str(), &st) != 0)
-            return fail(errc::invalid_config, "password_file " + path.string() + " cannot be read");
-        // Anyone else able to read it could spend the wallet: refuse, as ssh does for its keys.
-        if (!S_ISREG(st.st_mode) || (st.st_mode & 0077) != 0)
-            return fail(errc::permission_denied,
-                        "password_file " + path.string() + " must be a file only its owner can read (chmod 600)");
-        std::ifstream in(path);
-        std::string line;
-        std::getline(in, line);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.empty()) return fail(errc::invalid_config, "password_file " + path.string() + " is empty");
-        return line;
-    }
-    auto source = m_ctx.services().get<jm::sdk::PasswordSource>(jm::sdk::PasswordSource::host_instance);
-    if (!source)
-        return fail(errc::invalid_config,
-                    "the maker needs the wallet password: set password_file or run with `jmnode run --password-fd N`");
-    return (*source)->read("Wallet password for maker '" + std::string(m_ctx.instanceName()) + "': ");
+    return jm::sdk::readWalletPassword(m_ctx, m_settings.password_file, "maker");
 }
 
 jm::sdk::Result<void> MakerPlugin::start() {

@@ -1,41 +1,10 @@
 #include "secret.hpp"
 
-#include <sys/stat.h>
-
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace jm::plugins::notify {
 
 using jm::sdk::errc;
-
-jm::sdk::Result<std::string> readSecretFile(const std::filesystem::path& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-        return jm::sdk::fail(errc::invalid_config, "secret file " + path.string() + ": " + std::strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return jm::sdk::fail(errc::invalid_config, "secret file " + path.string() + " is not a file");
-    // Refused rather than warned: a token readable by other users is a leaked token.
-    if ((st.st_mode & 077) != 0) {
-        std::ostringstream mode;
-        mode << std::oct << (st.st_mode & 0777);
-        return jm::sdk::fail(errc::invalid_config, "secret file " + path.string() + " has mode 0" + mode.str() +
-                                                       "; it must be readable by its owner only (chmod 600 " +
-                                                       path.string() + ")");
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return jm::sdk::fail(errc::invalid_config, "secret file " + path.string() + " cannot be read");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
-        text.pop_back();
-    if (text.empty()) return jm::sdk::fail(errc::invalid_config, "secret file " + path.string() + " is empty");
-    if (text.find_first_of("\r\n") != std::string::npos)
-        return jm::sdk::fail(errc::invalid_config, "secret file " + path.string() + " holds more than one line");
-    return text;
-}
 
 jm::sdk::Result<std::string> readSecret(const boost::json::object& config, std::string_view name,
                                         const std::filesystem::path& base, bool optional) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <jm/sdk/config.hpp>
+#include <jm/sdk/files.hpp>
 #include <jm/sdk/result.hpp>
 
 #include <filesystem>
@@ -9,11 +10,7 @@
 
 namespace jm::plugins::notify {
 
-//! Reads a secret (a token, a password) from a file that only its owner can read or write
-//! (mode 0600 or stricter, no group or other bits). Trailing newlines are removed.
-//! Errors: errc::invalid_config naming the file and the problem (missing, wrong mode, empty),
-//! never its content.
-jm::sdk::Result<std::string> readSecretFile(const std::filesystem::path& path);
+using jm::sdk::readSecretFile;
 
 //! Reads the secret `<name>` of a notifier config from `<name>_file` (see readSecretFile) or
 //! from the environment variable named by `<name>_env`; exactly one of them must be set (unless

@@ -26,4 +26,15 @@ public:
     virtual Result<std::string> read(std::string_view prompt) = 0;
 };
 
+class PluginContext;
+
+//! The wallet password of a role instance (maker, taker): read from `password_file` with
+//! readSecretFile (a relative path is under the node's data directory) when it is set, else asked
+//! through the host's PasswordSource with a prompt naming `role` and the instance.
+//! Executor: any; blocking, so call it only from start().
+//! Errors: those of readSecretFile and PasswordSource::read; errc::invalid_config when neither a
+//! file is set nor a PasswordSource is provided.
+JM_SDK_API Result<std::string> readWalletPassword(PluginContext& ctx, const std::string& password_file,
+                                                  std::string_view role);
+
 } // namespace jm::sdk
