@@ -1,7 +1,5 @@
 #include "maker_settings.hpp"
 
-#include <charconv>
-
 namespace jm::plugins::maker {
 
 using jm::sdk::ConfigField;
@@ -11,24 +9,6 @@ using jm::sdk::fail;
 
 namespace {
 constexpr double DAY_MS = 86'400'000;
-}
-
-jm::sdk::Result<DirectoryAddress> parseDirectoryAddress(std::string_view text) {
-    auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || colon == 0)
-        return fail(errc::invalid_config, "directory '" + std::string(text) + "' is not host:port");
-    DirectoryAddress a;
-    a.host = std::string(text.substr(0, colon));
-    for (char c : a.host)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_'))
-            return fail(errc::invalid_config, "directory '" + std::string(text) + "' has a bad host name");
-    auto port_text = text.substr(colon + 1);
-    unsigned port = 0;
-    auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 || port > 65535)
-        return fail(errc::invalid_config, "directory '" + std::string(text) + "' has no port in 1..65535");
-    a.port = static_cast<std::uint16_t>(port);
-    return a;
 }
 
 const jm::sdk::ConfigSchema& MakerSettings::schema() {
@@ -107,12 +87,9 @@ jm::sdk::Result<MakerSettings> MakerSettings::fromConfig(const boost::json::obje
     s.fee = jm::sdk::configString(config, "fee").value();
     auto dirs = jm::sdk::configStringList(config, "directories");
     if (!dirs) return dirs.error();
-    if (dirs->empty()) return fail(errc::invalid_config, "directories: name at least one \"host:port\"");
-    for (const auto& d : *dirs) {
-        auto a = parseDirectoryAddress(d);
-        if (!a) return a.error().withContext("directories");
-        s.directories.push_back(*a);
-    }
+    auto addresses = jm::net::parsePeerAddresses(*dirs, "directories");
+    if (!addresses) return addresses.error();
+    s.directories = std::move(*addresses);
     s.password_file = jm::sdk::configString(config, "password_file").value();
     s.podle.retries = static_cast<int>(jm::sdk::configInt(config, "taker_utxo_retries").value());
     s.podle.min_confirmations = static_cast<int>(jm::sdk::configInt(config, "taker_utxo_age").value());

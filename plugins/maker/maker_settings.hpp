@@ -1,5 +1,6 @@
 #pragma once
 
+#include <jm/net/peer_address.hpp>
 #include <jm/protocol/podle.hpp>
 #include <jm/sdk/config.hpp>
 
@@ -11,15 +12,7 @@
 namespace jm::plugins::maker {
 
 //! One directory to connect to.
-struct DirectoryAddress {
-    std::string host;
-    std::uint16_t port = 0;
-    std::string text() const { return host + ":" + std::to_string(port); }
-};
-
-//! Parses "host:port" (a name, an IPv4 address or an onion, then a port in 1..65535).
-//! Errors: errc::invalid_config saying what is wrong.
-jm::sdk::Result<DirectoryAddress> parseDirectoryAddress(std::string_view text);
+using DirectoryAddress = jm::net::PeerAddress;
 
 //! Everything the maker role is configured with (factory "maker" of plugin "maker").
 struct MakerSettings {

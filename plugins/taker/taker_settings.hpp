@@ -1,5 +1,6 @@
 #pragma once
 
+#include <jm/net/peer_address.hpp>
 #include <jm/protocol/podle.hpp>
 #include <jm/sdk/config.hpp>
 
@@ -11,14 +12,7 @@
 namespace jm::plugins::taker {
 
 //! One directory to connect to.
-struct DirectoryAddress {
-    std::string host;
-    std::uint16_t port = 0;
-    std::string text() const { return host + ":" + std::to_string(port); }
-};
-
-//! Parses "host:port". Errors: errc::invalid_config saying what is wrong.
-jm::sdk::Result<DirectoryAddress> parseDirectoryAddress(std::string_view text);
+using DirectoryAddress = jm::net::PeerAddress;
 
 //! How the signed CoinJoin reaches the network (REF [POLICY] tx_broadcast).
 enum class BroadcastPolicy { Self, RandomPeer, NotSelf };

@@ -272,16 +272,6 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(maker_settings_tests)
 
-BOOST_AUTO_TEST_CASE(directory_addresses) {
-    auto a = parseDirectoryAddress("abcdef.onion:5222");
-    BOOST_REQUIRE(a);
-    BOOST_CHECK_EQUAL(a->host, "abcdef.onion");
-    BOOST_CHECK_EQUAL(a->port, 5222);
-    BOOST_CHECK_EQUAL(a->text(), "abcdef.onion:5222");
-    for (auto bad : {"", "host", ":5222", "host:", "host:0", "host:70000", "host:12x", "ho st:1", "a;b:1"})
-        BOOST_CHECK_MESSAGE(!parseDirectoryAddress(bad), bad);
-}
-
 BOOST_AUTO_TEST_CASE(defaults_and_required_keys) {
     boost::json::object config{{"backend", "core"}, {"yieldgen", "yg"}, {"directories", {"127.0.0.1:5222"}}};
     std::vector<jm::sdk::ConfigProblem> problems;

@@ -1,0 +1,41 @@
+#include <jm/net/peer_address.hpp>
+
+#include <cctype>
+#include <charconv>
+
+namespace jm::net {
+
+using jm::sdk::errc;
+using jm::sdk::fail;
+
+jm::sdk::Result<PeerAddress> parsePeerAddress(std::string_view text) {
+    const std::string quoted = "'" + std::string(text) + "'";
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return fail(errc::invalid_config, quoted + " is not host:port");
+    PeerAddress a;
+    a.host = std::string(text.substr(0, colon));
+    for (char c : a.host)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_'))
+            return fail(errc::invalid_config, quoted + " has a bad host name");
+    auto port_text = text.substr(colon + 1);
+    unsigned port = 0;
+    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+        return fail(errc::invalid_config, quoted + " has no port in 1..65535");
+    a.port = static_cast<std::uint16_t>(port);
+    return a;
+}
+
+jm::sdk::Result<std::vector<PeerAddress>> parsePeerAddresses(const std::vector<std::string>& texts,
+                                                             std::string_view key) {
+    if (texts.empty()) return fail(errc::invalid_config, std::string(key) + ": name at least one \"host:port\"");
+    std::vector<PeerAddress> out;
+    for (const auto& t : texts) {
+        auto a = parsePeerAddress(t);
+        if (!a) return a.error().withContext(key);
+        out.push_back(std::move(*a));
+    }
+    return out;
+}
+
+} // namespace jm::net
