@@ -10,6 +10,7 @@
 #include <jm/sdk/events.hpp>
 #include <jm/sdk/files.hpp>
 #include <jm/sdk/password_source.hpp>
+#include <jm/wallet/balance_report.hpp>
 #include <jm/wallet/timenumber.hpp>
 
 #include <boost/asio/post.hpp>
@@ -18,6 +19,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 
 namespace jm::plugins::maker {
 
@@ -265,10 +267,28 @@ void MakerPlugin::synced(jm::sdk::Result<jm::wallet::SyncResult> result) {
         }));
         return;
     }
+    // Compared before the coins move into the set. Ours: the CoinJoins still watched and those
+    // recorded as earnings (read only when the sync found a transaction it did not know).
+    std::optional<std::set<std::string, std::less<>>> earned;
+    auto own = [this, &earned](std::string_view txid) {
+        if (m_signed.count(std::string(txid))) return true;
+        if (!earned) {
+            earned.emplace();
+            if (auto list = m_store.earnings())
+                for (auto& e : *list)
+                    earned->insert(std::move(e.txid));
+        }
+        return earned->count(txid) > 0;
+    };
+    auto report = jm::wallet::reportBalance(*m_walletStore, *result, m_ctx.instanceName(), own);
     if (auto r = m_utxos->replace(std::move(result->utxos)); !r) {
         JM_LOG(m_ctx.logger(), error) << "wallet coins: " << r.error().message;
         return;
     }
+    if (!report)
+        JM_LOG(m_ctx.logger(), warning) << "wallet balance record: " << report.error().message;
+    else if (*report)
+        m_ctx.bus().publish(**report);
     m_tip = result->tip;
     m_lastSyncHeight = m_tip.height;
     bool first = !m_synced;

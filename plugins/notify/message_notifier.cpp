@@ -19,8 +19,8 @@ namespace {
 
 // What an operator wants on a phone; chain.block_connected and tx_status would be noise.
 boost::json::array defaultTopics() {
-    return {"node.*", "role.coinjoin_completed/*", "maker.session_failed/1", "chain.backend_status/1",
-            "wallet.balance_changed/1"};
+    return {"node.*",         "role.coinjoin_completed/*", "maker.session_failed/1",
+            "taker.failed/1", "chain.backend_status/1",    "wallet.balance_changed/1"};
 }
 
 jm::sdk::ConfigSchema buildSchema(std::string_view service) {

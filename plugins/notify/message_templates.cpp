@@ -26,6 +26,7 @@ constexpr Default DEFAULTS[] = {
      "CoinJoin of {cj_amount_btc} BTC done as {role}; {fee_text}. tx {txid_short}", false},
     {"maker.session_started/1", "CoinJoin starting", "{taker} asked for a CoinJoin of {amount_btc} BTC.", false},
     {"maker.session_failed/1", "CoinJoin failed", "CoinJoin with {taker} failed ({stage}): {reason}", true},
+    {"taker.failed/1", "CoinJoin failed", "CoinJoin as taker failed ({stage}): {reason}", true},
     {"maker.offers_announced/1", "offers", "{nick} announced {offers_count} offer(s).", false},
     {"chain.backend_status/1", "backend", "{backend_text}", true},
     {"wallet.balance_changed/1", "balance", "Wallet balance {balance_btc} BTC ({change_signed_btc} BTC){reason_text}.",

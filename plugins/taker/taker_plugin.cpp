@@ -14,6 +14,7 @@
 #include <jm/sdk/files.hpp>
 #include <jm/sdk/password_source.hpp>
 #include <jm/taker/events.hpp>
+#include <jm/wallet/balance_report.hpp>
 #include <jm/wallet/payment.hpp>
 
 #include <boost/asio/post.hpp>
@@ -22,6 +23,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 namespace jm::plugins::taker {
 
@@ -42,6 +44,28 @@ constexpr auto TICK = std::chrono::milliseconds(50);
 constexpr std::int64_t TAKER_CHANGE_DUST = 2730;
 //! Broadcasts of one transaction before the run gives up waiting to see it.
 constexpr int MAX_BROADCASTS = 5;
+
+// The wallet's balance as a sync found it, against the one last reported (the taker syncs at
+// the start of each run, so its last CoinJoin shows there, named by the CoinJoins it recorded).
+void publishBalanceChange(jm::sdk::PluginContext& ctx, const TakerStore& store, jm::sdk::KvStore& wallet_store,
+                          const jm::wallet::SyncResult& result) {
+    // Read only when the sync found a transaction it did not know.
+    std::optional<std::set<std::string, std::less<>>> own;
+    auto is_own = [&](std::string_view txid) {
+        if (!own) {
+            own.emplace();
+            if (auto records = store.coinjoins())
+                for (auto& r : *records)
+                    own->insert(std::move(r.txid));
+        }
+        return own->count(txid) > 0;
+    };
+    auto report = jm::wallet::reportBalance(wallet_store, result, ctx.instanceName(), is_own);
+    if (!report)
+        JM_LOG(ctx.logger(), warning) << "wallet balance record: " << report.error().message;
+    else if (*report)
+        ctx.bus().publish(**report);
+}
 
 } // namespace
 
@@ -230,6 +254,7 @@ void TakerPlugin::beginRun(std::unique_ptr<Run> run) {
 
 void TakerPlugin::synced(jm::sdk::Result<jm::wallet::SyncResult> result) {
     if (!result) return failRun(result.error().code, "wallet sync: " + result.error().message);
+    publishBalanceChange(m_ctx, m_store, *m_walletStore, *result);
     if (auto r = m_utxos->replace(std::move(result->utxos)); !r) return failRun(r.error().code, r.error().message);
     m_run->tip = result->tip;
     auto rated = guarded([this, id = m_run->id](jm::sdk::Result<std::int64_t> rate) {
@@ -993,9 +1018,11 @@ void TakerPlugin::onTxStatus(const std::string& txid, bool mempool, bool confirm
     if ((mempool || confirmed) && !run.seen) {
         run.seen = true;
         // /2 (with what it cost) first: message notifiers then skip the /1 of the same txid.
+        // The cost is the makers' net fees plus the whole mining fee: the makers' txfee shares
+        // of it came out of the gross fees the taker paid them.
         m_ctx.bus().publish(jm::sdk::events::CoinjoinCompletedV2{run.txid, run.cj_amount, "taker",
                                                                  std::string(m_ctx.instanceName()),
-                                                                 run.result.maker_fees + run.result.taker_mining_fee});
+                                                                 run.result.maker_fees + run.result.mining_fee});
         m_ctx.bus().publish(jm::sdk::events::CoinjoinCompleted{run.txid, run.cj_amount, "taker"});
         JM_LOG(m_ctx.logger(), info) << "CoinJoin " << run.txid << " is on the network";
         if (m_settings.wait_confirmations == 0) return completeRun();

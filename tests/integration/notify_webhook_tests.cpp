@@ -1,5 +1,6 @@
 // `jmnode run` with the real notify plugin: events published by a plugin reach a local HTTP
-// server as webhooks, in order, including node.started/1 and node.stopping/1.
+// server as webhooks, in order, including node.started/1 and node.stopping/1. And `jmnode
+// help-plugin` shows each notify factory's schema.
 #include <util/http_test_server.hpp>
 #include <util/process.hpp>
 #include <util/setup.hpp>
@@ -10,6 +11,8 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
+#include <vector>
 
 BOOST_AUTO_TEST_SUITE(notify_webhook_tests)
 
@@ -99,6 +102,42 @@ BOOST_AUTO_TEST_CASE(jmnode_refuses_a_service_config_with_an_open_secret_file) {
     BOOST_CHECK_NE(r.exit_code, 0);
     BOOST_CHECK_MESSAGE((r.out + r.err).find("chmod 600") != std::string::npos, r.out + r.err);
     BOOST_CHECK_EQUAL((r.out + r.err).find("123:abc"), std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(help_plugin_shows_every_notify_factory_with_its_schema) {
+    // Each factory with a key only it has, and whether it is a message service (templates, the
+    // default topics an operator wants).
+    const std::vector<std::tuple<std::string, std::string, bool>> factories{{"log", "level (", false},
+                                                                            {"webhook", "url (", false},
+                                                                            {"ntfy", "topic (", true},
+                                                                            {"gotify", "server (", true},
+                                                                            {"telegram", "bot_token_file (", true},
+                                                                            {"discord", "webhook_url_file (", true},
+                                                                            {"slack", "webhook_url_env (", true},
+                                                                            {"pushover", "user_key_file (", true},
+                                                                            {"matrix", "room_id (", true},
+                                                                            {"email", "password_file (", true}};
+    for (const auto& [factory, key, messages] : factories) {
+        BOOST_TEST_CONTEXT(factory) {
+            auto r = jm::test::runProcess({(jm::test::binDir() / "jmnode").string(), "help-plugin", "notify/" + factory,
+                                           "--plugin-dir", JM_TEST_PLUGIN_DIR});
+            BOOST_CHECK_EQUAL(r.exit_code, 0);
+            BOOST_CHECK_MESSAGE(r.out.find("notify/" + factory + " (notifier, plugin notify ") == 0, r.out);
+            BOOST_CHECK_NE(r.out.find("config keys:"), std::string::npos);
+            BOOST_CHECK_MESSAGE(r.out.find("    " + key) != std::string::npos, r.out);
+            BOOST_CHECK_NE(r.out.find("    on ("), std::string::npos);
+            if (messages) {
+                BOOST_CHECK_NE(r.out.find("    templates ("), std::string::npos);
+                BOOST_CHECK_NE(r.out.find("    min_interval ("), std::string::npos);
+                for (auto topic : {"maker.session_failed/1", "taker.failed/1", "wallet.balance_changed/1"})
+                    BOOST_CHECK_MESSAGE(r.out.find(topic) != std::string::npos, topic << " not in " << r.out);
+            }
+        }
+    }
+    auto wrong = jm::test::runProcess({(jm::test::binDir() / "jmnode").string(), "help-plugin", "notify/telegrm",
+                                       "--plugin-dir", JM_TEST_PLUGIN_DIR});
+    BOOST_CHECK_EQUAL(wrong.exit_code, 2);
+    BOOST_CHECK_NE(wrong.err.find("did you mean 'notify/telegram'"), std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

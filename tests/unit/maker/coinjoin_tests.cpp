@@ -62,6 +62,15 @@ BOOST_AUTO_TEST_CASE(a_taker_completes_a_coinjoin_and_the_maker_is_paid) {
     BOOST_CHECK_EQUAL(maker.events("maker.session_started/1").size(), 1u);
     BOOST_CHECK(maker.events("maker.session_failed/1").empty());
     BOOST_CHECK(!maker.events("maker.offers_announced/1").empty());
+    // The wallet grew by the fee earned, told once (seen, then confirmed: one change), named.
+    BOOST_CHECK(eventually([&] { return !maker.events("wallet.balance_changed/1").empty(); }));
+    hub.mine(1);
+    auto balance = maker.events("wallet.balance_changed/1");
+    BOOST_REQUIRE_EQUAL(balance.size(), 1u);
+    BOOST_CHECK_EQUAL(balance.front().at("balance").as_int64(), 190'000'000 + done.fee);
+    BOOST_CHECK_EQUAL(balance.front().at("change").as_int64(), done.fee);
+    BOOST_CHECK_EQUAL(balance.front().at("reason").as_string(), "CoinJoin");
+    BOOST_CHECK_EQUAL(balance.front().at("instance").as_string(), std::string(maker.ctx().instanceName()));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -351,9 +360,30 @@ BOOST_AUTO_TEST_CASE(a_deposit_is_offered_after_the_next_block) {
     // 5 BTC to a fresh receive address of mixdepth 3 (read from the wallet's store: the address
     // derivation only, the running maker keeps its indices).
     auto wallet = jm::wallet::Wallet::open(maker.walletStore(), "password").value();
+    // Its first sync only recorded the balance: a start is no change.
+    BOOST_CHECK(maker.events("wallet.balance_changed/1").empty());
     hub.chain().fund(wallet.addressAt(3, jm::wallet::BRANCH_EXTERNAL, 0).value().script_pubkey, 500'000'000);
     hub.mine(1);
     BOOST_CHECK(eventually([&] { return maker.offers().front().maxsize == 500'000'000 - 27'300; }));
+    // Told once, however many syncs follow.
+    BOOST_CHECK(eventually([&] { return !maker.events("wallet.balance_changed/1").empty(); }));
+    hub.mine(2);
+    auto changes = maker.events("wallet.balance_changed/1");
+    BOOST_REQUIRE_EQUAL(changes.size(), 1u);
+    BOOST_CHECK_EQUAL(changes.front().at("balance").as_int64(), 690'000'000);
+    BOOST_CHECK_EQUAL(changes.front().at("change").as_int64(), 500'000'000);
+    BOOST_CHECK_EQUAL(changes.front().at("reason").as_string(), "received");
+    // Coins that arrive while the node is down are told at its next start.
+    maker.stop();
+    hub.chain().fund(wallet.addressAt(3, jm::wallet::BRANCH_EXTERNAL, 1).value().script_pubkey, 1'000'000);
+    hub.mine(1);
+    maker.start();
+    BOOST_CHECK(eventually([&] { return maker.events("wallet.balance_changed/1").size() == 2; }));
+    changes = maker.events("wallet.balance_changed/1");
+    BOOST_REQUIRE_EQUAL(changes.size(), 2u);
+    BOOST_CHECK_EQUAL(changes.back().at("balance").as_int64(), 691'000'000);
+    BOOST_CHECK_EQUAL(changes.back().at("change").as_int64(), 1'000'000);
+    BOOST_CHECK_EQUAL(changes.back().at("reason").as_string(), "received");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

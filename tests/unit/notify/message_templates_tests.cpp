@@ -3,7 +3,13 @@
 #include "message_templates.hpp"
 #include "services.hpp"
 
+#include <jm/maker/events.hpp>
+#include <jm/sdk/events.hpp>
+#include <jm/taker/events.hpp>
+#include <jm/wallet/events.hpp>
+
 #include <boost/json/parse.hpp>
+#include <boost/json/value_from.hpp>
 #include <boost/test/unit_test.hpp>
 
 using namespace jm::plugins::notify;
@@ -51,6 +57,54 @@ BOOST_AUTO_TEST_CASE(defaults_read_well) {
                  boost::json::parse(R"({"instance":"maker","balance":150000000,"change":-2500,"reason":"CoinJoin"})"),
                  "a", "mainnet");
     BOOST_CHECK_EQUAL(bal.body, "Wallet balance 1.50000000 BTC (-0.00002500 BTC), CoinJoin.");
+}
+
+// Every default template, from the event the node or a role really publishes (its own JSON
+// form): each placeholder is filled and the text is what a phone shows.
+BOOST_AUTO_TEST_CASE(every_default_template_renders_from_its_real_event) {
+    auto t = make();
+    auto check = [&](const auto& event, const std::string& title, const std::string& body, bool important) {
+        using Event = std::decay_t<decltype(event)>;
+        BOOST_TEST_CONTEXT(Event::topic) {
+            BOOST_CHECK(!MessageTemplates::defaultTemplate(Event::topic).empty());
+            auto m = t.render(Event::topic, boost::json::value_from(event), "alerts", "signet");
+            BOOST_CHECK_EQUAL(m.title, "jmnode: " + title);
+            BOOST_CHECK_EQUAL(m.body, body);
+            BOOST_CHECK_EQUAL(m.important, important);
+            BOOST_CHECK_EQUAL(m.body.find('{'), std::string::npos);
+        }
+    };
+    const std::string hash = std::string(60, '0') + "abcd";
+    check(jm::sdk::events::NodeStarted{"0.1.0", "signet"}, "started", "jmnode 0.1.0 is running on signet.", false);
+    check(jm::sdk::events::NodeStopping{"maker: the wallet store failed"}, "stopping",
+          "jmnode is stopping (maker: the wallet store failed).", true);
+    check(jm::sdk::events::CoinjoinCompleted{TXID, 2'000'000, "maker"}, "CoinJoin done",
+          "CoinJoin of 0.02000000 BTC done as maker. tx 01234567...fedcba98", false);
+    check(jm::sdk::events::CoinjoinCompletedV2{TXID, 2'000'000, "taker", "taker", 7'412}, "CoinJoin done",
+          "CoinJoin of 0.02000000 BTC done as taker; paid 7,412 sats in fees. tx 01234567...fedcba98", false);
+    check(jm::maker::events::SessionStarted{"maker", "J5taker", 0, 2'000'000}, "CoinJoin starting",
+          "J5taker asked for a CoinJoin of 0.02000000 BTC.", false);
+    check(jm::maker::events::SessionFailed{"maker", "J5taker", "timeout", "no !tx within 60 s"}, "CoinJoin failed",
+          "CoinJoin with J5taker failed (timeout): no !tx within 60 s", true);
+    check(jm::taker::events::Failed{"taker", "J5me", "signatures",
+                                    "attempt 3 failed (a maker did not sign); no "
+                                    "attempts left"},
+          "CoinJoin failed",
+          "CoinJoin as taker failed (signatures): attempt 3 failed (a maker did not sign); no attempts left", true);
+    jm::maker::events::OffersAnnounced offers{"maker", "J5maker", {{}, {}}, {}};
+    check(offers, "offers", "J5maker announced 2 offer(s).", false);
+    check(jm::sdk::events::BackendStatus{"core", false, "timed out"}, "backend",
+          "Backend core is unreachable: timed out", true);
+    check(jm::wallet::events::BalanceChanged{"maker", 52'001'850, 1'000'000, "received"}, "balance",
+          "Wallet balance 0.52001850 BTC (+0.01000000 BTC), received.", false);
+    check(jm::wallet::events::BalanceChanged{"taker", 0, -1, ""}, "balance",
+          "Wallet balance 0.00000000 BTC (-0.00000001 BTC).", false);
+    jm::sdk::events::TxStatusChanged status;
+    status.txid = TXID;
+    status.state = jm::sdk::events::TxState::Confirmed;
+    status.confirmations = 3;
+    check(status, "transaction", "Transaction 01234567...fedcba98 is confirmed (3 conf).", false);
+    check(jm::sdk::events::BlockConnected{800'000, hash}, "new block", "Block 800000: 00000000...0000abcd", false);
 }
 
 BOOST_AUTO_TEST_CASE(overrides_and_unknown_topics) {

@@ -7,6 +7,7 @@
 
 #include <jm/maker/events.hpp>
 #include <jm/sdk/events.hpp>
+#include <jm/taker/events.hpp>
 #include <jm/wallet/events.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -402,19 +403,26 @@ BOOST_AUTO_TEST_CASE(default_topics_send_what_an_operator_wants_once) {
     bus.publish(jm::sdk::events::CoinjoinCompletedV2{TXID, 2'000'000, "maker", "maker", 1'850});
     bus.publish(jm::sdk::events::CoinjoinCompleted{TXID, 2'000'000, "maker"}); // the same CoinJoin: skipped
     bus.publish(jm::wallet::events::BalanceChanged{"maker", 52'001'850, 1'850, "CoinJoin"});
+    bus.publish(jm::maker::events::SessionFailed{"maker", "J5taker", "auth", "the commitment is blacklisted"});
+    bus.publish(jm::taker::events::Failed{"taker", "J5me", "fill", "1 maker(s) answered !fill"});
+    bus.publish(jm::taker::events::Stage{"taker", "J5me", "fill", 1, "3 makers"}); // not by default
     bus.publish(jm::sdk::events::NodeStopping{"SIGTERM"});
-    BOOST_REQUIRE(f.h.waitUntil([&] { return f.stats().delivered == 4; }));
+    BOOST_REQUIRE(f.h.waitUntil([&] { return f.stats().delivered == 6; }));
     std::this_thread::sleep_for(100ms);
     auto got = server.requests();
-    BOOST_REQUIRE_EQUAL(got.size(), 4u);
+    BOOST_REQUIRE_EQUAL(got.size(), 6u);
     auto text = [&](std::size_t i) { return std::string(json(got[i].body).at("text").as_string()); };
     BOOST_CHECK_EQUAL(text(0),
                       "jmnode: backend\nBackend core is unreachable: cannot connect to 127.0.0.1: Connection refused");
     BOOST_CHECK_EQUAL(text(1), "jmnode: CoinJoin done\nCoinJoin of 0.02000000 BTC done as maker; earned 1,850 sats. tx "
                                "aaaaaaaa...bbbbbbbb");
     BOOST_CHECK_EQUAL(text(2), "jmnode: balance\nWallet balance 0.52001850 BTC (+0.00001850 BTC), CoinJoin.");
-    BOOST_CHECK_EQUAL(text(3), "jmnode: stopping\njmnode is stopping (SIGTERM).");
-    BOOST_CHECK_EQUAL(json(got[3].body).at("disable_notification").as_bool(), false); // important: it rings
+    BOOST_CHECK_EQUAL(text(3),
+                      "jmnode: CoinJoin failed\nCoinJoin with J5taker failed (auth): the commitment is blacklisted");
+    BOOST_CHECK_EQUAL(text(4), "jmnode: CoinJoin failed\nCoinJoin as taker failed (fill): 1 maker(s) answered !fill");
+    BOOST_CHECK_EQUAL(text(5), "jmnode: stopping\njmnode is stopping (SIGTERM).");
+    for (std::size_t i : {3, 4, 5}) // important: they ring
+        BOOST_CHECK_EQUAL(json(got[i].body).at("disable_notification").as_bool(), false);
 }
 
 BOOST_AUTO_TEST_CASE(templates_are_overridable_per_event) {

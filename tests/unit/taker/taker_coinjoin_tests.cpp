@@ -101,12 +101,15 @@ BOOST_AUTO_TEST_CASE(a_payment_with_three_jmnode_makers_confirms) {
     auto completed = taker.events("role.coinjoin_completed/1");
     BOOST_REQUIRE_EQUAL(completed.size(), 1u);
     BOOST_CHECK_EQUAL(completed.front().at("role").as_string(), "taker");
-    // /2 carries what the CoinJoin cost the taker (makers' fees and its mining fee).
+    // /2 carries what the CoinJoin cost the taker: the makers' net fees and the whole mining fee
+    // (the makers' txfee shares came out of the fees it paid them), i.e. all that left its
+    // wallet besides the amount.
     auto completed_v2 = taker.events("role.coinjoin_completed/2");
     BOOST_REQUIRE_EQUAL(completed_v2.size(), 1u);
     BOOST_CHECK_EQUAL(completed_v2.front().at("txid").as_string(), result->txid);
     BOOST_CHECK_EQUAL(completed_v2.front().at("fee").to_number<std::int64_t>(),
-                      result->maker_fees + result->taker_mining_fee);
+                      result->maker_fees + result->mining_fee);
+    BOOST_CHECK_EQUAL(result->mining_fee, result->taker_mining_fee + 3 * 300); // the makers' txfees
     for (auto& m : market.makers) {
         auto earned = m->events("role.coinjoin_completed/2");
         BOOST_REQUIRE_EQUAL(earned.size(), 1u);
@@ -176,12 +179,25 @@ BOOST_AUTO_TEST_CASE(two_payments_in_a_row_never_reuse_a_commitment) {
     market.hub.mine(6);
     market.startMakers();
     taker.start();
+    std::int64_t first_cost = 0;
     for (int i = 0; i < 2; ++i) {
         auto [address, script] = TakerUnderTest::destination();
         auto result = taker.send({0, 5'000'000, false, address, 2});
         BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+        if (i == 0) {
+            auto v2 = taker.events("role.coinjoin_completed/2");
+            BOOST_REQUIRE_EQUAL(v2.size(), 1u);
+            first_cost = result->cj_amount + v2.front().at("fee").as_int64();
+        }
         market.hub.mine(6);
     }
+    // The first run's sync recorded the balance; the second's found the first CoinJoin: the
+    // payment and the fees its role.coinjoin_completed/2 named left the wallet, told once.
+    auto balance = taker.events("wallet.balance_changed/1");
+    BOOST_REQUIRE_EQUAL(balance.size(), 1u);
+    BOOST_CHECK_EQUAL(balance.front().at("change").as_int64(), -first_cost);
+    BOOST_CHECK_EQUAL(balance.front().at("balance").as_int64(), 80'000'000 - first_cost);
+    BOOST_CHECK_EQUAL(balance.front().at("reason").as_string(), "CoinJoin");
     BOOST_CHECK_EQUAL(taker.onStrand([&] { return taker.plugin().store().usedCount().value(); }), 2u);
     // The makers saw two different commitments (a reused one would have been refused).
     for (auto& m : market.makers)

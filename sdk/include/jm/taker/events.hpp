@@ -31,8 +31,9 @@ struct Stage {
     }
 };
 
-//! A CoinJoin run of the taker ended without a transaction: nothing was broadcast and no coin of
-//! the wallet was spent.
+//! A CoinJoin run of the taker ended without its CoinJoin done. Up to the stage "signatures"
+//! nothing was broadcast and no coin of the wallet was spent; at "broadcast" and "confirming"
+//! the signed transaction went out and may still confirm (`reason` says so).
 struct Failed {
     static constexpr std::string_view topic = "taker.failed/1";
     std::string instance;
