@@ -161,7 +161,7 @@ struct InProcessTaker {
             plugin = std::make_unique<jm::plugins::taker::TakerPlugin>(ctx, *settings);
             return plugin->start();
         });
-        requireOrThrow(started, (started ? "" : started.error().message));
+        requireOrThrow(started.has_value(), (started ? "" : started.error().message));
     }
     void stop() {
         std::promise<void> stopped;
