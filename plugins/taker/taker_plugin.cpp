@@ -295,6 +295,9 @@ void TakerPlugin::connect() {
     handler.on_nick_seen = guarded([this, mine](const std::string& nick, const std::string&) {
         if (mine()) m_run->listed.insert(nick);
     });
+    handler.on_peerlist = guarded([this, mine](std::size_t directory) {
+        if (mine()) m_run->peerlists.insert(directory);
+    });
     handler.on_nick_gone = guarded([this, mine](const std::string& nick) {
         if (!mine()) return;
         m_run->listed.erase(nick);
@@ -342,11 +345,22 @@ void TakerPlugin::checkOrderbookDone() {
     if (ceiling && run.directories_ready == 0)
         return failRun(errc::unavailable, "no directory could be reached in " +
                                               std::to_string(m_settings.orderbook_wait.count() / 1000) + " s");
-    if ((all_listed && answered > 0) || quiet || ceiling) {
+    // An empty market: every directory that can answer a GETPEERLIST did (NG-style ones; REF
+    // directories never do, and a directory still connecting may yet list makers), none listed a
+    // nick and no nick wrote. Waiting for the ceiling could only find makers that are not there.
+    bool empty = run.listed.empty() && run.book.makers().empty() && !run.peerlists.empty();
+    for (std::size_t d = 0; empty && d < run.directories->directoryCount(); ++d) {
+        auto state = run.directories->directory(d).state();
+        bool down = state == jm::net::DirectoryClient::State::waiting_to_reconnect ||
+                    state == jm::net::DirectoryClient::State::stopped;
+        empty = run.peerlists.count(d) != 0 || down;
+    }
+    if ((all_listed && answered > 0) || quiet || ceiling || empty) {
         JM_LOG(m_ctx.logger(), info) << "orderbook: " << run.book.offers().size() << " offer(s) of "
                                      << run.book.makers().size() << " maker(s)"
                                      << (all_listed ? " (every listed nick answered)"
                                          : quiet    ? " (quiet)"
+                                         : empty    ? " (the directories list no maker)"
                                                     : " (ceiling)");
         return verifyBonds();
     }
@@ -548,33 +562,78 @@ jm::sdk::Result<void> TakerPlugin::chooseMakers() {
                                          std::to_string(run.book.makers().size()) + " in the orderbook, " +
                                          std::to_string(run.ignored.size()) + " ignored), " + std::to_string(n) +
                                          " needed");
-    std::uint64_t seed = 0;
-    randombytes_buf(&seed, sizeof seed);
-    auto chosen = m_chooser->choose(candidates, jm::taker::ChooseRequest{run.request.sweep ? 0 : amount, n, seed});
-    if (!chosen) return chosen.error().withContext("chooser '" + m_settings.chooser + "'");
+    // `need` offers of distinct makers from `pool`, none of `taken`'s makers, by the chooser.
+    auto choose = [&](const std::vector<jm::taker::CandidateOffer>& pool, std::size_t need,
+                      std::set<std::string>& taken) -> jm::sdk::Result<std::vector<jm::taker::CandidateOffer>> {
+        std::uint64_t seed = 0;
+        randombytes_buf(&seed, sizeof seed);
+        auto chosen = m_chooser->choose(pool, jm::taker::ChooseRequest{run.request.sweep ? 0 : amount, need, seed});
+        if (!chosen) return chosen.error().withContext("chooser '" + m_settings.chooser + "'");
+        std::vector<jm::taker::CandidateOffer> out;
+        for (auto i : *chosen) {
+            if (i >= pool.size() || !taken.insert(pool[i].counterparty).second)
+                return fail(errc::internal, "chooser '" + m_settings.chooser + "' chose an invalid or repeated offer");
+            out.push_back(pool[i]);
+        }
+        if (out.size() != need)
+            return fail(errc::internal, "chooser '" + m_settings.chooser + "' chose too few offers");
+        return out;
+    };
     std::set<std::string> nicks;
-    std::vector<const jm::taker::CandidateOffer*> picks;
-    for (auto i : *chosen) {
-        if (i >= candidates.size() || !nicks.insert(candidates[i].counterparty).second)
-            return fail(errc::internal, "chooser '" + m_settings.chooser + "' chose an invalid or repeated offer");
-        picks.push_back(&candidates[i]);
-    }
-    if (picks.size() != n) return fail(errc::internal, "chooser '" + m_settings.chooser + "' chose too few offers");
+    auto first = choose(candidates, n, nicks);
+    if (!first) return first.error();
+    auto picks = std::move(*first);
 
     if (run.request.sweep) {
-        // REF choose_sweep_orders: the amount that leaves the mixdepth empty.
-        std::vector<jm::protocol::Offer> offers;
-        for (auto* p : picks)
-            offers.push_back(p->offer);
-        auto sweep = jm::protocol::sweepAmount(total_input, sweep_txfee, offers);
-        if (!sweep) return sweep.error();
-        for (std::size_t i = 0; i < picks.size(); ++i) {
-            const auto& o = picks[i]->offer;
-            if (sweep->cj_amount < o.minsize || sweep->cj_amount > o.maxsize)
+        // REF choose_sweep_orders: the amount that leaves the mixdepth empty depends on the chosen
+        // fees; a maker whose offer does not cover that amount is replaced by another choice and
+        // the amount computed again, until every chosen offer covers it. Each round rules out at
+        // least one maker, so this ends.
+        std::set<std::string> unfit;
+        std::optional<jm::protocol::SweepResult> sweep;
+        for (;;) {
+            std::vector<jm::protocol::Offer> offers;
+            for (const auto& p : picks)
+                offers.push_back(p.offer);
+            auto amounts = jm::protocol::sweepAmount(total_input, sweep_txfee, offers);
+            if (!amounts) return amounts.error();
+            sweep = std::move(*amounts);
+            std::vector<jm::taker::CandidateOffer> fitting;
+            for (std::size_t i = 0; i < picks.size(); ++i) {
+                const auto& o = picks[i].offer;
+                std::string why;
+                if (sweep->cj_amount < o.minsize || sweep->cj_amount > o.maxsize)
+                    why = "the sweep amount " + std::to_string(sweep->cj_amount) + " is outside its offer (" +
+                          std::to_string(o.minsize) + ".." + std::to_string(o.maxsize) + ")";
+                else if (sweep->maker_fees[i] - o.txfee > feeLimit(0, sweep->cj_amount))
+                    why = "its fee for the sweep amount is over the limits";
+                if (why.empty()) {
+                    fitting.push_back(picks[i]);
+                    continue;
+                }
+                JM_LOG(m_ctx.logger(), info) << "not choosing " << picks[i].counterparty << ": " << why;
+                unfit.insert(picks[i].counterparty);
+                nicks.erase(picks[i].counterparty);
+            }
+            if (fitting.size() == picks.size()) break;
+            std::vector<jm::taker::CandidateOffer> rest;
+            std::set<std::string> rest_makers;
+            for (const auto& c : candidates)
+                if (!unfit.count(c.counterparty) && !nicks.count(c.counterparty)) {
+                    rest.push_back(c);
+                    rest_makers.insert(c.counterparty);
+                }
+            auto need = n - fitting.size();
+            if (rest_makers.size() < need)
                 return fail(errc::not_found, "the sweep amount " + std::to_string(sweep->cj_amount) +
-                                                 " is outside the offer of " + picks[i]->counterparty);
-            if (sweep->maker_fees[i] - o.txfee > feeLimit(0, sweep->cj_amount))
-                return fail(errc::not_found, "a maker's fee for the sweep amount is over the limits");
+                                                 " is outside the offers of " + std::to_string(unfit.size()) +
+                                                 " maker(s) and only " + std::to_string(rest_makers.size()) +
+                                                 " other(s) qualify, " + std::to_string(need) + " more needed");
+            auto more = choose(rest, need, nicks);
+            if (!more) return more.error();
+            for (auto& c : *more)
+                fitting.push_back(std::move(c));
+            picks = std::move(fitting);
         }
         if (sweep->cj_amount < jm::protocol::DUST_THRESHOLD)
             return fail(errc::insufficient_funds, "the sweep leaves " + std::to_string(sweep->cj_amount) + " sat");
@@ -584,24 +643,24 @@ jm::sdk::Result<void> TakerPlugin::chooseMakers() {
         run.own_coins = spendable;
         for (std::size_t i = 0; i < picks.size(); ++i) {
             MakerSession m;
-            m.nick = picks[i]->counterparty;
-            m.offer = picks[i]->offer;
+            m.nick = picks[i].counterparty;
+            m.offer = picks[i].offer;
             m.cjfee = sweep->maker_fees[i];
-            m.bond_value = picks[i]->bond_value;
+            m.bond_value = picks[i].bond_value;
             run.makers.emplace(m.nick, std::move(m));
         }
         return {};
     }
     run.cj_amount = amount;
     std::int64_t fees = 0, txfees = 0;
-    for (auto* p : picks) {
+    for (const auto& p : picks) {
         MakerSession m;
-        m.nick = p->counterparty;
-        m.offer = p->offer;
-        m.cjfee = p->cjfee;
-        m.bond_value = p->bond_value;
-        fees += p->cjfee;
-        txfees += p->offer.txfee;
+        m.nick = p.counterparty;
+        m.offer = p.offer;
+        m.cjfee = p.cjfee;
+        m.bond_value = p.bond_value;
+        fees += p.cjfee;
+        txfees += p.offer.txfee;
         run.makers.emplace(m.nick, std::move(m));
     }
     // Our coins: the amount, the fees and the mining fee with three inputs per maker (REF's
@@ -680,32 +739,12 @@ void TakerPlugin::sendFills() {
     // Persisted before it leaves: after a crash this commitment is never offered again.
     if (auto r = m_store.markUsed(run.commitment); !r)
         return failRun(r.error().code, "cannot record the commitment as used: " + r.error().message);
-    // A chosen offer that changed since the orderbook: the new terms if they still qualify.
-    for (auto& [nick, m] : run.makers) {
-        auto now = run.book.offer(nick, m.offer.oid);
-        if (!now) {
-            failMaker(m, "its offer was withdrawn");
-            continue;
-        }
-        if (*now == m.offer) continue;
-        auto fee = jm::protocol::realCjfee(*now, run.cj_amount);
-        if (!fee || *fee - now->txfee > feeLimit(0, run.cj_amount) || run.cj_amount < now->minsize ||
-            run.cj_amount > now->maxsize || (run.request.sweep && *fee != m.cjfee)) {
-            failMaker(m, "its offer changed since the orderbook and no longer qualifies");
-            continue;
-        }
-        // The plan's fees are what the user approved: a dearer offer is not taken, even within
-        // the limits (the taker's cost grows with the net fee, cjfee − txfee).
-        if (*fee - now->txfee > m.cjfee - m.offer.txfee) {
-            failMaker(m, "its offer's fee rose since the orderbook");
-            continue;
-        }
-        m.offer = *now;
-        m.cjfee = *fee;
-    }
+    // The attempt keeps the offers as they were chosen (REF): a later !cancel or changed offer in
+    // the book, which another nick or a directory may have forged or replayed, must not drop an
+    // honest maker, nor make us pay more than the user approved. A maker that really withdrew or
+    // changed its offer refuses the !fill or the transaction and is replaced like any other.
     setStage(Stage::Fill, "fill", "!fill to " + std::to_string(run.makers.size()) + " makers");
     for (auto& [nick, m] : run.makers) {
-        if (m.state == State::Failed) continue;
         sendTo(m, "fill",
                jm::protocol::formatFillArgs({m.offer.oid, run.cj_amount, run.keys.publicKeyHex(), run.commitment}));
     }

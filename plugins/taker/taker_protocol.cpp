@@ -16,7 +16,8 @@ void TakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
     if (line.from == run.identity->nick()) return;
     if (!routed.message.is_private) {
         auto commands = jm::protocol::splitCommands(line.body);
-        // The book follows offers at every stage: a chosen offer that changes is re-checked at !fill.
+        // The book follows offers at every stage, for the next attempt's choice; the running
+        // attempt keeps the offers it chose (sendFills).
         if (commands) run.book.onPublic(line.from, *commands);
         return;
     }

@@ -25,6 +25,7 @@ struct TakerPlugin::Run {
     std::shared_ptr<const jm::protocol::NickIdentity> identity;
     std::shared_ptr<jm::net::MultiDirectoryClient> directories;
     std::size_t directories_ready = 0;
+    std::set<std::size_t> peerlists; //!< directories that answered our GETPEERLIST (an empty list too)
     jm::chain::ChainTip tip;
     std::int64_t fee_rate = 1000; //!< sat/kvB
 

@@ -139,8 +139,8 @@ int coinjoinSendCommand(const std::vector<std::string>& args) {
         "amount", po::value<std::int64_t>(), "satoshis the destination receives")(
         "sweep", "send every coin of the mixdepth (no change)")("to", po::value<std::string>()->required(),
                                                                 "destination address")(
-        "makers", po::value<int>()->default_value(0),
-        "counterparties (default: the taker's `makers`)")("yes,y", "do not ask before the first !fill");
+        "makers", po::value<int>(),
+        "counterparties, 1..100 (default: the taker's `makers` setting)")("yes,y", "do not ask before the first !fill");
     int code = 0;
     auto vm = parseOptions(args, usage, options, {}, code);
     if (!vm) return code;
@@ -149,8 +149,11 @@ int coinjoinSendCommand(const std::vector<std::string>& args) {
         std::cerr << "error: give either --amount SATS or --sweep\n";
         return EXIT_USAGE;
     }
-    if ((*vm)["makers"].as<int>() < 0 || (*vm)["makers"].as<int>() > 100) {
-        std::cerr << "error: --makers must be 1..100\n";
+    // Given, it must name a count the taker accepts (its `makers` setting's range); left out,
+    // the taker's setting applies. 0 is not a silent "default": it is refused like 101.
+    if (vm->count("makers") != 0 && ((*vm)["makers"].as<int>() < 1 || (*vm)["makers"].as<int>() > 100)) {
+        std::cerr << "error: --makers must be 1..100 (leave it out to use the taker's `makers` setting), not "
+                  << (*vm)["makers"].as<int>() << "\n";
         return EXIT_USAGE;
     }
     jm::taker::CoinjoinRequest request;
@@ -158,7 +161,7 @@ int coinjoinSendCommand(const std::vector<std::string>& args) {
     request.sweep = vm->count("sweep") != 0;
     request.amount = request.sweep ? 0 : (*vm)["amount"].as<std::int64_t>();
     request.destination = (*vm)["to"].as<std::string>();
-    request.makers = static_cast<std::size_t>((*vm)["makers"].as<int>());
+    request.makers = vm->count("makers") != 0 ? static_cast<std::size_t>((*vm)["makers"].as<int>()) : 0;
 
     TakerNode t;
     if (auto r = startTakerNode(t, *vm); !r) return failWith(r.error());

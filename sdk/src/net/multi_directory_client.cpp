@@ -48,6 +48,7 @@ MultiDirectoryClient::create(jm::sdk::Executor executor, std::vector<DirectoryCl
                 else
                     self->seen(e.nick, i, e.location);
             }
+            if (self->m_handler.on_peerlist) self->m_handler.on_peerlist(i);
         };
         multi->m_clients.push_back(
             DirectoryClient::create(executor, std::move(directories[i]), identity, std::move(h)));

@@ -188,6 +188,117 @@ BOOST_AUTO_TEST_CASE(an_offer_raised_after_the_user_approved_the_plan_is_not_pai
     BOOST_CHECK_LE(result->maker_fees, approved);
 }
 
+BOOST_AUTO_TEST_CASE(a_cancel_or_a_changed_offer_after_the_choice_does_not_drop_a_chosen_maker) {
+    // Between the choice and the !fill (the user thinking it over) one chosen maker's offer is
+    // cancelled and the other's changes in the public book: anyone able to relay a line in its
+    // name could do it. The attempt keeps the offers it chose (REF): both makers are filled at
+    // the approved terms and the CoinJoin completes at the first attempt, the third maker unused.
+    ChainHub hub;
+    TestDirectory directory;
+    std::vector<std::unique_ptr<HostileMaker>> hostile;
+    for (int i = 0; i < 3; ++i)
+        hostile.push_back(std::make_unique<HostileMaker>(hub, directory.port(), Misbehaviour::None));
+    TakerOptions options;
+    options.directories = {directory.port()};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    for (auto& h : hostile)
+        h->start();
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    std::promise<jm::sdk::Result<jm::taker::CoinjoinResult>> promise;
+    std::int64_t approved = -1;
+    std::vector<std::string> chosen;
+    jm::taker::CoinjoinObserver observer;
+    std::thread user;
+    observer.confirm = [&](const jm::taker::CoinjoinPlan& plan, std::function<void(bool)> proceed) {
+        approved = plan.maker_fees;
+        for (const auto& m : plan.makers)
+            chosen.push_back(m.nick);
+        user = std::thread([&hostile, chosen, proceed] {
+            for (auto& h : hostile) {
+                if (h->nick() == chosen.at(0)) h->cancel();
+                if (h->nick() == chosen.at(1)) h->announce("0.000005");
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            proceed(true);
+        });
+    };
+    taker.plugin().send({0, 10'000'000, false, address, 2}, observer, taker.ctx().executor(),
+                        [&](auto r) { promise.set_value(std::move(r)); });
+    auto future = promise.get_future();
+    BOOST_REQUIRE(future.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+    auto result = future.get();
+    user.join();
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    BOOST_CHECK_EQUAL(result->attempts, 1);
+    BOOST_CHECK_EQUAL(result->maker_fees, approved);
+    BOOST_REQUIRE_EQUAL(chosen.size(), 2u);
+    for (auto& h : hostile) {
+        bool was_chosen = std::find(chosen.begin(), chosen.end(), h->nick()) != chosen.end();
+        BOOST_CHECK_EQUAL(h->fills(), was_chosen ? 1 : 0);
+    }
+    BOOST_CHECK_EQUAL(hub.chain().mempoolSize(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_sweep_amount_outside_a_chosen_offer_gets_that_maker_replaced) {
+    // The cheapest maker takes nothing below our whole balance less one satoshi: it passes the
+    // first filter (the sweep amount is not known yet) and is chosen, but the sweep amount, net
+    // of fees, falls below its minimum. It must be replaced by a maker whose offer covers it,
+    // not the run failed.
+    ChainHub hub;
+    TestDirectory directory;
+    HostileMaker picky(hub, directory.port(), Misbehaviour::None, "0.000005");
+    HostileMaker a(hub, directory.port(), Misbehaviour::None), b(hub, directory.port(), Misbehaviour::None);
+    TakerOptions options;
+    options.directories = {directory.port()};
+    std::int64_t total = 0;
+    for (const auto& [mixdepth, value] : options.coins)
+        total += mixdepth == 0 ? value : 0;
+    picky.setMinsize(total - 1);
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    picky.start();
+    a.start();
+    b.start();
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    auto result = taker.send({0, 0, true, address, 2});
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    BOOST_CHECK_EQUAL(result->attempts, 1);
+    BOOST_CHECK_LT(result->cj_amount, total - 1);
+    BOOST_CHECK_EQUAL(picky.fills(), 0);
+    BOOST_CHECK_EQUAL(a.fills() + b.fills(), 2);
+    BOOST_CHECK_EQUAL(hub.chain().mempoolSize(), 1u);
+    BOOST_CHECK_EQUAL(taker.fundedCoinsUnspent(), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_sweep_with_too_few_makers_covering_its_amount_fails_cleanly) {
+    // Two of the three makers cannot take the sweep amount: nothing is filled, nothing spent.
+    ChainHub hub;
+    TestDirectory directory;
+    HostileMaker picky1(hub, directory.port(), Misbehaviour::None, "0.000005");
+    HostileMaker picky2(hub, directory.port(), Misbehaviour::None, "0.000006");
+    HostileMaker a(hub, directory.port(), Misbehaviour::None);
+    TakerOptions options;
+    options.directories = {directory.port()};
+    picky1.setMinsize(80'000'000 - 1);
+    picky2.setMinsize(80'000'000 - 1);
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    for (auto* m : {&picky1, &picky2, &a})
+        m->start();
+    taker.start();
+    auto [address, script] = TakerUnderTest::destination();
+    auto result = taker.send({0, 0, true, address, 2});
+    BOOST_REQUIRE(!result);
+    BOOST_CHECK(result.error().code == jm::sdk::make_error_code(jm::sdk::errc::not_found));
+    BOOST_TEST_MESSAGE(result.error().message);
+    BOOST_CHECK_EQUAL(picky1.fills() + picky2.fills() + a.fills(), 0);
+    BOOST_CHECK_EQUAL(hub.chain().mempoolSize(), 0u);
+    BOOST_CHECK_EQUAL(taker.fundedCoinsUnspent(), 2u);
+}
+
 BOOST_AUTO_TEST_CASE(a_maker_whose_many_inputs_break_the_sweep_fee_is_replaced) {
     // 15 inputs where the sweep amount budgeted 3: the fee for the real counts is off by more
     // than max_sweep_fee_change. The attempt is void, and so must the maker be for the next one,

@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <sstream>
 
 using jm::host::EXIT_USAGE;
 
@@ -27,6 +29,30 @@ BOOST_AUTO_TEST_CASE(coinjoin_send_refuses_bad_arguments) {
     BOOST_CHECK_EQUAL(send({"--amount", "100000"}), EXIT_USAGE);                          // the config cannot be read
     BOOST_CHECK_EQUAL(jm::host::coinjoinSendCommand({"--amount", "100000"}), EXIT_USAGE); // no --config
     BOOST_CHECK_EQUAL(jm::host::coinjoinSendCommand({"--help"}), 0);
+}
+
+BOOST_AUTO_TEST_CASE(coinjoin_send_refuses_makers_outside_the_range_its_error_names) {
+    // --makers 0 must not be taken as "the default": it is refused with the same text as 101,
+    // and that text names the range the check accepts.
+    const std::string absent = "/nonexistent/taker.json";
+    auto send = [&](const std::string& makers) {
+        std::ostringstream captured;
+        auto* old = std::cerr.rdbuf(captured.rdbuf());
+        auto code = jm::host::coinjoinSendCommand(
+            {"--config", absent, "--mixdepth", "0", "--to", "bcrt1qxyz", "--amount", "100000", "--makers", makers});
+        std::cerr.rdbuf(old);
+        return std::make_pair(code, captured.str());
+    };
+    for (const std::string bad : {"0", "-1", "101"}) {
+        auto [code, err] = send(bad);
+        BOOST_CHECK_EQUAL(code, EXIT_USAGE);
+        BOOST_CHECK_MESSAGE(err.find("--makers must be 1..100") != std::string::npos, bad + ": " + err);
+    }
+    for (const std::string good : {"1", "100"}) {
+        auto [code, err] = send(good);
+        BOOST_CHECK_EQUAL(code, EXIT_USAGE); // the config cannot be read, which is checked next
+        BOOST_CHECK_MESSAGE(err.find("--makers") == std::string::npos, good + ": " + err);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(orderbook_and_add_utxos_refuse_bad_arguments) {

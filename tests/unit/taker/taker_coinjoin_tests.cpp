@@ -294,6 +294,31 @@ BOOST_AUTO_TEST_CASE(no_reachable_directory_fails_cleanly) {
     BOOST_CHECK_EQUAL(taker.onStrand([&] { return taker.plugin().store().usedCount().value(); }), 0u);
 }
 
+BOOST_AUTO_TEST_CASE(an_empty_market_ends_the_orderbook_when_the_directory_has_answered) {
+    // The directory answers our GETPEERLIST with nobody: no maker can answer, so neither the
+    // orderbook nor a CoinJoin waits for the ceiling (30 s here).
+    ChainHub hub;
+    TestDirectory directory;
+    TakerOptions options;
+    options.directories = {directory.port()};
+    options.config = {{"orderbook_wait", "30s"}};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    taker.start();
+    auto started = std::chrono::steady_clock::now();
+    auto book = taker.orderbook();
+    BOOST_REQUIRE_MESSAGE(book, (book ? "" : book.error().message));
+    BOOST_CHECK(book->empty());
+    BOOST_CHECK_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+    started = std::chrono::steady_clock::now();
+    auto [address, script] = TakerUnderTest::destination();
+    auto result = taker.send({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE(!result);
+    BOOST_CHECK(result.error().code == jm::sdk::make_error_code(jm::sdk::errc::not_found));
+    BOOST_CHECK_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+    BOOST_CHECK_EQUAL(taker.onStrand([&] { return taker.plugin().store().usedCount().value(); }), 0u);
+}
+
 BOOST_AUTO_TEST_CASE(bad_requests_are_refused_before_anything_starts) {
     ChainHub hub;
     TakerOptions options;

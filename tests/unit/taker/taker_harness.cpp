@@ -263,6 +263,15 @@ void HostileMaker::announce(const std::string& cjfee) {
     sent.get_future().wait();
 }
 
+void HostileMaker::cancel() {
+    std::promise<void> sent;
+    boost::asio::post(m_io, [&] {
+        (void)m_directories->sendPublic({{"cancel", "0"}});
+        sent.set_value();
+    });
+    sent.get_future().wait();
+}
+
 namespace {
 
 //! The same ECDSA signature with S replaced by n − S (DER in, DER out): still valid by
@@ -302,7 +311,7 @@ void HostileMaker::sendOffers(const std::string& taker) {
     // A range as large as a real maker's, whatever its coins (a too-small coin is the point of
     // one misbehaviour).
     if (m_how == Misbehaviour::NoOffers) return;
-    std::string text = "0 100000 90000000 0 " + m_cjfee;
+    std::string text = "0 " + std::to_string(m_minsize) + " 90000000 0 " + m_cjfee;
     if (m_bond) text += "!tbond " + m_bond(taker);
     (void)m_directories->sendPrivate(taker, "sw0reloffer", text);
     if (m_how == Misbehaviour::OfferChanges)

@@ -121,6 +121,10 @@ public:
     void setBondProof(std::function<std::string(const std::string& taker_nick)> proof) { m_bond = std::move(proof); }
     //! Re-announces its offer publicly with another relative fee (returns once sent).
     void announce(const std::string& cjfee);
+    //! Withdraws its offer publicly (!cancel 0; returns once sent). It still answers a !fill.
+    void cancel();
+    //! The smallest amount its offer takes (before start(); 100,000 sat by default).
+    void setMinsize(std::int64_t minsize) { m_minsize = minsize; }
 
 private:
     void onMessage(const jm::net::RoutedMessage& m);
@@ -142,6 +146,7 @@ private:
     std::optional<jm::protocol::BoxSession> m_box;
     std::string m_takerCoin; //!< from the !auth opening
     std::int64_t m_amount = 0;
+    std::int64_t m_minsize = 100'000;
     std::function<std::string(const std::string&)> m_bond;
     std::atomic<int> m_fills{0};
     std::atomic<int> m_txs{0};

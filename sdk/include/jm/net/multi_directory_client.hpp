@@ -29,6 +29,9 @@ struct MultiDirectoryHandler {
     std::function<void(const std::string& nick, const std::string& location)> on_nick_seen;
     //! Every directory the nick was seen on said it left (or was lost): it is gone.
     std::function<void(const std::string& nick)> on_nick_gone;
+    //! A directory answered with a peerlist (after on_nick_seen/on_nick_gone for its entries; an
+    //! empty list too, which tells a taker that directory lists nobody).
+    std::function<void(std::size_t directory)> on_peerlist;
 };
 
 //! Connections to several directories used as one message channel, with the seed's rules: a
