@@ -217,6 +217,19 @@ int runPlan(TumbleNode& t, bool json, bool resume, std::optional<jm::tumbler::Tu
     return result->status == "finished" ? 0 : EXIT_FAILED;
 }
 
+//! `tumble` is a command (start) and a group (status, resume): its usage lists both.
+void printTumbleUsage(std::ostream& out, const po::options_description& options) {
+    out << "Usage: jmnode tumble <command> [options]\n"
+           "   or: jmnode tumble --config FILE --to ADDR1,ADDR2,ADDR3[,...] [--seed N] [--yes] [--json]\n\n"
+           "Commands:\n";
+    for (const auto& c : commands())
+        if (c.name.starts_with("tumble ")) {
+            auto word = c.name.substr(7);
+            out << "  " << word << std::string(word.size() < 24 ? 24 - word.size() : 1, ' ') << c.summary << "\n";
+        }
+    out << "\nStarting a tumble:\n" << options << "\n`jmnode tumble <command> --help` shows a command's options.\n";
+}
+
 } // namespace
 
 int tumbleCommand(const std::vector<std::string>& args) {
@@ -227,6 +240,17 @@ int tumbleCommand(const std::vector<std::string>& args) {
                           "destination addresses, comma-separated (at least 3, each paid once)")(
         "seed", po::value<std::string>(), "seed of the schedule (reproducible plans); default random")(
         "yes,y", "start without asking after the plan is shown");
+    if (args.empty()) {
+        std::cerr << "error: `jmnode tumble` needs a command (status, resume), or --config FILE --to ADDRESSES to "
+                     "start a tumble\n\n";
+        printTumbleUsage(std::cerr, options);
+        return EXIT_USAGE;
+    }
+    for (const auto& a : args)
+        if (a == "--help" || a == "-h") {
+            printTumbleUsage(std::cout, options);
+            return 0;
+        }
     int code = 0;
     auto vm = parseOptions(args, usage, options, {}, code);
     if (!vm) return code;
