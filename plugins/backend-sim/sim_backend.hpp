@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <memory>
+#include <mutex>
 
 namespace jm::plugins::backend_sim {
 
@@ -17,19 +18,24 @@ namespace jm::plugins::backend_sim {
 //! CoinJoin benchmark, tests): the SDK's TestChain (signatures, fees, double spends and
 //! replacements checked; chain.* events on the node's bus) behind the same BlockchainBackend
 //! service backend-core provides, so wallets and roles use it unchanged. One instance is one
-//! chain: every wallet and role of the node that names it shares it. Nothing is persisted: the
-//! chain starts afresh (premine, then initial_blocks blocks) at every start of the node.
+//! chain: every wallet and role of the node that names it shares it. The chain starts afresh
+//! (premine, then initial_blocks blocks) at every start of the node, unless `persist` is set:
+//! then every accepted transaction and mined block is journaled (synced) in the instance's store
+//! before it is reported, and the journal is replayed at start.
 //! Executor: the BlockchainBackend members may be called from any strand (the chain is
 //! thread-safe; completions are posted to the executor given); Plugin members on the
 //! instance's strand, where blocks are mined.
 class SimBackend final : public jm::chain::BlockchainBackend, public jm::sdk::Plugin {
 public:
-    //! Builds the chain: the premine, then settings.initial_blocks blocks.
+    //! Builds the chain: the premine, then settings.initial_blocks blocks (then, in start(), the
+    //! journal when persisting).
     //! Ownership: `ctx` outlives the instance.
     SimBackend(jm::sdk::PluginContext& ctx, SimSettings settings);
     ~SimBackend() override;
 
-    //! Starts mining every block_interval (when it is not 0).
+    //! Replays the journal (persist), then starts mining every block_interval (when it is not 0).
+    //! Errors: errc::invalid_config when the premine changed since the journal began;
+    //! errc::corrupt_data for a journal entry that cannot be replayed; storage errors.
     jm::sdk::Result<void> start() override;
     //! Stops mining; `done` is called before it returns.
     void stop(std::function<void()> done) override;
@@ -58,8 +64,17 @@ private:
         State(jm::sdk::PluginContext& ctx, const SimSettings& settings);
         jm::sdk::testing::TestChain chain;
         boost::asio::steady_timer timer;
-        bool stopped = false; //!< only touched on the instance's strand
+        bool stopped = false;                //!< only touched on the instance's strand
+        jm::sdk::KvStore* journal = nullptr; //!< set when persisting
+        std::mutex journal_mutex;            //!< the chain's changes and their entries in one order
+        std::uint64_t next_entry = 0;
+        //! Mines one block (journaled first when persisting). Errors: storage errors.
+        jm::sdk::Result<void> mine();
+        //! Submits (journaled before the txid is returned when persisting).
+        jm::sdk::Result<std::string> submit(const jm::bitcoin::Bytes& tx);
+        jm::sdk::Result<void> record(std::string_view entry);
     };
+    jm::sdk::Result<void> replay();
     static void scheduleBlock(const std::shared_ptr<State>& state, std::chrono::milliseconds interval);
     static void mineOne(const std::weak_ptr<State>& state);
 

@@ -50,6 +50,9 @@ const jm::sdk::ConfigSchema& SimSettings::schema() {
                        "takers for commitment coins 5 deep by default)");
         schema.bounded("fee_rate", ConfigType::Int, 2000, 1, 10'000'000,
                        "the fee rate the chain estimates, satoshis per 1000 virtual bytes");
+        schema.optional("persist", ConfigType::Bool, false,
+                        "keep the chain in the node's database across restarts (journaled, replayed at start); "
+                        "the premine and initial_blocks must then stay as they were");
         return schema;
     }();
     return s;
@@ -73,6 +76,9 @@ jm::sdk::Result<SimSettings> SimSettings::fromConfig(const boost::json::object& 
     if (*rate < 1 || *rate > 10'000'000)
         return fail(errc::invalid_config, "fee_rate must be from 1 to 10000000 sat/kvB");
     s.fee_rate = *rate;
+    auto persist = jm::sdk::configBool(config, "persist");
+    if (!persist) return persist.error();
+    s.persist = *persist;
 
     std::int64_t total = 0;
     if (const auto* list = config.if_contains("premine"); list && !list->is_null()) {

@@ -28,6 +28,10 @@ struct SimSettings {
     //! Blocks mined at start on top of the premine: its coins start that deep.
     std::int32_t initial_blocks = 10;
     std::int64_t fee_rate = 2000; //!< sat/kvB, what estimateFee answers
+    //! Keep the chain across restarts: every accepted transaction and mined block is journaled
+    //! (synced) in the instance's store and replayed at start, so a node killed and started again
+    //! finds the chain it left (crash tests across processes).
+    bool persist = false;
 
     static const jm::sdk::ConfigSchema& schema();
     //! Reads a config validated against schema() for the node's `network`.

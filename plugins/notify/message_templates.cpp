@@ -33,6 +33,9 @@ constexpr Default DEFAULTS[] = {
      false},
     {"chain.tx_status/1", "transaction", "Transaction {txid_short} is {state} ({confirmations} conf).", false},
     {"chain.block_connected/1", "new block", "Block {height}: {hash_short}", false},
+    {"tumble.step/1", "tumble step", "Tumble step {step}/{steps} {state} (attempt {attempt}). {txid_short}{reason}",
+     false},
+    {"tumble.finished/1", "tumble", "Tumble {plan} {state}: {done}/{steps} CoinJoins done. {reason}", true},
 };
 
 const Default* findDefault(std::string_view topic) {

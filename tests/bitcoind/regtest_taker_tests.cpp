@@ -4,6 +4,8 @@
 // wallet equals Core's view of it. Needs bitcoind; without it: "SKIPPED: no bitcoind", exit 77.
 #include "regtest_taker_market.hpp"
 
+#include <tumbler_plugin.hpp>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
@@ -11,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 
 using namespace jm::test;
 namespace json = boost::json;
@@ -157,6 +160,100 @@ BOOST_AUTO_TEST_CASE(jmnode_coinjoin_send_and_orderbook_from_the_command_line) {
     core.mine(1);
     auto got = core.cliJson({"getreceivedbyaddress", pay_to, "1"}, "miner");
     BOOST_CHECK_EQUAL(std::llround(got.to_number<double>() * 1e8), 20'000'000);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The tumbler (in process, on the taker above) with the three `jmnode run` makers: a short plan
+// to three destinations of Core's miner wallet completes, each destination paid by one
+// transaction.
+
+BOOST_AUTO_TEST_SUITE(regtest_tumbler)
+
+BOOST_AUTO_TEST_CASE(a_short_tumble_to_three_destinations_completes) {
+    Bitcoind core(*findBitcoinCore());
+    TestDirectory directory("regtest");
+    std::vector<std::unique_ptr<MakerProcess>> makers;
+    for (std::uint8_t i = 0; i < 3; ++i) {
+        makers.push_back(std::make_unique<MakerProcess>(core, directory.port(), static_cast<std::uint8_t>(0x60 + i)));
+        json::object amounts{
+            {makers.back()->address(0), 1.0}, {makers.back()->address(1), 1.0}, {makers.back()->address(2), 1.0}};
+        core.cli({"sendmany", "", json::serialize(amounts)}, "miner");
+    }
+    InProcessTaker taker(core, directory.port());
+    taker.config["makers"] = 2;
+    taker.config["minimum_makers"] = 2;
+    core.cli({"sendmany", "", json::serialize(json::object{{taker.addresses[0], 0.5}, {taker.addresses[1], 0.3}})},
+             "miner");
+    core.mine(6);
+    for (auto& m : makers)
+        m->start();
+    taker.start();
+    (void)taker.ctx.services().provide<jm::taker::CoinjoinService>("taker", *taker.plugin);
+
+    json::object config{
+        {"taker", "taker"},   {"backend", "core"},    {"password_file", (taker.dir.path() / "password").string()},
+        {"mixdepthcount", 3}, {"makercount_mean", 2}, {"makercount_sd", 0},
+        {"minmakercount", 2}, {"txcount_mean", 1},    {"txcount_sd", 0},
+        {"mintxcount", 1},    {"timelambda", 0},      {"retry_wait", "2s"}};
+    std::vector<jm::sdk::ConfigProblem> problems;
+    BOOST_REQUIRE(jm::plugins::tumbler::TumblerSettings::schema().validate(config, "$", problems));
+    auto settings = jm::plugins::tumbler::TumblerSettings::fromConfig(config).value();
+    std::unique_ptr<jm::plugins::tumbler::TumblerPlugin> tumbler;
+    auto started = InProcessTaker::onStrand(taker.ctx, [&] {
+        tumbler = std::make_unique<jm::plugins::tumbler::TumblerPlugin>(taker.ctx, settings);
+        return tumbler->start();
+    });
+    BOOST_REQUIRE_MESSAGE(started, (started ? "" : started.error().message));
+
+    std::vector<std::string> dests;
+    for (int i = 0; i < 3; ++i) {
+        auto a = core.cli({"getnewaddress"}, "miner");
+        while (!a.empty() && (a.back() == '\n' || a.back() == '\r'))
+            a.pop_back();
+        dests.push_back(a);
+    }
+    std::promise<jm::sdk::Result<jm::tumbler::TumblePlan>> proposed;
+    tumbler->propose(dests, 21, taker.ctx.executor(), [&](auto r) { proposed.set_value(r); });
+    auto plan = proposed.get_future().get();
+    BOOST_REQUIRE_MESSAGE(plan, (plan ? "" : plan.error().message));
+    BOOST_TEST(plan->steps.size() == 6u);
+
+    // Every CoinJoin gets 5 blocks at once: its coins are then old enough for the next commitment.
+    std::atomic<bool> stop{false};
+    std::thread miner([&] {
+        while (!stop) {
+            auto mempool = core.cliJson({"getrawmempool"});
+            if (mempool.is_array() && !mempool.as_array().empty()) core.mine(5);
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+    });
+    std::promise<jm::sdk::Result<jm::tumbler::TumblePlan>> finished;
+    tumbler->start(*plan, {}, taker.ctx.executor(), [&](auto r) { finished.set_value(r); });
+    auto future = finished.get_future();
+    bool ready = future.wait_for(std::chrono::seconds(900)) == std::future_status::ready;
+    stop = true;
+    miner.join();
+    BOOST_REQUIRE(ready);
+    auto done = future.get();
+    BOOST_REQUIRE_MESSAGE(done, (done ? "" : done.error().message));
+    BOOST_TEST(done->status == "finished", done->reason);
+    std::set<std::string> txids;
+    for (const auto& s : done->steps) {
+        BOOST_TEST((s.state == jm::tumbler::StepState::Done));
+        BOOST_TEST(txids.insert(s.txid).second);
+    }
+    auto received = core.cliJson({"listreceivedbyaddress", "0", "false", "true"}, "miner").as_array();
+    for (const auto& d : dests) {
+        std::size_t txs = 0;
+        for (const auto& e : received)
+            if (e.at("address").as_string() == d) txs = e.at("txids").as_array().size();
+        BOOST_TEST(txs == 1u, d);
+    }
+    InProcessTaker::onStrand(taker.ctx, [&] {
+        tumbler.reset();
+        return 0;
+    });
 }
 
 BOOST_AUTO_TEST_SUITE_END()

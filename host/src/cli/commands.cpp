@@ -31,6 +31,10 @@ const std::vector<Command>& commands() {
          coinjoinAddUtxosCommand},
         {"orderbook", "collect the offers from the taker's directories, with verified fidelity-bond values",
          orderbookCommand},
+        {"tumble status", "show the tumble plan and each step's state (from its status file)", tumbleStatusCommand},
+        {"tumble resume", "continue a stopped, crashed or paused tumble (no step repeated, no address reused)",
+         tumbleResumeCommand},
+        {"tumble", "move the wallet's coins to 3+ addresses through a resumable plan of CoinJoins", tumbleCommand},
         {"wallet change-password", "re-encrypt the wallet seed under a new password", walletChangePasswordCommand},
     };
     return list;

@@ -383,3 +383,68 @@ BOOST_AUTO_TEST_CASE(premine_errors_are_refused_with_the_entry_named) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(backend_sim_persist_tests)
+
+// With persist, a chain killed (no stop) and started again on the same store is the chain it
+// left: the payment and its block are replayed; a changed premine or a damaged journal is refused.
+BOOST_AUTO_TEST_CASE(a_persisted_chain_survives_a_restart_and_refuses_another_premine) {
+    jm::sdk::testing::MemoryKvStore store;
+    auto wallet = makeWallet(store, 4);
+    json::array premine{json::object{{"address", addressOf(wallet, 0)}, {"sats", 50'000'000}}};
+    TestContext ctx("sim", "regtest");
+    auto make = [&](json::object config) -> jm::sdk::Result<jm::sdk::PluginPtr> {
+        ctx.services().removeInstance("sim");
+        std::vector<jm::sdk::ConfigProblem> problems;
+        BOOST_REQUIRE(simFactory().configSchema().validate(config, "$", problems));
+        auto made = simFactory().create(ctx, config);
+        if (!made) return made.error();
+        if (auto r = (*made)->start(); !r) return r.error();
+        return made;
+    };
+    auto backend = [&] { return ctx.services().get<BlockchainBackend>("sim").value(); };
+    auto tip = [&] {
+        return await<jm::chain::ChainTip>(ctx, [&](auto done) { backend()->tip(ctx.executor(), done); }).value();
+    };
+    std::string txid;
+    {
+        auto first = make({{"premine", premine}, {"persist", true}});
+        BOOST_REQUIRE(first.has_value());
+        auto synced = await<jm::wallet::SyncResult>(ctx, [&](auto done) {
+                          jm::wallet::WalletSync::run(wallet, *backend(), {}, {}, ctx.executor(), done);
+                      }).value();
+        jm::wallet::UtxoSet utxos(store);
+        BOOST_REQUIRE(utxos.replace(synced.utxos));
+        auto destination = jm::bitcoin::addressToScript(ELSEWHERE, jm::bitcoin::Network::Regtest).value();
+        auto payment =
+            jm::wallet::buildPayment(wallet, utxos, {0, destination, 10'000'000, 2000, synced.tip.height}).value();
+        txid = await<std::string>(ctx, [&](auto done) {
+                   backend()->broadcast(payment.tx.serialize(), ctx.executor(), done);
+               }).value();
+        runUntil(ctx, [&] { return tip().height == 11; }); // mined right after it
+        // Killed: destroyed without stop().
+    }
+    auto second = make({{"premine", premine}, {"persist", true}});
+    BOOST_REQUIRE_MESSAGE(second.has_value(), (second ? "" : second.error().message));
+    BOOST_TEST(tip().height == 11);
+    auto raw =
+        await<jm::bitcoin::Bytes>(ctx, [&](auto done) { backend()->getTransaction(txid, ctx.executor(), done); });
+    BOOST_TEST(raw.has_value());
+    (*second)->stop([] {});
+    second->reset();
+
+    // Another premine on this journal: refused, naming why.
+    json::array other{json::object{{"address", addressOf(wallet, 1)}, {"sats", 50'000'000}}};
+    auto changed = make({{"premine", other}, {"persist", true}});
+    BOOST_REQUIRE(!changed.has_value());
+    BOOST_TEST((changed.error().code == jm::sdk::errc::invalid_config));
+    BOOST_TEST(changed.error().message.find("premine") != std::string::npos);
+
+    // A journal entry that is not a transaction: refused as damaged, never half-replayed silently.
+    BOOST_REQUIRE(ctx.store().put("journal/0000000000000002", "tx zz").has_value());
+    auto damaged = make({{"premine", premine}, {"persist", true}});
+    BOOST_REQUIRE(!damaged.has_value());
+    BOOST_TEST((damaged.error().code == jm::sdk::errc::corrupt_data));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

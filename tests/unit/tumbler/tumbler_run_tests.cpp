@@ -1,0 +1,315 @@
+// The tumbler plugin running whole plans through the real taker with real jmnode makers over a
+// real directory, on the SDK test chain: a plan completes paying each destination once; a plan
+// interrupted (the plugins destroyed without stop, as kill -9 leaves the stores) in every step
+// state resumes and finishes without repeating a step or paying a destination twice; a step
+// failing too often pauses the plan with its reason.
+#include "taker_harness.hpp"
+
+#include <tumbler_plugin.hpp>
+
+#include <jm/sdk/password_source.hpp>
+#include <jm/tumbler/tumbler_service.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+using namespace jm::test;
+using jm::tumbler::StepState;
+using jm::tumbler::TumblePlan;
+
+namespace {
+
+class FixedPassword final : public jm::sdk::PasswordSource {
+public:
+    jm::sdk::Result<std::string> read(std::string_view) override { return std::string("password"); }
+};
+
+//! A market (directory, 3 makers) and the taker, with a miner that confirms what is broadcast.
+struct Market {
+    ChainHub hub;
+    TestDirectory directory;
+    std::vector<std::unique_ptr<MakerUnderTest>> makers;
+    std::unique_ptr<TakerUnderTest> taker;
+    std::atomic<bool> mining{true};
+    std::thread miner;
+
+    Market() {
+        for (int i = 0; i < 3; ++i) {
+            MakerOptions options;
+            options.directories = {directory.port()};
+            options.coins = {{0, 200'000'000}, {1, 200'000'000}, {2, 200'000'000}, {3, 200'000'000}};
+            // Each step's coins are a block old when the next step commits with them.
+            options.config = {{"taker_utxo_age", 1}};
+            makers.push_back(std::make_unique<MakerUnderTest>(hub, options));
+        }
+        TakerOptions options;
+        options.directories = {directory.port()};
+        options.coins = {{0, 50'000'000}, {0, 30'000'000}};
+        options.config = {{"makers", 2},           {"minimum_makers", 2},    {"wait_confirmations", 1},
+                          {"taker_utxo_age", 1},   {"min_confirmations", 1}, {"orderbook_quiet", "500ms"},
+                          {"orderbook_wait", "4s"}};
+        taker = std::make_unique<TakerUnderTest>(hub, options);
+        hub.mine(3);
+        for (auto& m : makers)
+            m->start();
+        taker->start();
+        miner = std::thread([this] {
+            while (mining) {
+                if (hub.chain().mempoolSize() > 0) hub.mine(1);
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+        });
+    }
+    ~Market() {
+        mining = false;
+        miner.join();
+    }
+    //! How many unspent outputs pay `script` (destinations are never spent).
+    std::size_t paymentsTo(const jm::bitcoin::Script& script) {
+        boost::asio::io_context ioc;
+        jm::chain::WatchRequest request;
+        request.wallet_id = "check";
+        request.scripts = {script};
+        std::size_t n = 0;
+        hub.chain().scanWallet(request, {}, ioc.get_executor(), [&](auto r) { n = r ? r->utxos.size() : 999; });
+        ioc.run();
+        return n;
+    }
+};
+
+//! The real TumblerPlugin beside the taker, on its context (its own keys in the same store).
+class TumblerUnderTest {
+public:
+    TumblerUnderTest(TakerUnderTest& taker, boost::json::object extra) : m_taker(taker) {
+        boost::json::object config{{"taker", "taker"},     {"backend", "chain"},    {"mixdepthcount", 3},
+                                   {"makercount_mean", 2}, {"makercount_sd", 0},    {"minmakercount", 2},
+                                   {"txcount_mean", 1},    {"txcount_sd", 0},       {"mintxcount", 1},
+                                   {"timelambda", 0},      {"retry_wait", "200ms"}, {"max_attempts", 2}};
+        for (const auto& [k, v] : extra)
+            config[k] = v;
+        std::vector<jm::sdk::ConfigProblem> problems;
+        if (!jm::plugins::tumbler::TumblerSettings::schema().validate(config, "$", problems))
+            throw std::runtime_error("tumbler config: " + problems.front().path + ": " + problems.front().message);
+        m_settings = jm::plugins::tumbler::TumblerSettings::fromConfig(config).value();
+        (void)ctx().services().provide<jm::sdk::PasswordSource>(jm::sdk::PasswordSource::host_instance, m_password);
+    }
+    ~TumblerUnderTest() {
+        if (m_plugin) crash();
+    }
+    jm::sdk::testing::TestContext& ctx() { return m_taker.ctx(); }
+    void start() {
+        // The taker/1 service of the taker now running (a restarted taker is a new object).
+        ctx().services().removeInstance("taker");
+        (void)ctx().services().provide<jm::taker::CoinjoinService>("taker", m_taker.plugin());
+        auto started = m_taker.onStrand([&] {
+            m_plugin = std::make_unique<jm::plugins::tumbler::TumblerPlugin>(ctx(), m_settings);
+            return m_plugin->start();
+        });
+        if (!started) throw std::runtime_error("tumbler start: " + started.error().message);
+    }
+    //! Destroys the plugin without stop(): only what it had written survives.
+    void crash() {
+        m_taker.onStrand([&] {
+            m_plugin.reset();
+            return 0;
+        });
+    }
+    jm::sdk::Result<TumblePlan> propose(std::vector<std::string> destinations, std::uint64_t seed) {
+        std::promise<jm::sdk::Result<TumblePlan>> p;
+        m_plugin->propose(destinations, seed, ctx().executor(), [&](auto r) { p.set_value(std::move(r)); });
+        return p.get_future().get();
+    }
+    std::future<jm::sdk::Result<TumblePlan>> start(TumblePlan plan) {
+        auto p = std::make_shared<std::promise<jm::sdk::Result<TumblePlan>>>();
+        m_plugin->start(std::move(plan), {}, ctx().executor(), [p](auto r) { p->set_value(std::move(r)); });
+        return p->get_future();
+    }
+    std::future<jm::sdk::Result<TumblePlan>> resume() {
+        auto p = std::make_shared<std::promise<jm::sdk::Result<TumblePlan>>>();
+        m_plugin->resume({}, ctx().executor(), [p](auto r) { p->set_value(std::move(r)); });
+        return p->get_future();
+    }
+    //! The plan as the status file has it now (empty plan if unreadable).
+    TumblePlan statusFile() {
+        std::ifstream in(ctx().dataDir() / "taker-tumble.json");
+        std::stringstream text;
+        text << in.rdbuf();
+        boost::system::error_code ec;
+        auto v = boost::json::parse(text.str(), ec);
+        if (ec) return {};
+        auto plan = jm::tumbler::planFromJson(v);
+        return plan ? *plan : TumblePlan{};
+    }
+
+private:
+    TakerUnderTest& m_taker;
+    jm::plugins::tumbler::TumblerSettings m_settings;
+    FixedPassword m_password;
+    std::unique_ptr<jm::plugins::tumbler::TumblerPlugin> m_plugin;
+};
+
+using Destinations = std::vector<std::pair<std::string, jm::bitcoin::Script>>;
+
+Destinations threeDestinations() {
+    return {TakerUnderTest::destination(), TakerUnderTest::destination(), TakerUnderTest::destination()};
+}
+
+std::vector<std::string> addresses(const Destinations& d) {
+    std::vector<std::string> out;
+    for (const auto& [a, s] : d)
+        out.push_back(a);
+    return out;
+}
+
+TumblePlan waitFor(std::future<jm::sdk::Result<TumblePlan>>& f, int seconds = 240) {
+    BOOST_REQUIRE(f.wait_for(std::chrono::seconds(seconds)) == std::future_status::ready);
+    auto r = f.get();
+    BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+    return *r;
+}
+
+//! Every step done with its own txid, every address (internal ones too) used by one step only,
+//! and each destination paid exactly once on the chain.
+void checkFinished(Market& market, const TumblePlan& plan, const Destinations& dests) {
+    BOOST_TEST(plan.status == "finished");
+    std::set<std::string> txids, addrs;
+    for (const auto& s : plan.steps) {
+        BOOST_TEST((s.state == StepState::Done));
+        BOOST_TEST(txids.insert(s.txid).second);
+        BOOST_TEST(addrs.insert(s.address).second);
+    }
+    for (const auto& [address, script] : dests)
+        BOOST_TEST(market.paymentsTo(script) == 1u, address);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(tumbler_run_tests)
+
+BOOST_AUTO_TEST_CASE(a_plan_completes_with_jmnode_makers) {
+    Market market;
+    TumblerUnderTest tumbler(*market.taker, {});
+    tumbler.start();
+    auto dests = threeDestinations();
+    auto steps = market.taker->events("tumble.step/1").size();
+    auto plan = tumbler.propose(addresses(dests), 5).value();
+    // sweep 0->1; md1: fraction, sweep->dest 1; md2: fraction, sweep->dest 2; md3: sweep->dest 3
+    BOOST_REQUIRE(plan.steps.size() == 6u);
+    BOOST_TEST(plan.status == "new");
+    // Same seed, same plan.
+    BOOST_TEST(tumbler.propose(addresses(dests), 5).value().steps[1].amount_fraction == plan.steps[1].amount_fraction);
+    auto f = tumbler.start(plan);
+    auto done = waitFor(f);
+    checkFinished(market, done, dests);
+    // Internal steps paid the wallet's next mixdepth.
+    BOOST_TEST(done.steps[0].destination == -1);
+    BOOST_TEST(!done.steps[0].address.empty());
+    auto step_events = market.taker->events("tumble.step/1");
+    BOOST_TEST(step_events.size() - steps >= 12u); // running + done per step
+    auto finished = market.taker->events("tumble.finished/1");
+    BOOST_REQUIRE(finished.size() == 1u);
+    BOOST_TEST(finished[0].at("state").as_string() == "finished");
+    BOOST_TEST(finished[0].at("done").as_int64() == 6);
+    // A finished plan leaves room for a new one; the stored one says finished.
+    BOOST_TEST(tumbler.statusFile().status == "finished");
+}
+
+BOOST_AUTO_TEST_CASE(a_plan_interrupted_in_every_step_state_resumes_and_pays_each_destination_once) {
+    Market market;
+    // Waits of a couple of seconds after each step (a crash lands in one).
+    TumblerUnderTest tumbler(*market.taker, {{"timelambda", 0.03}, {"wait_scale", 1.0}});
+    tumbler.start();
+    auto dests = threeDestinations();
+    auto plan = tumbler.propose(addresses(dests), 9).value();
+    BOOST_REQUIRE(plan.steps.size() == 6u);
+    for (auto& s : plan.steps)
+        s.wait_minutes = 0.03; // 1.8 s
+    auto f = tumbler.start(plan);
+
+    auto crashWhen = [&](const std::function<bool(const TumblePlan&)>& when, const std::string& what) {
+        BOOST_TEST_MESSAGE("crash when " << what);
+        BOOST_REQUIRE_MESSAGE(eventually([&] { return when(tumbler.statusFile()); }, std::chrono::seconds(120)),
+                              "never reached: " << what);
+        tumbler.crash();
+        market.taker->crash();
+        auto at = tumbler.statusFile();
+        market.taker->start();
+        tumbler.start();
+        return at;
+    };
+    auto state = [](const TumblePlan& p, std::size_t i) {
+        return i < p.steps.size() ? p.steps[i].state : StepState::Pending;
+    };
+    // 1. Step 1 running: written before the taker was asked.
+    crashWhen([&](const TumblePlan& p) { return state(p, 0) == StepState::Running; }, "step 1 is running");
+    f = tumbler.resume();
+    // 2. Step 2 running with its txid known (broadcast): reconciled, not repeated.
+    auto at =
+        crashWhen([&](const TumblePlan& p) { return state(p, 1) == StepState::Running && !p.steps[1].txid.empty(); },
+                  "step 2 has its txid");
+    BOOST_TEST((at.steps[1].state == StepState::Running || at.steps[1].state == StepState::Done));
+    f = tumbler.resume();
+    // 3. Step 3 done, waiting before step 4.
+    crashWhen([&](const TumblePlan& p) { return state(p, 2) == StepState::Done && state(p, 3) == StepState::Pending; },
+              "step 3 is done (waiting)");
+    // 4. Step 4 failed (no maker answers: they are stopped), then the crash.
+    for (auto& m : market.makers)
+        m->stop();
+    f = tumbler.resume();
+    crashWhen([&](const TumblePlan& p) { return state(p, 3) == StepState::Failed; }, "step 4 failed");
+    for (auto& m : market.makers)
+        m->start();
+    f = tumbler.resume();
+    auto done = waitFor(f);
+    checkFinished(market, done, dests);
+    BOOST_TEST(done.steps[3].failures.size() >= 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_step_failing_too_often_pauses_the_plan_with_its_reason) {
+    Market market;
+    TumblerUnderTest tumbler(*market.taker, {{"max_attempts", 2}});
+    tumbler.start();
+    auto dests = threeDestinations();
+    auto plan = tumbler.propose(addresses(dests), 3).value();
+    for (auto& m : market.makers)
+        m->stop();
+    auto f = tumbler.start(plan);
+    auto paused = waitFor(f, 120);
+    BOOST_TEST(paused.status == "paused");
+    BOOST_TEST(paused.reason.find("step 1 failed 2 time(s)") != std::string::npos, paused.reason);
+    BOOST_TEST((paused.steps[0].state == StepState::Failed));
+    BOOST_TEST(paused.steps[0].attempts == 2);
+    auto finished = market.taker->events("tumble.finished/1");
+    BOOST_REQUIRE(finished.size() == 1u);
+    BOOST_TEST(finished[0].at("state").as_string() == "paused");
+    // A new plan is refused while this one is unfinished; resume is the way on.
+    auto again = tumbler.propose(addresses(threeDestinations()), 4);
+    BOOST_REQUIRE(!again);
+    BOOST_TEST((again.error().code == jm::sdk::errc::already_exists));
+    // Bad destinations are refused before anything is drawn.
+    tumbler.crash();
+    BOOST_TEST(market.paymentsTo(dests[0].second) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_destinations_are_refused) {
+    Market market;
+    TumblerUnderTest tumbler(*market.taker, {});
+    tumbler.start();
+    auto d = addresses(threeDestinations());
+    auto two = tumbler.propose({d[0], d[1]}, 1);
+    BOOST_TEST((!two && two.error().code == jm::sdk::errc::invalid_argument));
+    auto twice = tumbler.propose({d[0], d[1], d[0]}, 1);
+    BOOST_TEST((!twice && twice.error().code == jm::sdk::errc::invalid_argument));
+    auto garbage = tumbler.propose({d[0], d[1], "bc1notanaddress"}, 1);
+    BOOST_TEST((!garbage && garbage.error().code == jm::sdk::errc::invalid_argument));
+    auto resume = tumbler.resume();
+    auto r = resume.get();
+    BOOST_TEST((!r && r.error().code == jm::sdk::errc::not_found));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
