@@ -87,8 +87,23 @@ private:
         }
         m_busy = true;
         auto now = Clock::now();
-        if (now < m_notBefore) {
-            m_timer.expires_at(m_notBefore);
+        auto earliest = m_notBefore;
+        if (m_settings.max_per_hour) {
+            while (!m_starts.empty() && m_starts.front() + std::chrono::hours(1) <= now)
+                m_starts.pop_front();
+            if (m_starts.size() >= m_settings.max_per_hour) {
+                earliest = std::max(earliest, m_starts.front() + std::chrono::hours(1));
+                if (!m_hourlyCapLogged) {
+                    m_hourlyCapLogged = true;
+                    JM_LOG(m_logger, warning) << m_name << ": " << m_settings.max_per_hour
+                                              << " messages in the last hour (max_per_hour); holding the rest";
+                }
+            } else {
+                m_hourlyCapLogged = false;
+            }
+        }
+        if (now < earliest) {
+            m_timer.expires_at(earliest);
             m_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
                 if (!ec && !self->m_stopped) self->sendNow();
             });
@@ -98,6 +113,14 @@ private:
     }
 
     void sendNow() {
+        if (m_settings.max_per_hour) {
+            // Re-checked here: the timer may have been set by min_interval alone.
+            auto now = Clock::now();
+            while (!m_starts.empty() && m_starts.front() + std::chrono::hours(1) <= now)
+                m_starts.pop_front();
+            if (m_starts.size() >= m_settings.max_per_hour) return sendNext();
+            m_starts.push_back(now);
+        }
         m_notBefore = Clock::now() + m_settings.min_interval;
         m_transport->send(*m_current, [self = shared_from_this()](Outcome outcome) {
             if (!self->m_stopped) self->onOutcome(std::move(outcome));
@@ -156,6 +179,8 @@ private:
     std::chrono::milliseconds m_backoff;
     Clock::time_point m_notBefore{};
     std::uint64_t m_nextDropLog = 1;
+    std::deque<Clock::time_point> m_starts; // of the requests in the last hour (max_per_hour)
+    bool m_hourlyCapLogged = false;
     bool m_busy = false;
     bool m_stopped = false;
     std::shared_ptr<DeliveryStats> m_stats = std::make_shared<DeliveryStats>();

@@ -20,6 +20,10 @@ struct DeliverySettings {
     std::chrono::milliseconds backoff_initial{1000}; //!< wait before the first retry; doubles
     std::chrono::milliseconds backoff_max{60000};
     std::chrono::milliseconds min_interval{0}; //!< between the starts of two sends (the service's rate limit)
+    //! Requests (retries included) started in any hour; 0: no cap. Services with a daily or
+    //! monthly quota (Pushover, ntfy.sh, a mail provider) would be used up by a flood a remote
+    //! peer can cause (failed sessions) long before min_interval alone stops it.
+    std::size_t max_per_hour = 0;
     //! Longest wait a service may ask for (Retry-After); longer asks are capped to this.
     std::chrono::milliseconds max_retry_after{std::chrono::hours(1)};
 };

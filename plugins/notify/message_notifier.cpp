@@ -72,6 +72,10 @@ jm::sdk::ConfigSchema buildSchema(std::string_view service) {
                    boost::json::value(std::to_string(info ? info->min_interval.count() : 1000) + "ms"), 0, 3'600'000,
                    "least time between two messages (the service's rate limit)");
     schema.bounded("max_attempts", ConfigType::Int, 6, 1, 100, "tries per message before it is dropped");
+    schema.bounded("max_per_hour", ConfigType::Int, static_cast<std::int64_t>(info ? info->max_per_hour : 0), 0,
+                   100'000,
+                   "most messages (retries included) sent in any hour, so a flood never uses up the service's "
+                   "quota; the rest wait in the queue; 0: no cap");
     schema.optional("backoff_initial", ConfigType::Duration, "5s",
                     "wait before the first retry; doubles each retry (a rate-limit reply waits as long as it asks)");
     schema.optional("backoff_max", ConfigType::Duration, "10m", "longest wait between retries");
@@ -113,8 +117,10 @@ jm::sdk::Result<MessageNotifierParts> MessageNotifier::commonParts(std::string_v
         if (!*r) return r->error();
     auto attempts = jm::sdk::configInt(config, "max_attempts");
     auto queue = jm::sdk::configInt(config, "max_queue");
-    for (auto* r : {&attempts, &queue})
+    auto per_hour = jm::sdk::configInt(config, "max_per_hour");
+    for (auto* r : {&attempts, &queue, &per_hour})
         if (!*r) return r->error();
+    parts.delivery.max_per_hour = static_cast<std::size_t>(*per_hour);
     parts.delivery.min_interval = *interval;
     parts.delivery.backoff_initial = *initial;
     parts.delivery.backoff_max = std::max(*max, *initial);

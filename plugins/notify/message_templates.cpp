@@ -98,11 +98,19 @@ std::map<std::string, std::string, std::less<>> fieldsOf(std::string_view topic,
     return f;
 }
 
+// No service takes more text than this (e-mail's 64 KiB): a template naming a long field many
+// times (a peer's failure reason) stops growing here, before the service's own cut.
+constexpr std::size_t MAX_RENDERED = 64 * 1024;
+// A template is a sentence or two; a longer one is a mistake in the config.
+constexpr std::size_t MAX_TEMPLATE = 2048;
+constexpr std::size_t MAX_TITLE = 200;
+
 std::string substitute(std::string_view text, const std::map<std::string, std::string, std::less<>>& fields) {
     std::string out;
     out.reserve(text.size() + 64);
     std::size_t i = 0;
     while (i < text.size()) {
+        if (out.size() > MAX_RENDERED) return truncateUtf8(std::move(out), MAX_RENDERED);
         auto open = text.find('{', i);
         if (open == std::string_view::npos) break;
         auto close = text.find('}', open + 1);
@@ -116,7 +124,7 @@ std::string substitute(std::string_view text, const std::map<std::string, std::s
         i = close + 1;
     }
     out.append(text.substr(std::min(i, text.size())));
-    return out;
+    return truncateUtf8(std::move(out), MAX_RENDERED);
 }
 
 } // namespace
@@ -154,11 +162,19 @@ std::string truncateUtf8(std::string text, std::size_t max_bytes) {
 
 jm::sdk::Result<MessageTemplates> MessageTemplates::make(const boost::json::object& overrides, std::string title) {
     MessageTemplates t;
+    if (title.size() > MAX_TITLE || title.find_first_of("\r\n") != std::string::npos)
+        return jm::sdk::fail(jm::sdk::errc::invalid_config,
+                             "title must be one line of at most " + std::to_string(MAX_TITLE) + " bytes");
     t.m_title = std::move(title);
     for (const auto& [topic, text] : overrides) {
         if (!text.is_string() || text.as_string().empty())
             return jm::sdk::fail(jm::sdk::errc::invalid_config,
                                  "templates: the template of '" + std::string(topic) + "' must be a non-empty string");
+        if (text.as_string().size() > MAX_TEMPLATE)
+            return jm::sdk::fail(jm::sdk::errc::invalid_config, "templates: the template of '" + std::string(topic) +
+                                                                    "' has " + std::to_string(text.as_string().size()) +
+                                                                    " bytes; at most " + std::to_string(MAX_TEMPLATE) +
+                                                                    " (a message is a sentence or two)");
         t.m_overrides.emplace(std::string(topic), std::string(text.as_string()));
     }
     return t;
@@ -183,7 +199,7 @@ MessageText MessageTemplates::render(std::string_view topic, const boost::json::
     else if (d)
         m.body = substitute(d->text, fields);
     else
-        m.body = std::string(topic) + ": " + boost::json::serialize(event);
+        m.body = truncateUtf8(std::string(topic) + ": " + boost::json::serialize(event), MAX_RENDERED);
     return m;
 }
 

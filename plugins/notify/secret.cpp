@@ -1,5 +1,7 @@
 #include "secret.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 namespace jm::plugins::notify {
@@ -16,17 +18,37 @@ jm::sdk::Result<std::string> readSecret(const boost::json::object& config, std::
     bool has_env = env && env->is_string() && !env->as_string().empty();
     if (has_file && has_env)
         return jm::sdk::fail(errc::invalid_config, "set either " + file_key + " or " + env_key + ", not both");
+    // Secrets travel in HTTP headers, URLs and SMTP lines: a control character (a newline from
+    // the environment) would split the request.
+    auto printable = [](const std::string& s) {
+        return std::none_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+    };
     if (has_file) {
         std::filesystem::path path(std::string(file->as_string()));
         if (path.is_relative()) path = base / path;
-        return readSecretFile(path);
+        auto secret = readSecretFile(path);
+        if (secret && !printable(*secret))
+            return jm::sdk::fail(errc::invalid_config,
+                                 "secret file " + path.string() + " (" + file_key + ") holds control characters");
+        return secret;
     }
     if (has_env) {
         std::string var(env->as_string());
+        // A common slip is the secret itself in <name>_env: never repeat such a value.
+        bool is_name = !std::isdigit(static_cast<unsigned char>(var[0])) &&
+                       std::all_of(var.begin(), var.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+        if (!is_name)
+            return jm::sdk::fail(errc::invalid_config,
+                                 env_key + " must name an environment variable (letters, digits and _), not hold the " +
+                                     std::string(name) + " itself; keep secrets out of the config");
         const char* value = std::getenv(var.c_str());
         if (!value || !*value)
             return jm::sdk::fail(errc::invalid_config, "environment variable " + var + " (" + env_key + ") is not set");
-        return std::string(value);
+        std::string secret(value);
+        if (!printable(secret))
+            return jm::sdk::fail(errc::invalid_config, "environment variable " + var + " (" + env_key +
+                                                           ") holds control characters (a newline?)");
+        return secret;
     }
     if (optional) return std::string();
     return jm::sdk::fail(errc::invalid_config, "the " + std::string(name) + " is needed: set " + file_key +

@@ -19,7 +19,8 @@ namespace {
 
 constexpr ServiceInfo SERVICES[] = {
     // ntfy.sh: bursts of 60, then one message per 5 s per visitor; self-hosted servers vary.
-    {"ntfy", "sends events as ntfy push notifications (ntfy.sh or a self-hosted server)", 5s, 4096},
+    // ntfy.sh also caps messages per day (250 for an anonymous visitor).
+    {"ntfy", "sends events as ntfy push notifications (ntfy.sh or a self-hosted server)", 5s, 4096, 10},
     {"gotify", "sends events to a Gotify server (application token)", 1s, 16384},
     // Bot API: about one message per second per chat, 20 per minute in groups.
     {"telegram", "sends events to a Telegram chat through a bot (Bot API sendMessage)", 3s, 4096},
@@ -27,10 +28,12 @@ constexpr ServiceInfo SERVICES[] = {
     {"discord", "posts events to a Discord channel through an incoming webhook", 2s, 2000},
     // Incoming webhooks: one message per second.
     {"slack", "posts events to a Slack channel through an incoming webhook", 1s, 40000},
-    // Pushover: 10,000 messages a month; no more than one retry every 5 s after errors.
-    {"pushover", "sends events as Pushover notifications", 2s, 1024},
+    // Pushover: 10,000 messages a month (12 an hour stays under it); no more than one retry
+    // every 5 s after errors.
+    {"pushover", "sends events as Pushover notifications", 2s, 1024, 12},
     {"matrix", "sends events to a Matrix room (client-server API, m.room.message)", 1s, 32768},
-    {"email", "mails events through an SMTP server (STARTTLS or TLS, AUTH PLAIN/LOGIN)", 10s, 65536},
+    // Mail providers cap what an account sends a day (a few hundred): 20 an hour stays under.
+    {"email", "mails events through an SMTP server (STARTTLS or TLS, AUTH PLAIN/LOGIN)", 10s, 65536, 20},
 };
 
 std::optional<boost::json::value> parseJson(std::string_view text) {
@@ -109,6 +112,19 @@ std::string slackEscape(std::string_view text) {
             out += "&gt;";
         else
             out += c;
+    }
+    return out;
+}
+
+// Discord renders markdown in webhook content, masked links ([text](url)) included: every
+// markdown character gets its backslash escape, so text from the network (a peer's failure
+// reason, a nick) shows as written and cannot format, link (http\://), or render a mention or
+// channel (<@id>, <#id>; allowed_mentions already keeps them from pinging).
+std::string discordEscape(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (std::string_view("\\*_~`|>[]()<#-:").find(c) != std::string_view::npos) out += '\\';
+        out += c;
     }
     return out;
 }
@@ -320,7 +336,8 @@ jm::sdk::Result<HttpServiceBinding> bindHttpService(std::string_view name, const
                 Outgoing o;
                 o.target = target;
                 // No mentions: text from the network (a taker's nick) must not ping @everyone.
-                o.body = json({{"content", truncateUtf8(titled(m, "**", "**"), limit)},
+                MessageText plain{m.topic, discordEscape(m.title), discordEscape(m.body), m.important};
+                o.body = json({{"content", truncateUtf8(titled(plain, "**", "**"), limit)},
                                {"username", username},
                                {"allowed_mentions", boost::json::object{{"parse", boost::json::array()}}}});
                 return o;
@@ -330,7 +347,9 @@ jm::sdk::Result<HttpServiceBinding> bindHttpService(std::string_view name, const
             b.format = [target = b.url.target, limit](const MessageText& m) {
                 Outgoing o;
                 o.target = target;
-                o.body = json({{"text", truncateUtf8(slackEscape(titled(m, "*", "*")), limit)}});
+                // mrkdwn off: text from the network must not format (*bold*, _, ~, `) the message;
+                // &, < and > are escaped all the same (links and <!channel> are parsed regardless).
+                o.body = json({{"text", truncateUtf8(slackEscape(titled(m, "", "")), limit)}, {"mrkdwn", false}});
                 return o;
             };
             b.classify = classifyHttpReply; // 429 + Retry-After; 400 invalid_payload, 403, 404, 410 are final
@@ -383,7 +402,11 @@ jm::sdk::Result<HttpServiceBinding> bindHttpService(std::string_view name, const
             o.method = "PUT";
             o.target = prefix + "jm" + session + "." + std::to_string(++*counter);
             o.headers.emplace_back("Authorization", "Bearer " + token);
-            o.body = json({{"msgtype", "m.text"}, {"body", truncateUtf8(m.title + ": " + m.body, limit)}});
+            // An empty m.mentions says the message mentions nobody: clients then skip the legacy
+            // rules that ping on "@room" or a name in the body (text from the network).
+            o.body = json({{"msgtype", "m.text"},
+                           {"body", truncateUtf8(m.title + ": " + m.body, limit)},
+                           {"m.mentions", boost::json::object()}});
             return o;
         };
         b.classify = classifyMatrix;

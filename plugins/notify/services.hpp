@@ -34,6 +34,8 @@ struct ServiceInfo {
     //! Default pacing between two messages, from the service's documented limits.
     std::chrono::milliseconds min_interval;
     std::size_t max_text; //!< bytes of message text the service accepts
+    //! Default cap of messages per hour, from the service's daily or monthly quota; 0: none.
+    std::size_t max_per_hour = 0;
 };
 
 //! The HTTP message services: ntfy, gotify, telegram, discord, slack, pushover, matrix.

@@ -14,6 +14,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <ctime>
 
@@ -53,6 +54,31 @@ struct SmtpFailure {
 }
 
 } // namespace
+
+SmtpCapabilities parseEhlo(std::string_view text) {
+    SmtpCapabilities caps;
+    caps.text = std::string(text);
+    std::size_t start = text.find(" | "); // readReply joins the lines with " | "
+    while (start != std::string_view::npos) {
+        start += 3;
+        auto end = text.find(" | ", start);
+        std::string line(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+        std::transform(line.begin(), line.end(), line.begin(), [](unsigned char c) { return std::toupper(c); });
+        // Keyword, then parameters separated by spaces ("AUTH PLAIN LOGIN"; old servers: "AUTH=LOGIN").
+        std::vector<std::string> words;
+        std::size_t i = 0;
+        while (i < line.size()) {
+            auto j = line.find_first_of(" =", i);
+            if (j == std::string::npos) j = line.size();
+            if (j > i) words.push_back(line.substr(i, j - i));
+            i = j + 1;
+        }
+        if (!words.empty() && words[0] == "STARTTLS") caps.starttls = true;
+        if (!words.empty() && words[0] == "AUTH") caps.auth.insert(words.begin() + 1, words.end());
+        start = end;
+    }
+    return caps;
+}
 
 std::string composeEmail(const SmtpSettings& settings, const Outgoing& message, std::string_view message_id) {
     std::string subject = message.subject;
@@ -123,8 +149,10 @@ private:
     // Reads one (multi-line) reply from the plain or the TLS layer.
     asio::awaitable<SmtpReply> readReply() {
         SmtpReply reply;
+        // One deadline for the whole reply, not per line: a server dripping a line at a time
+        // must not hold the queue for up to 100 timeouts per step.
+        lowest().expires_after(m_settings.timeout);
         for (int lines = 0;; ++lines) {
-            lowest().expires_after(m_settings.timeout);
             auto buffer = asio::dynamic_buffer(m_input, 8192);
             std::size_t n = m_secure ? co_await asio::async_read_until(*m_stream, buffer, "\r\n", asio::use_awaitable)
                                      : co_await asio::async_read_until(lowest(), buffer, "\r\n", asio::use_awaitable);
@@ -187,13 +215,12 @@ private:
         m_secure = true;
     }
 
-    // Capabilities from an EHLO reply: the keywords after the first line.
-    asio::awaitable<std::string> ehlo() {
+    // Capabilities from an EHLO reply: the keyword lines after the first (which is the server's
+    // name and greeting, and may hold any word: "smtp.plainmail.example").
+    asio::awaitable<SmtpCapabilities> ehlo() {
         auto reply = co_await command("EHLO " + m_settings.helo_name);
         if (reply.code != 250) fail("EHLO", reply);
-        std::string caps = reply.text;
-        std::transform(caps.begin(), caps.end(), caps.begin(), [](unsigned char c) { return std::toupper(c); });
-        co_return caps;
+        co_return parseEhlo(reply.text);
     }
 
     static asio::awaitable<Outcome> session(std::shared_ptr<Impl> self, Outgoing message) {
@@ -222,7 +249,7 @@ private:
         if (greeting.code != 220) fail("greeting", greeting);
         auto caps = co_await ehlo();
         if (s.security == SmtpSettings::Security::StartTls) {
-            if (caps.find("STARTTLS") == std::string::npos)
+            if (!caps.starttls)
                 throw SmtpFailure{
                     Outcome::drop("SMTP: " + s.host + " does not offer STARTTLS; refusing to send in clear")};
             auto go = co_await command("STARTTLS");
@@ -233,13 +260,13 @@ private:
         }
         if (!s.username.empty()) {
             if (!m_secure) throw SmtpFailure{Outcome::drop("SMTP: no password is sent without TLS")};
-            bool plain = caps.find("PLAIN") != std::string::npos;
-            bool login = caps.find("LOGIN") != std::string::npos;
+            bool plain = caps.auth.count("PLAIN") > 0;
+            bool login = caps.auth.count("LOGIN") > 0;
             auto mode = s.auth;
             if (mode == SmtpSettings::Auth::Auto) mode = plain ? SmtpSettings::Auth::Plain : SmtpSettings::Auth::Login;
             if ((mode == SmtpSettings::Auth::Plain && !plain) || (mode == SmtpSettings::Auth::Login && !login))
                 throw SmtpFailure{Outcome::drop("SMTP: " + s.host + " offers no usable AUTH mechanism (" +
-                                                snippetOf(caps).substr(0, 200) + ")")};
+                                                snippetOf(caps.text).substr(0, 200) + ")")};
             SmtpReply reply;
             if (mode == SmtpSettings::Auth::Plain) {
                 reply = co_await command("AUTH PLAIN " + base64(std::string(1, '\0') + s.username + '\0' + s.password));

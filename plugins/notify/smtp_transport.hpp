@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace jm::plugins::notify {
@@ -57,6 +59,17 @@ public:
 private:
     std::shared_ptr<Impl> m_impl;
 };
+
+//! What an EHLO reply offers (RFC 5321 4.1.1.1): only keyword lines count, never the first line.
+struct SmtpCapabilities {
+    bool starttls = false;
+    std::set<std::string> auth; //!< upper-case mechanisms of the AUTH line(s)
+    std::string text;           //!< the reply, for error messages
+};
+
+//! Parses the text of an EHLO reply as SmtpTransport reads it (lines joined by " | ", the
+//! first being the server's greeting). Never throws on any text.
+SmtpCapabilities parseEhlo(std::string_view text);
 
 //! The RFC 5322 message for `message`: headers (Subject RFC 2047-encoded when not ASCII, Date,
 //! Message-ID, MIME text/plain UTF-8) and the text base64-encoded in 76-character lines.

@@ -2,12 +2,13 @@
 #include <jm/sdk/files.hpp>
 #include <jm/sdk/password_source.hpp>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 
 namespace jm::sdk {
@@ -26,10 +27,20 @@ Result<void> writeFileAtomically(const std::filesystem::path& path, std::string_
     return {};
 }
 
+// Beyond what files.hpp says: a file over 16 KiB is refused, and a symbolic link counts as the
+// file it names (its target's type and mode are checked).
 Result<std::string> readSecretFile(const std::filesystem::path& path) {
     const std::string name = "secret file " + path.string();
+    // Opened first and checked through the descriptor: what is read is what was checked (no
+    // swap between a stat and the open), and O_NONBLOCK keeps a FIFO from blocking the open.
+    int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return fail(errc::invalid_config, name + ": " + std::strerror(errno));
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return fail(errc::invalid_config, name + ": " + std::strerror(errno));
+    if (::fstat(fd, &st) != 0) return fail(errc::invalid_config, name + ": " + std::strerror(errno));
     if (!S_ISREG(st.st_mode)) return fail(errc::invalid_config, name + " is not a file");
     if ((st.st_mode & 077) != 0) {
         std::ostringstream mode;
@@ -38,9 +49,22 @@ Result<std::string> readSecretFile(const std::filesystem::path& path) {
                                               "; it must be readable by its owner only (chmod 600 " + path.string() +
                                               ")");
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(errc::invalid_config, name + " cannot be read");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // A password or a token is a line: a bigger file is the wrong file, not read into memory.
+    constexpr std::size_t MAX_SECRET = 16 * 1024;
+    if (st.st_size > static_cast<off_t>(MAX_SECRET))
+        return fail(errc::invalid_config, name + " is too big for a secret (over 16 KiB): is it the right file?");
+    std::string text(MAX_SECRET + 1, '\0');
+    std::size_t got = 0;
+    while (got < text.size()) {
+        auto n = ::read(fd, text.data() + got, text.size() - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fail(errc::invalid_config, name + " cannot be read: " + std::strerror(errno));
+        if (n == 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    if (got > MAX_SECRET)
+        return fail(errc::invalid_config, name + " is too big for a secret (over 16 KiB): is it the right file?");
+    text.resize(got);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
         text.pop_back();
     if (text.empty()) return fail(errc::invalid_config, name + " is empty");

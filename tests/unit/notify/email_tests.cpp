@@ -267,4 +267,67 @@ BOOST_AUTO_TEST_CASE(hostile_smtp_replies_are_transient_failures_not_crashes) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(a_server_dripping_reply_lines_is_given_one_timeout_per_reply) {
+    // Each continuation line comes before a per-line timeout would run out; the reply as a whole
+    // never ends. The transport must give up after `timeout`, not after 100 of them.
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::acceptor acceptor(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    auto port = acceptor.local_endpoint().port();
+    std::thread server([&] {
+        boost::asio::ip::tcp::socket s(ioc);
+        acceptor.accept(s);
+        boost::system::error_code ec;
+        for (int i = 0; i < 100 && !ec; ++i) {
+            boost::asio::write(s, boost::asio::buffer(std::string("220-still greeting\r\n")), ec);
+            std::this_thread::sleep_for(200ms);
+        }
+    });
+    jm::test::RunningContext running;
+    SmtpSettings settings;
+    settings.host = "127.0.0.1";
+    settings.port = std::to_string(port);
+    settings.from = "a@b";
+    settings.to = {"c@d"};
+    settings.timeout = std::chrono::milliseconds(500);
+    auto tls = makeTlsContext(TestPki::get().ca.string());
+    BOOST_REQUIRE(tls);
+    auto transport = std::make_shared<SmtpTransport>(running.ctx().executor(), settings, *tls);
+    std::promise<Outcome> result;
+    auto started = std::chrono::steady_clock::now();
+    running.onStrand([&] {
+        Outgoing o;
+        o.subject = "s";
+        o.body = "b";
+        transport->send(o, [&](Outcome outcome) { result.set_value(std::move(outcome)); });
+        return 0;
+    });
+    auto future = result.get_future();
+    bool ready = future.wait_for(4s) == std::future_status::ready;
+    BOOST_CHECK_MESSAGE(ready, "the dripping reply held the transport past 4 s");
+    if (ready) {
+        BOOST_CHECK(future.get().kind == Outcome::Kind::Retry);
+        BOOST_CHECK_LT(std::chrono::steady_clock::now() - started, 3s);
+    }
+    running.onStrand([&] {
+        transport.reset();
+        return 0;
+    });
+    server.join();
+}
+
+BOOST_AUTO_TEST_CASE(ehlo_capabilities_come_from_keyword_lines_only) {
+    // The greeting line names the server and may hold any word.
+    auto c = parseEhlo("smtp.plainstarttls.example greets you | PIPELINING | AUTH LOGIN | SIZE 1000");
+    BOOST_CHECK(!c.starttls);
+    BOOST_CHECK(c.auth == std::set<std::string>{"LOGIN"});
+    auto d = parseEhlo("mx | starttls | auth=plain cram-md5");
+    BOOST_CHECK(d.starttls);
+    BOOST_CHECK((d.auth == std::set<std::string>{"PLAIN", "CRAM-MD5"}));
+    auto e = parseEhlo("only a greeting");
+    BOOST_CHECK(!e.starttls);
+    BOOST_CHECK(e.auth.empty());
+    auto f = parseEhlo(" |  | AUTH | x-AUTH PLAIN | ");
+    BOOST_CHECK(f.auth.empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -133,6 +133,28 @@ BOOST_AUTO_TEST_CASE(odd_events_and_templates_never_break) {
         "CoinJoin of {cj_amount_btc} BTC done as 7; paid 0 sats in fees. tx {txid_short}");
 }
 
+BOOST_AUTO_TEST_CASE(huge_templates_titles_and_fields_stay_bounded) {
+    // A template of many copies of a long field (a peer's failure reason): bounded output.
+    std::string many;
+    for (int i = 0; i < 200; ++i)
+        many += "{reason}";
+    auto t = make({{"maker.session_failed/1", many}});
+    boost::json::object event{{"taker", "J5x"}, {"stage", "tx"}, {"reason", std::string(100'000, 'r')}};
+    auto m = t.render("maker.session_failed/1", event, "i", "n");
+    BOOST_CHECK_LE(m.body.size(), 64u * 1024);
+    BOOST_CHECK(m.body.ends_with("..."));
+    auto u = t.render("plugin.custom/1", event, "i", "n"); // no template: the JSON, cut as well
+    BOOST_CHECK_LE(u.body.size(), 64u * 1024);
+    // Config abuse: a template or a title far beyond a sentence is a clear config error.
+    auto big = MessageTemplates::make({{"node.stopping/1", std::string(3000, 'x')}}, "");
+    BOOST_REQUIRE(!big);
+    BOOST_CHECK_NE(big.error().message.find("node.stopping/1"), std::string::npos);
+    BOOST_CHECK_NE(big.error().message.find("at most 2048"), std::string::npos);
+    BOOST_CHECK(!MessageTemplates::make({}, std::string(500, 't')));
+    BOOST_CHECK(!MessageTemplates::make({}, "two\nlines"));
+    BOOST_CHECK(MessageTemplates::make({{"node.stopping/1", std::string(2048, 'x')}}, std::string(200, 't')));
+}
+
 BOOST_AUTO_TEST_CASE(helpers) {
     BOOST_CHECK_EQUAL(formatBtc(0), "0.00000000");
     BOOST_CHECK_EQUAL(formatBtc(-5), "-0.00000005");

@@ -14,6 +14,7 @@
 #include <boost/json/parse.hpp>
 
 #include <atomic>
+#include <thread>
 
 using namespace jm::plugins::notify;
 using jm::test::NotifierHarness;
@@ -217,9 +218,29 @@ BOOST_AUTO_TEST_CASE(discord_webhook_waits_the_json_retry_after_and_blocks_menti
     BOOST_CHECK_GE(gap(got, 1).count(), 390);
     auto body = json(got[1].body);
     BOOST_CHECK_EQUAL(body.at("content").as_string(),
-                      "**jmnode: CoinJoin failed**\nCoinJoin with J5taker failed (tx): @everyone look");
+                      "**jmnode\\: CoinJoin failed**\nCoinJoin with J5taker failed \\(tx\\)\\: @everyone look");
     BOOST_CHECK(body.at("allowed_mentions").at("parse").as_array().empty());
     BOOST_CHECK_EQUAL(body.at("username").as_string(), "jmnode");
+}
+
+BOOST_AUTO_TEST_CASE(discord_text_from_the_network_cannot_format_link_or_mention) {
+    ServiceServer server([&](const Request&) -> Response { return {200, R"({"id":"1"})"}; }, tls());
+    ServiceFixture f;
+    f.secret("discord.url", server.base() + "/api/webhooks/111/tok-en");
+    f.start("discord", {{"webhook_url_file", "discord.url"}});
+    // A maker's failure reason, as a hostile peer would write it.
+    f.failed("**URGENT** [claim refund](https://evil.example) <@123> `x` ~~y~~ ||z||\n# big\n> quote");
+    BOOST_CHECK(f.h.waitUntil([&] { return f.stats().delivered == 1; }));
+    auto content = std::string(json(server.requests().at(0).body).at("content").as_string());
+    auto body = content.substr(content.find('\n') + 1);
+    BOOST_CHECK_EQUAL(
+        body,
+        "CoinJoin with J5taker failed \\(tx\\)\\: \\*\\*URGENT\\*\\* \\[claim refund\\]\\(https\\://evil.example\\) "
+        "\\<@123\\> \\`x\\` \\~\\~y\\~\\~ \\|\\|z\\|\\|\n\\# big\n\\> quote");
+    // Every markdown character of the peer's text is escaped: none stands bare.
+    for (std::size_t i = 0; i < body.size(); ++i)
+        if (std::string_view("*_~`|>[]()<#").find(body[i]) != std::string_view::npos)
+            BOOST_CHECK_MESSAGE(i > 0 && body[i - 1] == '\\', "bare '" << body[i] << "' at " << i);
 }
 
 BOOST_AUTO_TEST_CASE(slack_webhook_escapes_text_and_honours_retry_after) {
@@ -241,9 +262,13 @@ BOOST_AUTO_TEST_CASE(slack_webhook_escapes_text_and_honours_retry_after) {
     auto got = server.requests();
     BOOST_REQUIRE_EQUAL(got.size(), 2u);
     BOOST_CHECK_GE(gap(got, 1).count(), 950);
+    auto body = json(got[1].body);
     BOOST_CHECK_EQUAL(
-        json(got[1].body).at("text").as_string(),
-        "*jmnode: CoinJoin failed*\nCoinJoin with J5taker failed (tx): fee &lt; minimum &amp; &lt;!channel&gt;");
+        body.at("text").as_string(),
+        "jmnode: CoinJoin failed\nCoinJoin with J5taker failed (tx): fee &lt; minimum &amp; &lt;!channel&gt;");
+    // Formatting off: a peer's *bold* or _italics_ would otherwise render.
+    BOOST_REQUIRE(body.contains("mrkdwn"));
+    BOOST_CHECK(body.at("mrkdwn") == false);
 }
 
 BOOST_AUTO_TEST_CASE(pushover_posts_a_form_and_invalid_users_are_final) {
@@ -310,6 +335,9 @@ BOOST_AUTO_TEST_CASE(matrix_puts_with_a_stable_transaction_id_and_honours_retry_
     BOOST_CHECK_EQUAL(body.at("msgtype").as_string(), "m.text");
     BOOST_CHECK_EQUAL(body.at("body").as_string(),
                       "jmnode: CoinJoin done: CoinJoin of 0.01000000 BTC done as maker. tx aaaaaaaa...bbbbbbbb");
+    // An empty m.mentions: "@room" in text from the network pings nobody.
+    BOOST_REQUIRE(body.contains("m.mentions"));
+    BOOST_CHECK(body.at("m.mentions").as_object().empty());
 }
 
 BOOST_AUTO_TEST_CASE(services_refuse_plain_http_to_other_machines_and_open_secret_files) {
@@ -344,6 +372,36 @@ BOOST_AUTO_TEST_CASE(services_refuse_plain_http_to_other_machines_and_open_secre
     auto m = MessageNotifier::httpParts("matrix", matrix, ioc.get_executor(), dir.path());
     BOOST_REQUIRE(!m);
     BOOST_CHECK_NE(m.error().message.find("not an alias"), std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_flood_a_peer_can_cause_never_uses_up_a_quota_service) {
+    // Failed sessions are cheap for a hostile taker; Pushover allows 10,000 messages a month.
+    std::atomic<int> calls{0};
+    ServiceServer server(
+        [&](const Request&) -> Response {
+            ++calls;
+            return {200, R"({"status":1,"request":"r"})"};
+        },
+        tls());
+    ServiceFixture f;
+    f.secret("po.token", "azGDORePK8gMaC0QOYAMyEEuzJnyUi");
+    f.secret("po.user", "uQiRzpo4DXghDmr9QzzfQu27cmVRsG");
+    boost::json::object defaults;
+    std::vector<jm::sdk::ConfigProblem> problems;
+    BOOST_REQUIRE(MessageNotifier::schema("pushover").validate(defaults, "$", problems));
+    BOOST_CHECK_EQUAL(defaults.at("max_per_hour").as_int64(), 12); // the default fits the monthly quota
+    f.start("pushover", {{"api_url", server.base()},
+                         {"token_file", "po.token"},
+                         {"user_key_file", "po.user"},
+                         {"max_per_hour", 3},
+                         {"max_queue", 5}});
+    for (int i = 0; i < 200; ++i)
+        f.failed("abort " + std::to_string(i));
+    BOOST_CHECK(f.h.waitUntil([&] { return f.stats().delivered == 3; }));
+    std::this_thread::sleep_for(300ms);
+    BOOST_CHECK_EQUAL(calls.load(), 3);
+    BOOST_CHECK_EQUAL(f.stats().delivered.load(), 3u);
+    BOOST_CHECK_LE(f.stats().queued.load(), 5u);
 }
 
 BOOST_AUTO_TEST_CASE(a_dead_service_under_a_flood_never_blocks_and_stays_bounded) {

@@ -12,7 +12,10 @@
 
 #include <boost/json/parse.hpp>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
+#include <filesystem>
 
 using namespace jm::plugins::notify;
 using jm::test::NotifierHarness;
@@ -169,6 +172,61 @@ BOOST_AUTO_TEST_CASE(secrets_come_from_a_file_or_the_environment_never_both_or_n
     BOOST_REQUIRE(!unset);
     BOOST_CHECK_NE(unset.error().message.find("JM_TEST_NOTIFY_UNSET_VAR"), std::string::npos);
     ::unsetenv("JM_TEST_NOTIFY_TOKEN");
+}
+
+BOOST_AUTO_TEST_CASE(odd_secret_files_are_refused_without_blocking_or_reading_them_whole) {
+    jm::test::TempDir dir;
+    // A FIFO nobody writes to: opening it for reading must not wait for a writer.
+    auto fifo = dir.path() / "fifo";
+    BOOST_REQUIRE_EQUAL(::mkfifo(fifo.c_str(), 0600), 0);
+    auto started = std::chrono::steady_clock::now();
+    auto f = readSecretFile(fifo);
+    BOOST_REQUIRE(!f);
+    BOOST_CHECK_NE(f.error().message.find("not a file"), std::string::npos);
+    BOOST_CHECK_LT(std::chrono::steady_clock::now() - started, 2s);
+    // A huge 0600 file (a wrong path): refused by its size, not read into memory.
+    auto huge = jm::test::writeSecret(dir.path() / "huge", std::string(1 << 20, 'x'), 0600);
+    auto h = readSecretFile(huge);
+    BOOST_REQUIRE(!h);
+    BOOST_CHECK_NE(h.error().message.find("too big"), std::string::npos);
+    BOOST_CHECK_EQUAL(h.error().message.find("xxxx"), std::string::npos);
+    // A symbolic link counts as the file it names: a 0644 target is refused.
+    auto open = jm::test::writeSecret(dir.path() / "open", "hunter2", 0644);
+    std::filesystem::create_symlink(open, dir.path() / "link");
+    auto l = readSecretFile(dir.path() / "link");
+    BOOST_REQUIRE(!l);
+    BOOST_CHECK_NE(l.error().message.find("mode 0644"), std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(secrets_with_control_characters_cannot_split_requests) {
+    jm::test::TempDir dir;
+    ::setenv("JM_TEST_NOTIFY_CRLF", "tok\r\nX-Injected: 1", 1);
+    auto e = readSecret({{"token_env", "JM_TEST_NOTIFY_CRLF"}}, "token", dir.path());
+    ::unsetenv("JM_TEST_NOTIFY_CRLF");
+    BOOST_REQUIRE(!e);
+    BOOST_CHECK_NE(e.error().message.find("control characters"), std::string::npos);
+    BOOST_CHECK_EQUAL(e.error().message.find("Injected"), std::string::npos);
+    jm::test::writeSecret(dir.path() / "tab", std::string("tok\tX"), 0600);
+    auto t = readSecret({{"token_file", "tab"}}, "token", dir.path());
+    BOOST_REQUIRE(!t);
+    BOOST_CHECK_NE(t.error().message.find("control characters"), std::string::npos);
+    // Through a webhook's bearer token, the same refusal at config time.
+    ::setenv("JM_TEST_NOTIFY_CRLF", "tok\r\nX-Injected: 1", 1);
+    auto s = WebhookNotifier::settingsFrom(
+        {{"url", "http://127.0.0.1:1/x"}, {"bearer_token_env", "JM_TEST_NOTIFY_CRLF"}}, dir.path());
+    ::unsetenv("JM_TEST_NOTIFY_CRLF");
+    BOOST_CHECK(!s);
+}
+
+BOOST_AUTO_TEST_CASE(a_secret_written_where_a_variable_name_goes_is_never_repeated) {
+    jm::test::TempDir dir;
+    auto e = readSecret({{"webhook_url_env", "https://discord.com/api/webhooks/1/T0KEN"}}, "webhook_url", dir.path());
+    BOOST_REQUIRE(!e);
+    BOOST_CHECK_EQUAL(e.error().message.find("T0KEN"), std::string::npos);
+    BOOST_CHECK_NE(e.error().message.find("must name an environment variable"), std::string::npos);
+    auto t = readSecret({{"bot_token_env", "123456:ABC-def"}}, "bot_token", dir.path());
+    BOOST_REQUIRE(!t);
+    BOOST_CHECK_EQUAL(t.error().message.find("ABC-def"), std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(webhook_refuses_a_token_file_others_can_read) {
