@@ -29,6 +29,9 @@ struct MultiDirectoryHandler {
     std::function<void(const std::string& nick, const std::string& location)> on_nick_seen;
     //! Every directory the nick was seen on said it left (or was lost): it is gone.
     std::function<void(const std::string& nick)> on_nick_gone;
+    //! Each well-formed peerlist entry of another nick, with the directory that sent it (after
+    //! on_nick_seen/on_nick_gone): for watchers showing where and with which features a nick is.
+    std::function<void(const jm::protocol::PeerlistEntry& entry, std::size_t directory)> on_peer_entry;
 };
 
 //! Connections to several directories used as one message channel, with the seed's rules: a
@@ -61,6 +64,11 @@ public:
     std::optional<std::size_t> pinnedDirectory(const std::string& to) const;
     //! Whether `nick` is currently known on at least one directory.
     bool isPresent(const std::string& nick) const { return m_seenOn.count(nick) != 0; }
+    //! The directories (indices) on which `nick` is currently known.
+    std::set<std::size_t> seenOn(const std::string& nick) const {
+        auto it = m_seenOn.find(nick);
+        return it == m_seenOn.end() ? std::set<std::size_t>{} : it->second;
+    }
     //! Asks every ready directory for its peer list.
     void requestPeerlists();
 
