@@ -382,8 +382,8 @@ std::string renderPage(const MarketView& view, const PageQuery& query, std::chro
       << " (unix time). <a href=\"/orderbook.json\">orderbook.json</a> "
       << "<a href=\"/bonds.json\">bonds.json</a></p></header><main id=\"book\">";
     summary(h, view);
-    depthChart(h, view);
     offersTable(h, view, query);
+    depthChart(h, view);
     bondsTable(h, view);
     h << "</main><script>" << SCRIPT << "</script></body></html>";
     return h.str();

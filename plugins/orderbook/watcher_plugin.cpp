@@ -77,6 +77,8 @@ jm::sdk::Result<void> WatcherPlugin::start() {
         jm::net::MultiDirectoryClient::create(m_ctx.executor(), std::move(directories), m_identity, handler);
     m_directories->start();
     m_updated = unixNow();
+    // Bonds are checked once the tip is known (certificates expire by height).
+    m_backend->tip(m_ctx.executor(), guarded([this](jm::sdk::Result<jm::chain::ChainTip> tip) { onTip(tip); }));
     scheduleRefresh();
     JM_LOG(m_ctx.logger(), info) << "orderbook watcher " << nick() << " on http://" << m_settings.http_host << ":"
                                  << m_server->port() << "/, watching " << m_settings.directories.size() << " director"
@@ -135,7 +137,18 @@ void WatcherPlugin::refresh() {
     m_directories->requestPeerlists();
 }
 
+void WatcherPlugin::onTip(const jm::sdk::Result<jm::chain::ChainTip>& tip) {
+    if (!tip) {
+        JM_LOG(m_ctx.logger(), warning) << "backend tip: " << tip.error().message << "; bonds are checked later";
+        return;
+    }
+    m_tipHeight = tip->height;
+    m_tipKnown = true;
+    checkBonds(true);
+}
+
 void WatcherPlugin::checkBonds(bool all) {
+    if (!m_tipKnown) return;
     for (const auto& nick : m_book.makers()) {
         auto proof = m_book.bondProof(nick);
         if (!proof || m_bondsPending.count(nick)) continue;

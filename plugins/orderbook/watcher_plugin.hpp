@@ -45,6 +45,7 @@ private:
     void onDirectory(std::size_t directory, bool ready);
     void onNickGone(const std::string& nick);
     void refresh();
+    void onTip(const jm::sdk::Result<jm::chain::ChainTip>& tip);
     void scheduleRefresh();
     //! Checks the coin of every bond whose proof is new (or all with `all`).
     void checkBonds(bool all);
@@ -74,6 +75,7 @@ private:
     jm::chain::BlockchainBackend* m_backend = nullptr;
     boost::asio::steady_timer m_refreshTimer;
     std::int32_t m_tipHeight = 0;
+    bool m_tipKnown = false;
     std::map<std::string, BondCheck> m_bonds;
     std::set<std::string> m_bondsPending; //!< nicks whose coin check is under way
     std::map<std::string, std::vector<std::string>> m_features;

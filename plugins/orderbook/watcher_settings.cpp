@@ -50,8 +50,10 @@ const jm::sdk::ConfigSchema& WatcherSettings::schema() {
         schema.add(dirs);
         schema.optional("directory_network", ConfigType::String, "",
                         "network named in the directory handshake; \"\" = the node's");
-        schema.bounded("refresh", ConfigType::Duration, "5m", 1000, DAY_MS,
-                       "how often !orderbook is sent again (offers and bonds are followed live in between)");
+        // Directories drop a nick's !orderbook sent more often than every 10 s.
+        schema.bounded("refresh", ConfigType::Duration, "5m", 15'000, DAY_MS,
+                       "how often !orderbook is sent again and every bond coin checked again (offers, cancels and "
+                       "departures are followed live in between)");
         schema.bounded("connect_timeout", ConfigType::Duration, "60s", 100, DAY_MS, "per directory connection");
         schema.optional("http_host", ConfigType::String, boost::json::string(d.http_host),
                         "address the web page listens on (an IP address; loopback by default: put Tor in front)");

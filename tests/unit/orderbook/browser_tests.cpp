@@ -16,6 +16,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -72,8 +73,13 @@ public:
         try {
             if (m_ws) send("Browser.close");
         } catch (...) {
+            // The browser closes the socket instead of answering.
         }
-        if (m_process) m_process->wait(std::chrono::seconds(10));
+        // Headless Chromium may linger after Browser.close; SIGTERM ends it and its helpers.
+        if (m_process) {
+            m_process->signal(SIGTERM);
+            m_process->wait(std::chrono::seconds(10));
+        }
     }
 
     //! Sends a command and returns its result (events read meanwhile are kept).
@@ -278,7 +284,7 @@ BOOST_AUTO_TEST_CASE(chromium_renders_sorts_and_charts_the_book_without_leaving_
     BOOST_CHECK(nicks(rows(browser)) == (std::vector<std::string>{makers[2]->nick(), makers[0]->nick()}));
     BOOST_CHECK_EQUAL(browser.eval("window.__marker").as_int64(), 1);
 
-    auto shot = browser.send("Page.captureScreenshot", {{"format", "png"}});
+    auto shot = browser.send("Page.captureScreenshot", {{"format", "png"}, {"captureBeyondViewport", true}});
     auto png = jm::bitcoin::fromBase64(shot.at("data").as_string());
     BOOST_REQUIRE(png);
     auto artifact = std::filesystem::path(JM_ARTIFACT_DIR) / "orderbook_page.png";

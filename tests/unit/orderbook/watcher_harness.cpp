@@ -82,7 +82,7 @@ void WatcherUnderTest::start() {
     for (auto port : m_directories)
         dirs.push_back(boost::json::string("127.0.0.1:" + std::to_string(port)));
     boost::json::object config{{"backend", "chain"},     {"directories", dirs},    {"http_port", 0},
-                               {"refresh", "1s"},        {"header_timeout", "1s"}, {"page_refresh", "1s"},
+                               {"refresh", "15s"},       {"header_timeout", "1s"}, {"page_refresh", "1s"},
                                {"connect_timeout", "5s"}};
     for (const auto& [k, v] : m_config)
         config[k] = v;

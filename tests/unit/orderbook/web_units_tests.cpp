@@ -199,6 +199,7 @@ BOOST_AUTO_TEST_CASE(settings_refuse_bad_values) {
     BOOST_CHECK(!check({{"http_host", "localhost.evil"}}));
     BOOST_CHECK(!check({{"http_port", 70000}}));
     BOOST_CHECK(!check({{"refresh", "10ms"}}));
+    BOOST_CHECK(!check({{"refresh", "5s"}})); // directories would drop the !orderbook
     BOOST_CHECK(!check({{"max_connections", 0}}));
 }
 
