@@ -27,7 +27,8 @@ namespace websocket = boost::beast::websocket;
 namespace {
 
 std::optional<std::string> findChromium() {
-    if (const char* env = std::getenv("CHROMIUM")) return std::string(env);
+    if (const char* env = std::getenv("CHROMIUM"))
+        return std::filesystem::exists(env) ? std::optional<std::string>(env) : std::nullopt;
     for (const char* p : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
         if (std::filesystem::exists(p)) return std::string(p);
     return std::nullopt;

@@ -10,6 +10,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <tuple>
@@ -155,6 +156,21 @@ BOOST_AUTO_TEST_CASE(hostile_clients_get_errors_and_the_server_keeps_serving) {
         }
     };
     BOOST_REQUIRE(served());
+
+    // Over the wire: HEAD has the length without the body, a matching If-None-Match gets 304.
+    auto head = httpRequest(port, "/", "HEAD");
+    BOOST_CHECK_EQUAL(head.status, 200u);
+    BOOST_CHECK(head.body.empty());
+    BOOST_CHECK_GT(std::stoul(head.headers["content-length"]), 1000u);
+    auto page = httpRequest(port, "/");
+    BOOST_CHECK_EQUAL(page.headers["etag"], head.headers["etag"]);
+    BOOST_CHECK_EQUAL(page.headers["cache-control"], "no-cache");
+    BOOST_CHECK_EQUAL(page.body.size(), std::stoul(head.headers["content-length"]));
+    BOOST_CHECK_EQUAL(httpRequest(port, "/", "GET", {{"If-None-Match", page.headers["etag"]}}).status, 304u);
+    // Keep-alive: two requests on one connection are both answered.
+    auto two = rawExchange(port, "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n"
+                                 "Connection: close\r\n\r\n");
+    BOOST_CHECK_EQUAL(std::count(two.begin(), two.end(), '{'), 2);
 
     // Headers beyond the limit: 431.
     auto huge = rawExchange(port, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20'000, 'a') + "\r\n\r\n");
