@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(build-essential cmake ninja-build pkg-config ccache clang libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-log1.81-dev libboost-test1.81-dev
   libboost-filesystem1.81-dev libboost-thread1.81-dev libboost-program-options1.81-dev
-  libsodium-dev libsecp256k1-dev librocksdb-dev libicu-dev libssl-dev)
+  libsodium-dev libsecp256k1-dev librocksdb-dev libicu-dev libssl-dev
+  chromium) # headless, for the orderbook page's browser test (test_orderbook_browser)
 JOBS=${JOBS:-$(nproc)}
 
 install_packages() {

@@ -7,6 +7,7 @@
 #include <jm/bitcoin/encoding.hpp>
 #include <jm/bitcoin/sighash.hpp>
 #include <jm/bitcoin/size_estimator.hpp>
+#include <jm/market/bond_check.hpp>
 #include <jm/protocol/fees.hpp>
 #include <jm/protocol/fidelity_bond.hpp>
 #include <jm/protocol/utxo_string.hpp>
@@ -407,32 +408,15 @@ void TakerPlugin::onBondCoin(const std::string& maker, jm::protocol::BondProof p
                              jm::sdk::Result<std::optional<jm::chain::TxOutInfo>> coin) {
     auto& run = *m_run;
     if (run.bonds_done) return;
-    auto script = jm::protocol::bondScriptPubKey(proof);
-    jm::bitcoin::OutPoint op;
-    std::reverse_copy(proof.txid_display.begin(), proof.txid_display.end(), op.txid.begin());
-    op.vout = proof.vout;
-    std::string why;
-    if (!coin)
-        why = "backend: " + coin.error().message;
-    else if (!*coin)
-        why = "the bond coin is spent or does not exist";
-    else if ((*coin)->confirmations < 1)
-        why = "the bond coin is unconfirmed";
-    else if (!script || (*coin)->script_pubkey != *script)
-        why = "the coin is not the bond's timelocked script";
-    else if (run.tip.height > static_cast<std::int32_t>(proof.cert_expiry) * 2016)
-        why = "the bond certificate expired";
-    else if (run.bond_utxos.count(op))
-        why = "the bond backs another maker";
-    if (!why.empty()) {
-        JM_LOG(m_ctx.logger(), info) << "bond of " << maker << " not counted: " << why;
+    // The checks are the SDK's, shared with the orderbook watcher.
+    auto bond = jm::market::checkBondCoin(proof, coin, run.tip.height, unixNow(), run.bond_utxos);
+    run.book.setBondVerified(maker, bond.has_value());
+    if (!bond) {
+        JM_LOG(m_ctx.logger(), info) << "bond of " << maker << " not counted: " << bond.error().message;
     } else {
-        run.bond_utxos.insert(op);
-        auto now = unixNow();
-        // Block times are not at hand: ten minutes a block is close enough to weigh bonds.
-        auto confirmed_at = now - static_cast<std::int64_t>((*coin)->confirmations - 1) * 600;
-        run.bond_values[maker] = jm::protocol::bondValue((*coin)->value, confirmed_at, proof.locktime, now, 0.015, 1.0);
-        run.bond_outpoints[maker] = op.toString();
+        run.bond_utxos.insert(bond->outpoint);
+        run.bond_values[maker] = bond->value;
+        run.bond_outpoints[maker] = bond->outpoint.toString();
     }
     if (--run.bonds_pending == 0) bondsVerified();
 }

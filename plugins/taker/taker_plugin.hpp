@@ -1,12 +1,12 @@
 #pragma once
 
 #include "coinjoin_tx.hpp"
-#include "orderbook.hpp"
 #include "taker_settings.hpp"
 #include "taker_store.hpp"
 
 #include <jm/chain/blockchain_backend.hpp>
 #include <jm/chain/fee_estimator.hpp>
+#include <jm/market/orderbook.hpp>
 #include <jm/net/multi_directory_client.hpp>
 #include <jm/protocol/fidelity_bond.hpp>
 #include <jm/protocol/nacl_box.hpp>
@@ -28,6 +28,10 @@
 #include <vector>
 
 namespace jm::plugins::taker {
+
+// The book is the SDK's, shared with the orderbook watcher.
+using jm::market::BookOffer;
+using jm::market::Orderbook;
 
 //! Where a run stands. One run (a CoinJoin, or only an orderbook) at a time; each CoinJoin
 //! attempt goes through the stages below in order, and every stage ends either when every

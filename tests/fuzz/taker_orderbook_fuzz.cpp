@@ -2,7 +2,7 @@
 // public or private, and which of a few nicks sent it). It must never crash, and whatever it
 // keeps must be well-formed offers within the per-nick limit, with bonds only for nicks that
 // answered.
-#include <orderbook.hpp>
+#include <jm/market/orderbook.hpp>
 
 #include <jm/protocol/line.hpp>
 
@@ -12,7 +12,7 @@
 #include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    jm::plugins::taker::Orderbook book("J5fuzztaker");
+    jm::market::Orderbook book("J5fuzztaker");
     std::string_view input(reinterpret_cast<const char*>(data), size);
     while (!input.empty()) {
         auto end = input.find('\n');
@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::map<std::string, std::size_t> per_nick;
     for (const auto& o : book.offers()) {
         if (o.offer.minsize > o.offer.maxsize || o.offer.txfee < 0 || o.offer.oid < 0) __builtin_trap();
-        if (++per_nick[o.counterparty] > jm::plugins::taker::Orderbook::MAX_OFFERS_PER_NICK) __builtin_trap();
+        if (++per_nick[o.counterparty] > jm::market::Orderbook::MAX_OFFERS_PER_NICK) __builtin_trap();
     }
     return 0;
 }

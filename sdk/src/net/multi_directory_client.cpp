@@ -47,6 +47,7 @@ MultiDirectoryClient::create(jm::sdk::Executor executor, std::vector<DirectoryCl
                     self->left(e.nick, i);
                 else
                     self->seen(e.nick, i, e.location);
+                if (self->m_handler.on_peer_entry) self->m_handler.on_peer_entry(e, i);
             }
             if (self->m_handler.on_peerlist) self->m_handler.on_peerlist(i);
         };

@@ -3,7 +3,7 @@
 #include "taker_harness.hpp"
 
 #include <coinjoin_tx.hpp>
-#include <orderbook.hpp>
+#include <jm/market/orderbook.hpp>
 
 #include <jm/bitcoin/address.hpp>
 #include <jm/bitcoin/encoding.hpp>

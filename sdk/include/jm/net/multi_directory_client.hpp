@@ -32,6 +32,9 @@ struct MultiDirectoryHandler {
     //! A directory answered with a peerlist (after on_nick_seen/on_nick_gone for its entries; an
     //! empty list too, which tells a taker that directory lists nobody).
     std::function<void(std::size_t directory)> on_peerlist;
+    //! Each well-formed peerlist entry of another nick, with the directory that sent it (after
+    //! on_nick_seen/on_nick_gone): for watchers showing where and with which features a nick is.
+    std::function<void(const jm::protocol::PeerlistEntry& entry, std::size_t directory)> on_peer_entry;
 };
 
 //! Connections to several directories used as one message channel, with the seed's rules: a
@@ -64,6 +67,11 @@ public:
     std::optional<std::size_t> pinnedDirectory(const std::string& to) const;
     //! Whether `nick` is currently known on at least one directory.
     bool isPresent(const std::string& nick) const { return m_seenOn.count(nick) != 0; }
+    //! The directories (indices) on which `nick` is currently known.
+    std::set<std::size_t> seenOn(const std::string& nick) const {
+        auto it = m_seenOn.find(nick);
+        return it == m_seenOn.end() ? std::set<std::size_t>{} : it->second;
+    }
     //! Asks every ready directory for its peer list.
     void requestPeerlists();
 
