@@ -48,6 +48,7 @@ const jm::sdk::ConfigSchema& MakerSettings::schema() {
         dirs.required = true;
         dirs.description = "directories to announce offers on, as \"host:port\"";
         schema.add(dirs);
+        schema.optional("tor", ConfigType::Object, boost::json::object(), std::string(jm::net::TOR_CONFIG_DESCRIPTION));
         schema.optional("password_file", ConfigType::String, "",
                         "file with the wallet password, mode 0600 (refused otherwise); \"\" = ask at start "
                         "(terminal or `jmnode run --password-fd N`)");
@@ -113,6 +114,14 @@ jm::sdk::Result<MakerSettings> MakerSettings::fromConfig(const boost::json::obje
         if (!a) return a.error().withContext("directories");
         s.directories.push_back(*a);
     }
+    if (const auto* tor = config.if_contains("tor")) {
+        auto t = jm::net::TorSettings::fromJson(*tor);
+        if (!t) return t.error();
+        s.tor = std::move(*t);
+    }
+    for (const auto& d : s.directories)
+        if (auto proxy = s.tor.proxyFor(d.host, d.host); !proxy)
+            return fail(errc::invalid_config, "directories: " + proxy.error().message);
     s.password_file = jm::sdk::configString(config, "password_file").value();
     s.podle.retries = static_cast<int>(jm::sdk::configInt(config, "taker_utxo_retries").value());
     s.podle.min_confirmations = static_cast<int>(jm::sdk::configInt(config, "taker_utxo_age").value());

@@ -48,6 +48,7 @@ const jm::sdk::ConfigSchema& TakerSettings::schema() {
         dirs.required = true;
         dirs.description = "directories to collect offers from, as \"host:port\"";
         schema.add(dirs);
+        schema.optional("tor", ConfigType::Object, boost::json::object(), std::string(jm::net::TOR_CONFIG_DESCRIPTION));
         schema.optional("password_file", ConfigType::String, "",
                         "file with the wallet password, mode 0600 (refused otherwise); \"\" = ask at start");
         schema.bounded(
@@ -118,6 +119,14 @@ jm::sdk::Result<TakerSettings> TakerSettings::fromConfig(const boost::json::obje
         if (!a) return a.error().withContext("directories");
         s.directories.push_back(*a);
     }
+    if (const auto* tor = config.if_contains("tor")) {
+        auto t = jm::net::TorSettings::fromJson(*tor);
+        if (!t) return t.error();
+        s.tor = std::move(*t);
+    }
+    for (const auto& d : s.directories)
+        if (auto proxy = s.tor.proxyFor(d.host, d.host); !proxy)
+            return fail(errc::invalid_config, "directories: " + proxy.error().message);
     s.password_file = jm::sdk::configString(config, "password_file").value();
     s.max_cj_fee_abs = jm::sdk::configInt(config, "max_cj_fee_abs").value();
     s.max_cj_fee_rel = jm::sdk::configString(config, "max_cj_fee_rel").value();

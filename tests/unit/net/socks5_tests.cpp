@@ -1,5 +1,6 @@
 #include "test_server.hpp"
 
+#include <jm/net/directory_client.hpp>
 #include <jm/net/socks5.hpp>
 #include <jm/net/stream_connector.hpp>
 #include <jm/net/tor_settings.hpp>
@@ -409,6 +410,99 @@ BOOST_AUTO_TEST_CASE(host_port_forms) {
     BOOST_TEST(!jm::net::parseHostPort("::1:9050"));
     BOOST_TEST(!jm::net::parseHostPort("host:"));
     BOOST_TEST(!jm::net::parseHostPort("host:12x"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(directory_client_via_socks)
+
+// The directory client reaches an onion directory through the SOCKS proxy: the proxy sees the
+// onion name and the isolation username, and the handshake then runs over the proxied stream.
+BOOST_AUTO_TEST_CASE(onion_directory_is_reached_through_the_proxy) {
+    asio::io_context context;
+    auto seen = std::make_shared<Seen>();
+    auto hello_line = std::make_shared<std::string>();
+    ScriptedServer proxy(context, [seen, hello_line](tcp::socket& s) -> asio::awaitable<void> {
+        seen->greeting = co_await readBytes(s, 3);
+        {
+            Bytes out{0x05, 0x02};
+            co_await writeBytes(s, out);
+        }
+        auto head = co_await readBytes(s, 2);
+        auto user = co_await readBytes(s, head[1]);
+        auto plen = co_await readBytes(s, 1);
+        co_await readBytes(s, plen[0]);
+        seen->username.assign(user.begin(), user.end());
+        {
+            Bytes out{0x01, 0x00};
+            co_await writeBytes(s, out);
+        }
+        co_await readBytes(s, 4);
+        auto len = co_await readBytes(s, 1);
+        auto host = co_await readBytes(s, len[0] + 2u);
+        seen->host.assign(host.begin(), host.end() - 2);
+        {
+            Bytes out = success();
+            co_await writeBytes(s, out);
+        }
+        asio::streambuf buf;
+        auto n = co_await asio::async_read_until(s, buf, '\n', asio::use_awaitable);
+        hello_line->assign(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + n);
+        jm::protocol::DirectoryHandshake dn;
+        dn.accepted = true;
+        dn.nick = "J5directoryXXXXX";
+        dn.network = "regtest";
+        jm::protocol::Envelope envelope;
+        envelope.type = 795;
+        envelope.line = jm::protocol::formatDirectoryHandshake(dn);
+        std::string reply = *jm::protocol::formatEnvelope(envelope);
+        co_await writeText(s, reply);
+        std::vector<char> sink(64);
+        boost::system::error_code ec;
+        while (!ec)
+            co_await s.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+    });
+    auto tor = jm::net::TorSettings::fromJson(
+        boost::json::parse(R"({"socks":"127.0.0.1:)" + std::to_string(proxy.port()) + R"("})"));
+    BOOST_REQUIRE(tor.has_value());
+    jm::net::DirectoryClientSettings settings;
+    settings.host = ONION;
+    settings.port = 5222;
+    settings.network = "regtest";
+    settings.reconnect.enabled = false;
+    settings.socks = tor->proxyFor(settings.host, settings.host).value();
+    bool ready = false;
+    std::string lost;
+    jm::net::DirectoryClientHandler handler;
+    handler.on_ready = [&](const jm::protocol::DirectoryHandshake&) { ready = true; };
+    handler.on_disconnected = [&](const std::string& why) { lost = why; };
+    auto client = jm::net::DirectoryClient::create(context.get_executor(), settings,
+                                                   std::make_shared<const jm::protocol::NickIdentity>(), handler);
+    client->start();
+    BOOST_REQUIRE_MESSAGE(runUntil(context, [&] { return ready || !lost.empty(); }) && ready, lost);
+    BOOST_TEST(seen->host == ONION);
+    BOOST_TEST(seen->username == "jm:" + ONION);
+    BOOST_TEST(hello_line->find("\"type\": 793") != std::string::npos, *hello_line);
+    client->stop();
+}
+
+BOOST_AUTO_TEST_CASE(proxy_refusal_is_reported_as_the_disconnect_reason) {
+    asio::io_context context;
+    ScriptedServer proxy(context, socksServer(std::make_shared<Seen>(), {0x05, 0xF0, 0x00, 0x01, 0, 0, 0, 0, 0, 0}));
+    jm::net::DirectoryClientSettings settings;
+    settings.host = ONION;
+    settings.network = "regtest";
+    settings.reconnect.enabled = false;
+    settings.socks = Socks5Proxy{"127.0.0.1", proxy.port(), "jm:d", "jmnode"};
+    std::string lost;
+    jm::net::DirectoryClientHandler handler;
+    handler.on_disconnected = [&](const std::string& why) { lost = why; };
+    auto client = jm::net::DirectoryClient::create(context.get_executor(), settings,
+                                                   std::make_shared<const jm::protocol::NickIdentity>(), handler);
+    client->start();
+    BOOST_REQUIRE(runUntil(context, [&] { return !lost.empty(); }));
+    BOOST_TEST(lost.find("descriptor not found") != std::string::npos, lost);
+    client->stop();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

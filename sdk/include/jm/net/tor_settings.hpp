@@ -47,6 +47,12 @@ struct JM_SDK_API TorSettings {
     jm::sdk::Result<std::optional<Socks5Proxy>> proxyFor(std::string_view host, std::string_view isolation) const;
 };
 
+//! The description every role gives its `tor` config key.
+inline constexpr std::string_view TOR_CONFIG_DESCRIPTION =
+    "Tor: {\"socks\": \"127.0.0.1:9050\", \"control\": \"127.0.0.1:9051\", \"all_traffic\": false, \"isolate\": true, "
+    "\"control_password_file\": \"\", \"cookie_file\": \"\", \"onion\": \"persistent\"|\"ephemeral\"} (docs/tor.md); "
+    "{} = no Tor";
+
 //! True when `host` is a name under .onion (case-insensitive). Executor: any.
 JM_SDK_API bool isOnionHost(std::string_view host) noexcept;
 
