@@ -14,7 +14,9 @@ PACKAGES=(build-essential cmake ninja-build pkg-config ccache clang libclang-rt-
   libboost1.81-dev libboost-json1.81-dev libboost-log1.81-dev libboost-test1.81-dev
   libboost-filesystem1.81-dev libboost-thread1.81-dev libboost-program-options1.81-dev
   libsodium-dev libsecp256k1-dev librocksdb-dev libicu-dev libssl-dev
-  chromium) # headless, for the orderbook page's browser test (test_orderbook_browser)
+  # chromium: headless, for the orderbook page's browser test (test_orderbook_browser);
+  # tor: tests start their own tor with DisableNetwork 1 (label tor); the system service is stopped
+  chromium tor)
 JOBS=${JOBS:-$(nproc)}
 
 install_packages() {
@@ -28,6 +30,10 @@ install_packages() {
   echo "Installing: ${missing[*]}"
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # Debian starts tor as a networked service on install; tests need only the binary.
+  if command -v systemctl >/dev/null && systemctl is-enabled tor >/dev/null 2>&1; then
+    $sudo systemctl disable --now tor || true
+  fi
 }
 
 configure_build() { # dir, extra cmake args...

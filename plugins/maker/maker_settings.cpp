@@ -28,6 +28,7 @@ const jm::sdk::ConfigSchema& MakerSettings::schema() {
         dirs.required = true;
         dirs.description = "directories to announce offers on, as \"host:port\"";
         schema.add(dirs);
+        schema.optional("tor", ConfigType::Object, boost::json::object(), std::string(jm::net::TOR_CONFIG_DESCRIPTION));
         schema.optional("password_file", ConfigType::String, "",
                         "file with the wallet password, mode 0600 (refused otherwise); \"\" = ask at start "
                         "(terminal or `jmnode run --password-fd N`)");
@@ -90,6 +91,9 @@ jm::sdk::Result<MakerSettings> MakerSettings::fromConfig(const boost::json::obje
     auto addresses = jm::net::parsePeerAddresses(*dirs, "directories");
     if (!addresses) return addresses.error();
     s.directories = std::move(*addresses);
+    auto tor = jm::net::roleTorSettings(config, s.directories);
+    if (!tor) return tor.error();
+    s.tor = std::move(*tor);
     s.password_file = jm::sdk::configString(config, "password_file").value();
     s.podle.retries = static_cast<int>(jm::sdk::configInt(config, "taker_utxo_retries").value());
     s.podle.min_confirmations = static_cast<int>(jm::sdk::configInt(config, "taker_utxo_age").value());

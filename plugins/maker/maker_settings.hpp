@@ -1,6 +1,7 @@
 #pragma once
 
 #include <jm/net/peer_address.hpp>
+#include <jm/net/tor_settings.hpp>
 #include <jm/protocol/podle.hpp>
 #include <jm/sdk/config.hpp>
 
@@ -21,6 +22,7 @@ struct MakerSettings {
     std::string yieldgen;          //!< yield generator instance (service "yieldgen/1")
     std::string fee;               //!< fee instance for the yield generator's FeeView; "" = backend estimate
     std::vector<DirectoryAddress> directories;
+    jm::net::TorSettings tor; //!< SOCKS for .onion directories (or all of them)
     //! A file holding the wallet password (mode 0600, refused otherwise); "" = ask at start
     //! (terminal or `jmnode run --password-fd`).
     std::string password_file;

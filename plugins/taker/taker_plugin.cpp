@@ -282,6 +282,8 @@ void TakerPlugin::connect() {
         s.network = m_settings.directory_network.empty() ? std::string(m_ctx.network()) : m_settings.directory_network;
         s.connect_timeout = m_settings.connect_timeout;
         s.handshake_timeout = m_settings.connect_timeout;
+        // Checked when the config was read: a .onion directory has a SOCKS proxy.
+        if (auto proxy = m_settings.tor.proxyFor(d.host, d.host)) s.socks = *proxy;
         directories.push_back(s);
     }
     auto id = m_run->id;

@@ -28,6 +28,7 @@ const jm::sdk::ConfigSchema& TakerSettings::schema() {
         dirs.required = true;
         dirs.description = "directories to collect offers from, as \"host:port\"";
         schema.add(dirs);
+        schema.optional("tor", ConfigType::Object, boost::json::object(), std::string(jm::net::TOR_CONFIG_DESCRIPTION));
         schema.optional("password_file", ConfigType::String, "",
                         "file with the wallet password, mode 0600 (refused otherwise); \"\" = ask at start");
         schema.bounded(
@@ -95,6 +96,9 @@ jm::sdk::Result<TakerSettings> TakerSettings::fromConfig(const boost::json::obje
     auto addresses = jm::net::parsePeerAddresses(*dirs, "directories");
     if (!addresses) return addresses.error();
     s.directories = std::move(*addresses);
+    auto tor = jm::net::roleTorSettings(config, s.directories);
+    if (!tor) return tor.error();
+    s.tor = std::move(*tor);
     s.password_file = jm::sdk::configString(config, "password_file").value();
     s.max_cj_fee_abs = jm::sdk::configInt(config, "max_cj_fee_abs").value();
     s.max_cj_fee_rel = jm::sdk::configString(config, "max_cj_fee_rel").value();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <jm/net/peer_address.hpp>
+#include <jm/net/tor_settings.hpp>
 #include <jm/protocol/podle.hpp>
 #include <jm/sdk/config.hpp>
 
@@ -24,6 +25,7 @@ struct TakerSettings {
     std::string fee;     //!< fee instance ("fee/1"); "" = the backend's estimate
     std::string chooser; //!< order chooser instance ("chooser/1")
     std::vector<DirectoryAddress> directories;
+    jm::net::TorSettings tor; //!< SOCKS for .onion directories (or all of them)
     std::string password_file;
 
     //! REF [POLICY] names: an offer passes when its fee is under either limit.

@@ -1,6 +1,6 @@
 #include <jm/net/directory_client.hpp>
+#include <jm/net/stream_connector.hpp>
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -8,6 +8,7 @@
 
 #include <array>
 #include <deque>
+#include <utility>
 
 namespace jm::net {
 
@@ -25,8 +26,8 @@ public:
     DirectoryClientImpl(jm::sdk::Executor executor, DirectoryClientSettings settings,
                         std::shared_ptr<const jm::protocol::NickIdentity> identity, DirectoryClientHandler handler) :
         m_settings(std::move(settings)),
-        m_identity(std::move(identity)), m_handler(std::move(handler)), m_resolver(executor), m_socket(executor),
-        m_timer(executor), m_framer(m_settings.max_line) {}
+        m_identity(std::move(identity)), m_handler(std::move(handler)), m_socket(executor), m_timer(executor),
+        m_framer(m_settings.max_line) {}
 
     void start() override {
         if (m_state != State::idle) return;
@@ -80,19 +81,14 @@ private:
         m_state = State::connecting;
         auto generation = ++m_generation;
         armTimer(m_settings.connect_timeout, "connect timed out");
-        m_resolver.async_resolve(
-            m_settings.host, std::to_string(m_settings.port),
-            [self = self(), generation](boost::system::error_code ec,
-                                        boost::asio::ip::tcp::resolver::results_type results) {
-                if (generation != self->m_generation) return;
-                if (ec) return self->lost("cannot resolve " + self->m_settings.host + ": " + ec.message());
-                boost::asio::async_connect(self->m_socket, results,
-                                           [self, generation](boost::system::error_code cec, const auto&) {
-                                               if (generation != self->m_generation) return;
-                                               if (cec) return self->lost("cannot connect: " + cec.message());
-                                               self->connected();
-                                           });
-            });
+        m_cancel_connect =
+            asyncConnectStream(m_socket, m_settings.host, m_settings.port, m_settings.socks, m_settings.connect_timeout,
+                               [self = self(), generation](jm::sdk::Result<void> result) {
+                                   if (generation != self->m_generation) return;
+                                   self->m_cancel_connect = nullptr;
+                                   if (!result) return self->lost(result.error().message);
+                                   self->connected();
+                               });
     }
 
     void armTimer(std::chrono::milliseconds after, std::string reason) {
@@ -104,8 +100,6 @@ private:
     }
 
     void connected() {
-        boost::system::error_code ec;
-        m_socket.set_option(boost::asio::ip::tcp::no_delay(true), ec);
         m_state = State::handshaking;
         armTimer(m_settings.handshake_timeout, "no handshake reply");
         jm::protocol::ClientHandshake hs;
@@ -196,7 +190,7 @@ private:
 
     void closeSocket() {
         boost::system::error_code ec;
-        m_resolver.cancel();
+        if (auto cancel = std::exchange(m_cancel_connect, nullptr)) cancel();
         m_socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
         m_socket.close(ec);
         m_queue.clear();
@@ -226,7 +220,7 @@ private:
     DirectoryClientSettings m_settings;
     std::shared_ptr<const jm::protocol::NickIdentity> m_identity;
     DirectoryClientHandler m_handler;
-    boost::asio::ip::tcp::resolver m_resolver;
+    std::function<void()> m_cancel_connect; //!< set while connecting
     boost::asio::ip::tcp::socket m_socket;
     boost::asio::steady_timer m_timer;
     jm::protocol::LineFramer m_framer;

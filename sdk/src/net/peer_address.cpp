@@ -1,5 +1,6 @@
 #include <jm/net/peer_address.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -10,20 +11,32 @@ using jm::sdk::fail;
 
 jm::sdk::Result<PeerAddress> parsePeerAddress(std::string_view text) {
     const std::string quoted = "'" + std::string(text) + "'";
-    auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) return fail(errc::invalid_config, quoted + " is not host:port");
-    PeerAddress a;
-    a.host = std::string(text.substr(0, colon));
-    for (char c : a.host)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_'))
-            return fail(errc::invalid_config, quoted + " has a bad host name");
-    auto port_text = text.substr(colon + 1);
+    std::string_view host;
+    std::string_view port_text;
+    bool v6 = text.starts_with("[");
+    if (v6) {
+        auto close = text.find("]:");
+        if (close == std::string_view::npos) return fail(errc::invalid_config, quoted + " is not [address]:port");
+        host = text.substr(1, close - 1);
+        port_text = text.substr(close + 2);
+    } else {
+        auto colon = text.rfind(':');
+        if (colon == std::string_view::npos || colon == 0)
+            return fail(errc::invalid_config, quoted + " is not host:port");
+        host = text.substr(0, colon);
+        port_text = text.substr(colon + 1);
+    }
+    auto allowed = [v6](char c) {
+        if (v6) return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+    };
+    if (host.empty() || !std::all_of(host.begin(), host.end(), allowed))
+        return fail(errc::invalid_config, quoted + " has a bad host name");
     unsigned port = 0;
     auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
         return fail(errc::invalid_config, quoted + " has no port in 1..65535");
-    a.port = static_cast<std::uint16_t>(port);
-    return a;
+    return PeerAddress{std::string(host), static_cast<std::uint16_t>(port)};
 }
 
 jm::sdk::Result<std::vector<PeerAddress>> parsePeerAddresses(const std::vector<std::string>& texts,

@@ -306,6 +306,22 @@ BOOST_AUTO_TEST_CASE(defaults_and_required_keys) {
     BOOST_CHECK(r.error().message.find("host:port") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(tor_key_routes_onion_directories) {
+    const std::string onion = "zkvcxxg6xgnrn6ci2ngeenqdzgtyrhe7brgu4xmxavzkcjjblw2zi5qd.onion:5222";
+    boost::json::object config{{"backend", "core"}, {"yieldgen", "yg"}, {"directories", {onion}}};
+    std::vector<jm::sdk::ConfigProblem> problems;
+    BOOST_REQUIRE(MakerSettings::schema().validate(config, "$", problems));
+    auto without = MakerSettings::fromConfig(config); // an onion directory needs tor.socks
+    BOOST_REQUIRE(!without);
+    BOOST_CHECK(without.error().message.find("tor.socks") != std::string::npos);
+    config["tor"] = boost::json::object{{"socks", "127.0.0.1:9050"}};
+    auto with = MakerSettings::fromConfig(config);
+    BOOST_REQUIRE(with);
+    BOOST_CHECK_EQUAL(with->tor.socks_port, 9050);
+    config["tor"] = boost::json::object{{"socks", "127.0.0.1"}};
+    BOOST_CHECK(!MakerSettings::fromConfig(config));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(maker_nick_limiter_tests)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <jm/net/reconnect_policy.hpp>
+#include <jm/net/socks5.hpp>
 #include <jm/protocol/envelope.hpp>
 #include <jm/protocol/handshake.hpp>
 #include <jm/protocol/line.hpp>
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,8 @@ struct DirectoryClientSettings {
     std::chrono::milliseconds handshake_timeout{60'000};
     ReconnectPolicy reconnect;
     std::size_t max_line = jm::protocol::DEFAULT_MAX_RECEIVE_LINE;
+    //! Connect through this SOCKS5 proxy (Tor) instead of directly; see TorSettings::proxyFor.
+    std::optional<Socks5Proxy> socks;
 };
 
 //! A PUBMSG or PRIVMSG as received from a directory. Private messages are delivered as

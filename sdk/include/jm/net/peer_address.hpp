@@ -12,12 +12,13 @@ namespace jm::net {
 
 //! A peer to connect to, as a config names it: "host:port".
 struct PeerAddress {
-    std::string host; //!< a name, an IPv4 address or an onion
+    std::string host; //!< a name, an IPv4 address, an onion or an IPv6 address (without brackets)
     std::uint16_t port = 0;
     std::string text() const { return host + ":" + std::to_string(port); }
 };
 
-//! Parses "host:port": a host of letters, digits, '.', '-' and '_', then a port in 1..65535.
+//! Parses "host:port" (a host of letters, digits, '.', '-' and '_') or "[IPv6 address]:port"; the
+//! port is in 1..65535.
 //! Executor: any; pure.
 //! Errors: errc::invalid_config quoting the text and saying what is wrong.
 JM_SDK_API jm::sdk::Result<PeerAddress> parsePeerAddress(std::string_view text);
