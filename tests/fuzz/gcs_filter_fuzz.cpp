@@ -15,11 +15,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     jm::bitcoin::ByteView encoded(data + 32, size - 32);
     auto filter = jm::bitcoin::decodeBasicFilter(hash, encoded);
     if (!filter) return 0;
-    if (filter->encoded().size() != encoded.size() || !std::equal(encoded.begin(), encoded.end(), filter->encoded().begin()))
+    if (filter->encoded().size() != encoded.size() ||
+        !std::equal(encoded.begin(), encoded.end(), filter->encoded().begin()))
         __builtin_trap();
     std::vector<jm::bitcoin::Bytes> queries;
     for (std::size_t i = 0; i + 4 <= encoded.size() && queries.size() < 64; i += 4)
-        queries.emplace_back(encoded.begin() + static_cast<std::ptrdiff_t>(i), encoded.begin() + static_cast<std::ptrdiff_t>(i + 4));
+        queries.emplace_back(encoded.begin() + static_cast<std::ptrdiff_t>(i),
+                             encoded.begin() + static_cast<std::ptrdiff_t>(i + 4));
     bool any = filter->matchAny(queries);
     bool each = false;
     for (const auto& q : queries)

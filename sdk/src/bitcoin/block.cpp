@@ -121,7 +121,9 @@ jm::sdk::Result<Block> parseBlock(ByteView data) {
     block.transactions.reserve(static_cast<std::size_t>(count));
     for (std::uint64_t i = 0; i < count; ++i) {
         auto tx = parseTransactionPrefix(data.subspan(pos));
-        if (!tx) return tx.error().withContext("block: transaction " + std::to_string(i) + " at byte " + std::to_string(pos));
+        if (!tx)
+            return tx.error().withContext("block: transaction " + std::to_string(i) + " at byte " +
+                                          std::to_string(pos));
         pos += tx->size;
         block.transactions.push_back(std::move(tx->tx));
     }

@@ -150,7 +150,7 @@ jm::sdk::Result<GcsFilter> GcsFilter::decode(const GcsParams& params, ByteView e
     // Each value takes at least P+1 bits: refuse counts the stream cannot hold before decoding.
     if (n > stream.size() * 8 / (params.p + 1u))
         return fail(errc::invalid_argument, "gcs filter: " + std::to_string(n) + " elements cannot fit in " +
-                                                 std::to_string(stream.size()) + " bytes");
+                                                std::to_string(stream.size()) + " bytes");
     f.m_n = n;
     f.m_stream_offset = used;
     BitReader r(stream);

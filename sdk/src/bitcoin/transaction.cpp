@@ -186,9 +186,8 @@ jm::sdk::Result<Transaction> parseTransaction(ByteView data) {
     auto parsed = parseTransactionPrefix(data);
     if (!parsed) return parsed.error();
     if (parsed->size != data.size())
-        return fail(errc::invalid_argument,
-                    "transaction: " + std::to_string(data.size() - parsed->size) + " trailing bytes at byte " +
-                        std::to_string(parsed->size));
+        return fail(errc::invalid_argument, "transaction: " + std::to_string(data.size() - parsed->size) +
+                                                " trailing bytes at byte " + std::to_string(parsed->size));
     return std::move(parsed->tx);
 }
 
