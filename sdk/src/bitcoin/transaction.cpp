@@ -130,7 +130,7 @@ std::string Transaction::txidHex() const { return toHexReversed(txid()); }
 std::size_t Transaction::weight() const { return serialize(false).size() * 3 + serialize(true).size(); }
 std::size_t Transaction::vsize() const { return (weight() + 3) / 4; }
 
-jm::sdk::Result<Transaction> parseTransaction(ByteView data) {
+jm::sdk::Result<ParsedTransaction> parseTransactionPrefix(ByteView data) {
     Reader r(data);
     auto bad = [&](const std::string& why) {
         return fail(errc::invalid_argument, "transaction: " + why + " at byte " + std::to_string(r.pos()));
@@ -179,8 +179,16 @@ jm::sdk::Result<Transaction> parseTransaction(ByteView data) {
     }
     if (!r.read(v, 4)) return bad("truncated locktime");
     tx.locktime = static_cast<std::uint32_t>(v);
-    if (r.left()) return bad(std::to_string(r.left()) + " trailing bytes");
-    return tx;
+    return ParsedTransaction{std::move(tx), r.pos()};
+}
+
+jm::sdk::Result<Transaction> parseTransaction(ByteView data) {
+    auto parsed = parseTransactionPrefix(data);
+    if (!parsed) return parsed.error();
+    if (parsed->size != data.size())
+        return fail(errc::invalid_argument, "transaction: " + std::to_string(data.size() - parsed->size) +
+                                                " trailing bytes at byte " + std::to_string(parsed->size));
+    return std::move(parsed->tx);
 }
 
 } // namespace jm::bitcoin

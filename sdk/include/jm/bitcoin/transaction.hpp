@@ -58,6 +58,16 @@ struct JM_SDK_API Transaction {
 //! segwit marker is present. Errors: errc::invalid_argument with the offset and reason.
 JM_SDK_API jm::sdk::Result<Transaction> parseTransaction(ByteView data);
 
+//! A transaction parsed from the front of a longer buffer, and how many bytes it took.
+struct ParsedTransaction {
+    Transaction tx;
+    std::size_t size = 0;
+};
+//! Parses one transaction at the start of `data` (the transactions of a block), with the rules
+//! of parseTransaction except that bytes may follow it. Executor: any; pure. Ownership: copies
+//! what it needs from `data`. Errors: errc::invalid_argument with the offset and reason.
+JM_SDK_API jm::sdk::Result<ParsedTransaction> parseTransactionPrefix(ByteView data);
+
 //! Appends a Bitcoin compact-size integer.
 JM_SDK_API void writeCompactSize(Bytes& out, std::uint64_t n);
 
