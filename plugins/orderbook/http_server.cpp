@@ -72,16 +72,20 @@ public:
         m_buffer(m_server->m_limits.max_header_bytes + 4096) {
         ++*m_server->m_connections;
     }
-    ~HttpSession() {
+    ~HttpSession() { close(); }
+    void run() { read(); }
+    //! Closes the socket at once (its descriptor is free again) and leaves the server's count.
+    void close() {
+        if (m_closed) return;
+        m_closed = true;
         --*m_server->m_connections;
         m_server->m_open.erase(m_id);
-    }
-    void run() { read(); }
-    void close() {
         beast::error_code ec;
         m_stream.socket().shutdown(tcp::socket::shutdown_both, ec);
         m_stream.close();
     }
+    //! Since when this connection waits on its client (for a request, or to take a reply).
+    std::chrono::steady_clock::time_point waitingSince() const { return m_since; }
 
 private:
     void read() {
@@ -90,6 +94,7 @@ private:
         configure(*m_parser, limits);
         // One deadline for the whole request: a client trickling bytes is cut off all the same.
         m_stream.expires_after(limits.request_timeout);
+        m_since = std::chrono::steady_clock::now();
         http::async_read(m_stream, m_buffer, *m_parser,
                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
     }
@@ -120,6 +125,7 @@ private:
         res->prepare_payload();
         if (head && reply.status != 304) res->content_length(size);
         m_stream.expires_after(m_server->m_limits.request_timeout);
+        m_since = std::chrono::steady_clock::now();
         http::async_write(m_stream, *res,
                           [self = shared_from_this(), res, close_after](beast::error_code ec, std::size_t) {
                               if (ec || close_after || *self->m_server->m_stopped) return self->close();
@@ -132,6 +138,8 @@ private:
     std::uint64_t m_id;
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::empty_body>> m_parser;
+    std::chrono::steady_clock::time_point m_since = std::chrono::steady_clock::now();
+    bool m_closed = false;
 };
 
 HttpServer::HttpServer(jm::sdk::Executor executor, HttpLimits limits, Handler handler, jm::sdk::Logger& logger) :
@@ -170,17 +178,23 @@ void HttpServer::accept() {
             });
             return;
         }
-        if (*self->m_connections >= self->m_limits.max_connections) {
-            boost::system::error_code ignored;
-            socket.close(ignored);
-        } else {
-            auto id = ++self->m_nextId;
-            auto session = std::make_shared<HttpSession>(self, std::move(socket), id);
-            self->m_open[id] = session;
-            session->run();
-        }
+        // At the limit the connection that has waited longest on its client goes, not the
+        // newcomer: idle keep-alive or slow connections must not lock honest clients out.
+        if (*self->m_connections >= self->m_limits.max_connections) self->evictOldest();
+        auto id = ++self->m_nextId;
+        auto session = std::make_shared<HttpSession>(self, std::move(socket), id);
+        self->m_open[id] = session;
+        session->run();
         self->accept();
     });
+}
+
+void HttpServer::evictOldest() {
+    std::shared_ptr<HttpSession> oldest;
+    for (auto& [id, weak] : m_open)
+        if (auto s = std::static_pointer_cast<HttpSession>(weak.lock()))
+            if (!oldest || s->waitingSince() < oldest->waitingSince()) oldest = s;
+    if (oldest) oldest->close();
 }
 
 void HttpServer::stop() {

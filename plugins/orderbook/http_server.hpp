@@ -22,13 +22,15 @@ struct HttpLimits {
     std::size_t max_header_bytes = 8 * 1024;           //!< request line and headers; more: 431
     std::size_t max_body_bytes = 0;                    //!< GET and HEAD carry none; more: 413
     std::chrono::milliseconds request_timeout{10'000}; //!< a whole request must arrive in this (slowloris)
-    std::size_t max_connections = 32;                  //!< more are closed at once
+    std::size_t max_connections = 32;                  //!< at more, the one waiting longest on its client is closed
 };
 
 //! A small HTTP/1.1 server (Boost.Beast): each connection reads requests (keep-alive) under the
 //! limits and answers each with `handler`. Malformed requests get 400 (431 for headers too
 //! large, 413 for a body) and the connection is closed; a request that does not arrive whole in
-//! time is dropped. Nothing a client sends stops the server.
+//! time is dropped. At max_connections a newcomer is still served: the connection that has waited
+//! longest on its client (idle, slow or not reading its replies) is closed instead. Nothing a
+//! client sends stops the server.
 //! Executor: create, stop and the handler run on `executor` (the watcher's strand).
 //! Ownership: shared; connections keep it alive until they end.
 class HttpServer : public std::enable_shared_from_this<HttpServer> {
@@ -47,6 +49,8 @@ public:
 private:
     HttpServer(jm::sdk::Executor executor, HttpLimits limits, Handler handler, jm::sdk::Logger& logger);
     void accept();
+    //! Closes the connection that has waited longest on its client.
+    void evictOldest();
 
     jm::sdk::Executor m_executor;
     boost::asio::ip::tcp::acceptor m_acceptor;

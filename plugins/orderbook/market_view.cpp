@@ -4,6 +4,7 @@
 
 #include <boost/json/array.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace jm::plugins::orderbook {
@@ -22,6 +23,21 @@ double OfferView::feeRate(std::int64_t amount) const {
         return ec == std::errc() ? rate : 0;
     }
     return static_cast<double>(feeAt(amount)) / static_cast<double>(amount);
+}
+
+bool shownFeature(std::string_view feature) {
+    if (feature.empty() || feature.size() > 64) return false;
+    return std::all_of(feature.begin(), feature.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+               c == '.';
+    });
+}
+
+std::vector<std::string> shownFeatures(const std::vector<std::string>& list) {
+    std::vector<std::string> out;
+    for (const auto& f : list)
+        if (shownFeature(f)) out.push_back(f);
+    return out;
 }
 
 std::size_t MarketView::makerCount() const {
@@ -72,7 +88,7 @@ boost::json::object orderbookJson(const MarketView& view) {
             j["cjfee"] = o.feeAt(0); // parseOffer checked it is an integer in range
         j["fidelity_bond_value"] = o.bond_value;
         j["directories"] = strings(o.directories);
-        j["features"] = strings(o.features);
+        j["features"] = strings(shownFeatures(o.features));
         offers.push_back(std::move(j));
     }
     boost::json::array bonds;

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace jm::plugins::orderbook {
@@ -56,6 +57,13 @@ struct MarketView {
 
     std::size_t makerCount() const;
 };
+
+//! Whether a peer's feature name (network input, from the directories' peerlists) is shown: a
+//! token of at most 64 letters, digits, '_', '-' or '.'. Anything else (markup, bytes that are
+//! not UTF-8 and would make the JSON invalid) is dropped. Executor: any.
+bool shownFeature(std::string_view feature);
+//! The features of `list` that are shown, in order.
+std::vector<std::string> shownFeatures(const std::vector<std::string>& list);
 
 //! The reference ob-watcher's /orderbook.json: {"offers": [{counterparty, oid, ordertype,
 //! minsize, maxsize, txfee, cjfee (an integer for absolute offers, a decimal string for relative

@@ -37,11 +37,17 @@ constexpr std::array<Column, 10> COLUMNS{{
     {SortKey::Features, "features", "Features", false},
 }};
 
-std::string btc(std::int64_t sats) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%s%lld.%08lld", sats < 0 ? "-" : "",
-                  static_cast<long long>(std::llabs(sats) / 100'000'000),
-                  static_cast<long long>(std::llabs(sats) % 100'000'000));
+//! Sums of amounts are 128-bit: a Sybil flood's offers of 21e6 BTC each overflow 64 bits.
+using Sum = __int128;
+
+std::string btc(Sum sats) {
+    Sum whole = sats / 100'000'000, frac = sats % 100'000'000;
+    if (whole < 0) whole = -whole;
+    if (frac < 0) frac = -frac;
+    char buf[64];
+    // The whole BTC fit 64 bits: the page sums at most 5000 x 32 amounts below 2^63 (< 2^81 sats).
+    std::snprintf(buf, sizeof buf, "%s%llu.%08llu", sats < 0 ? "-" : "", static_cast<unsigned long long>(whole),
+                  static_cast<unsigned long long>(frac));
     return buf;
 }
 
@@ -89,7 +95,7 @@ std::string sortValue(const OfferView& o, SortKey key) {
     case SortKey::Directories:
         return joined(o.directories);
     case SortKey::Features:
-        return joined(o.features);
+        return joined(shownFeatures(o.features));
     }
     return {};
 }
@@ -121,7 +127,7 @@ void summary(std::ostringstream& h, const MarketView& view) {
         const char* label;
         std::int64_t below;
         std::size_t offers = 0;
-        std::int64_t liquidity = 0;
+        Sum liquidity = 0;
     };
     std::array<Band, 5> bands{{{"under 0.01 BTC", 1'000'000},
                                {"0.01 to 0.1 BTC", 10'000'000},
@@ -135,7 +141,7 @@ void summary(std::ostringstream& h, const MarketView& view) {
                 b.liquidity += o.offer.maxsize;
                 break;
             }
-    std::int64_t bonded = 0;
+    Sum bonded = 0;
     double value = 0;
     std::size_t verified = 0;
     for (const auto& b : view.bonds)
@@ -230,7 +236,7 @@ void offersTable(std::ostringstream& h, const MarketView& view, const PageQuery&
         cell(SortKey::TxFee, std::to_string(o->offer.txfee), true);
         cell(SortKey::Bond, o->bond_value > 0 ? fixed(o->bond_value, 6) : "", true);
         cell(SortKey::Directories, joined(o->directories), false);
-        cell(SortKey::Features, joined(o->features), false);
+        cell(SortKey::Features, joined(shownFeatures(o->features)), false);
         h << "</tr>";
     }
     h << "</tbody></table><p class=\"note\">Sizes in BTC; a relative fee is a percentage of the amount; fees sort "

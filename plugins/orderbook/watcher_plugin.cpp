@@ -60,6 +60,8 @@ jm::sdk::Result<void> WatcherPlugin::start() {
         s.network = m_settings.directory_network.empty() ? std::string(m_ctx.network()) : m_settings.directory_network;
         s.connect_timeout = m_settings.connect_timeout;
         s.handshake_timeout = m_settings.connect_timeout;
+        // Checked when the config was read: a .onion directory has a SOCKS proxy.
+        if (auto proxy = m_settings.tor.proxyFor(d.host, d.host)) s.socks = *proxy;
         directories.push_back(s);
     }
     jm::net::MultiDirectoryHandler handler;
@@ -70,7 +72,9 @@ jm::sdk::Result<void> WatcherPlugin::start() {
         if (e.disconnected) return;
         if (!m_features.count(e.nick) && m_features.size() >= MAX_FEATURE_NICKS) return;
         auto& f = m_features[e.nick];
-        f.assign(e.features.begin(), e.features.begin() + std::min(e.features.size(), MAX_FEATURES));
+        f.clear();
+        for (const auto& feature : e.features)
+            if (f.size() < MAX_FEATURES && shownFeature(feature)) f.push_back(feature);
         m_dirty = true;
     });
     m_directories =
@@ -128,6 +132,7 @@ void WatcherPlugin::scheduleRefresh() {
 }
 
 void WatcherPlugin::refresh() {
+    pruneBonds();
     // The tip first (certificate expiry), then every bond again: a bond coin can be spent.
     m_backend->tip(m_ctx.executor(), guarded([this](jm::sdk::Result<jm::chain::ChainTip> tip) {
                        if (tip) m_tipHeight = tip->height;
@@ -170,6 +175,9 @@ void WatcherPlugin::onBondCoin(const std::string& nick, const std::string& proof
     if (m_book.bondProof(nick) != proof_b64) return checkBonds(false);
     auto proof = jm::protocol::parseBondProof(proof_b64);
     if (!proof) return;
+    pruneBonds();
+    // Only bonds the book still holds count as taken: the same bond under a maker's new nick
+    // replaced the old nick in the book, and the old nick's check must not refuse it.
     std::set<jm::bitcoin::OutPoint> taken;
     for (const auto& [other, check] : m_bonds)
         if (other != nick && check.outpoint) taken.insert(*check.outpoint);
@@ -201,6 +209,13 @@ void WatcherPlugin::onBondCoin(const std::string& nick, const std::string& proof
     changed();
 }
 
+void WatcherPlugin::pruneBonds() {
+    // Nicks leave the book without leaving the directories (their last offer cancelled, evicted
+    // from a full book, their bond taken over by a new nick): their checks go with them, or a
+    // long-running watcher would keep one per nick ever seen.
+    std::erase_if(m_bonds, [&](const auto& entry) { return m_book.bondProof(entry.first) != entry.second.proof; });
+}
+
 void WatcherPlugin::changed() {
     m_dirty = true;
     m_updated = unixNow();
@@ -216,9 +231,8 @@ std::shared_ptr<const MarketView> WatcherPlugin::view() {
         v->directories.push_back(d.text());
     v->directories_ready = m_directories ? m_directories->readyCount() : 0;
     std::map<std::string, double> values;
+    pruneBonds();
     for (const auto& [nick, check] : m_bonds) {
-        // Only the proof the book holds now: a replaced or departed one is history.
-        if (m_book.bondProof(nick) != check.proof) continue;
         v->bonds.push_back(check.view);
         if (check.view.verified) values[nick] = check.view.value;
     }

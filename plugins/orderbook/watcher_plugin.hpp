@@ -51,6 +51,8 @@ private:
     void checkBonds(bool all);
     void onBondCoin(const std::string& nick, const std::string& proof_b64,
                     jm::sdk::Result<std::optional<jm::chain::TxOutInfo>> coin);
+    //! Drops the bond checks of proofs the book no longer holds.
+    void pruneBonds();
     void changed();
     template <class F> auto guarded(F f) {
         return [weak = std::weak_ptr<int>(m_alive), this, f = std::move(f)](auto&&... args) mutable {

@@ -16,24 +16,6 @@ namespace {
 
 constexpr double DAY_MS = 86'400'000;
 
-jm::sdk::Result<DirectoryAddress> parseDirectory(std::string_view text) {
-    auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || colon == 0)
-        return fail(errc::invalid_config, "directory '" + std::string(text) + "' is not host:port");
-    DirectoryAddress a;
-    a.host = std::string(text.substr(0, colon));
-    for (char c : a.host)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_'))
-            return fail(errc::invalid_config, "directory '" + std::string(text) + "' has a bad host name");
-    auto port_text = text.substr(colon + 1);
-    unsigned port = 0;
-    auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 || port > 65535)
-        return fail(errc::invalid_config, "directory '" + std::string(text) + "' has no port in 1..65535");
-    a.port = static_cast<std::uint16_t>(port);
-    return a;
-}
-
 } // namespace
 
 const jm::sdk::ConfigSchema& WatcherSettings::schema() {
@@ -48,6 +30,7 @@ const jm::sdk::ConfigSchema& WatcherSettings::schema() {
         dirs.required = true;
         dirs.description = "directories to watch, as \"host:port\"";
         schema.add(dirs);
+        schema.optional("tor", ConfigType::Object, boost::json::object(), std::string(jm::net::TOR_CONFIG_DESCRIPTION));
         schema.optional("directory_network", ConfigType::String, "",
                         "network named in the directory handshake; \"\" = the node's");
         // Directories drop a nick's !orderbook sent more often than every 10 s.
@@ -61,8 +44,9 @@ const jm::sdk::ConfigSchema& WatcherSettings::schema() {
                        "port of the web page (0 = any free port, logged)");
         schema.bounded("header_timeout", ConfigType::Duration, "10s", 100, 600'000,
                        "a request must arrive whole within this (slow senders are cut off)");
-        schema.bounded("max_connections", ConfigType::Int, static_cast<std::int64_t>(d.max_connections), 1, 4096,
-                       "HTTP connections served at once; more are closed at once");
+        schema.bounded(
+            "max_connections", ConfigType::Int, static_cast<std::int64_t>(d.max_connections), 1, 4096,
+            "HTTP connections served at once; a new one beyond closes the one that has waited longest on its client");
         schema.bounded("page_refresh", ConfigType::Duration, "30s", 1000, DAY_MS,
                        "how often the page refreshes itself (JavaScript on)");
         schema.bounded("bond_value_exponent", ConfigType::Double, d.bond_value_exponent, 0.1, 10,
@@ -78,11 +62,13 @@ jm::sdk::Result<WatcherSettings> WatcherSettings::fromConfig(const boost::json::
     auto dirs = jm::sdk::configStringList(config, "directories");
     if (!dirs) return dirs.error();
     if (dirs->empty()) return fail(errc::invalid_config, "directories: name at least one \"host:port\"");
-    for (const auto& d : *dirs) {
-        auto a = parseDirectory(d);
-        if (!a) return a.error().withContext("directories");
-        s.directories.push_back(*a);
-    }
+    // The roles' shared parsing: IPv6 in brackets, and .onion directories need tor.socks.
+    auto addresses = jm::net::parsePeerAddresses(*dirs, "directories");
+    if (!addresses) return addresses.error();
+    s.directories = std::move(*addresses);
+    auto tor = jm::net::roleTorSettings(config, s.directories);
+    if (!tor) return tor.error();
+    s.tor = std::move(*tor);
     s.directory_network = jm::sdk::configString(config, "directory_network").value();
     s.refresh = jm::sdk::configDuration(config, "refresh").value();
     s.connect_timeout = jm::sdk::configDuration(config, "connect_timeout").value();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <jm/net/peer_address.hpp>
+#include <jm/net/tor_settings.hpp>
 #include <jm/sdk/config.hpp>
 
 #include <chrono>
@@ -10,16 +12,13 @@
 namespace jm::plugins::orderbook {
 
 //! One directory to connect to.
-struct DirectoryAddress {
-    std::string host;
-    std::uint16_t port = 0;
-    std::string text() const { return host + ":" + std::to_string(port); }
-};
+using DirectoryAddress = jm::net::PeerAddress;
 
 //! Everything the watcher (factory "web" of plugin "orderbook") is configured with.
 struct WatcherSettings {
     std::string backend; //!< verifies the bonds
     std::vector<DirectoryAddress> directories;
+    jm::net::TorSettings tor;      //!< SOCKS for .onion directories (or all of them)
     std::string directory_network; //!< "" = the node's
     std::chrono::milliseconds refresh{300'000};
     std::chrono::milliseconds connect_timeout{60'000};

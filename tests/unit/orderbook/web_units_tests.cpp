@@ -1,6 +1,7 @@
 // The watcher's pure parts: the JSON in the reference ob-watcher's field names, the page's
 // query parsing (and its error paths), the routes' answers, and the settings' error paths.
 #include <http_routes.hpp>
+#include <http_server.hpp>
 #include <page.hpp>
 #include <watcher_settings.hpp>
 
@@ -95,6 +96,50 @@ BOOST_AUTO_TEST_CASE(orderbook_json_uses_the_reference_field_names_and_types) {
     BOOST_CHECK(!all[1].as_object().at("verified").as_bool());
 }
 
+BOOST_AUTO_TEST_CASE(features_from_the_network_never_break_the_json_or_the_page) {
+    // Peerlist features are any bytes but ",;+": markup and bytes that are not UTF-8 are dropped,
+    // so /orderbook.json stays valid JSON (parse() refuses invalid UTF-8) and the page clean.
+    auto v = sampleView();
+    v.offers[0].features = {"ping", "\xff\xfe", "<img onerror=x>", "peerlist_features", std::string(65, 'a'), "a\"b"};
+    auto text = boost::json::serialize(orderbookJson(v));
+    boost::json::value j;
+    BOOST_REQUIRE_NO_THROW(j = boost::json::parse(text));
+    const auto& features = j.at("offers").as_array()[0].as_object().at("features").as_array();
+    BOOST_REQUIRE_EQUAL(features.size(), 2u);
+    BOOST_CHECK_EQUAL(features[0].as_string(), "ping");
+    BOOST_CHECK_EQUAL(features[1].as_string(), "peerlist_features");
+    auto page = renderPage(v, {SortKey::Features, false}, std::chrono::seconds(30));
+    BOOST_CHECK(page.find('\xff') == std::string::npos);
+    BOOST_CHECK(page.find("onerror") == std::string::npos);
+    BOOST_CHECK(page.find(">ping, peerlist_features</td>") != std::string::npos);
+    BOOST_CHECK(shownFeature("ping"));
+    BOOST_CHECK(!shownFeature(""));
+    BOOST_CHECK(!shownFeature("a b"));
+}
+
+BOOST_AUTO_TEST_CASE(absurd_offer_values_do_not_overflow_the_summary_or_the_chart) {
+    // A Sybil flood: 5000 offers of 21e6 BTC each (parseOffer's maximum) sum past 2^63 satoshis.
+    MarketView v;
+    for (int i = 0; i < 5000; ++i) {
+        OfferView o;
+        o.counterparty = "J5sybil" + std::to_string(i);
+        o.offer.type = jm::protocol::OfferType::Sw0Abs;
+        o.offer.minsize = jm::protocol::MAX_MONEY;
+        o.offer.maxsize = jm::protocol::MAX_MONEY;
+        o.offer.txfee = jm::protocol::MAX_MONEY;
+        o.offer.cjfee = std::to_string(jm::protocol::MAX_MONEY);
+        v.offers.push_back(std::move(o));
+    }
+    auto page = renderPage(v, {SortKey::Fee, true}, std::chrono::seconds(30));
+    BOOST_CHECK_MESSAGE(page.find("<td>10 BTC and more</td><td class=\"n\">5000</td><td class=\"n\">"
+                                  "105000000000.00000000</td>") != std::string::npos,
+                        "the band sums 5000 x 21e6 BTC");
+    BOOST_CHECK(page.find(">-") == std::string::npos); // nothing wrapped negative
+    BOOST_CHECK(page.find("nan") == std::string::npos);
+    BOOST_CHECK(page.find("inf") == std::string::npos);
+    BOOST_CHECK(page.find("id=\"depth-line\"") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(page_queries_parse_and_bad_ones_are_refused) {
     auto q = parsePageQuery("sort=txfee&order=desc");
     BOOST_REQUIRE(q);
@@ -173,6 +218,30 @@ BOOST_AUTO_TEST_CASE(routes_answer_with_types_etags_and_errors) {
     BOOST_CHECK_EQUAL(get(v, "/", "DELETE").status, 405u);
 }
 
+BOOST_AUTO_TEST_CASE(smuggled_and_oversized_requests_are_refused_whole) {
+    // What a proxy in front and this server could read differently is refused, not guessed.
+    HttpLimits limits;
+    auto v = sampleView();
+    HttpServer::Handler handler = [&](const HttpRequestInfo& r) { return route(r, v, std::chrono::seconds(30)); };
+    auto status = [&](const std::string& bytes) { return answerBytes(bytes, limits, handler).status; };
+    BOOST_CHECK_EQUAL(status("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"), 200u);
+    BOOST_CHECK_EQUAL(status("GET /health HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 5\r\n\r\n"), 400u);
+    BOOST_CHECK_NE(status("GET /health HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello"), 200u);
+    BOOST_CHECK_NE(status("GET /health HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"
+                          "0\r\n\r\n"),
+                   200u);
+    BOOST_CHECK_NE(status("GET /health HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"), 200u);
+    BOOST_CHECK_NE(status("GET /health HTTP/1.1\r\nContent-Length: -1\r\n\r\n"), 200u);
+    BOOST_CHECK_EQUAL(status("GET /health HTTP/1.1\r\nX: a\nb\r\n\r\n"), 400u);
+    BOOST_CHECK_EQUAL(status("GET /?" + std::string(9000, 'a') + " HTTP/1.1\r\n\r\n"), 431u);
+    BOOST_CHECK_EQUAL(status("GET /?" + std::string(2000, 'a') + " HTTP/1.1\r\n\r\n"), 400u);
+    BOOST_CHECK_EQUAL(status("OPTIONS * HTTP/1.1\r\n\r\n"), 405u);
+    BOOST_CHECK_EQUAL(status("GET /%2e%2e/etc/passwd HTTP/1.1\r\n\r\n"), 404u);
+    // If-None-Match lists and wildcards are not matched (a full answer is always safe).
+    BOOST_CHECK_EQUAL(status("GET /health HTTP/1.1\r\nIf-None-Match: *\r\n\r\n"), 200u);
+    BOOST_CHECK_EQUAL(status("GET / HTTP/1.1\r\nIf-None-Match: *\r\n\r\n"), 200u);
+}
+
 BOOST_AUTO_TEST_CASE(settings_refuse_bad_values) {
     boost::json::object base{{"backend", "core"}, {"directories", boost::json::array{"127.0.0.1:5222"}}};
     auto check = [&](boost::json::object extra) {
@@ -201,6 +270,13 @@ BOOST_AUTO_TEST_CASE(settings_refuse_bad_values) {
     BOOST_CHECK(!check({{"refresh", "10ms"}}));
     BOOST_CHECK(!check({{"refresh", "5s"}})); // directories would drop the !orderbook
     BOOST_CHECK(!check({{"max_connections", 0}}));
+    // Directories as the other roles read them: IPv6 in brackets; a .onion needs tor.socks.
+    BOOST_CHECK(check({{"directories", boost::json::array{"[::1]:5222"}}}));
+    auto onion = std::string(56, 'a') + ".onion:5222";
+    BOOST_CHECK(!check({{"directories", boost::json::array{onion.c_str()}}}));
+    BOOST_CHECK(check({{"directories", boost::json::array{onion.c_str()}},
+                       {"tor", boost::json::object{{"socks", "127.0.0.1:9050"}}}}));
+    BOOST_CHECK(!check({{"tor", boost::json::object{{"socks", "nowhere"}}}}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
