@@ -106,20 +106,26 @@ std::string feeText(const OfferView& o) {
 }
 
 void sortOffers(std::vector<const OfferView*>& rows, const PageQuery& q) {
+    // Each row's key once (not per comparison): a full book has 160 000 offers.
     auto numeric = COLUMNS[static_cast<std::size_t>(q.sort)].numeric;
-    std::stable_sort(rows.begin(), rows.end(), [&](const OfferView* a, const OfferView* b) {
-        auto va = sortValue(*a, q.sort), vb = sortValue(*b, q.sort);
-        bool less;
-        if (numeric) {
-            double da = std::strtod(va.c_str(), nullptr), db = std::strtod(vb.c_str(), nullptr);
-            if (da == db) return false;
-            less = da < db;
-        } else {
-            if (va == vb) return false;
-            less = va < vb;
-        }
-        return q.descending ? !less : less;
+    struct Keyed {
+        const OfferView* row;
+        std::string text;
+        double number;
+    };
+    std::vector<Keyed> keyed;
+    keyed.reserve(rows.size());
+    for (const auto* r : rows) {
+        auto text = sortValue(*r, q.sort);
+        double number = numeric ? std::strtod(text.c_str(), nullptr) : 0;
+        keyed.push_back({r, numeric ? std::string() : std::move(text), number});
+    }
+    std::stable_sort(keyed.begin(), keyed.end(), [&](const Keyed& a, const Keyed& b) {
+        if (numeric) return q.descending ? b.number < a.number : a.number < b.number;
+        return q.descending ? b.text < a.text : a.text < b.text;
     });
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        rows[i] = keyed[i].row;
 }
 
 void summary(std::ostringstream& h, const MarketView& view) {
@@ -191,11 +197,19 @@ void depthChart(std::ostringstream& h, const MarketView& view) {
     } else {
         std::ostringstream path;
         double cum = 0;
-        path << "M" << fixed(x(0), 1) << ',' << fixed(y(points.front().first), 1);
+        std::string last = fixed(x(0), 1) + ',' + fixed(y(points.front().first), 1);
+        path << "M" << last;
+        // Points that round to the one before add nothing: the path stays within the chart's
+        // resolution however many offers the book holds.
+        auto lineTo = [&](double px, double py) {
+            auto point = fixed(px, 1) + ',' + fixed(py, 1);
+            if (point != last) path << " L" << point;
+            last = std::move(point);
+        };
         for (const auto& [fee, size] : points) {
-            path << " L" << fixed(x(cum), 1) << ',' << fixed(y(fee), 1);
+            lineTo(x(cum), y(fee));
             cum += static_cast<double>(size) / 1e8;
-            path << " L" << fixed(x(cum), 1) << ',' << fixed(y(fee), 1);
+            lineTo(x(cum), y(fee));
         }
         h << "<path id=\"depth-line\" d=\"" << path.str() << "\" fill=\"none\" stroke=\"#1565c0\" stroke-width=\"2\"/>";
     }
@@ -210,6 +224,10 @@ void offersTable(std::ostringstream& h, const MarketView& view, const PageQuery&
     for (const auto& o : view.offers)
         rows.push_back(&o);
     sortOffers(rows, q);
+    // A flooded book would make a page of 100 MB rendered per request: the first rows in the
+    // chosen order are shown, every offer is in /orderbook.json.
+    auto hidden = rows.size() > MAX_PAGE_ROWS ? rows.size() - MAX_PAGE_ROWS : 0;
+    rows.resize(rows.size() - hidden);
     h << "<section id=\"offers\"><h2>Offers</h2><table id=\"offers-table\"><thead><tr>";
     for (const auto& c : COLUMNS) {
         bool current = c.key == q.sort;
@@ -239,7 +257,11 @@ void offersTable(std::ostringstream& h, const MarketView& view, const PageQuery&
         cell(SortKey::Features, joined(shownFeatures(o->features)), false);
         h << "</tr>";
     }
-    h << "</tbody></table><p class=\"note\">Sizes in BTC; a relative fee is a percentage of the amount; fees sort "
+    h << "</tbody></table>";
+    if (hidden)
+        h << "<p id=\"hidden-offers\">" << hidden << " more offers are not shown here (the first " << MAX_PAGE_ROWS
+          << " in this order are); all are in <a href=\"/orderbook.json\">orderbook.json</a>.</p>";
+    h << "<p class=\"note\">Sizes in BTC; a relative fee is a percentage of the amount; fees sort "
          "as paid on 0.1 BTC; miner fee contribution in satoshis.</p></section>";
 }
 

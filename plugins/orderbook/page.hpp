@@ -22,6 +22,10 @@ struct PageQuery {
 //! and relative fees only compare at an amount.
 constexpr std::int64_t REFERENCE_AMOUNT = 10'000'000;
 
+//! Offers the page's table shows at most (in the chosen order); the summary and the chart count
+//! them all, /orderbook.json lists them all.
+constexpr std::size_t MAX_PAGE_ROWS = 1000;
+
 //! Parses the query string of `/` (without '?'). Unknown keys are ignored; a bad sort or order
 //! value is an error (errc::invalid_argument), so a mistyped link says so instead of guessing.
 jm::sdk::Result<PageQuery> parsePageQuery(std::string_view query);

@@ -28,7 +28,7 @@ const jm::sdk::ConfigSchema& WatcherSettings::schema() {
         dirs.type = ConfigType::List;
         dirs.element = ConfigType::String;
         dirs.required = true;
-        dirs.description = "directories to watch, as \"host:port\"";
+        dirs.description = "directories to watch, as \"host:port\" or \"[IPv6]:port\" (.onion ones need tor.socks)";
         schema.add(dirs);
         schema.optional("tor", ConfigType::Object, boost::json::object(), std::string(jm::net::TOR_CONFIG_DESCRIPTION));
         schema.optional("directory_network", ConfigType::String, "",

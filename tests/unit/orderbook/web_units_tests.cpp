@@ -5,6 +5,8 @@
 #include <page.hpp>
 #include <watcher_settings.hpp>
 
+#include <jm/market/orderbook.hpp>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
@@ -138,6 +140,44 @@ BOOST_AUTO_TEST_CASE(absurd_offer_values_do_not_overflow_the_summary_or_the_char
     BOOST_CHECK(page.find("nan") == std::string::npos);
     BOOST_CHECK(page.find("inf") == std::string::npos);
     BOOST_CHECK(page.find("id=\"depth-line\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_flooded_book_keeps_the_page_small) {
+    // A full book (MAX_NICKS x MAX_OFFERS_PER_NICK): the page was 117 MB and took seconds to
+    // render on the watcher's strand, per request. Now: the cheapest MAX_PAGE_ROWS rows, the
+    // summary and chart over all, a note on the rest.
+    MarketView v;
+    const std::size_t n = jm::market::Orderbook::MAX_NICKS * jm::market::Orderbook::MAX_OFFERS_PER_NICK;
+    for (std::size_t i = 0; i < n; ++i) {
+        OfferView o;
+        o.counterparty = "J5sybil" + std::to_string(i / 32);
+        o.offer.type = jm::protocol::OfferType::Sw0Abs;
+        o.offer.oid = static_cast<std::int64_t>(i % 32);
+        o.offer.minsize = 27'300;
+        o.offer.maxsize = 100'000'000;
+        o.offer.cjfee = std::to_string(n - i); // the last offer is the cheapest
+        o.directories = {"127.0.0.1:5222"};
+        v.offers.push_back(std::move(o));
+    }
+    auto page = renderPage(v, {SortKey::Fee, false}, std::chrono::seconds(30));
+    BOOST_CHECK_LT(page.size(), 2'000'000u);
+    auto rows = [&](const std::string& text) {
+        std::size_t count = 0;
+        for (auto at = text.find("<tr data-counterparty="); at != std::string::npos;
+             at = text.find("<tr data-counterparty=", at + 1))
+            ++count;
+        return count;
+    };
+    BOOST_CHECK_EQUAL(rows(page), MAX_PAGE_ROWS);
+    BOOST_CHECK(page.find("<tr data-counterparty=\"J5sybil4999\" data-oid=\"31\">") <
+                page.find("<tr data-counterparty=\"J5sybil4999\" data-oid=\"30\">"));
+    BOOST_CHECK(page.find("<p id=\"hidden-offers\">" + std::to_string(n - MAX_PAGE_ROWS) + " more offers") !=
+                std::string::npos);
+    BOOST_CHECK(page.find("<dd id=\"offer-count\">" + std::to_string(n) + "</dd>") != std::string::npos);
+    // A small book shows every row and no note.
+    auto small = renderPage(sampleView(), {}, std::chrono::seconds(30));
+    BOOST_CHECK_EQUAL(rows(small), 3u + 2u); // three offers, two bonds
+    BOOST_CHECK(small.find("hidden-offers") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(page_queries_parse_and_bad_ones_are_refused) {
