@@ -25,13 +25,17 @@ HttpReply plain(unsigned status, std::string text) {
     return r;
 }
 
+bool notModified(std::string_view if_none_match, const std::string& etag) {
+    return !if_none_match.empty() && !etag.empty() && (if_none_match == etag || if_none_match == "W/" + etag);
+}
+
 HttpReply withBody(std::string content_type, std::string body, std::string_view if_none_match) {
     HttpReply r;
     r.content_type = std::move(content_type);
     r.etag = etagOf(body);
     // Revalidated each time: the book changes, the ETag makes an unchanged one cheap.
     r.cache_control = "no-cache";
-    if (!if_none_match.empty() && (if_none_match == r.etag || if_none_match == "W/" + r.etag)) {
+    if (notModified(if_none_match, r.etag)) {
         r.status = 304;
         return r;
     }
@@ -46,6 +50,32 @@ bool printable(std::string_view s) {
 }
 
 } // namespace
+
+HttpReply ReplyCache::answer(const HttpRequestInfo& request, const std::shared_ptr<const MarketView>& view,
+                             std::chrono::milliseconds page_refresh) {
+    if (request.method != "GET" && request.method != "HEAD") return route(request, *view, page_refresh);
+    if (view != m_view) {
+        m_replies.clear();
+        m_view = view;
+    }
+    auto kept = m_replies.find(request.target);
+    if (kept == m_replies.end()) {
+        auto full = route({"GET", request.target, {}}, *view, page_refresh);
+        if (full.status != 200 || m_replies.size() >= MAX_KEPT) {
+            if (notModified(request.if_none_match, full.etag)) {
+                full.status = 304;
+                full.body.clear();
+            }
+            return full;
+        }
+        kept = m_replies.emplace(std::string(request.target), std::move(full)).first;
+    }
+    if (!notModified(request.if_none_match, kept->second.etag)) return kept->second;
+    HttpReply r = kept->second;
+    r.status = 304;
+    r.body.clear();
+    return r;
+}
 
 std::string etagOf(std::string_view body) {
     std::uint64_t h = 0xcbf29ce484222325ULL;

@@ -3,6 +3,8 @@
 #include "market_view.hpp"
 
 #include <chrono>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,6 +35,22 @@ struct HttpReply {
 //! resource's ETag gets 304. Every answer carries a Content-Security-Policy that forbids loading
 //! anything from elsewhere. Executor: any (pure; the view is only read).
 HttpReply route(const HttpRequestInfo& request, const MarketView& view, std::chrono::milliseconds page_refresh);
+
+//! route() with its replies kept per view: each resource (the page per target) is rendered once
+//! per view however many clients ask, until the view changes (a full book's JSON is 50 MB and
+//! takes a second to render on the watcher's strand). At most MAX_KEPT replies are kept; other
+//! targets are rendered each time. Executor: the owner's strand (not thread-safe).
+class ReplyCache {
+public:
+    static constexpr std::size_t MAX_KEPT = 32;
+    HttpReply answer(const HttpRequestInfo& request, const std::shared_ptr<const MarketView>& view,
+                     std::chrono::milliseconds page_refresh);
+    std::size_t size() const { return m_replies.size(); }
+
+private:
+    std::shared_ptr<const MarketView> m_view;
+    std::map<std::string, HttpReply, std::less<>> m_replies; //!< by request target
+};
 
 //! A strong ETag of a body (FNV-1a 64, quoted).
 std::string etagOf(std::string_view body);

@@ -45,8 +45,7 @@ jm::sdk::Result<void> WatcherPlugin::start() {
         m_ctx.executor(), m_settings.http_host, m_settings.http_port, limits,
         [this, alive = std::weak_ptr<int>(m_alive)](const HttpRequestInfo& request) {
             if (alive.expired()) return HttpReply{503, "text/plain; charset=utf-8", "stopping\n", "", "no-store", {}};
-            auto v = view();
-            return route(request, *v, m_settings.page_refresh);
+            return m_replies.answer(request, view(), m_settings.page_refresh);
         },
         m_ctx.logger());
     if (!server) return server.error();

@@ -82,6 +82,7 @@ private:
     std::set<std::string> m_bondsPending; //!< nicks whose coin check is under way
     std::map<std::string, std::vector<std::string>> m_features;
     std::shared_ptr<const MarketView> m_view;
+    ReplyCache m_replies; //!< what HTTP clients get, rendered once per view
     bool m_dirty = true;
     std::int64_t m_updated = 0;
     std::shared_ptr<int> m_alive = std::make_shared<int>(0);

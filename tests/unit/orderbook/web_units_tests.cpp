@@ -258,6 +258,42 @@ BOOST_AUTO_TEST_CASE(routes_answer_with_types_etags_and_errors) {
     BOOST_CHECK_EQUAL(get(v, "/", "DELETE").status, 405u);
 }
 
+BOOST_AUTO_TEST_CASE(replies_are_rendered_once_per_view) {
+    auto v = std::make_shared<MarketView>(sampleView());
+    ReplyCache cache;
+    auto ask = [&](std::shared_ptr<const MarketView> view, std::string_view target, std::string_view method = "GET",
+                   std::string_view inm = {}) {
+        return cache.answer(HttpRequestInfo{method, target, inm}, view, std::chrono::seconds(30));
+    };
+    auto first = ask(v, "/orderbook.json");
+    BOOST_REQUIRE_EQUAL(first.status, 200u);
+    BOOST_CHECK_EQUAL(first.body, get(*v, "/orderbook.json").body);
+    // The same view object: the kept reply is served, not rendered again (the change made
+    // behind its back does not show).
+    v->offers.clear();
+    BOOST_CHECK_EQUAL(ask(v, "/orderbook.json").body, first.body);
+    auto revalidated = ask(v, "/orderbook.json", "GET", first.etag);
+    BOOST_CHECK_EQUAL(revalidated.status, 304u);
+    BOOST_CHECK(revalidated.body.empty());
+    BOOST_CHECK_EQUAL(revalidated.etag, first.etag);
+    BOOST_CHECK_EQUAL(header(revalidated, "Content-Security-Policy"), header(first, "Content-Security-Policy"));
+    BOOST_CHECK_EQUAL(ask(v, "/orderbook.json", "HEAD").status, 200u);
+    // A new view is rendered afresh.
+    auto w = std::make_shared<MarketView>(*v);
+    auto fresh = ask(w, "/orderbook.json");
+    BOOST_CHECK_NE(fresh.body, first.body);
+    BOOST_CHECK_EQUAL(fresh.body, get(*w, "/orderbook.json").body);
+    BOOST_CHECK_EQUAL(ask(w, "/orderbook.json", "GET", first.etag).status, 200u);
+    // Errors and other methods pass through; junk targets are answered but not all kept.
+    BOOST_CHECK_EQUAL(ask(w, "/nope").status, 404u);
+    BOOST_CHECK_EQUAL(ask(w, "/", "POST").status, 405u);
+    for (int i = 0; i < 100; ++i)
+        BOOST_CHECK_EQUAL(ask(w, "/?utm=" + std::to_string(i)).status, 200u);
+    BOOST_CHECK_LE(cache.size(), ReplyCache::MAX_KEPT);
+    auto page = ask(w, "/?utm=99");
+    BOOST_CHECK_EQUAL(ask(w, "/?utm=99", "GET", page.etag).status, 304u);
+}
+
 BOOST_AUTO_TEST_CASE(smuggled_and_oversized_requests_are_refused_whole) {
     // What a proxy in front and this server could read differently is refused, not guessed.
     HttpLimits limits;
