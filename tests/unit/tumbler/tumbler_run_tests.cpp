@@ -299,9 +299,17 @@ BOOST_AUTO_TEST_CASE(a_step_failing_too_often_pauses_the_plan_with_its_reason) {
     auto again = tumbler.propose(addresses(threeDestinations()), 4);
     BOOST_REQUIRE(!again);
     BOOST_TEST((again.error().code == jm::sdk::errc::already_exists));
-    // Bad destinations are refused before anything is drawn.
     tumbler.crash();
     BOOST_TEST(market.paymentsTo(dests[0].second) == 0u);
+    // Later, with makers back and the node restarted, `resume` finishes the paused plan.
+    for (auto& m : market.makers)
+        m->start();
+    tumbler.start();
+    BOOST_TEST(tumbler.statusFile().status == "paused");
+    auto resumed = tumbler.resume();
+    auto done = waitFor(resumed);
+    checkFinished(market, done, dests);
+    BOOST_TEST(done.steps[0].failures.size() >= 2u);
 }
 
 BOOST_AUTO_TEST_CASE(bad_destinations_are_refused) {
@@ -315,6 +323,9 @@ BOOST_AUTO_TEST_CASE(bad_destinations_are_refused) {
     BOOST_TEST((!twice && twice.error().code == jm::sdk::errc::invalid_argument));
     auto garbage = tumbler.propose({d[0], d[1], "bc1notanaddress"}, 1);
     BOOST_TEST((!garbage && garbage.error().code == jm::sdk::errc::invalid_argument));
+    // A valid address of another network (mainnet; the node is on testnet).
+    auto mainnet = tumbler.propose({d[0], d[1], "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"}, 1);
+    BOOST_TEST((!mainnet && mainnet.error().code == jm::sdk::errc::invalid_argument));
     auto resume = tumbler.resume();
     auto r = resume.get();
     BOOST_TEST((!r && r.error().code == jm::sdk::errc::not_found));
