@@ -375,6 +375,9 @@ void TumblerPlugin::prepare(std::size_t index) {
 }
 
 void TumblerPlugin::prepared(std::size_t index, jm::sdk::Result<jm::wallet::SyncResult> synced) {
+    // Counted before anything can fail: a step that cannot even be prepared (backend down)
+    // pauses the plan after max_attempts like any other failure, instead of retrying forever.
+    ++m_tries[index];
     if (!synced) return failed(index, "wallet sync: " + synced.error().message);
     auto& step = m_plan->steps[index];
     auto balances = spendableBalances(*m_walletStore, m_wallet->mixdepths(), std::move(synced->utxos));
@@ -409,7 +412,6 @@ void TumblerPlugin::prepared(std::size_t index, jm::sdk::Result<jm::wallet::Sync
     }
     step.state = StepState::Running;
     ++step.attempts;
-    ++m_tries[index];
     step.started = unixNow();
     step.txid.clear();
     step.reason.clear();

@@ -161,6 +161,44 @@ private:
     std::unique_ptr<jm::plugins::tumbler::TumblerPlugin> m_plugin;
 };
 
+//! The test chain, except that wallet scans fail while `down` is set (a backend that went away).
+class FlakyBackend final : public jm::chain::BlockchainBackend {
+public:
+    explicit FlakyBackend(jm::chain::BlockchainBackend& chain) : m_chain(chain) {}
+    std::atomic<bool> down{false};
+    void tip(jm::sdk::Executor ex, jm::chain::Callback<jm::chain::ChainTip> done) override {
+        m_chain.tip(ex, std::move(done));
+    }
+    void scanWallet(jm::chain::WatchRequest request, jm::chain::Progress progress, jm::sdk::Executor ex,
+                    jm::chain::Callback<jm::chain::WalletScan> done) override {
+        if (down)
+            return boost::asio::post(ex, [done = std::move(done)] {
+                done(jm::sdk::Error(jm::sdk::errc::unavailable, "backend unreachable"));
+            });
+        m_chain.scanWallet(std::move(request), std::move(progress), ex, std::move(done));
+    }
+    void getTxOut(jm::bitcoin::OutPoint outpoint, jm::sdk::Executor ex,
+                  jm::chain::Callback<std::optional<jm::chain::TxOutInfo>> done) override {
+        m_chain.getTxOut(outpoint, ex, std::move(done));
+    }
+    void getTransaction(std::string txid, jm::sdk::Executor ex, jm::chain::Callback<jm::bitcoin::Bytes> done) override {
+        m_chain.getTransaction(std::move(txid), ex, std::move(done));
+    }
+    void broadcast(jm::bitcoin::Bytes tx, jm::sdk::Executor ex, jm::chain::Callback<std::string> done) override {
+        m_chain.broadcast(std::move(tx), ex, std::move(done));
+    }
+    void estimateFee(int target, jm::sdk::Executor ex, jm::chain::Callback<std::int64_t> done) override {
+        m_chain.estimateFee(target, ex, std::move(done));
+    }
+    void watchTransaction(std::string txid, std::int32_t final_depth) override {
+        m_chain.watchTransaction(std::move(txid), final_depth);
+    }
+    void unwatchTransaction(std::string txid) override { m_chain.unwatchTransaction(std::move(txid)); }
+
+private:
+    jm::chain::BlockchainBackend& m_chain;
+};
+
 using Destinations = std::vector<std::pair<std::string, jm::bitcoin::Script>>;
 
 Destinations threeDestinations() {
@@ -424,6 +462,23 @@ BOOST_AUTO_TEST_CASE(the_wallets_own_address_is_refused_as_a_destination) {
     BOOST_TEST((r.error().code == jm::sdk::errc::invalid_argument));
     BOOST_TEST(r.error().message.find("own address") != std::string::npos, r.error().message);
     BOOST_TEST(tumbler.propose(d, 1).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_step_that_cannot_be_prepared_pauses_the_plan_after_max_attempts) {
+    Market market;
+    FlakyBackend flaky(market.hub.chain());
+    (void)market.taker->ctx().services().provide<jm::chain::BlockchainBackend>("flaky", flaky);
+    TumblerUnderTest tumbler(*market.taker, {{"backend", "flaky"}, {"max_attempts", 2}});
+    tumbler.start();
+    auto plan = tumbler.propose(addresses(threeDestinations()), 3).value();
+    flaky.down = true;
+    auto f = tumbler.start(plan);
+    BOOST_REQUIRE(f.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+    auto paused = f.get().value();
+    BOOST_TEST(paused.status == "paused");
+    BOOST_TEST(paused.reason.find("step 1 failed 2 time(s)") != std::string::npos, paused.reason);
+    BOOST_TEST(paused.reason.find("backend unreachable") != std::string::npos, paused.reason);
+    tumbler.crash();
 }
 
 BOOST_AUTO_TEST_SUITE_END()
