@@ -294,12 +294,17 @@ BOOST_AUTO_TEST_CASE(a_plan_interrupted_in_every_step_state_resumes_and_pays_eac
     // 1. Step 1 running: written before the taker was asked.
     crashWhen([&](const TumblePlan& p) { return state(p, 0) == StepState::Running; }, "step 1 is running");
     f = tumbler.resume();
-    // 2. Step 2 running with its txid known (broadcast): reconciled, not repeated.
-    auto at =
-        crashWhen([&](const TumblePlan& p) { return state(p, 1) == StepState::Running && !p.steps[1].txid.empty(); },
-                  "step 2 has its txid");
-    BOOST_TEST((at.steps[1].state == StepState::Running || at.steps[1].state == StepState::Done));
+    // 2. Step 2 running with its txid known (broadcast, unconfirmed: no block is mined once step
+    // 1 is done, or the window would be a few milliseconds): reconciled, waited for, not repeated.
+    auto at = crashWhen(
+        [&](const TumblePlan& p) {
+            if (state(p, 0) == StepState::Done) market.paused = true;
+            return state(p, 1) == StepState::Running && !p.steps[1].txid.empty();
+        },
+        "step 2 has its txid");
+    BOOST_TEST((at.steps[1].state == StepState::Running));
     f = tumbler.resume();
+    market.paused = false;
     // 3. Step 3 done, waiting before step 4.
     crashWhen([&](const TumblePlan& p) { return state(p, 2) == StepState::Done && state(p, 3) == StepState::Pending; },
               "step 3 is done (waiting)");
