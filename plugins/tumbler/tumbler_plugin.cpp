@@ -7,6 +7,7 @@
 #include <jm/sdk/log.hpp>
 #include <jm/sdk/password_source.hpp>
 #include <jm/tumbler/events.hpp>
+#include <jm/wallet/utxo_set.hpp>
 
 #include <boost/asio/post.hpp>
 
@@ -40,6 +41,21 @@ std::string randomId() {
     for (auto b : bytes) {
         out += hex[b >> 4];
         out += hex[b & 15];
+    }
+    return out;
+}
+
+//! Satoshis per mixdepth the taker may spend: frozen coins and fidelity bonds stay where they
+//! are (its coin selection and sweeps never take them), so no step may be planned on them nor a
+//! fraction applied to them. The sync's UTXOs carry no freeze marks: UtxoSet applies them.
+jm::sdk::Result<std::map<int, std::int64_t>> spendableBalances(jm::sdk::KvStore& store, int mixdepths,
+                                                               std::vector<jm::wallet::WalletUtxo> utxos) {
+    jm::wallet::UtxoSet set(store, 0);
+    if (auto r = set.replace(std::move(utxos)); !r) return r.error();
+    std::map<int, std::int64_t> out;
+    for (int m = 0; m < mixdepths; ++m) {
+        auto b = set.balance(m);
+        if (b.confirmed + b.unconfirmed > 0) out[m] = b.confirmed + b.unconfirmed;
     }
     return out;
 }
@@ -177,11 +193,14 @@ void TumblerPlugin::propose(std::vector<std::string> destinations, std::optional
             sync([this, destinations = std::move(destinations), s, ex,
                   done = std::move(done)](jm::sdk::Result<jm::wallet::SyncResult> synced) mutable {
                 if (!synced) return reply<TumblePlan>(ex, std::move(done), synced.error().withContext("wallet sync"));
-                std::map<int, std::int64_t> balances;
-                for (const auto& u : synced->utxos)
-                    if (!u.frozen) balances[u.mixdepth] += u.value;
+                // One of the wallet's own addresses would bring the coins back in, where later
+                // steps sweep them on: the user meant an address outside.
+                for (const auto& d : destinations)
+                    if (auto own = ownAddress(d); !own) return reply<TumblePlan>(ex, std::move(done), own.error());
+                auto balances = spendableBalances(*m_walletStore, m_wallet->mixdepths(), synced->utxos);
+                if (!balances) return reply<TumblePlan>(ex, std::move(done), balances.error());
                 auto schedule =
-                    makeTumbleSchedule(m_settings.schedule, destinations.size(), balances, m_wallet->mixdepths(), s);
+                    makeTumbleSchedule(m_settings.schedule, destinations.size(), *balances, m_wallet->mixdepths(), s);
                 if (!schedule) return reply<TumblePlan>(ex, std::move(done), schedule.error());
                 TumblePlan plan;
                 plan.id = randomId();
@@ -201,6 +220,26 @@ void TumblerPlugin::propose(std::vector<std::string> destinations, std::optional
                 reply<TumblePlan>(ex, std::move(done), std::move(plan));
             });
         }));
+}
+
+jm::sdk::Result<void> TumblerPlugin::ownAddress(const std::string& address) const {
+    auto script = jm::bitcoin::addressToScript(address, m_network);
+    if (!script) return script.error();
+    // The addresses a sync watches: every one handed out or seen used, plus the gap limit.
+    for (int m = 0; m < m_wallet->mixdepths(); ++m)
+        for (std::uint32_t branch : {jm::wallet::BRANCH_EXTERNAL, jm::wallet::BRANCH_INTERNAL}) {
+            auto next = m_wallet->nextIndex(m, branch);
+            if (!next) return next.error();
+            auto end = *next + static_cast<std::uint32_t>(m_wallet->gapLimit());
+            for (std::uint32_t i = 0; i < end; ++i) {
+                auto a = m_wallet->addressAt(m, branch, i);
+                if (!a) return a.error();
+                if (a->script_pubkey == *script)
+                    return fail(errc::invalid_argument, "destination " + address + " is this wallet's own address (" +
+                                                            a->path + "): give addresses outside the wallet");
+            }
+        }
+    return {};
 }
 
 void TumblerPlugin::start(TumblePlan plan, jm::tumbler::TumbleObserver observer, jm::sdk::Executor ex,
@@ -336,11 +375,14 @@ void TumblerPlugin::prepare(std::size_t index) {
 }
 
 void TumblerPlugin::prepared(std::size_t index, jm::sdk::Result<jm::wallet::SyncResult> synced) {
+    // Counted before anything can fail: a step that cannot even be prepared (backend down)
+    // pauses the plan after max_attempts like any other failure, instead of retrying forever.
+    ++m_tries[index];
     if (!synced) return failed(index, "wallet sync: " + synced.error().message);
     auto& step = m_plan->steps[index];
-    std::int64_t balance = 0;
-    for (const auto& u : synced->utxos)
-        if (u.mixdepth == step.mixdepth && !u.frozen) balance += u.value;
+    auto balances = spendableBalances(*m_walletStore, m_wallet->mixdepths(), std::move(synced->utxos));
+    if (!balances) return failed(index, "wallet coins: " + balances.error().message);
+    std::int64_t balance = balances->count(step.mixdepth) ? balances->at(step.mixdepth) : 0;
     if (step.amount_fraction > 0) {
         // The balance is fixed when a mixdepth's run of steps begins (REF): later fractions
         // apply to it, not to what the earlier ones left.
@@ -370,7 +412,6 @@ void TumblerPlugin::prepared(std::size_t index, jm::sdk::Result<jm::wallet::Sync
     }
     step.state = StepState::Running;
     ++step.attempts;
-    ++m_tries[index];
     step.started = unixNow();
     step.txid.clear();
     step.reason.clear();
@@ -404,7 +445,14 @@ void TumblerPlugin::prepared(std::size_t index, jm::sdk::Result<jm::wallet::Sync
 void TumblerPlugin::sent(std::size_t index, jm::sdk::Result<jm::taker::CoinjoinResult> result) {
     if (!m_active) return;
     auto& step = m_plan->steps[index];
-    if (result) return markDone(index, result->txid, result->cj_amount);
+    if (result && result->confirmed) return markDone(index, result->txid, result->cj_amount);
+    if (result) {
+        // On the network but in no block yet (the taker does not wait for confirmations): a
+        // CoinJoin a maker double-spends never confirms, so only a confirmation makes it done.
+        step.txid = result->txid;
+        if (!save()) return;
+        return reconcile(index);
+    }
     // Broadcast but failed afterwards (e.g. not confirmed in time): it may still pay, so the
     // chain decides, never a second CoinJoin.
     if (!step.txid.empty()) return reconcile(index);
@@ -456,64 +504,71 @@ void TumblerPlugin::reconcile(std::size_t index) {
     auto& step = m_plan->steps[index];
     JM_LOG(m_ctx.logger(), info) << "tumble step " << index + 1 << " was running: checking the chain"
                                  << (step.txid.empty() ? std::string() : " for " + step.txid);
-    if (step.txid.empty()) return reconcileWithHistory(index);
-    m_backend->getTransaction(step.txid, m_ctx.executor(),
-                              guarded([this, index](jm::sdk::Result<jm::bitcoin::Bytes> raw) {
-                                  if (!m_active) return;
-                                  auto& s = m_plan->steps[index];
-                                  auto script = jm::bitcoin::addressToScript(s.address, m_network);
-                                  std::int64_t paid = raw && script ? paidTo(*raw, *script) : 0;
-                                  if (paid > 0) return markDone(index, s.txid, paid);
-                                  reconcileWithHistory(index);
-                              }));
-}
-
-void TumblerPlugin::reconcileWithHistory(std::size_t index) {
-    // The wallet's history holds every transaction that spent its coins, so the step's
-    // CoinJoin, if any reached the network; the one paying the step's destination is it.
+    // The wallet's history holds every transaction that spent its coins and can still confirm
+    // (backends leave out replaced and conflicted ones), so the step's CoinJoin, if any is on
+    // the network, with its confirmations; the one paying the step's destination is it.
     sync([this, index](jm::sdk::Result<jm::wallet::SyncResult> synced) {
         if (!m_active) return;
         if (!synced)
             return pause("cannot check step " + std::to_string(index + 1) +
                          " against the chain (wallet sync: " + synced.error().message + ")");
+        const auto& step = m_plan->steps[index];
         std::set<std::string> known;
         for (const auto& s : m_plan->steps)
             if (s.state == StepState::Done) known.insert(s.txid);
-        std::vector<std::string> candidates;
-        // Every transaction that spent the wallet's coins and is no done step's: few, and a
+        // The recorded txid first (checked last: candidates are taken from the back), then every
+        // transaction that spent the wallet's coins and is no done step's: few, and a
         // clock-based filter could miss the one that counts.
+        std::vector<jm::chain::WalletTx> candidates;
         for (const auto& tx : synced->history)
-            if (!known.count(tx.txid) && tx.spent > 0) candidates.push_back(tx.txid);
+            if (tx.txid != step.txid && !known.count(tx.txid) && tx.spent > 0) candidates.push_back(tx);
+        for (const auto& tx : synced->history)
+            if (!step.txid.empty() && tx.txid == step.txid) candidates.push_back(tx);
         checkCandidates(index, std::move(candidates));
     });
 }
 
-void TumblerPlugin::checkCandidates(std::size_t index, std::vector<std::string> txids) {
-    if (txids.empty()) {
-        // Nothing on the network pays it: the CoinJoin never got out. Run it again (same
-        // destination: it was never paid).
+void TumblerPlugin::checkCandidates(std::size_t index, std::vector<jm::chain::WalletTx> txs) {
+    if (txs.empty()) {
+        // Nothing on the network pays it: the CoinJoin never got out, or left unconfirmed
+        // (double-spent by a maker, evicted). Run it again (same destination: never paid).
         auto& step = m_plan->steps[index];
+        auto reason = step.txid.empty() ? std::string("interrupted before its CoinJoin was broadcast")
+                                        : "its CoinJoin " + step.txid +
+                                              " is no longer on the network and never confirmed (double-spent or "
+                                              "evicted)";
         JM_LOG(m_ctx.logger(), info) << "tumble step " << index + 1 << ": no CoinJoin of it on the network";
-        step.state = StepState::Failed;
         step.txid.clear();
-        step.reason = "interrupted before its CoinJoin was broadcast";
-        step.failures.push_back(step.reason);
-        if (!save()) return;
-        announce(index);
-        return next();
+        return failed(index, reason);
     }
-    auto txid = txids.back();
-    txids.pop_back();
+    auto tx = txs.back();
+    txs.pop_back();
     m_backend->getTransaction(
-        txid, m_ctx.executor(),
-        guarded([this, index, txid, txids = std::move(txids)](jm::sdk::Result<jm::bitcoin::Bytes> raw) mutable {
+        tx.txid, m_ctx.executor(),
+        guarded([this, index, tx, txs = std::move(txs)](jm::sdk::Result<jm::bitcoin::Bytes> raw) mutable {
             if (!m_active) return;
             auto& s = m_plan->steps[index];
             auto script = jm::bitcoin::addressToScript(s.address, m_network);
             std::int64_t paid = raw && script ? paidTo(*raw, *script) : 0;
-            if (paid > 0) return markDone(index, txid, paid);
-            checkCandidates(index, std::move(txids));
+            if (paid <= 0) return checkCandidates(index, std::move(txs));
+            if (tx.confirmations >= 1) return markDone(index, tx.txid, paid);
+            awaitConfirmation(index, tx.txid);
         }));
+}
+
+void TumblerPlugin::awaitConfirmation(std::size_t index, const std::string& txid) {
+    auto& step = m_plan->steps[index];
+    if (step.txid != txid) {
+        step.txid = txid;
+        if (!save()) return;
+    }
+    auto poll = std::max<std::chrono::milliseconds>(m_settings.retry_wait, std::chrono::seconds(1));
+    JM_LOG(m_ctx.logger(), info) << "tumble step " << index + 1 << ": " << txid
+                                 << " is not confirmed yet; checking again in " << poll.count() << " ms";
+    m_timer.expires_after(poll);
+    m_timer.async_wait(guarded([this, index](boost::system::error_code ec) {
+        if (!ec && m_active) reconcile(index);
+    }));
 }
 
 } // namespace jm::plugins::tumbler

@@ -25,7 +25,8 @@ namespace jm::plugins::tumbler {
 //! so a crash is always followed by a resume that knows which step may have paid; a step found
 //! "running" at resume is reconciled with the chain first (its txid, reported by the taker and
 //! persisted as soon as it is known, or else the wallet's history searched for a transaction
-//! paying the step's destination) and never repeated once its CoinJoin is on the network; a
+//! paying the step's destination) and never repeated while its CoinJoin is on the network; a
+//! step is done only once its CoinJoin confirmed (one a maker double-spends never does); a
 //! step's destination is fixed and persisted before the step first runs (an internal one comes
 //! from the wallet, which persists its index before handing it out), and every external
 //! destination is paid by exactly one step. A failed step is retried (the taker chooses makers
@@ -63,11 +64,14 @@ private:
     void prepared(std::size_t index, jm::sdk::Result<jm::wallet::SyncResult> synced);
     void sent(std::size_t index, jm::sdk::Result<jm::taker::CoinjoinResult> result);
     void failed(std::size_t index, const std::string& reason);
-    //! A step found running (after a crash, or a failure after its broadcast): done if its
-    //! CoinJoin is on the network, else failed ("not broadcast") and run again.
+    //! A step found running (after a crash, or a failure after its broadcast): done once its
+    //! CoinJoin is confirmed, waited for while it is unconfirmed on the network, else failed
+    //! (never broadcast, or double-spent) and run again.
     void reconcile(std::size_t index);
-    void reconcileWithHistory(std::size_t index);
-    void checkCandidates(std::size_t index, std::vector<std::string> txids);
+    void checkCandidates(std::size_t index, std::vector<jm::chain::WalletTx> txs);
+    //! The step's CoinJoin is on the network in no block: done only once it confirms (one a
+    //! maker double-spends never does; then the step runs again).
+    void awaitConfirmation(std::size_t index, const std::string& txid);
     void markDone(std::size_t index, const std::string& txid, std::int64_t amount);
     void pause(const std::string& reason);
     void finish(jm::sdk::Result<jm::tumbler::TumblePlan> result);
@@ -79,6 +83,8 @@ private:
     //! Amount paid to `script` by the transaction `raw` (0 when none or unreadable).
     static std::int64_t paidTo(const jm::bitcoin::Bytes& raw, const jm::bitcoin::Script& script);
     jm::sdk::Result<std::string> readPassword();
+    //! errc::invalid_argument when `address` is one of the wallet's (within its watched window).
+    jm::sdk::Result<void> ownAddress(const std::string& address) const;
 
     template <class F> auto guarded(F f) {
         return [weak = std::weak_ptr<int>(m_alive), this, f = std::move(f)](auto&&... args) mutable {

@@ -5,10 +5,13 @@
 // failing too often pauses the plan with its reason.
 #include "taker_harness.hpp"
 
+#include <schedule.hpp>
 #include <tumbler_plugin.hpp>
 
 #include <jm/sdk/password_source.hpp>
 #include <jm/tumbler/tumbler_service.hpp>
+#include <jm/wallet/utxo_set.hpp>
+#include <jm/wallet/wallet.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
@@ -36,9 +39,12 @@ struct Market {
     std::vector<std::unique_ptr<MakerUnderTest>> makers;
     std::unique_ptr<TakerUnderTest> taker;
     std::atomic<bool> mining{true};
+    std::atomic<bool> paused{false}; //!< the miner mines nothing while set
     std::thread miner;
 
-    Market() {
+    //! `taker_config`: extra taker keys; `coins`: the taker wallet's (mixdepth, satoshis).
+    explicit Market(boost::json::object taker_config = {},
+                    std::vector<std::pair<int, std::int64_t>> coins = {{0, 50'000'000}, {0, 30'000'000}}) {
         for (int i = 0; i < 3; ++i) {
             MakerOptions options;
             options.directories = {directory.port()};
@@ -49,10 +55,12 @@ struct Market {
         }
         TakerOptions options;
         options.directories = {directory.port()};
-        options.coins = {{0, 50'000'000}, {0, 30'000'000}};
+        options.coins = std::move(coins);
         options.config = {{"makers", 2},           {"minimum_makers", 2},    {"wait_confirmations", 1},
                           {"taker_utxo_age", 1},   {"min_confirmations", 1}, {"orderbook_quiet", "500ms"},
                           {"orderbook_wait", "4s"}};
+        for (const auto& [k, v] : taker_config)
+            options.config[k] = v;
         taker = std::make_unique<TakerUnderTest>(hub, options);
         hub.mine(3);
         for (auto& m : makers)
@@ -60,7 +68,7 @@ struct Market {
         taker->start();
         miner = std::thread([this] {
             while (mining) {
-                if (hub.chain().mempoolSize() > 0) hub.mine(1);
+                if (!paused && hub.chain().mempoolSize() > 0) hub.mine(1);
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
             }
         });
@@ -151,6 +159,44 @@ private:
     jm::plugins::tumbler::TumblerSettings m_settings;
     FixedPassword m_password;
     std::unique_ptr<jm::plugins::tumbler::TumblerPlugin> m_plugin;
+};
+
+//! The test chain, except that wallet scans fail while `down` is set (a backend that went away).
+class FlakyBackend final : public jm::chain::BlockchainBackend {
+public:
+    explicit FlakyBackend(jm::chain::BlockchainBackend& chain) : m_chain(chain) {}
+    std::atomic<bool> down{false};
+    void tip(jm::sdk::Executor ex, jm::chain::Callback<jm::chain::ChainTip> done) override {
+        m_chain.tip(ex, std::move(done));
+    }
+    void scanWallet(jm::chain::WatchRequest request, jm::chain::Progress progress, jm::sdk::Executor ex,
+                    jm::chain::Callback<jm::chain::WalletScan> done) override {
+        if (down)
+            return boost::asio::post(ex, [done = std::move(done)] {
+                done(jm::sdk::Error(jm::sdk::errc::unavailable, "backend unreachable"));
+            });
+        m_chain.scanWallet(std::move(request), std::move(progress), ex, std::move(done));
+    }
+    void getTxOut(jm::bitcoin::OutPoint outpoint, jm::sdk::Executor ex,
+                  jm::chain::Callback<std::optional<jm::chain::TxOutInfo>> done) override {
+        m_chain.getTxOut(outpoint, ex, std::move(done));
+    }
+    void getTransaction(std::string txid, jm::sdk::Executor ex, jm::chain::Callback<jm::bitcoin::Bytes> done) override {
+        m_chain.getTransaction(std::move(txid), ex, std::move(done));
+    }
+    void broadcast(jm::bitcoin::Bytes tx, jm::sdk::Executor ex, jm::chain::Callback<std::string> done) override {
+        m_chain.broadcast(std::move(tx), ex, std::move(done));
+    }
+    void estimateFee(int target, jm::sdk::Executor ex, jm::chain::Callback<std::int64_t> done) override {
+        m_chain.estimateFee(target, ex, std::move(done));
+    }
+    void watchTransaction(std::string txid, std::int32_t final_depth) override {
+        m_chain.watchTransaction(std::move(txid), final_depth);
+    }
+    void unwatchTransaction(std::string txid) override { m_chain.unwatchTransaction(std::move(txid)); }
+
+private:
+    jm::chain::BlockchainBackend& m_chain;
 };
 
 using Destinations = std::vector<std::pair<std::string, jm::bitcoin::Script>>;
@@ -248,12 +294,17 @@ BOOST_AUTO_TEST_CASE(a_plan_interrupted_in_every_step_state_resumes_and_pays_eac
     // 1. Step 1 running: written before the taker was asked.
     crashWhen([&](const TumblePlan& p) { return state(p, 0) == StepState::Running; }, "step 1 is running");
     f = tumbler.resume();
-    // 2. Step 2 running with its txid known (broadcast): reconciled, not repeated.
-    auto at =
-        crashWhen([&](const TumblePlan& p) { return state(p, 1) == StepState::Running && !p.steps[1].txid.empty(); },
-                  "step 2 has its txid");
-    BOOST_TEST((at.steps[1].state == StepState::Running || at.steps[1].state == StepState::Done));
+    // 2. Step 2 running with its txid known (broadcast, unconfirmed: no block is mined once step
+    // 1 is done, or the window would be a few milliseconds): reconciled, waited for, not repeated.
+    auto at = crashWhen(
+        [&](const TumblePlan& p) {
+            if (state(p, 0) == StepState::Done) market.paused = true;
+            return state(p, 1) == StepState::Running && !p.steps[1].txid.empty();
+        },
+        "step 2 has its txid");
+    BOOST_TEST((at.steps[1].state == StepState::Running));
     f = tumbler.resume();
+    market.paused = false;
     // 3. Step 3 done, waiting before step 4.
     crashWhen([&](const TumblePlan& p) { return state(p, 2) == StepState::Done && state(p, 3) == StepState::Pending; },
               "step 3 is done (waiting)");
@@ -291,9 +342,17 @@ BOOST_AUTO_TEST_CASE(a_step_failing_too_often_pauses_the_plan_with_its_reason) {
     auto again = tumbler.propose(addresses(threeDestinations()), 4);
     BOOST_REQUIRE(!again);
     BOOST_TEST((again.error().code == jm::sdk::errc::already_exists));
-    // Bad destinations are refused before anything is drawn.
     tumbler.crash();
     BOOST_TEST(market.paymentsTo(dests[0].second) == 0u);
+    // Later, with makers back and the node restarted, `resume` finishes the paused plan.
+    for (auto& m : market.makers)
+        m->start();
+    tumbler.start();
+    BOOST_TEST(tumbler.statusFile().status == "paused");
+    auto resumed = tumbler.resume();
+    auto done = waitFor(resumed);
+    checkFinished(market, done, dests);
+    BOOST_TEST(done.steps[0].failures.size() >= 2u);
 }
 
 BOOST_AUTO_TEST_CASE(bad_destinations_are_refused) {
@@ -307,9 +366,124 @@ BOOST_AUTO_TEST_CASE(bad_destinations_are_refused) {
     BOOST_TEST((!twice && twice.error().code == jm::sdk::errc::invalid_argument));
     auto garbage = tumbler.propose({d[0], d[1], "bc1notanaddress"}, 1);
     BOOST_TEST((!garbage && garbage.error().code == jm::sdk::errc::invalid_argument));
+    // A valid address of another network (mainnet; the node is on testnet).
+    auto mainnet = tumbler.propose({d[0], d[1], "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"}, 1);
+    BOOST_TEST((!mainnet && mainnet.error().code == jm::sdk::errc::invalid_argument));
     auto resume = tumbler.resume();
     auto r = resume.get();
     BOOST_TEST((!r && r.error().code == jm::sdk::errc::not_found));
+}
+
+BOOST_AUTO_TEST_CASE(a_step_whose_coinjoin_never_confirms_is_not_done_and_runs_again) {
+    // The taker returns once its CoinJoin is in the mempool; no block is mined for it.
+    Market market({{"wait_confirmations", 0}});
+    TumblerUnderTest tumbler(*market.taker, {{"retry_wait", "200ms"}, {"max_attempts", 3}});
+    tumbler.start();
+    auto dests = threeDestinations();
+    auto plan = tumbler.propose(addresses(dests), 5).value();
+    market.paused = true;
+    auto f = tumbler.start(plan);
+    std::string first;
+    BOOST_REQUIRE(eventually(
+        [&] {
+            auto p = tumbler.statusFile();
+            if (p.steps.empty() || p.steps[0].txid.empty()) return false;
+            first = p.steps[0].txid;
+            return true;
+        },
+        std::chrono::seconds(60)));
+    BOOST_REQUIRE(eventually([&] { return market.taker->events("tumble.step/1").size() >= 1; }));
+    // In the mempool only: the step is not done (a maker may still double-spend it).
+    BOOST_TEST(
+        !eventually([&] { return tumbler.statusFile().steps[0].state == StepState::Done; }, std::chrono::seconds(3)));
+    BOOST_TEST((tumbler.statusFile().steps[0].state == StepState::Running));
+    // A maker double-spends an input: the CoinJoin leaves the mempool and never confirms.
+    BOOST_REQUIRE(market.hub.chain().drop(first).has_value());
+    market.paused = false;
+    auto done = waitFor(f);
+    checkFinished(market, done, dests);
+    BOOST_TEST(done.steps[0].txid != first);
+    BOOST_REQUIRE(!done.steps[0].failures.empty());
+    BOOST_TEST(done.steps[0].failures.back().find("never confirmed") != std::string::npos,
+               done.steps[0].failures.back());
+}
+
+BOOST_AUTO_TEST_CASE(frozen_coins_and_fidelity_bonds_are_not_planned) {
+    // Spendable coins only in mixdepth 1; a fidelity bond in mixdepth 0 and a frozen coin in 2.
+    Market market({}, {{1, 80'000'000}});
+    auto& store = market.taker->ctx().walletStore();
+    {
+        auto wallet = jm::wallet::Wallet::open(store, "password").value();
+        auto bond = wallet.bondAddress(0).value();
+        market.hub.chain().fund(bond.info.script_pubkey, 50'000'000);
+        auto frozen = wallet.nextAddress(2, jm::wallet::BRANCH_EXTERNAL).value();
+        auto op = market.hub.chain().fund(frozen.script_pubkey, 40'000'000);
+        market.hub.mine(1);
+        jm::wallet::UtxoSet set(store);
+        jm::wallet::WalletUtxo u;
+        u.outpoint = op;
+        u.value = 40'000'000;
+        u.script_pubkey = frozen.script_pubkey;
+        u.mixdepth = 2;
+        u.index = frozen.index;
+        u.confirmations = 1;
+        BOOST_REQUIRE(set.replace({u}).has_value());
+        BOOST_REQUIRE(set.freeze(op).has_value());
+    }
+    TumblerUnderTest tumbler(*market.taker, {});
+    tumbler.start();
+    auto plan = tumbler.propose(addresses(threeDestinations()), 7).value();
+    // The schedule of a wallet whose only coins are mixdepth 1's (the test's options).
+    jm::plugins::tumbler::ScheduleOptions o;
+    o.mixdepthcount = 3;
+    o.makercount_mean = 2;
+    o.makercount_sd = 0;
+    o.minmakercount = 2;
+    o.txcount_mean = 1;
+    o.txcount_sd = 0;
+    o.mintxcount = 1;
+    o.timelambda = 0;
+    auto expected = jm::plugins::tumbler::makeTumbleSchedule(o, 3, {{1, 80'000'000}}, 5, 7).value();
+    BOOST_REQUIRE(plan.steps.size() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        BOOST_TEST(plan.steps[i].mixdepth == expected[i].mixdepth, "step " << i + 1);
+        BOOST_TEST(plan.steps[i].amount_fraction == expected[i].amount_fraction, "step " << i + 1);
+    }
+    BOOST_TEST(plan.steps[0].mixdepth == 1); // no sweep of the bond's or the frozen coin's mixdepth
+}
+
+BOOST_AUTO_TEST_CASE(the_wallets_own_address_is_refused_as_a_destination) {
+    Market market;
+    TumblerUnderTest tumbler(*market.taker, {});
+    tumbler.start();
+    auto d = addresses(threeDestinations());
+    std::string own;
+    {
+        auto wallet = jm::wallet::Wallet::open(market.taker->ctx().walletStore(), "password").value();
+        own = wallet.addressAt(3, jm::wallet::BRANCH_INTERNAL, 2).value().address;
+    }
+    auto r = tumbler.propose({d[0], own, d[2]}, 1);
+    BOOST_REQUIRE(!r);
+    BOOST_TEST((r.error().code == jm::sdk::errc::invalid_argument));
+    BOOST_TEST(r.error().message.find("own address") != std::string::npos, r.error().message);
+    BOOST_TEST(tumbler.propose(d, 1).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_step_that_cannot_be_prepared_pauses_the_plan_after_max_attempts) {
+    Market market;
+    FlakyBackend flaky(market.hub.chain());
+    (void)market.taker->ctx().services().provide<jm::chain::BlockchainBackend>("flaky", flaky);
+    TumblerUnderTest tumbler(*market.taker, {{"backend", "flaky"}, {"max_attempts", 2}});
+    tumbler.start();
+    auto plan = tumbler.propose(addresses(threeDestinations()), 3).value();
+    flaky.down = true;
+    auto f = tumbler.start(plan);
+    BOOST_REQUIRE(f.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+    auto paused = f.get().value();
+    BOOST_TEST(paused.status == "paused");
+    BOOST_TEST(paused.reason.find("step 1 failed 2 time(s)") != std::string::npos, paused.reason);
+    BOOST_TEST(paused.reason.find("backend unreachable") != std::string::npos, paused.reason);
+    tumbler.crash();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

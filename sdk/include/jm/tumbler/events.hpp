@@ -12,7 +12,7 @@
 namespace jm::tumbler::events {
 
 //! A step of a tumble changed state: "running" (about to ask the taker; persisted first),
-//! "done" (its CoinJoin is on the network; txid set), "failed" (reason set; it is retried or the
+//! "done" (its CoinJoin is confirmed; txid set), "failed" (reason set; it is retried or the
 //! plan pauses).
 struct Step {
     static constexpr std::string_view topic = "tumble.step/1";

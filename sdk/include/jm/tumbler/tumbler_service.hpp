@@ -98,8 +98,9 @@ public:
     virtual void start(TumblePlan plan, TumbleObserver observer, jm::sdk::Executor ex,
                        jm::chain::Callback<TumblePlan> done) = 0;
     //! Continues the stored plan after a stop, crash or pause: a step found running is first
-    //! reconciled with the chain (its CoinJoin broadcast = done, never repeated); a paused plan
-    //! gets a new round of retries.
+    //! reconciled with the chain (its CoinJoin confirmed = done, unconfirmed = waited for, never
+    //! repeated; gone unconfirmed, e.g. double-spent = run again); a paused plan gets a new round
+    //! of retries.
     virtual void resume(TumbleObserver observer, jm::sdk::Executor ex, jm::chain::Callback<TumblePlan> done) = 0;
     //! The stored plan.
     virtual void status(jm::sdk::Executor ex, jm::chain::Callback<TumblePlan> done) = 0;
