@@ -44,13 +44,6 @@ int failWith(const jm::sdk::Error& e) {
                : EXIT_FAILED;
 }
 
-std::string btc(std::int64_t sats) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%s%lld.%08lld", sats < 0 ? "-" : "", std::llabs(sats) / 100'000'000LL,
-                  std::llabs(sats) % 100'000'000LL);
-    return buf;
-}
-
 void addCommonOptions(po::options_description& options) {
     addPluginDirOption(options);
     options.add_options()("config,c", po::value<std::string>()->required(),

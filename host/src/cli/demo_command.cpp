@@ -20,13 +20,6 @@ namespace po = boost::program_options;
 
 namespace {
 
-std::string btc(std::int64_t sats) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%lld.%08lld", static_cast<long long>(sats / 100'000'000),
-                  static_cast<long long>(sats % 100'000'000));
-    return buf;
-}
-
 void printStage(const jm::taker::StageUpdate& u) {
     std::printf("    [%s] %s\n", u.stage.c_str(), u.detail.c_str());
     std::fflush(stdout);

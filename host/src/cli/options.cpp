@@ -4,6 +4,8 @@
 
 #include <jm/sdk/config.hpp>
 
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 namespace jm::host {
@@ -68,6 +70,13 @@ std::vector<std::filesystem::path> pluginDirs(const boost::program_options::vari
         for (const auto& d : vm["plugin-dir"].as<std::vector<std::string>>())
             dirs.emplace_back(d);
     return dirs;
+}
+
+std::string btc(std::int64_t sats) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%lld.%08lld", sats < 0 ? "-" : "", std::llabs(sats) / 100'000'000LL,
+                  std::llabs(sats) % 100'000'000LL);
+    return buf;
 }
 
 } // namespace jm::host

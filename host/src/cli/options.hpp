@@ -2,6 +2,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -20,5 +21,8 @@ parseOptions(const std::vector<std::string>& args, const std::string& usage,
 void addPluginDirOption(boost::program_options::options_description& options);
 //! The --plugin-dir values given.
 std::vector<std::filesystem::path> pluginDirs(const boost::program_options::variables_map& vm);
+
+//! Satoshis as BTC with 8 decimals ("-0.00050000"), for the commands' human output.
+std::string btc(std::int64_t sats);
 
 } // namespace jm::host

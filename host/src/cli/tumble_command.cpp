@@ -43,13 +43,6 @@ int failWith(const jm::sdk::Error& e) {
                : EXIT_FAILED;
 }
 
-std::string btc(std::int64_t sats) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%lld.%08lld", static_cast<long long>(sats / 100'000'000LL),
-                  static_cast<long long>(sats % 100'000'000LL));
-    return buf;
-}
-
 void addCommonOptions(po::options_description& options) {
     addPluginDirOption(options);
     options.add_options()("config,c", po::value<std::string>()->required(),

@@ -62,13 +62,6 @@ int failWith(const jm::sdk::Error& e) {
                                                                                                 : EXIT_FAILED;
 }
 
-std::string btc(std::int64_t sats) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%s%lld.%08lld", sats < 0 ? "-" : "", std::llabs(sats) / 100'000'000LL,
-                  std::llabs(sats) % 100'000'000LL);
-    return buf;
-}
-
 //! Waits for an asynchronous service call made on `ex`.
 template <class T, class Start> jm::sdk::Result<T> await(Start start) {
     std::promise<jm::sdk::Result<T>> promise;
