@@ -93,6 +93,21 @@ struct WalletScan {
     std::vector<RangeUsage> ranges; //!< per requested range (any order; missing = nothing known)
 };
 
+//! Where a counterparty says its coin is: the script it pays and the height of the block that
+//! created it. NG peers send it in extended utxo strings (neutrino_compat, protocol.md 14.1);
+//! a light client needs it because it keeps no UTXO set.
+struct OutPointHint {
+    jm::bitcoin::Script script_pubkey;
+    std::int32_t height = 0;
+};
+
+//! What a backend can do, so the roles know which utxo form they need from peers.
+struct BackendCapabilities {
+    //! true: getTxOut finds any unspent outpoint by itself (a full node's UTXO set). false: a
+    //! light client, which finds a counterparty's coin only with an OutPointHint.
+    bool any_outpoint_lookup = true;
+};
+
 //! Progress of a long operation: a fraction in [0, 1] and a short description.
 using Progress = std::function<void(double fraction, const std::string& what)>;
 
@@ -116,6 +131,16 @@ public:
     //! The unspent output, or nullopt when it is spent or never existed (mempool included).
     virtual void getTxOut(jm::bitcoin::OutPoint outpoint, jm::sdk::Executor ex,
                           Callback<std::optional<TxOutInfo>> done) = 0;
+    //! What this backend can do. The default: a full node (any outpoint can be looked up).
+    //! Executor: any; never blocks.
+    virtual BackendCapabilities capabilities() const;
+    //! getTxOut helped by the creator block and script the peer claimed. A backend that looks up
+    //! any outpoint ignores the hint (the default forwards to getTxOut, so a wrong hint changes
+    //! nothing); a light client checks the claimed block for the output and the blocks since for
+    //! a spend, and answers nullopt when the hint is wrong. Errors as getTxOut, plus
+    //! errc::unsupported when this backend needs a hint and got none.
+    virtual void getTxOutHinted(jm::bitcoin::OutPoint outpoint, std::optional<OutPointHint> hint, jm::sdk::Executor ex,
+                                Callback<std::optional<TxOutInfo>> done);
     //! A transaction's serialisation (any transaction the node can find).
     virtual void getTransaction(std::string txid, jm::sdk::Executor ex, Callback<jm::bitcoin::Bytes> done) = 0;
     //! Broadcasts; the txid on success, errc::rejected with the node's reason otherwise.
