@@ -57,18 +57,21 @@ test)
   install_packages
   start=$(date +%s)
   echo "== build and test (RelWithDebInfo)"
-  configure_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  # -g1 (line tables, function names: backtraces still work) compiles a third faster than -g.
+  configure_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
   ctest --test-dir build --output-on-failure -j "$JOBS" --timeout 600
 
   echo "== unit suites under AddressSanitizer + UndefinedBehaviorSanitizer"
-  configure_build build-asan -DCMAKE_BUILD_TYPE=Debug -DJM_SANITIZE=address,undefined -DJM_BUILD_BENCH=OFF
+  configure_build build-asan -DCMAKE_BUILD_TYPE=Debug -DJM_SANITIZE=address,undefined -DJM_BUILD_BENCH=OFF \
+    -DJM_TESTS_UNIT_ONLY=ON
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j "$JOBS" -L "unit|loader" --timeout 900
 
   echo "== libFuzzer targets (clang), ${JM_FUZZ_SECONDS:-10}s each"
   CC=clang CXX=clang++ configure_build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJM_BUILD_FUZZ=ON \
     -DJM_BUILD_TESTS=ON -DJM_BUILD_BENCH=OFF -DJM_SANITIZE=address,undefined -DJM_FUZZ_ONLY=ON
-  ctest --test-dir build-fuzz --output-on-failure -L fuzz
+  ctest --test-dir build-fuzz --output-on-failure -j "$JOBS" -L fuzz
   echo "== all suites passed in $(($(date +%s) - start)) s"
   ;;
 *)
