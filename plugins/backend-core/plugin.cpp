@@ -26,16 +26,7 @@ public:
     }
 };
 
-class Module final : public jm::sdk::PluginModule {
-public:
-    std::span<jm::sdk::PluginFactory* const> factories() override { return m_list; }
-
-private:
-    CoreFactory m_core;
-    jm::sdk::PluginFactory* m_list[1] = {&m_core};
-};
-
 } // namespace
 } // namespace jm::plugins::backend_core
 
-JM_PLUGIN_ENTRY("backend-core", "0.1.0", jm::plugins::backend_core::Module)
+JM_PLUGIN_ENTRY("backend-core", "0.1.0", jm::sdk::FactoryList<jm::plugins::backend_core::CoreFactory>)

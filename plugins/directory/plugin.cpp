@@ -22,16 +22,7 @@ public:
     }
 };
 
-class Module final : public jm::sdk::PluginModule {
-public:
-    std::span<jm::sdk::PluginFactory* const> factories() override { return m_list; }
-
-private:
-    ServerFactory m_server;
-    jm::sdk::PluginFactory* m_list[1] = {&m_server};
-};
-
 } // namespace
 } // namespace jm::plugins::directory
 
-JM_PLUGIN_ENTRY("directory", "0.1.0", jm::plugins::directory::Module)
+JM_PLUGIN_ENTRY("directory", "0.1.0", jm::sdk::FactoryList<jm::plugins::directory::ServerFactory>)

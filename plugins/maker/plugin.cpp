@@ -23,16 +23,7 @@ public:
     }
 };
 
-class Module final : public jm::sdk::PluginModule {
-public:
-    std::span<jm::sdk::PluginFactory* const> factories() override { return m_list; }
-
-private:
-    MakerFactory m_maker;
-    jm::sdk::PluginFactory* m_list[1] = {&m_maker};
-};
-
 } // namespace
 } // namespace jm::plugins::maker
 
-JM_PLUGIN_ENTRY("maker", "0.1.0", jm::plugins::maker::Module)
+JM_PLUGIN_ENTRY("maker", "0.1.0", jm::sdk::FactoryList<jm::plugins::maker::MakerFactory>)

@@ -25,16 +25,7 @@ public:
     }
 };
 
-class Module final : public jm::sdk::PluginModule {
-public:
-    std::span<jm::sdk::PluginFactory* const> factories() override { return m_list; }
-
-private:
-    WebFactory m_web;
-    jm::sdk::PluginFactory* m_list[1] = {&m_web};
-};
-
 } // namespace
 } // namespace jm::plugins::orderbook
 
-JM_PLUGIN_ENTRY("orderbook", "0.1.0", jm::plugins::orderbook::Module)
+JM_PLUGIN_ENTRY("orderbook", "0.1.0", jm::sdk::FactoryList<jm::plugins::orderbook::WebFactory>)

@@ -28,16 +28,7 @@ public:
     }
 };
 
-class Module final : public jm::sdk::PluginModule {
-public:
-    std::span<jm::sdk::PluginFactory* const> factories() override { return m_list; }
-
-private:
-    TakerFactory m_taker;
-    jm::sdk::PluginFactory* m_list[1] = {&m_taker};
-};
-
 } // namespace
 } // namespace jm::plugins::taker
 
-JM_PLUGIN_ENTRY("taker", "0.1.0", jm::plugins::taker::Module)
+JM_PLUGIN_ENTRY("taker", "0.1.0", jm::sdk::FactoryList<jm::plugins::taker::TakerFactory>)

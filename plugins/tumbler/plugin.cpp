@@ -29,16 +29,7 @@ public:
     }
 };
 
-class Module final : public jm::sdk::PluginModule {
-public:
-    std::span<jm::sdk::PluginFactory* const> factories() override { return m_list; }
-
-private:
-    TumblerFactory m_tumbler;
-    jm::sdk::PluginFactory* m_list[1] = {&m_tumbler};
-};
-
 } // namespace
 } // namespace jm::plugins::tumbler
 
-JM_PLUGIN_ENTRY("tumbler", "0.1.0", jm::plugins::tumbler::Module)
+JM_PLUGIN_ENTRY("tumbler", "0.1.0", jm::sdk::FactoryList<jm::plugins::tumbler::TumblerFactory>)

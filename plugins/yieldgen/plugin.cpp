@@ -74,17 +74,9 @@ private:
     }
 };
 
-class Module final : public jm::sdk::PluginModule {
-public:
-    std::span<jm::sdk::PluginFactory* const> factories() override { return m_list; }
-
-private:
-    BasicFactory m_basic;
-    PrivacyEnhancedFactory m_enhanced;
-    jm::sdk::PluginFactory* m_list[2] = {&m_basic, &m_enhanced};
-};
-
 } // namespace
+
+using Module = jm::sdk::FactoryList<BasicFactory, PrivacyEnhancedFactory>;
 } // namespace jm::plugins::yieldgen
 
 JM_PLUGIN_ENTRY("yieldgen", "0.1.0", jm::plugins::yieldgen::Module)

@@ -7,11 +7,13 @@
 
 #include <boost/json/object.hpp>
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace jm::sdk {
@@ -66,6 +68,21 @@ class JM_SDK_API PluginModule {
 public:
     virtual ~PluginModule();
     virtual std::span<PluginFactory* const> factories() = 0;
+};
+
+//! The usual PluginModule: it owns one default-constructed instance of each factory type and
+//! lists them in the order given, e.g.
+//!   JM_PLUGIN_ENTRY("taker", "0.1.0", jm::sdk::FactoryList<TakerFactory>)
+//! (with two or more factories, name the type with a `using` first: the macro takes one
+//! argument). Each type appears once. Ownership and executor: as PluginModule.
+template <class... Factories> class FactoryList final : public PluginModule {
+public:
+    FactoryList() : m_list{&std::get<Factories>(m_factories)...} {}
+    std::span<PluginFactory* const> factories() override { return m_list; }
+
+private:
+    std::tuple<Factories...> m_factories;
+    std::array<PluginFactory*, sizeof...(Factories)> m_list;
 };
 
 } // namespace jm::sdk
