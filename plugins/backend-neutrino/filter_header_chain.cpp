@@ -40,7 +40,8 @@ Result<FilterHeaderChain> FilterHeaderChain::open(jm::sdk::KvStore& store, const
     for (std::uint32_t h = 0; h < count; ++h) {
         auto v = store.get(keyOf(h));
         if (!v) return v.error();
-        if (!*v || (*v)->size() != 64) return fail(errc::corrupt_data, "filter header " + std::to_string(h) + " is damaged");
+        if (!*v || (*v)->size() != 64)
+            return fail(errc::corrupt_data, "filter header " + std::to_string(h) + " is damaged");
         Hash256 block{}, header{};
         std::memcpy(block.data(), (*v)->data(), 32);
         std::memcpy(header.data(), (*v)->data() + 32, 32);

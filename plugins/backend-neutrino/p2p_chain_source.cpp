@@ -41,10 +41,10 @@ Result<std::unique_ptr<P2pChainSource>> P2pChainSource::open(jm::sdk::Executor s
 }
 
 P2pChainSource::P2pChainSource(jm::sdk::Executor strand, P2pChainSourceSettings settings, jm::sdk::KvStore& store,
-                               HeaderChain headers, FilterHeaderChain filter_headers)
-    : m_strand(strand), m_settings(std::move(settings)), m_store(&store), m_headers(std::move(headers)),
-      m_filterHeaders(std::move(filter_headers)), m_log(jm::sdk::makeLogger("backend-neutrino")),
-      m_ticker(strand) {
+                               HeaderChain headers, FilterHeaderChain filter_headers) :
+    m_strand(strand),
+    m_settings(std::move(settings)), m_store(&store), m_headers(std::move(headers)),
+    m_filterHeaders(std::move(filter_headers)), m_log(jm::sdk::makeLogger("backend-neutrino")), m_ticker(strand) {
     m_reportedHeight = verifiedHeight();
     std::weak_ptr<int> alive = m_alive;
     PeerManager::Listener listener;
@@ -65,6 +65,7 @@ P2pChainSource::~P2pChainSource() { stop(); }
 void P2pChainSource::start() {
     if (m_running) return;
     m_running = true;
+    m_startedAt = Clock::now();
     m_peers->setOurHeight(static_cast<std::int32_t>(m_headers.height()));
     m_peers->start();
     scheduleTick();
@@ -101,9 +102,7 @@ std::uint32_t P2pChainSource::verifiedHeight() const {
     return count == 0 ? 0 : std::min(count - 1, m_headers.height());
 }
 
-bool P2pChainSource::synced() const {
-    return m_headersSynced && m_filterHeaders.count() == m_headers.height() + 1;
-}
+bool P2pChainSource::synced() const { return m_headersSynced && m_filterHeaders.count() == m_headers.height() + 1; }
 
 std::optional<jm::bitcoin::BlockHeader> P2pChainSource::headerAt(std::uint32_t height) const {
     if (height > verifiedHeight()) return std::nullopt;
@@ -257,15 +256,24 @@ void P2pChainSource::onPeerMessage(const PeerConnectionPtr& peer, const Message&
     std::visit(
         [&](const auto& m) {
             using T = std::decay_t<decltype(m)>;
-            if constexpr (std::is_same_v<T, HeadersMessage>) onHeaders(peer, m);
-            else if constexpr (std::is_same_v<T, CFHeadersMessage>) onCfHeaders(peer, m);
-            else if constexpr (std::is_same_v<T, CFCheckptMessage>) onCfCheckpt(peer, m);
-            else if constexpr (std::is_same_v<T, CFilterMessage>) onCFilter(peer, m);
-            else if constexpr (std::is_same_v<T, BlockMessage>) onBlock(peer, m);
-            else if constexpr (std::is_same_v<T, InvMessage>) onInv(peer, m);
-            else if constexpr (std::is_same_v<T, GetDataMessage>) onGetData(peer, m);
-            else if constexpr (std::is_same_v<T, TxMessage>) onTx(peer, m);
-            else if constexpr (std::is_same_v<T, NotFoundMessage>) onNotFound(peer, m);
+            if constexpr (std::is_same_v<T, HeadersMessage>)
+                onHeaders(peer, m);
+            else if constexpr (std::is_same_v<T, CFHeadersMessage>)
+                onCfHeaders(peer, m);
+            else if constexpr (std::is_same_v<T, CFCheckptMessage>)
+                onCfCheckpt(peer, m);
+            else if constexpr (std::is_same_v<T, CFilterMessage>)
+                onCFilter(peer, m);
+            else if constexpr (std::is_same_v<T, BlockMessage>)
+                onBlock(peer, m);
+            else if constexpr (std::is_same_v<T, InvMessage>)
+                onInv(peer, m);
+            else if constexpr (std::is_same_v<T, GetDataMessage>)
+                onGetData(peer, m);
+            else if constexpr (std::is_same_v<T, TxMessage>)
+                onTx(peer, m);
+            else if constexpr (std::is_same_v<T, NotFoundMessage>)
+                onNotFound(peer, m);
             // getcfilters and the like: we serve nothing; version-stage messages never get here.
         },
         message);
@@ -344,8 +352,7 @@ void P2pChainSource::onReorg(const HeadersAccepted& accepted) {
     m_checkpointsFor = Hash256{};
     if (m_filterBatch && m_filterBatch->next > fork) m_filterBatch.reset();
     for (auto& job : m_filterJobs)
-        if (job.from + job.got.size() > fork + 1)
-            job.got.resize(job.from > fork + 1 ? 0 : fork + 1 - job.from);
+        if (job.from + job.got.size() > fork + 1) job.got.resize(job.from > fork + 1 ? 0 : fork + 1 - job.from);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,6 +371,8 @@ void P2pChainSource::advanceFilterHeaders() {
         if (p->isReady()) peers.push_back(p);
     if (peers.empty()) return;
     auto now = Clock::now();
+    auto wanted = std::min(m_settings.cross_check_peers, m_settings.peers.peers.size());
+    if (peers.size() < wanted && now - m_startedAt < m_settings.cross_check_wait) return; // tick() retries
     const auto& tip = m_headers.tip();
     // Checkpoints once per tip while far behind.
     if (height - count >= CHECKPOINT_INTERVAL && m_checkpointsFor != tip.hash) {
@@ -411,8 +420,7 @@ void P2pChainSource::onCfCheckpt(const PeerConnectionPtr& peer, const CFCheckptM
         return ban(peer, "cfcheckpt of the wrong type or length");
     for (std::size_t i = 0; i < m.filter_headers.size(); ++i) {
         const auto* ours = m_filterHeaders.at(static_cast<std::uint32_t>((i + 1) * CHECKPOINT_INTERVAL));
-        if (ours && *ours != m.filter_headers[i])
-            return ban(peer, "cfcheckpt contradicts verified filter headers");
+        if (ours && *ours != m.filter_headers[i]) return ban(peer, "cfcheckpt contradicts verified filter headers");
     }
     m_checkpointRound->waiting.erase(peer);
     m_checkpointRound->answers[peer] = m.filter_headers;
@@ -425,8 +433,8 @@ void P2pChainSource::concludeCheckpoints() {
     m_checkpoints.clear();
     if (!round.answers.empty()) {
         const auto& first = round.answers.begin()->second;
-        bool agree = std::all_of(round.answers.begin(), round.answers.end(),
-                                 [&](const auto& kv) { return kv.second == first; });
+        bool agree =
+            std::all_of(round.answers.begin(), round.answers.end(), [&](const auto& kv) { return kv.second == first; });
         if (agree)
             for (std::size_t i = 0; i < first.size(); ++i)
                 m_checkpoints[static_cast<std::uint32_t>((i + 1) * CHECKPOINT_INTERVAL)] = first[i];
@@ -511,8 +519,10 @@ void P2pChainSource::startDispute(std::uint32_t height, std::map<PeerConnectionP
     m_dispute = std::move(d);
     fetchBlock(hash, [this, hash](Result<Block> r) {
         if (!m_dispute || m_dispute->blockHash != hash) return;
-        if (r) m_dispute->block = std::move(*r);
-        else m_dispute->blockFailed = true;
+        if (r)
+            m_dispute->block = std::move(*r);
+        else
+            m_dispute->blockFailed = true;
         resolveDispute();
     });
 }
@@ -544,8 +554,8 @@ std::optional<std::string> P2pChainSource::checkFilterAgainstBlock(const Block& 
 void P2pChainSource::resolveDispute() {
     if (!m_dispute) return;
     auto& d = *m_dispute;
-    bool all_filters = std::all_of(d.claims.begin(), d.claims.end(),
-                                   [&](const auto& kv) { return d.filters.count(kv.first) > 0; });
+    bool all_filters =
+        std::all_of(d.claims.begin(), d.claims.end(), [&](const auto& kv) { return d.filters.count(kv.first) > 0; });
     bool timed_out = Clock::now() >= d.deadline;
     if (d.blockFailed) {
         m_dispute.reset();
@@ -813,8 +823,7 @@ void P2pChainSource::tick() {
     std::vector<PeerConnectionPtr> late;
     for (const auto& [p, s] : m_states)
         if (s.headersDeadline && now >= *s.headersDeadline) late.push_back(p);
-    if (m_round && now >= m_round->deadline)
-        late.insert(late.end(), m_round->waiting.begin(), m_round->waiting.end());
+    if (m_round && now >= m_round->deadline) late.insert(late.end(), m_round->waiting.begin(), m_round->waiting.end());
     if (m_checkpointRound && now >= m_checkpointRound->deadline)
         late.insert(late.end(), m_checkpointRound->waiting.begin(), m_checkpointRound->waiting.end());
     if (m_filterBatch && now >= m_filterBatch->deadline) late.push_back(m_filterBatch->peer);
@@ -854,10 +863,13 @@ void P2pChainSource::tick() {
             post([done = std::move(b.done)] { done(fail(errc::timeout, "no peer fetched the transaction")); });
             b.done = nullptr;
         }
-        if (!b.done && now >= b.serveUntil) it = m_broadcasts.erase(it);
-        else ++it;
+        if (!b.done && now >= b.serveUntil)
+            it = m_broadcasts.erase(it);
+        else
+            ++it;
     }
     if (m_dispute) resolveDispute();
+    advanceFilterHeaders();
 }
 
 } // namespace jm::plugins::backend_neutrino

@@ -21,8 +21,8 @@
 namespace jm::plugins::backend_neutrino {
 
 struct P2pChainSourceSettings {
-    ChainParams params;           //!< usually chainParams(network); tests may adjust
-    PeerManagerSettings peers;    //!< peers.connection.network must match params.network
+    ChainParams params;        //!< usually chainParams(network); tests may adjust
+    PeerManagerSettings peers; //!< peers.connection.network must match params.network
     //! A peer that does not answer a request (headers, filter headers, filters, a block) within
     //! this time is disconnected (not banned) and the request goes to another peer.
     std::chrono::milliseconds request_timeout{30'000};
@@ -31,6 +31,10 @@ struct P2pChainSourceSettings {
     //! A broadcast transaction is served to peers that ask for this long after it was announced.
     std::chrono::milliseconds broadcast_serve{600'000};
     std::chrono::milliseconds tick{250}; //!< how often deadlines are checked
+    //! Filter headers are fetched once this many peers (at most the configured count) are
+    //! ready, so that they are cross-checked, or after cross_check_wait with fewer.
+    std::size_t cross_check_peers = 2;
+    std::chrono::milliseconds cross_check_wait{10'000};
     std::size_t max_mempool_inflight = 1000; //!< unconfirmed transactions requested, not yet received
     std::size_t max_seen_txs = 50'000;       //!< announced txids remembered (not fetched twice)
     std::uint32_t filter_batch = 1000;       //!< filters per getcfilters (BIP157's maximum)
@@ -62,9 +66,8 @@ class P2pChainSource final : public LightChainSource {
 public:
     //! Loads the chains stored in `store` (or starts at genesis). Errors: as HeaderChain::open
     //! and FilterHeaderChain::open; errc::invalid_config when the peers' network differs.
-    static jm::sdk::Result<std::unique_ptr<P2pChainSource>> open(jm::sdk::Executor strand,
-                                                                 P2pChainSourceSettings settings,
-                                                                 jm::sdk::KvStore& store);
+    static jm::sdk::Result<std::unique_ptr<P2pChainSource>>
+    open(jm::sdk::Executor strand, P2pChainSourceSettings settings, jm::sdk::KvStore& store);
     ~P2pChainSource() override;
 
     //! Connects to the peers and starts syncing.
@@ -98,7 +101,7 @@ private:
     struct PeerState {
         bool headersAsked = false;
         std::optional<Clock::time_point> headersDeadline; //!< a getheaders in flight
-        std::multiset<jm::bitcoin::Hash256> cfheaders;     //!< stop hashes asked
+        std::multiset<jm::bitcoin::Hash256> cfheaders;    //!< stop hashes asked
         std::multiset<jm::bitcoin::Hash256> cfcheckpts;
         std::multiset<jm::bitcoin::Hash256> cfilters; //!< block hashes asked
         std::multiset<jm::bitcoin::Hash256> blocks;
@@ -206,11 +209,12 @@ private:
     boost::asio::steady_timer m_ticker;
     std::shared_ptr<int> m_alive = std::make_shared<int>(0);
     bool m_running = false;
+    Clock::time_point m_startedAt;
     std::size_t m_roundRobin = 0;
 
     bool m_headersSynced = false;
     std::optional<CheckpointRound> m_checkpointRound;
-    jm::bitcoin::Hash256 m_checkpointsFor{}; //!< the tip the checkpoints were asked for
+    jm::bitcoin::Hash256 m_checkpointsFor{};                     //!< the tip the checkpoints were asked for
     std::map<std::uint32_t, jm::bitcoin::Hash256> m_checkpoints; //!< agreed by every peer
     std::optional<CfRound> m_round;
     std::optional<Dispute> m_dispute;

@@ -32,10 +32,11 @@ std::shared_ptr<PeerConnection> PeerConnection::create(jm::sdk::Executor executo
 }
 
 PeerConnection::PeerConnection(jm::sdk::Executor executor, PeerConnectionSettings settings,
-                               jm::net::PeerAddress address, std::int32_t our_height, Handlers handlers)
-    : m_executor(executor), m_settings(std::move(settings)), m_address(std::move(address)), m_ourHeight(our_height),
-      m_handlers(std::move(handlers)), m_socket(executor), m_handshakeTimer(executor), m_pingTimer(executor),
-      m_log(jm::sdk::makeLogger("backend-neutrino")) {}
+                               jm::net::PeerAddress address, std::int32_t our_height, Handlers handlers) :
+    m_executor(executor),
+    m_settings(std::move(settings)), m_address(std::move(address)), m_ourHeight(our_height),
+    m_handlers(std::move(handlers)), m_socket(executor), m_handshakeTimer(executor), m_pingTimer(executor),
+    m_log(jm::sdk::makeLogger("backend-neutrino")) {}
 
 void PeerConnection::connect() {
     auto self = shared_from_this();
@@ -44,22 +45,23 @@ void PeerConnection::connect() {
         if (ec || self->m_closed || self->m_ready) return;
         self->fail(jm::sdk::fail(errc::timeout, "handshake with " + self->name() + " timed out"));
     });
-    m_cancelConnect = jm::net::asyncConnectStream(
-        m_socket, m_address.host, m_address.port, std::nullopt, m_settings.connect_timeout,
-        [self](jm::sdk::Result<void> r) {
-            self->m_cancelConnect = nullptr;
-            if (self->m_closed) return;
-            if (!r) return self->fail(r.error().withContext("connecting to " + self->name()));
-            VersionMessage v;
-            v.services = self->m_settings.our_services;
-            v.timestamp = std::time(nullptr);
-            v.nonce = randomNonce();
-            v.user_agent = self->m_settings.user_agent;
-            v.start_height = self->m_ourHeight;
-            v.relay = self->m_settings.relay;
-            self->send(v);
-            self->readHeader();
-        });
+    m_cancelConnect =
+        jm::net::asyncConnectStream(m_socket, m_address.host, m_address.port, std::nullopt, m_settings.connect_timeout,
+                                    [self](jm::sdk::Result<void> r) {
+                                        self->m_cancelConnect = nullptr;
+                                        if (self->m_closed) return;
+                                        if (!r)
+                                            return self->fail(r.error().withContext("connecting to " + self->name()));
+                                        VersionMessage v;
+                                        v.services = self->m_settings.our_services;
+                                        v.timestamp = std::time(nullptr);
+                                        v.nonce = randomNonce();
+                                        v.user_agent = self->m_settings.user_agent;
+                                        v.start_height = self->m_ourHeight;
+                                        v.relay = self->m_settings.relay;
+                                        self->send(v);
+                                        self->readHeader();
+                                    });
 }
 
 void PeerConnection::send(const Message& message) {
@@ -164,8 +166,7 @@ void PeerConnection::schedulePing() {
     m_pingTimer.expires_after(m_pingNonce ? m_settings.ping_timeout : m_settings.ping_interval);
     m_pingTimer.async_wait([self](boost::system::error_code ec) {
         if (ec || self->m_closed) return;
-        if (self->m_pingNonce)
-            return self->fail(jm::sdk::fail(errc::timeout, self->name() + " did not answer a ping"));
+        if (self->m_pingNonce) return self->fail(jm::sdk::fail(errc::timeout, self->name() + " did not answer a ping"));
         self->m_pingNonce = randomNonce();
         self->send(PingMessage{self->m_pingNonce});
         self->schedulePing();
@@ -187,7 +188,8 @@ void PeerConnection::fail(jm::sdk::Error reason) {
     auto handler = std::move(m_handlers.closed);
     close();
     // Posted: the owner may be inside a call that led here (misbehaving()).
-    if (handler) asio::post(m_executor, [handler = std::move(handler), reason = std::move(reason)] { handler(reason); });
+    if (handler)
+        asio::post(m_executor, [handler = std::move(handler), reason = std::move(reason)] { handler(reason); });
 }
 
 void PeerConnection::close() {

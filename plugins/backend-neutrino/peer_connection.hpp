@@ -48,9 +48,9 @@ struct PeerConnectionSettings {
 class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
 public:
     struct Handlers {
-        std::function<void()> ready;                                   //!< handshake done
-        std::function<void(const Message&)> message;                   //!< after ready
-        std::function<void(const jm::sdk::Error& reason)> closed;      //!< once, not after close()
+        std::function<void()> ready;                              //!< handshake done
+        std::function<void(const Message&)> message;              //!< after ready
+        std::function<void(const jm::sdk::Error& reason)> closed; //!< once, not after close()
     };
 
     static std::shared_ptr<PeerConnection> create(jm::sdk::Executor executor, PeerConnectionSettings settings,

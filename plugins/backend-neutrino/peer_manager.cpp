@@ -5,9 +5,9 @@
 
 namespace jm::plugins::backend_neutrino {
 
-PeerManager::PeerManager(jm::sdk::Executor executor, PeerManagerSettings settings, Listener listener)
-    : m_executor(std::move(executor)), m_settings(std::move(settings)), m_listener(std::move(listener)),
-      m_log(jm::sdk::makeLogger("backend-neutrino")) {}
+PeerManager::PeerManager(jm::sdk::Executor executor, PeerManagerSettings settings, Listener listener) :
+    m_executor(std::move(executor)), m_settings(std::move(settings)), m_listener(std::move(listener)),
+    m_log(jm::sdk::makeLogger("backend-neutrino")) {}
 
 PeerManager::~PeerManager() { stop(); }
 
@@ -72,8 +72,8 @@ void PeerManager::connectSlot(Slot& slot) {
     };
     (void)raw;
     slot.wasReady = false;
-    slot.connection = PeerConnection::create(m_executor, m_settings.connection, slot.address, m_ourHeight,
-                                             std::move(handlers));
+    slot.connection =
+        PeerConnection::create(m_executor, m_settings.connection, slot.address, m_ourHeight, std::move(handlers));
     slot.connection->connect();
 }
 
@@ -95,8 +95,7 @@ void PeerManager::onClosed(const std::string& key, const jm::sdk::Error& reason)
     if (it == m_slots.end()) return;
     auto& slot = it->second;
     auto connection = slot.connection;
-    if (connection && connection->banWorthy())
-        m_bans[key] = std::chrono::steady_clock::now() + m_settings.ban_duration;
+    if (connection && connection->banWorthy()) m_bans[key] = std::chrono::steady_clock::now() + m_settings.ban_duration;
     JM_LOG(m_log, info) << "peer " << key << " lost: " << reason.message;
     bool was_ready = slot.wasReady;
     slot.wasReady = false;
@@ -166,9 +165,9 @@ void PeerManager::learn(const Message& message) {
     if (auto addr = std::get_if<AddrMessage>(&message)) {
         for (const auto& e : addr->entries) {
             boost::asio::ip::address_v6 v6(e.addr.ip);
-            auto ip = v6.is_v4_mapped() ? boost::asio::ip::address(boost::asio::ip::make_address_v4(
-                                              boost::asio::ip::v4_mapped, v6))
-                                        : boost::asio::ip::address(v6);
+            auto ip = v6.is_v4_mapped()
+                          ? boost::asio::ip::address(boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6))
+                          : boost::asio::ip::address(v6);
             remember(ip.to_string(), e.addr.port);
         }
     } else if (auto v2 = std::get_if<AddrV2Message>(&message)) {

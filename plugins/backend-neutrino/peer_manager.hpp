@@ -21,8 +21,12 @@ struct PeerManagerSettings {
     bool connect_learned = false;
     std::size_t max_peers = 8;
     std::size_t max_learned = 1000; //!< learned addresses kept (the oldest are forgotten)
-    jm::net::ReconnectPolicy reconnect{true, std::chrono::milliseconds{1000}, 2.0, std::chrono::milliseconds{300'000},
-                                       std::chrono::milliseconds{0}, std::chrono::milliseconds{500}};
+    jm::net::ReconnectPolicy reconnect{true,
+                                       std::chrono::milliseconds{1000},
+                                       2.0,
+                                       std::chrono::milliseconds{300'000},
+                                       std::chrono::milliseconds{0},
+                                       std::chrono::milliseconds{500}};
     std::chrono::seconds ban_duration{24 * 3600};
     PeerConnectionSettings connection;
 };
