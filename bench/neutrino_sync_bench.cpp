@@ -14,6 +14,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/log/core/core.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -40,6 +41,7 @@ double rssMiB() {
 } // namespace
 
 int main(int argc, char** argv) {
+    boost::log::core::get()->set_logging_enabled(false); // the figures only, no sync log
     std::uint32_t blocks = 10'000;
     for (int i = 1; i + 1 < argc; ++i)
         if (std::strcmp(argv[i], "--blocks") == 0) blocks = static_cast<std::uint32_t>(std::stoul(argv[++i]));

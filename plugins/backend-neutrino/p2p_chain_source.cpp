@@ -1,4 +1,5 @@
 #include "p2p_chain_source.hpp"
+#include "filter_check.hpp"
 
 #include <jm/bitcoin/block_filter.hpp>
 #include <jm/bitcoin/hash.hpp>
@@ -525,30 +526,6 @@ void P2pChainSource::startDispute(std::uint32_t height, std::map<PeerConnectionP
             m_dispute->blockFailed = true;
         resolveDispute();
     });
-}
-
-std::optional<std::string> P2pChainSource::checkFilterAgainstBlock(const Block& block, const Hash256& block_hash,
-                                                                   const jm::bitcoin::Bytes& filter) const {
-    auto decoded = jm::bitcoin::decodeBasicFilter(block_hash, filter);
-    if (!decoded) return "a filter that does not decode: " + decoded.error().message;
-    std::set<jm::bitcoin::Bytes> outputs;
-    std::size_t inputs = 0;
-    for (std::size_t i = 0; i < block.transactions.size(); ++i) {
-        const auto& tx = block.transactions[i];
-        if (i > 0) inputs += tx.inputs.size();
-        for (const auto& out : tx.outputs)
-            if (!out.script_pubkey.empty() && out.script_pubkey[0] != 0x6a) outputs.insert(out.script_pubkey);
-    }
-    for (const auto& script : outputs)
-        if (!decoded->match(script)) return "a filter without an output script of the block";
-    if (decoded->size() < outputs.size() || decoded->size() > outputs.size() + inputs)
-        return "a filter with " + std::to_string(decoded->size()) + " elements for a block that gives " +
-               std::to_string(outputs.size()) + " to " + std::to_string(outputs.size() + inputs);
-    if (inputs == 0) { // only a coinbase: no spent scripts, so the filter is fully determined
-        auto ours = jm::bitcoin::buildBasicFilter(block, {});
-        if (ours.encoded() != filter) return "a filter that differs from the block's";
-    }
-    return std::nullopt;
 }
 
 void P2pChainSource::resolveDispute() {

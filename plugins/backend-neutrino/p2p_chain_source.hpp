@@ -177,10 +177,6 @@ private:
     void concludeRound();
     void startDispute(std::uint32_t height, std::map<PeerConnectionPtr, jm::bitcoin::Hash256> claims);
     void resolveDispute();
-    //! Empty when the filter is consistent with the block as far as a light client can tell.
-    std::optional<std::string> checkFilterAgainstBlock(const jm::bitcoin::Block& block,
-                                                       const jm::bitcoin::Hash256& block_hash,
-                                                       const jm::bitcoin::Bytes& filter) const;
 
     void onCFilter(const PeerConnectionPtr& peer, const CFilterMessage& m);
     void processFilters();

@@ -36,9 +36,12 @@ template <class P> bool runUntil(boost::asio::io_context& io, P pred, std::chron
 }
 
 bool inMempool(Bitcoind& core, const std::string& txid) {
-    for (const auto& t : core.cliJson({"getrawmempool"}).as_array())
-        if (t.as_string() == txid) return true;
-    return false;
+    try {
+        core.cli({"getmempoolentry", txid});
+        return true;
+    } catch (const std::runtime_error&) { // not in the mempool (yet)
+        return false;
+    }
 }
 
 } // namespace
