@@ -52,9 +52,14 @@ struct SourceFixture {
         return s;
     }
     std::size_t crossCheckPeers = 2;
+    bool connectLearned = false;
+    std::chrono::milliseconds pingInterval{60'000};
     void open(const std::vector<std::string>& peers, bool start = true) {
         auto config = settings(peers);
+        config.peers.connection.ping_interval = pingInterval;
+        config.peers.connection.ping_timeout = pingInterval * 2;
         config.cross_check_peers = crossCheckPeers;
+        config.peers.connect_learned = connectLearned;
         auto s = P2pChainSource::open(boost::asio::make_strand(io), config, store);
         BOOST_REQUIRE_MESSAGE(s, s.error().message);
         source = std::move(*s);
@@ -246,6 +251,32 @@ BOOST_AUTO_TEST_CASE(peer_without_compact_filters_is_dropped_not_banned) {
     BOOST_CHECK_EQUAL(source->readyPeerCount(), 1u);
     BOOST_CHECK(!source->isBanned(plain.address()));
     BOOST_CHECK(plain.getheaders.empty());
+}
+
+BOOST_AUTO_TEST_CASE(peer_not_answering_pings_is_dropped_and_retried) {
+    auto chain = makeChain(10);
+    TestNode silent(io, chain, Lie::NoPong), good(io, chain);
+    pingInterval = std::chrono::milliseconds{100};
+    open({silent.address(), good.address()});
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain) && silent.connections >= 2; }));
+    BOOST_CHECK(!source->isBanned(silent.address()));
+    BOOST_CHECK_EQUAL(good.connections, 1u); // answered every ping: kept
+}
+
+BOOST_AUTO_TEST_CASE(learned_addresses_are_used_only_when_allowed) {
+    auto chain = makeChain(10);
+    TestNode configured(io, chain), advertised(io, chain);
+    configured.advertise = {advertised.port()};
+    open({configured.address()});
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain) && source->peers().learnedCount() == 1; }));
+    io.restart();
+    io.run_for(std::chrono::milliseconds{200});
+    BOOST_CHECK_EQUAL(advertised.connections, 0u);
+    source.reset();
+
+    connectLearned = true;
+    open({configured.address()});
+    BOOST_REQUIRE(runUntil([&] { return advertised.connections == 1 && source->readyPeerCount() == 2; }));
 }
 
 // Each lie: the liar is banned and the honest peer completes the sync with the true filters.

@@ -247,8 +247,19 @@ struct TestNode::Session : std::enable_shared_from_this<Session> {
                 send(CFilterMessage{0, chain.hashes[0], chain.filters[0]});
                 send(BlockMessage{chain.blocks[0]});
             }
+        } else if (std::holds_alternative<GetAddrMessage>(message)) {
+            AddrMessage addr;
+            for (auto port : node.advertise) {
+                AddrEntry e;
+                e.time = 1'700'000'000;
+                e.addr.services = NODE_NETWORK | NODE_COMPACT_FILTERS;
+                e.addr.ip = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1};
+                e.addr.port = port;
+                addr.entries.push_back(e);
+            }
+            if (!addr.entries.empty()) send(addr);
         } else if (auto ping = std::get_if<PingMessage>(&message)) {
-            send(PongMessage{ping->nonce});
+            if (node.m_lie != Lie::NoPong) send(PongMessage{ping->nonce});
         } else if (auto gh = std::get_if<GetHeadersMessage>(&message)) {
             node.getheaders.push_back(*gh);
             if (node.m_lie == Lie::BadHeader) {

@@ -57,6 +57,7 @@ enum class Lie {
     BadChecksum,     //!< a message with a wrong checksum after the handshake
     UnrequestedJunk, //!< sends a cfilter and a block nobody asked for after the handshake
     NoServices,      //!< announces no compact filters
+    NoPong,          //!< never answers a ping
 };
 
 class TestNode {
@@ -73,6 +74,9 @@ public:
     void announceTx(const jm::bitcoin::Transaction& tx);
     //! Closes every connection (the node keeps listening).
     void dropConnections();
+
+    //! Ports on 127.0.0.1 this node advertises (addr) when asked (getaddr).
+    std::vector<std::uint16_t> advertise;
 
     //! What the peers did.
     std::vector<jm::bitcoin::Transaction> received; //!< tx messages
