@@ -1,0 +1,334 @@
+// P2pChainSource against in-test P2P peers (TestNode) serving real regtest blocks with filters
+// built by the SDK's GCS encoder: sync, restart, reorg, relay, and peers that lie.
+#include "p2p_chain_source.hpp"
+#include "p2p_test_node.hpp"
+
+#include <jm/bitcoin/encoding.hpp>
+#include <jm/net/peer_address.hpp>
+#include <jm/sdk/testing/memory_kv_store.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+
+using namespace jm::plugins::backend_neutrino;
+using namespace jm::test::neutrino;
+using jm::bitcoin::Network;
+using jm::sdk::errc;
+using jm::sdk::Result;
+using jm::sdk::testing::MemoryKvStore;
+
+namespace {
+
+std::shared_ptr<TestBlockChain> makeChain(std::size_t blocks, std::uint8_t salt = 0) {
+    auto c = std::make_shared<TestBlockChain>(TestBlockChain::genesis());
+    c->extend(blocks, salt);
+    return c;
+}
+
+struct SourceFixture {
+    boost::asio::io_context io;
+    MemoryKvStore store;
+    std::unique_ptr<P2pChainSource> source;
+    std::vector<ChainChange> changes;
+    std::vector<jm::bitcoin::Transaction> mempool;
+
+    P2pChainSourceSettings settings(const std::vector<std::string>& peers) {
+        P2pChainSourceSettings s;
+        s.params = chainParams(Network::Regtest);
+        s.peers.connection.network = Network::Regtest;
+        s.peers.connection.connect_timeout = std::chrono::milliseconds{2000};
+        s.peers.connection.handshake_timeout = std::chrono::milliseconds{2000};
+        s.peers.reconnect.initial = std::chrono::milliseconds{100};
+        s.peers.reconnect.jitter_max = std::chrono::milliseconds{50};
+        s.peers.ban_duration = std::chrono::seconds{3600};
+        for (const auto& p : peers)
+            s.peers.peers.push_back(*jm::net::parsePeerAddress(p));
+        s.request_timeout = std::chrono::milliseconds{3000};
+        s.tick = std::chrono::milliseconds{20};
+        s.cross_check_wait = std::chrono::milliseconds{500};
+        return s;
+    }
+    std::size_t crossCheckPeers = 2;
+    bool connectLearned = false;
+    std::chrono::milliseconds pingInterval{60'000};
+    void open(const std::vector<std::string>& peers, bool start = true) {
+        auto config = settings(peers);
+        config.peers.connection.ping_interval = pingInterval;
+        config.peers.connection.ping_timeout = pingInterval * 2;
+        config.cross_check_peers = crossCheckPeers;
+        config.peers.connect_learned = connectLearned;
+        auto s = P2pChainSource::open(boost::asio::make_strand(io), config, store);
+        BOOST_REQUIRE_MESSAGE(s, s.error().message);
+        source = std::move(*s);
+        source->onChainChanged([this](const ChainChange& c) { changes.push_back(c); });
+        source->onMempoolTransaction([this](const jm::bitcoin::Transaction& tx) { mempool.push_back(tx); });
+        if (start) source->start();
+    }
+    template <class P> bool runUntil(P pred, std::chrono::seconds limit = std::chrono::seconds{30}) {
+        auto deadline = std::chrono::steady_clock::now() + limit;
+        while (!pred()) {
+            if (std::chrono::steady_clock::now() > deadline) return false;
+            io.restart();
+            io.run_for(std::chrono::milliseconds{5});
+        }
+        return true;
+    }
+    bool syncedTo(const TestBlockChain& chain) {
+        return source->synced() && source->verifiedHeight() == chain.height() &&
+               source->headerAt(chain.height())->hash() == chain.hashes.back();
+    }
+    Result<std::vector<VerifiedFilter>> filters(std::uint32_t from, std::uint32_t to) {
+        std::optional<Result<std::vector<VerifiedFilter>>> got;
+        source->getFilters(from, to, [&](Result<std::vector<VerifiedFilter>> r) { got = std::move(r); });
+        BOOST_REQUIRE(runUntil([&] { return got.has_value(); }));
+        return std::move(*got);
+    }
+    Result<jm::bitcoin::Block> block(const jm::bitcoin::Hash256& hash) {
+        std::optional<Result<jm::bitcoin::Block>> got;
+        source->getBlock(hash, [&](Result<jm::bitcoin::Block> r) { got = std::move(r); });
+        BOOST_REQUIRE(runUntil([&] { return got.has_value(); }));
+        return std::move(*got);
+    }
+    void checkFilters(const TestBlockChain& chain, std::uint32_t from, std::uint32_t to) {
+        auto got = filters(from, to);
+        BOOST_REQUIRE_MESSAGE(got, got.error().message);
+        BOOST_REQUIRE_EQUAL(got->size(), to - from + 1);
+        for (std::uint32_t h = from; h <= to; ++h) {
+            const auto& f = (*got)[h - from];
+            BOOST_CHECK_EQUAL(f.height, h);
+            BOOST_CHECK(f.block_hash == chain.hashes[h]);
+            BOOST_CHECK(f.filter == chain.filters[h]);
+        }
+    }
+};
+
+jm::bitcoin::Transaction sampleTx(std::uint8_t tag) {
+    jm::bitcoin::Transaction tx;
+    jm::bitcoin::TxIn in;
+    in.prevout.txid.fill(tag);
+    in.witness.push_back({0x01, tag});
+    tx.inputs.push_back(in);
+    tx.outputs.push_back({12345, jm::bitcoin::Bytes{0x00, 0x14, 1,  2,  3,  4,  5,  6,  7,  8,  9,
+                                                    10,   11,   12, 13, 14, 15, 16, 17, 18, 19, tag}});
+    return tx;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(p2p_chain_source_tests, SourceFixture)
+
+BOOST_AUTO_TEST_CASE(test_chain_matches_regtest_genesis) {
+    auto chain = TestBlockChain::genesis();
+    BOOST_CHECK(chain.blocks[0].computeMerkleRoot() == chain.blocks[0].header.merkle_root);
+    // Bitcoin Core v31 regtest, `getblockfilter <block 0>`.
+    BOOST_CHECK_EQUAL(jm::bitcoin::toHex(chain.filters[0]), "014756c0");
+    BOOST_CHECK_EQUAL(jm::bitcoin::toHexReversed(chain.filterHeaders[0]),
+                      "485e301e4509d7f0d954bf5b529f3ecef68c5191fd0e635f775c1d0266dc5a2b");
+}
+
+BOOST_AUTO_TEST_CASE(sync_from_scratch_with_checkpoints) {
+    auto chain = makeChain(2500);
+    TestNode a(io, chain), b(io, chain);
+    open({a.address(), b.address()});
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain); }, std::chrono::seconds{60}));
+    BOOST_CHECK_EQUAL(source->filterHeaderCount(), 2501u);
+    BOOST_CHECK_EQUAL(source->readyPeerCount(), 2u);
+    BOOST_CHECK(a.cfcheckpts + b.cfcheckpts >= 2); // both asked for the checkpoints
+    BOOST_REQUIRE(runUntil([&] { return !changes.empty() && changes.back().new_height == 2500; }));
+    BOOST_CHECK_EQUAL(changes.front().fork_height, 0u);
+    BOOST_CHECK(changes.back().new_tip == chain->hashes.back());
+    for (const auto& c : changes)
+        BOOST_CHECK(c.disconnected.empty());
+    checkFilters(*chain, 0, 2500);
+    auto blk = block(chain->hashes[150]);
+    BOOST_REQUIRE_MESSAGE(blk, blk.error().message);
+    BOOST_CHECK(blk->serialize() == chain->blocks[150].serialize());
+    BOOST_CHECK(*source->heightOf(chain->hashes[150]) == 150u);
+    // Beyond the verified chain: refused, not guessed.
+    auto beyond = filters(2400, 2501);
+    BOOST_REQUIRE(!beyond);
+    BOOST_CHECK(beyond.error().code == make_error_code(errc::invalid_argument));
+    jm::bitcoin::Hash256 unknown{};
+    unknown.fill(9);
+    auto missing = block(unknown);
+    BOOST_REQUIRE(!missing);
+    BOOST_CHECK(missing.error().code == make_error_code(errc::not_found));
+}
+
+BOOST_AUTO_TEST_CASE(restart_resumes_from_the_store) {
+    auto chain = makeChain(300);
+    {
+        TestNode node(io, chain);
+        open({node.address()});
+        BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain); }));
+        source.reset();
+    }
+    chain->extend(50);
+    changes.clear();
+    TestNode node(io, chain);
+    open({node.address()}, false);
+    BOOST_CHECK_EQUAL(source->headerHeight(), 300u); // loaded before any peer
+    BOOST_CHECK_EQUAL(source->verifiedHeight(), 300u);
+    source->start();
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain); }));
+    BOOST_REQUIRE(!node.getheaders.empty());
+    BOOST_CHECK(node.getheaders.front().locator.front() == chain->hashes[300]);
+    BOOST_REQUIRE(!node.cfheadersStarts.empty());
+    BOOST_CHECK_EQUAL(node.cfheadersStarts.front(), 301u);
+    BOOST_REQUIRE(!changes.empty());
+    BOOST_CHECK_EQUAL(changes.front().fork_height, 300u);
+    BOOST_CHECK_EQUAL(changes.back().new_height, 350u);
+    checkFilters(*chain, 280, 350);
+}
+
+BOOST_AUTO_TEST_CASE(reorg_resyncs_filter_headers_from_the_fork) {
+    auto a_chain = makeChain(40);
+    TestNode node(io, a_chain);
+    open({node.address()});
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*a_chain) && !changes.empty(); }));
+    changes.clear();
+    auto b_chain = std::make_shared<TestBlockChain>(a_chain->prefix(30));
+    b_chain->extend(15, 7);
+    node.setChain(b_chain);
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*b_chain) && !changes.empty(); }));
+    BOOST_REQUIRE_EQUAL(changes.size(), 1u);
+    const auto& c = changes.front();
+    BOOST_CHECK_EQUAL(c.fork_height, 30u);
+    BOOST_CHECK_EQUAL(c.new_height, 45u);
+    BOOST_CHECK(c.new_tip == b_chain->hashes.back());
+    BOOST_REQUIRE_EQUAL(c.disconnected.size(), 10u);
+    for (std::size_t i = 0; i < 10; ++i)
+        BOOST_CHECK(c.disconnected[i] == a_chain->hashes[40 - i]); // highest first
+    checkFilters(*b_chain, 25, 45);
+    auto gone = block(a_chain->hashes[35]);
+    BOOST_REQUIRE(!gone);
+    BOOST_CHECK(gone.error().code == make_error_code(errc::not_found));
+    BOOST_CHECK(!source->heightOf(a_chain->hashes[35]));
+}
+
+BOOST_AUTO_TEST_CASE(broadcast_and_mempool_relay) {
+    auto chain = makeChain(20);
+    TestNode node(io, chain);
+    open({node.address()});
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain); }));
+    auto tx = sampleTx(1);
+    std::optional<Result<void>> sent;
+    source->broadcast(tx, [&](Result<void> r) { sent = r; });
+    BOOST_CHECK(!sent); // never inline
+    BOOST_REQUIRE(runUntil([&] { return sent.has_value(); }));
+    BOOST_CHECK_MESSAGE(*sent, sent->error().message);
+    BOOST_REQUIRE_EQUAL(node.received.size(), 1u);
+    BOOST_CHECK(node.received[0].serialize() == tx.serialize());
+
+    auto relayed = sampleTx(2);
+    node.announceTx(relayed);
+    BOOST_REQUIRE(runUntil([&] { return !mempool.empty(); }));
+    BOOST_CHECK(mempool[0].txid() == relayed.txid());
+    node.announceTx(relayed); // announced again: fetched once
+    auto other = sampleTx(3);
+    node.announceTx(other);
+    BOOST_REQUIRE(runUntil([&] { return mempool.size() == 2; }));
+    BOOST_CHECK(mempool[1].txid() == other.txid());
+}
+
+BOOST_AUTO_TEST_CASE(broadcast_without_peers_is_unavailable) {
+    open({"127.0.0.1:1"});
+    std::optional<Result<void>> sent;
+    source->broadcast(sampleTx(4), [&](Result<void> r) { sent = r; });
+    BOOST_REQUIRE(runUntil([&] { return sent.has_value(); }));
+    BOOST_REQUIRE(!*sent);
+    BOOST_CHECK(sent->error().code == make_error_code(errc::unavailable));
+}
+
+BOOST_AUTO_TEST_CASE(peer_without_compact_filters_is_dropped_not_banned) {
+    auto chain = makeChain(10);
+    TestNode plain(io, chain, Lie::NoServices), good(io, chain);
+    open({plain.address(), good.address()});
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain) && plain.connections >= 2; }));
+    BOOST_CHECK_EQUAL(source->readyPeerCount(), 1u);
+    BOOST_CHECK(!source->isBanned(plain.address()));
+    BOOST_CHECK(plain.getheaders.empty());
+}
+
+BOOST_AUTO_TEST_CASE(peer_not_answering_pings_is_dropped_and_retried) {
+    auto chain = makeChain(10);
+    TestNode silent(io, chain, Lie::NoPong), good(io, chain);
+    pingInterval = std::chrono::milliseconds{100};
+    open({silent.address(), good.address()});
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain) && silent.connections >= 2; }));
+    BOOST_CHECK(!source->isBanned(silent.address()));
+    BOOST_CHECK_EQUAL(good.connections, 1u); // answered every ping: kept
+}
+
+BOOST_AUTO_TEST_CASE(learned_addresses_are_used_only_when_allowed) {
+    auto chain = makeChain(10);
+    TestNode configured(io, chain), advertised(io, chain);
+    configured.advertise = {advertised.port()};
+    open({configured.address()});
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain) && source->peers().learnedCount() == 1; }));
+    io.restart();
+    io.run_for(std::chrono::milliseconds{200});
+    BOOST_CHECK_EQUAL(advertised.connections, 0u);
+    source.reset();
+
+    connectLearned = true;
+    open({configured.address()});
+    BOOST_REQUIRE(runUntil([&] { return advertised.connections == 1 && source->readyPeerCount() == 2; }));
+}
+
+// Each lie: the liar is banned and the honest peer completes the sync with the true filters.
+void lyingPeerIsBanned(SourceFixture& f, Lie lie, std::size_t blocks, std::uint32_t lie_height) {
+    BOOST_TEST_CONTEXT("lie " << static_cast<int>(lie)) {
+        auto chain = makeChain(blocks);
+        TestNode honest(f.io, chain), liar(f.io, chain, lie, lie_height);
+        f.open({honest.address(), liar.address()});
+        BOOST_REQUIRE(f.runUntil([&] { return f.syncedTo(*chain); }, std::chrono::seconds{60}));
+        if (lie == Lie::BadFilter) // filters are fetched on request: ask until the liar served one
+            for (int i = 0; i < 4 && !f.source->isBanned(liar.address()); ++i)
+                f.checkFilters(*chain, 0, chain->height());
+        BOOST_REQUIRE(f.runUntil([&] { return f.source->isBanned(liar.address()); }));
+        BOOST_CHECK(!f.source->isBanned(honest.address()));
+        f.checkFilters(*chain, 0, chain->height());
+        f.source.reset();
+    }
+}
+
+BOOST_AUTO_TEST_CASE(peer_sending_a_bad_header_is_banned) { lyingPeerIsBanned(*this, Lie::BadHeader, 30, 0); }
+
+BOOST_AUTO_TEST_CASE(peer_lying_about_a_filter_header_is_banned) {
+    // Block 5 has only a coinbase: the filter is fully known. 1200 blocks: the lie also shows
+    // in the checkpoint at 1000, so the checkpoints disagree and every range is cross-checked.
+    lyingPeerIsBanned(*this, Lie::BadFilterHeader, 1200, 5);
+}
+
+BOOST_AUTO_TEST_CASE(peer_omitting_an_output_script_in_a_block_with_spends_is_banned) {
+    lyingPeerIsBanned(*this, Lie::BadFilterHeader, 120, 105);
+}
+
+BOOST_AUTO_TEST_CASE(peer_sending_a_filter_off_its_filter_headers_is_banned) {
+    lyingPeerIsBanned(*this, Lie::BadFilter, 30, 7);
+}
+
+BOOST_AUTO_TEST_CASE(peer_sending_unrequested_messages_is_banned) {
+    lyingPeerIsBanned(*this, Lie::UnrequestedJunk, 30, 0);
+}
+
+BOOST_AUTO_TEST_CASE(peer_sending_a_bad_checksum_is_banned) { lyingPeerIsBanned(*this, Lie::BadChecksum, 30, 0); }
+
+BOOST_AUTO_TEST_CASE(spent_script_lie_is_outvoted_by_two_honest_peers) {
+    // A filter without a spent script passes every check a light client can make on the block;
+    // two honest peers against one liar decide, and the liar is dropped (not banned).
+    auto chain = makeChain(120);
+    TestNode h1(io, chain), h2(io, chain), liar(io, chain, Lie::BadSpentScript, 105);
+    crossCheckPeers = 3;
+    open({h1.address(), h2.address(), liar.address()});
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain); }, std::chrono::seconds{60}));
+    BOOST_CHECK(!source->isBanned(liar.address()));
+    BOOST_CHECK(liar.connections >= 2); // dropped at least once, then back
+    checkFilters(*chain, 100, 120);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
