@@ -7,6 +7,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sys/stat.h>
@@ -341,6 +342,20 @@ BOOST_AUTO_TEST_CASE(shipped_configs_are_valid) {
         auto r = run({"config", "check", std::string(JM_SOURCE_DIR) + "/etc/" + name});
         BOOST_CHECK_MESSAGE(r.exit_code == 0, name << ":\n" << r.err);
         BOOST_CHECK_NE(r.out.find("events: notify/log (notifier)"), std::string::npos);
+    }
+    // The tumbler's: every instance `jmnode tumble` needs, each config checked by its schema.
+    auto tumbler = run({"config", "check", std::string(JM_SOURCE_DIR) + "/etc/tumbler.json"});
+    BOOST_CHECK_MESSAGE(tumbler.exit_code == 0, "tumbler.json:\n" << tumbler.err);
+    for (auto line : {"ok (6 plugin instances", "core: backend-core/", "fee: fee/backend", "chooser: chooser/",
+                      "taker: taker/", "tumbler: tumbler/tumbler (role)", "events: notify/log (notifier)"})
+        BOOST_CHECK_MESSAGE(tumbler.out.find(line) != std::string::npos, "missing " << line << " in\n" << tumbler.out);
+    // Every file shipped in etc/ is one `jmnode config check` accepts: none is left unchecked.
+    for (const auto& entry : std::filesystem::directory_iterator(std::string(JM_SOURCE_DIR) + "/etc")) {
+        if (entry.path().extension() != ".json") continue;
+        auto r = run({"config", "check", entry.path().string()});
+        BOOST_CHECK_MESSAGE(r.exit_code == 0 && r.out.find(": ok (") != std::string::npos, entry.path().filename()
+                                                                                               << ":\n"
+                                                                                               << r.out << r.err);
     }
 }
 

@@ -1,11 +1,16 @@
 // `jmnode tumble` as a real child process on the simulated chain (persisted, so it survives the
-// kills) with a directory and jmnode makers in the same node: the child is killed with SIGKILL
-// with a step running, with a step running whose CoinJoin is broadcast, and while it waits
-// after a step; each time `jmnode tumble resume` goes on, and in the end every step is done once
-// and each destination was paid exactly once on the chain.
+// kills) with a directory and jmnode makers in the same node. The child is killed with SIGKILL
+// in every state a step can be in: running (before the taker was asked), failed and waiting
+// for its retry (the makers refuse the taker's commitment coin), running with its CoinJoin
+// broadcast, and done with the next step waiting. Between the kills a child runs into the
+// retry limit, which pauses the plan with its reason. Each time `jmnode tumble resume` goes on
+// (a failed step with a fresh commitment), and in the end every step is done once, no address
+// was used twice and each destination was paid exactly once on the chain.
 #include <cli/prepared_node.hpp>
 #include <demo/demo_market.hpp>
 #include <node/node.hpp>
+#include <storage/data_dir_lock.hpp>
+#include <storage/rocksdb_database.hpp>
 #include <util/process.hpp>
 #include <util/setup.hpp>
 
@@ -66,12 +71,15 @@ std::filesystem::path makeMarket(const std::filesystem::path& data) {
     auto config = readJson(file);
     for (auto& p : config["plugins"].as_array()) {
         auto& entry = p.as_object();
-        auto instance = entry["instance"].as_string();
+        auto instance = std::string(entry["instance"].as_string());
         auto& c = entry["config"].as_object();
         if (instance == "chain") {
             c["persist"] = true;
             c["block_interval"] = "1s";
         }
+        // Step 1 sweeps mixdepth 1, one coin: three commitments by default, which the failing
+        // attempts below use up (each reveals a fresh one); six leave some for its retries.
+        if (instance.starts_with("maker") || instance == "taker") c["taker_utxo_retries"] = 6;
         if (instance == "taker") {
             c["makers"] = 2;
             c["minimum_makers"] = 2;
@@ -100,6 +108,53 @@ std::filesystem::path makeMarket(const std::filesystem::path& data) {
                                               {"max_attempts", 5}}}});
     std::ofstream(file) << boost::json::serialize(config) << "\n";
     return file;
+}
+
+//! Rewrites the market's config for the next child: `refusing` makers ask for 10000
+//! confirmations on the taker's commitment coin, so they drop every session at !auth (after the
+//! taker revealed a commitment) and each step fails after the taker's one attempt (a short
+//! maker_timeout); the tumbler then gives up after two attempts, a second apart. Otherwise the
+//! market as made.
+void setRefusing(const std::filesystem::path& file, bool refusing) {
+    auto config = readJson(file);
+    for (auto& p : config["plugins"].as_array()) {
+        auto& entry = p.as_object();
+        auto instance = std::string(entry["instance"].as_string());
+        auto& c = entry["config"].as_object();
+        if (instance.starts_with("maker")) {
+            if (refusing)
+                c["taker_utxo_age"] = 10000;
+            else
+                c.erase("taker_utxo_age");
+        }
+        if (instance == "taker") {
+            c["maker_timeout"] = refusing ? "500ms" : "20s";
+            if (refusing)
+                c["max_attempts"] = 1;
+            else
+                c.erase("max_attempts");
+        }
+        if (instance == "tumbler") {
+            c["max_attempts"] = refusing ? 2 : 5;
+            c["retry_wait"] = refusing ? "1s" : "2s";
+        }
+    }
+    std::ofstream(file) << boost::json::serialize(config) << "\n";
+}
+
+//! Commitments the taker has recorded as used (each is written before the !fill revealing it
+//! and never used again). Read with no node running on the data directory.
+std::size_t usedCommitments(const std::filesystem::path& datadir) {
+    auto lock = jm::host::DataDirLock::acquire(datadir);
+    BOOST_REQUIRE(lock.has_value());
+    auto db = jm::host::RocksDbDatabase::open(datadir);
+    BOOST_REQUIRE(db.has_value());
+    auto store = (*db)->openNamespace("taker");
+    BOOST_REQUIRE(store.has_value());
+    std::size_t n = 0;
+    BOOST_REQUIRE(
+        (*store)->iterate("used/", [&](std::string_view, std::string_view) { return ++n, true; }).has_value());
+    return n;
 }
 
 //! Waits until the plan in the status file satisfies `when`, then kills the child (SIGKILL).
@@ -161,6 +216,8 @@ BOOST_AUTO_TEST_CASE(a_tumble_killed_in_each_step_state_resumes_and_pays_each_de
     auto state = [](const TumblePlan& p, std::size_t i) {
         return i < p.steps.size() ? p.steps[i].state : StepState::Pending;
     };
+    // The makers refuse the taker's commitment coins until the config is fixed below.
+    setRefusing(config, true);
     {
         ChildProcess child({jmnode(), "tumble", "--config", config.string(), "--to",
                             dests[0] + "," + dests[1] + "," + dests[2], "--seed", "11", "--yes", "--json"});
@@ -170,6 +227,48 @@ BOOST_AUTO_TEST_CASE(a_tumble_killed_in_each_step_state_resumes_and_pays_each_de
     }
     auto plan = planStatus(data).value();
     BOOST_TEST(plan.steps.size() == 7u); // 2 stage-1 sweeps (mixdepths 1, 0), then 2 + 2 + 1
+    // Step 1 found running is reconciled (nothing of it on the network: failed), retried, and
+    // fails for real (no maker completes !auth): killed while it waits for its next retry.
+    {
+        ChildProcess child(resume);
+        killWhen(
+            child, data,
+            [&](const TumblePlan& p) {
+                return state(p, 0) == StepState::Failed && p.steps[0].failures.size() >= 2 &&
+                       p.steps[0].reason.find("interrupted") == std::string::npos;
+            },
+            "step 1 failed (makers refused) and waits for its retry");
+    }
+    plan = planStatus(data).value();
+    BOOST_TEST(plan.status == "running");
+    BOOST_TEST(plan.steps[0].txid.empty());
+    BOOST_TEST(plan.steps[0].attempts == 2);
+    BOOST_TEST(plan.done() == 0);
+    auto commitments = usedCommitments(data);
+    BOOST_TEST(commitments >= 1u);
+    // Still refused: the failed step is retried up to the limit (2), then the plan pauses and
+    // the command ends, saying why; `tumble status` shows the same.
+    {
+        auto r = runProcess(resume, std::chrono::seconds(120));
+        BOOST_TEST(r.exit_code == 1, r.out + r.err);
+        auto out = boost::json::parse(r.out.substr(r.out.find('{')));
+        auto paused = jm::tumbler::planFromJson(out).value();
+        BOOST_TEST(paused.status == "paused");
+        BOOST_TEST(paused.reason.find("step 1 failed 2 time(s), last: ") != std::string::npos, paused.reason);
+        BOOST_TEST((paused.steps[0].state == StepState::Failed));
+        BOOST_TEST(paused.steps[0].attempts == 4);
+        BOOST_TEST(paused.steps[0].txid.empty());
+        auto st = runProcess({jmnode(), "tumble", "status", "--config", config.string()}, std::chrono::seconds(30));
+        BOOST_TEST(st.exit_code == 0);
+        BOOST_TEST(st.out.find("paused: step 1 failed 2 time(s), last: ") != std::string::npos, st.out);
+        BOOST_TEST(st.out.find("last failure: ") != std::string::npos, st.out);
+        BOOST_TEST(st.out.find("jmnode tumble resume") != std::string::npos, st.out);
+    }
+    // Each of the two attempts revealed a commitment of its own (the taker never uses one twice).
+    auto after_pause = usedCommitments(data);
+    BOOST_TEST(after_pause >= commitments + 2,
+               after_pause << " commitments after the pause, " << commitments << " before");
+    setRefusing(config, false);
     {
         ChildProcess child(resume);
         killWhen(
@@ -181,6 +280,7 @@ BOOST_AUTO_TEST_CASE(a_tumble_killed_in_each_step_state_resumes_and_pays_each_de
             },
             "a step is running with its CoinJoin broadcast (txid known)");
     }
+    BOOST_TEST(usedCommitments(data) > after_pause); // the retry after the pause: a fresh one
     {
         ChildProcess child(resume);
         killWhen(
@@ -203,6 +303,9 @@ BOOST_AUTO_TEST_CASE(a_tumble_killed_in_each_step_state_resumes_and_pays_each_de
         BOOST_TEST(txids.insert(s.txid).second, "txid twice: " << s.txid);
         BOOST_TEST(addresses.insert(s.address).second, "address twice: " << s.address);
     }
+    // Step 1: every failure on record (the kill, the refusals), then done once.
+    BOOST_TEST(finished.steps[0].failures.size() >= 4u);
+    BOOST_TEST(finished.steps[0].attempts >= 5);
     // `tumble status` reads the same plan beside (or after) the node.
     auto st = runProcess({jmnode(), "tumble", "status", "--config", config.string()}, std::chrono::seconds(30));
     BOOST_TEST(st.exit_code == 0);

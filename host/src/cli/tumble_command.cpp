@@ -12,9 +12,12 @@
 #include <node/node.hpp>
 #include <storage/data_dir.hpp>
 
+#include <jm/bitcoin/address.hpp>
+#include <jm/bitcoin/network.hpp>
 #include <jm/tumbler/tumbler_service.hpp>
 
 #include <boost/algorithm/string/split.hpp>
+#include <boost/algorithm/string/trim.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -26,6 +29,7 @@
 #include <future>
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -63,16 +67,12 @@ struct TumbleNode {
     }
 };
 
-jm::sdk::Result<void> startTumbleNode(TumbleNode& t, const po::variables_map& vm) {
+//! Reads the config and plans its instances; nothing is opened or written yet.
+jm::sdk::Result<void> prepareTumbleNode(TumbleNode& t, const po::variables_map& vm) {
     t.prepared = prepareNode(vm["config"].as<std::string>(), pluginDirs(vm));
-    if (!t.prepared) return jm::sdk::fail(jm::sdk::errc::invalid_config, "the config has problems (listed above)");
-    auto log = t.prepared->config.log;
-    log.console = true;
-    if (!vm.count("verbose")) {
-        log.level = jm::sdk::Severity::warning;
-        log.channels.clear();
-    }
-    if (auto r = setupLogging(log); !r) return r.error();
+    if (!t.prepared)
+        return jm::sdk::fail(jm::sdk::errc::invalid_config,
+                             "the config cannot be used (see above); nothing was started");
     std::size_t tumblers = 0;
     for (const auto& p : t.prepared->plans)
         tumblers += p.factory->kind() == "role" && p.factory->name() == "tumbler" ? 1 : 0;
@@ -80,6 +80,47 @@ jm::sdk::Result<void> startTumbleNode(TumbleNode& t, const po::variables_map& vm
         return jm::sdk::fail(jm::sdk::errc::invalid_config,
                              "the config must run exactly one tumbler instance (it runs " + std::to_string(tumblers) +
                                  ")");
+    return {};
+}
+
+//! The --to list checked before the node starts (so a typo opens and writes nothing): at least
+//! MIN addresses, each of the config's network, none twice. The tumbler checks them again,
+//! and that none is the wallet's own.
+jm::sdk::Result<void> checkDestinations(const std::vector<std::string>& destinations, const std::string& network) {
+    constexpr std::size_t MIN = 3; // the tumbler's minimum (jm::tumbler::TumblerService::propose)
+    if (destinations.size() < MIN)
+        return jm::sdk::fail(jm::sdk::errc::invalid_argument, "--to: a tumble needs at least " + std::to_string(MIN) +
+                                                                  " destination addresses, comma-separated (got " +
+                                                                  std::to_string(destinations.size()) + ")");
+    auto net = jm::bitcoin::parseNetwork(network);
+    if (!net) return net.error();
+    std::set<jm::bitcoin::Script> seen;
+    for (const auto& d : destinations) {
+        auto script = jm::bitcoin::addressToScript(d, *net);
+        if (!script) {
+            auto message = script.error().message;
+            // "address X: ..." from the parser; say once which address and what is wrong.
+            if (!message.starts_with("address ")) message = "address " + d + ": " + message;
+            return jm::sdk::fail(jm::sdk::errc::invalid_argument, "--to: " + message);
+        }
+        if (!seen.insert(*script).second)
+            return jm::sdk::fail(jm::sdk::errc::invalid_argument,
+                                 "--to: address " + d + " is given twice (each destination is paid once)");
+    }
+    return {};
+}
+
+//! Starts the prepared node and finds its tumbler's service.
+jm::sdk::Result<void> startTumbleNode(TumbleNode& t, const po::variables_map& vm) {
+    if (!t.prepared)
+        if (auto r = prepareTumbleNode(t, vm); !r) return r;
+    auto log = t.prepared->config.log;
+    log.console = true;
+    if (!vm.count("verbose")) {
+        log.level = jm::sdk::Severity::warning;
+        log.channels.clear();
+    }
+    if (auto r = setupLogging(log); !r) return r.error();
     if (auto made = createPrivateDirectory(t.prepared->config.datadir); !made) return made.error();
     t.node = std::make_unique<Node>(t.prepared->config, std::move(t.prepared->plans));
     t.passwords = std::make_unique<PasswordService>(vm["password-fd"].as<int>());
@@ -125,6 +166,9 @@ void printPlan(const jm::tumbler::TumblePlan& plan) {
         if (s.state == jm::tumbler::StepState::Failed && !s.reason.empty())
             std::printf("      last failure: %s (attempt %d)\n", s.reason.c_str(), s.attempts);
     }
+    if (plan.status == "paused" || plan.status == "running")
+        std::printf("`jmnode tumble resume --config FILE` continues it%s\n",
+                    plan.status == "running" ? " if its node stopped" : "");
     std::fflush(stdout);
 }
 
@@ -214,6 +258,9 @@ int runPlan(TumbleNode& t, bool json, bool resume, std::optional<jm::tumbler::Tu
 void printTumbleUsage(std::ostream& out, const po::options_description& options) {
     out << "Usage: jmnode tumble <command> [options]\n"
            "   or: jmnode tumble --config FILE --to ADDR1,ADDR2,ADDR3[,...] [--seed N] [--yes] [--json]\n\n"
+           "Moves the wallet's coins to three or more addresses of yours through many CoinJoins over\n"
+           "hours (the reference tumbler's schedule). The plan is shown before it starts and kept in\n"
+           "the node's database: `jmnode tumble resume` continues it after Ctrl-C, a crash or a pause.\n\n"
            "Commands:\n";
     for (const auto& c : commands())
         if (c.name.starts_with("tumble ")) {
@@ -251,11 +298,13 @@ int tumbleCommand(const std::vector<std::string>& args) {
     std::vector<std::string> destinations;
     auto to = (*vm)["to"].as<std::string>();
     boost::algorithm::split(destinations, to, [](char c) { return c == ','; });
-    for (auto& d : destinations)
+    for (auto& d : destinations) {
+        boost::algorithm::trim(d); // "A, B, C" as typed
         if (d.empty()) {
-            std::cerr << "error: --to has an empty address\n";
+            std::cerr << "error: --to has an empty address (give ADDR1,ADDR2,ADDR3)\n";
             return EXIT_USAGE;
         }
+    }
     std::optional<std::uint64_t> seed;
     if (vm->count("seed")) {
         auto text = (*vm)["seed"].as<std::string>();
@@ -268,6 +317,8 @@ int tumbleCommand(const std::vector<std::string>& args) {
         seed = s;
     }
     TumbleNode t;
+    if (auto r = prepareTumbleNode(t, *vm); !r) return failWith(r.error());
+    if (auto r = checkDestinations(destinations, t.prepared->config.network); !r) return failWith(r.error());
     if (auto r = startTumbleNode(t, *vm); !r) return failWith(r.error());
     auto strand = boost::asio::make_strand(t.node->ioContext());
     std::promise<jm::sdk::Result<jm::tumbler::TumblePlan>> proposed;
@@ -330,7 +381,8 @@ int tumbleStatusCommand(const std::vector<std::string>& args) {
         auto path = config->datadir / (instance + "-tumble.json");
         std::ifstream in(path);
         if (!in) {
-            std::cerr << instance << ": no tumble yet (no " << path.string() << ")\n";
+            std::cerr << "no tumble plan yet (tumbler '" << instance << "' has no " << path.string()
+                      << "); start one with `jmnode tumble --config " << file.string() << " --to ADDR1,ADDR2,ADDR3`\n";
             return EXIT_FAILED;
         }
         std::stringstream content;
