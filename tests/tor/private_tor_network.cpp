@@ -56,14 +56,14 @@ bool canConnect(std::uint16_t port) {
 } // namespace
 
 std::string findTor() {
-    if (const char* env = std::getenv("TOR"); env && *env) return env;
+    if (const char* env = std::getenv("TOR"); env && *env) return fs::exists(env) ? env : "";
     for (const char* p : {"/usr/bin/tor", "/usr/sbin/tor"})
         if (fs::exists(p)) return p;
     return "";
 }
 
 std::string findTorGencert(const std::string& tor) {
-    if (const char* env = std::getenv("TOR_GENCERT"); env && *env) return env;
+    if (const char* env = std::getenv("TOR_GENCERT"); env && *env) return fs::exists(env) ? env : "";
     if (!tor.empty()) {
         auto sibling = fs::path(tor).parent_path() / "tor-gencert";
         if (fs::exists(sibling)) return sibling.string();

@@ -17,9 +17,10 @@
 
 namespace jm::test {
 
-//! $TOR, else Debian's /usr/bin/tor or /usr/sbin/tor; empty when none is installed.
+//! $TOR, else Debian's /usr/bin/tor or /usr/sbin/tor; empty when none is installed (or $TOR names no file).
 std::string findTor();
-//! tor-gencert next to the tor binary, or on the usual paths; empty when none.
+//! $TOR_GENCERT, else tor-gencert next to the tor binary or on the usual paths; empty when none
+//! (or $TOR_GENCERT names no file).
 std::string findTorGencert(const std::string& tor);
 
 //! A tor with DisableNetwork 1 and a cookie-authenticated control port (ADD_ONION works, the
