@@ -8,12 +8,17 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <future>
+#include <iterator>
+#include <mutex>
 #include <sstream>
 #include <sys/socket.h>
 #include <thread>
@@ -246,6 +251,98 @@ std::string PrivateTorNetwork::logs() const {
     std::string all;
     for (const auto& [name, process] : m_processes)
         all += "--- " + name + "\n" + tail(process->output(), 8);
+    return all;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct HsDescWatcher::Impl {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket{io};
+    std::thread reader;
+    mutable std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<std::string> events;
+};
+
+HsDescWatcher::HsDescWatcher() = default;
+
+HsDescWatcher::~HsDescWatcher() {
+    if (!m_impl) return;
+    ::shutdown(m_impl->socket.native_handle(), SHUT_RDWR); // ends the reader's blocking read
+    if (m_impl->reader.joinable()) m_impl->reader.join();
+}
+
+std::optional<std::string> HsDescWatcher::start(std::uint16_t control_port, const fs::path& cookie_file) {
+    namespace asio = boost::asio;
+    m_impl = std::make_unique<Impl>();
+    auto& socket = m_impl->socket;
+    boost::system::error_code ec;
+    socket.connect({asio::ip::make_address("127.0.0.1"), control_port}, ec);
+    if (ec) return "control port: " + ec.message();
+    std::ifstream in(cookie_file, std::ios::binary);
+    std::string cookie((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cookie.size() != 32) return "cannot read the control cookie " + cookie_file.string();
+    static const char* hex = "0123456789abcdef";
+    std::string command = "AUTHENTICATE ";
+    for (unsigned char c : cookie) {
+        command += hex[c >> 4];
+        command += hex[c & 15];
+    }
+    command += "\r\nSETEVENTS HS_DESC\r\n";
+    asio::write(socket, asio::buffer(command), ec);
+    if (ec) return "control port: " + ec.message();
+    auto buffer = std::make_shared<asio::streambuf>();
+    for (const char* step : {"AUTHENTICATE", "SETEVENTS"}) {
+        asio::read_until(socket, *buffer, "\r\n", ec);
+        if (ec) return std::string("control port: ") + step + ": " + ec.message();
+        std::string line;
+        std::istream stream(buffer.get());
+        std::getline(stream, line);
+        if (!line.starts_with("250")) return std::string("control port refused ") + step + ": " + line;
+    }
+    m_impl->reader = std::thread([impl = m_impl.get(), buffer] {
+        boost::system::error_code error;
+        for (;;) {
+            asio::read_until(impl->socket, *buffer, "\r\n", error);
+            if (error) return;
+            std::string line;
+            std::istream stream(buffer.get());
+            std::getline(stream, line);
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            std::lock_guard lock(impl->mutex);
+            impl->events.push_back(std::move(line));
+            impl->changed.notify_all();
+        }
+    });
+    return std::nullopt;
+}
+
+bool HsDescWatcher::waitUploaded(const std::string& service_id, std::chrono::seconds timeout) {
+    if (!m_impl) return false;
+    auto done = [&] {
+        std::size_t started = 0, ended = 0, uploaded = 0;
+        for (const auto& e : m_impl->events) {
+            std::istringstream words(e);
+            std::string status, kind, action, address;
+            words >> status >> kind >> action >> address;
+            if (kind != "HS_DESC" || address != service_id) continue;
+            started += action == "UPLOAD";
+            uploaded += action == "UPLOADED";
+            ended += action == "UPLOADED" || action == "FAILED";
+        }
+        return uploaded > 0 && ended >= started;
+    };
+    std::unique_lock lock(m_impl->mutex);
+    return m_impl->changed.wait_for(lock, timeout, done);
+}
+
+std::string HsDescWatcher::events() const {
+    if (!m_impl) return "";
+    std::lock_guard lock(m_impl->mutex);
+    std::string all;
+    for (const auto& e : m_impl->events)
+        all += e + "\n";
     return all;
 }
 

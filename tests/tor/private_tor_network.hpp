@@ -75,6 +75,26 @@ private:
     std::vector<std::pair<std::string, std::unique_ptr<ChildProcess>>> m_processes;
 };
 
+//! Follows a tor's HS_DESC events on a control connection of its own (COOKIE authentication),
+//! so a test knows when an onion service's descriptor has reached the HSDirs: a client asking
+//! an HSDir that does not have it yet would give up on that HSDir for a while.
+class HsDescWatcher {
+public:
+    HsDescWatcher();
+    ~HsDescWatcher();
+    //! Connects, authenticates with the cookie and subscribes; the reason on failure.
+    std::optional<std::string> start(std::uint16_t control_port, const std::filesystem::path& cookie_file);
+    //! Waits until `service_id`'s descriptor was uploaded at least once and every upload started
+    //! so far has ended (UPLOADED or FAILED). False after `timeout`.
+    bool waitUploaded(const std::string& service_id, std::chrono::seconds timeout);
+    //! The events seen so far, one per line.
+    std::string events() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
 //! Opens a TCP connection to host:port through the SOCKS5 proxy at 127.0.0.1:socks_port and
 //! closes it; the proxy's refusal in words otherwise. Blocking, bounded by `timeout`.
 std::optional<std::string> socksConnect(std::uint16_t socks_port, const std::string& host, std::uint16_t port,

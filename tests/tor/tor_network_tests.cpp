@@ -270,20 +270,31 @@ BOOST_AUTO_TEST_CASE(private_network_coinjoin) {
     }
     std::printf("private Tor network bootstrapped in %.1f s\n", seconds());
 
+    // Subscribed before the directory adds its service, so no upload goes unseen.
+    HsDescWatcher uploads;
+    auto watching = uploads.start(network.controlPort(), network.cookieFile());
+    BOOST_REQUIRE_MESSAGE(!watching, *watching);
     OnionDirectory directory(dir.path() / "dn", "regtest");
     auto location = directory.start(network.controlPort(), false);
     BOOST_REQUIRE_MESSAGE(isOnionLocation(location), "no onion location: '" << location << "'\n" << directory.output());
     auto host = location.substr(0, location.find(':'));
-    // The descriptor reaches the HSDirs within seconds; until then SOCKS says it is unknown.
+    BOOST_REQUIRE_MESSAGE(uploads.waitUploaded(host.substr(0, 56), std::chrono::seconds(90)),
+                          "the directory's descriptor was not uploaded in 90 s:\n"
+                              << uploads.events() << network.logs());
+    std::printf("directory descriptor uploaded after %.1f s\n", seconds());
+    // Uploaded: the first SOCKS connection should work; retries cover a slow introduction.
     std::optional<std::string> reach = "not tried";
-    auto deadline = Clock::now() + std::chrono::seconds(90);
+    int attempts = 0;
+    auto deadline = Clock::now() + std::chrono::seconds(60);
     while (reach && Clock::now() < deadline) {
+        ++attempts;
         reach = socksConnect(network.socksPort(), host, 5222, std::chrono::seconds(30));
         if (reach) std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
     BOOST_REQUIRE_MESSAGE(!reach, "the directory's onion was not reachable through SOCKS: " << *reach << "\n"
                                                                                             << network.logs());
-    std::printf("directory onion %s reachable after %.1f s\n", location.c_str(), seconds());
+    std::printf("directory onion %s reachable after %.1f s (%d SOCKS attempt(s))\n", location.c_str(), seconds(),
+                attempts);
 
     constexpr std::size_t MAKERS = 2;
     auto config = marketConfig(dir.path() / "market", MAKERS, location, network.socksPort());
