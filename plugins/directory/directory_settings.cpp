@@ -30,11 +30,12 @@ const jm::sdk::ConfigSchema& DirectorySettings::schema() {
                         "this directory's public location (\"<onion>.onion:5222\"), listed in the peerlists it "
                         "sends as REF directories do; empty = not listed");
         schema.optional("tor", ConfigType::Object, boost::json::object(),
-                        "Tor: with \"control\" set (e.g. {\"control\": \"127.0.0.1:9051\"}) the directory creates its "
-                        "own onion service through Tor's control port, the key kept in its store (or a new one each "
-                        "start with \"onion\": \"ephemeral\"), and lists the onion as its location (then leave "
-                        "`location` empty); other keys as for every role: " +
-                            std::string(jm::net::TOR_CONFIG_DESCRIPTION));
+                        "Tor (docs/tor.md): with \"control\" set, e.g. {\"control\": \"127.0.0.1:9051\"}, the "
+                        "directory adds its own onion service through Tor's control port and lists the onion as "
+                        "its location (leave `location` empty then); the key is kept in its store, or \"onion\": "
+                        "\"ephemeral\" makes a new address each start; \"control_password_file\" and "
+                        "\"cookie_file\" choose the authentication. The other keys of every role's tor object are "
+                        "accepted and unused here; {} = no onion of its own");
         schema.bounded("onion_port", ConfigType::Int, d.onion_port, 1, 65535,
                        "the onion service's port (in the location \"<onion>.onion:<onion_port>\"); Tor forwards "
                        "it to `port`");
