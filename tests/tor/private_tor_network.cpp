@@ -12,6 +12,7 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
+#include <array>
 #include <condition_variable>
 #include <csignal>
 #include <cstdlib>
@@ -48,6 +49,42 @@ std::string tail(const std::string& text, std::size_t lines) {
     for (std::size_t n = 0; n <= lines && pos != std::string::npos && pos > 0; ++n)
         pos = text.rfind('\n', pos - 1);
     return pos == std::string::npos ? text : text.substr(pos + 1);
+}
+
+//! The text of `GETINFO key` (the data lines) from the tor at control_port, authenticated with
+//! its cookie; nullopt on any failure.
+std::optional<std::string> controlGetInfo(std::uint16_t control_port, const fs::path& cookie_file,
+                                          const std::string& key) {
+    namespace asio = boost::asio;
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    boost::system::error_code ec;
+    socket.connect({asio::ip::make_address("127.0.0.1"), control_port}, ec);
+    if (ec) return std::nullopt;
+    std::ifstream in(cookie_file, std::ios::binary);
+    std::string cookie((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cookie.size() != 32) return std::nullopt;
+    static const char* hex = "0123456789abcdef";
+    std::string command = "AUTHENTICATE ";
+    for (unsigned char c : cookie) {
+        command += hex[c >> 4];
+        command += hex[c & 15];
+    }
+    command += "\r\nGETINFO " + key + "\r\nQUIT\r\n";
+    asio::write(socket, asio::buffer(command), ec);
+    std::string reply;
+    std::array<char, 65536> chunk{};
+    while (!ec) {
+        auto n = socket.read_some(asio::buffer(chunk), ec);
+        reply.append(chunk.data(), n);
+    }
+    // "250 OK" (AUTHENTICATE), then "250+key=" data "." "250 OK", then QUIT's "250 closing".
+    auto start = reply.find("250+" + key + "=");
+    if (start == std::string::npos) return std::nullopt;
+    start = reply.find('\n', start);
+    auto end = reply.find("\r\n.\r\n", start);
+    if (start == std::string::npos || end == std::string::npos) return std::nullopt;
+    return reply.substr(start + 1, end - start - 1);
 }
 
 bool canConnect(std::uint16_t port) {
@@ -213,7 +250,10 @@ std::optional<std::string> PrivateTorNetwork::generate() {
     std::ofstream(m_dir / "client" / "torrc")
         << commonTorrc("client") << authority << "SocksPort 127.0.0.1:" << m_socks_port << "\n"
         << "ControlPort 127.0.0.1:" << m_control_port << "\n"
-        << "CookieAuthentication 1\n";
+        << "CookieAuthentication 1\n"
+        // Layer-2 vanguards are chosen once, for hours: from an early consensus of a few relays
+        // they would hold the onion service back.
+        << "VanguardsLiteEnabled 0\n";
     return std::nullopt;
 }
 
@@ -236,7 +276,27 @@ std::optional<std::string> PrivateTorNetwork::start(std::chrono::seconds bound) 
         stop();
         return why;
     }
-    return std::nullopt;
+    // Bootstrapped can come with an early consensus that lists only some relays; an onion
+    // service started then picks its paths (vanguards, HSDirs) from too few. Wait until the
+    // client's consensus lists every relay as a Running HSDir.
+    std::size_t listed = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+        listed = 0;
+        if (auto ns = controlGetInfo(m_control_port, cookieFile(), "ns/all")) {
+            std::istringstream lines(*ns);
+            for (std::string line; std::getline(lines, line);)
+                if (line.starts_with("s ") && line.find(" HSDir") != std::string::npos &&
+                    line.find(" Running") != std::string::npos)
+                    ++listed;
+        }
+        if (listed == static_cast<std::size_t>(m_relays) + 1) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    std::string why = "the client's consensus listed " + std::to_string(listed) + " of " +
+                      std::to_string(m_relays + 1) + " relays as Running HSDirs after " +
+                      std::to_string(bound.count()) + " s:\n" + logs();
+    stop();
+    return why;
 }
 
 void PrivateTorNetwork::stop() {
