@@ -62,9 +62,50 @@ jm::sdk::Result<void> DirectoryPlugin::start() {
             jm::sdk::writeFileAtomically(m_ctx.dataDir() / m_settings.port_file, std::to_string(bound->port()));
         if (!written) return written.error().withContext("port_file");
     }
+    if (m_settings.tor.hasControl()) startOnion(*bound);
     m_lastStatsTime = std::chrono::steady_clock::now();
     scheduleStats();
     return {};
+}
+
+void DirectoryPlugin::startOnion(const boost::asio::ip::tcp::endpoint& bound) {
+    const auto& tor = m_settings.tor;
+    jm::net::OnionServiceSettings onion;
+    onion.control_host = tor.control_host;
+    onion.control_port = tor.control_port;
+    onion.auth = {tor.control_password, tor.cookie_file};
+    onion.virtual_port = m_settings.onion_port;
+    // Tor forwards to the address we listen on; a wildcard listener is reached on loopback.
+    auto address = bound.address();
+    if (address.is_unspecified())
+        address = address.is_v6() ? boost::asio::ip::address(boost::asio::ip::address_v6::loopback())
+                                  : boost::asio::ip::address(boost::asio::ip::address_v4::loopback());
+    onion.target =
+        (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" + std::to_string(bound.port());
+    onion.ephemeral = tor.ephemeral_onion;
+    onion.timeout = tor.control_timeout;
+    // The context (and its store) outlives this instance and therefore the service's use of it:
+    // the service reads the store only before it publishes, never after stop().
+    std::shared_ptr<jm::sdk::KvStore> store(&m_ctx.store(), [](jm::sdk::KvStore*) {});
+    jm::net::OnionServiceHandler handler;
+    handler.on_published = [this](const std::string& host) {
+        auto location = host + ":" + std::to_string(m_settings.onion_port);
+        bool changed = m_server->location() != location;
+        m_server->setLocation(location);
+        JM_LOG(m_ctx.logger(), info) << "onion service published: " << location
+                                     << (changed ? " (the directory's location)" : " (again, after Tor restarted)");
+    };
+    handler.on_lost = [this](const std::string& reason) {
+        // The address comes back with the same key, so the location stays listed meanwhile.
+        JM_LOG(m_ctx.logger(), warning) << "Tor control port " << m_settings.tor.control_host << ":"
+                                        << m_settings.tor.control_port << ": " << reason
+                                        << "; the onion service is added again when Tor is back";
+    };
+    JM_LOG(m_ctx.logger(), info) << "adding the directory's " << (tor.ephemeral_onion ? "ephemeral" : "persistent")
+                                 << " onion service through " << tor.control_host << ":" << tor.control_port
+                                 << " (port " << m_settings.onion_port << " -> " << onion.target << ")";
+    m_onion = jm::net::OnionService::create(m_ctx.executor(), std::move(onion), std::move(store), std::move(handler));
+    m_onion->start();
 }
 
 void DirectoryPlugin::scheduleStats() {
@@ -86,6 +127,7 @@ void DirectoryPlugin::reportStats() {
     if (!m_settings.status_file.empty()) {
         auto json = statsJson(snapshot, m_lastStats, seconds, m_server->peers(), m_server->connections());
         json["instance"] = m_ctx.instanceName();
+        json["location"] = m_server->location();
         json["interval_s"] = seconds;
         json["written_at"] =
             std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -103,6 +145,7 @@ void DirectoryPlugin::reportStats() {
 
 void DirectoryPlugin::stop(std::function<void()> done) {
     m_statsTimer.cancel();
+    if (m_onion) m_onion->stop(); // DEL_ONION; no callback follows
     if (m_server) {
         m_server->stop();
         JM_LOG(m_ctx.logger(), info) << "directory stopped";

@@ -3,6 +3,7 @@
 #include "directory_server.hpp"
 #include "directory_settings.hpp"
 
+#include <jm/net/tor_control.hpp>
 #include <jm/sdk/plugin.hpp>
 
 #include <boost/asio/steady_timer.hpp>
@@ -13,7 +14,8 @@
 namespace jm::plugins::directory {
 
 //! The "directory/server" role instance: keeps the directory's nick key in its store, runs the
-//! DirectoryServer and reports its stats periodically.
+//! DirectoryServer, keeps its own onion service published when tor.control is set (the onion
+//! then becomes its location) and reports its stats periodically.
 //! Executor: the instance's strand (the server has its own threads).
 class DirectoryPlugin final : public jm::sdk::Plugin {
 public:
@@ -25,12 +27,14 @@ public:
 
 private:
     jm::sdk::Result<std::string> loadNick();
+    void startOnion(const boost::asio::ip::tcp::endpoint& bound);
     void scheduleStats();
     void reportStats();
 
     jm::sdk::PluginContext& m_ctx;
     DirectorySettings m_settings;
     std::unique_ptr<DirectoryServer> m_server;
+    std::shared_ptr<jm::net::OnionService> m_onion;
     boost::asio::steady_timer m_statsTimer;
     StatsSnapshot m_lastStats;
     std::chrono::steady_clock::time_point m_lastStatsTime;

@@ -223,11 +223,12 @@ void DirectoryServer::flushDepartures() {
         m_departureFlushScheduled = false;
     }
     const auto& self_nick = m_router.identity().nick;
+    auto own_location = m_router.location();
     for (std::size_t i = 0; i < departed.size(); i += DEPARTURES_PER_LINE) {
         std::vector<jm::protocol::PeerlistEntry> chunk(
             departed.begin() + static_cast<std::ptrdiff_t>(i),
             departed.begin() + static_cast<std::ptrdiff_t>(std::min(departed.size(), i + DEPARTURES_PER_LINE)));
-        if (!m_settings.location.empty()) chunk.push_back({self_nick, m_settings.location, false, {}});
+        if (!own_location.empty()) chunk.push_back({self_nick, own_location, false, {}});
         auto wire = jm::protocol::formatEnvelope(
             {static_cast<int>(jm::protocol::MessageType::Peerlist), jm::protocol::formatPeerlist(chunk, false)});
         if (wire) deliverToAll(std::make_shared<const std::string>(std::move(*wire)), 0, false);

@@ -51,6 +51,10 @@ public:
     std::size_t trackedPending() const { return m_trackedPending.load(std::memory_order_relaxed); }
 
     const DirectorySettings& settings() const { return m_settings; }
+    //! The location listed as the directory's own peerlist entry; setLocation replaces it (the
+    //! directory's onion service was published). Executor: any.
+    std::string location() const { return m_router.location(); }
+    void setLocation(std::string location) { m_router.setLocation(std::move(location)); }
     MessageRouter& router() { return m_router; }
     Admission& admission() { return m_admission; }
     jm::sdk::Logger& logger() { return m_logger; }

@@ -29,6 +29,16 @@ const jm::sdk::ConfigSchema& DirectorySettings::schema() {
         schema.optional("location", ConfigType::String, "",
                         "this directory's public location (\"<onion>.onion:5222\"), listed in the peerlists it "
                         "sends as REF directories do; empty = not listed");
+        schema.optional("tor", ConfigType::Object, boost::json::object(),
+                        "Tor (docs/tor.md): with \"control\" set, e.g. {\"control\": \"127.0.0.1:9051\"}, the "
+                        "directory adds its own onion service through Tor's control port and lists the onion as "
+                        "its location (leave `location` empty then); the key is kept in its store, or \"onion\": "
+                        "\"ephemeral\" makes a new address each start; \"control_password_file\" and "
+                        "\"cookie_file\" choose the authentication. The other keys of every role's tor object are "
+                        "accepted and unused here; {} = no onion of its own");
+        schema.bounded("onion_port", ConfigType::Int, d.onion_port, 1, 65535,
+                       "the onion service's port (in the location \"<onion>.onion:<onion_port>\"); Tor forwards "
+                       "it to `port`");
         schema.optional("motd", ConfigType::String, boost::json::string(d.motd),
                         "message of the day sent in every handshake reply");
         schema.bounded("max_line_length", ConfigType::Int, static_cast<std::int64_t>(d.max_line_length), 1024,
@@ -113,6 +123,7 @@ jm::sdk::Result<DirectorySettings> DirectorySettings::fromConfig(const boost::js
         d.port_file = str("port_file");
         d.io_threads = static_cast<int>(integer("io_threads"));
         d.location = str("location");
+        d.onion_port = static_cast<std::uint16_t>(integer("onion_port"));
         d.motd = str("motd");
         d.max_line_length = static_cast<std::size_t>(integer("max_line_length"));
         d.max_peers = static_cast<std::size_t>(integer("max_peers"));
@@ -146,6 +157,14 @@ jm::sdk::Result<DirectorySettings> DirectorySettings::fromConfig(const boost::js
         if (!location || !location->serving())
             return fail(errc::invalid_config, "location must be host:port, e.g. <onion>.onion:5222");
     }
+    if (const auto* tor = config.if_contains("tor")) {
+        auto read = jm::net::TorSettings::fromJson(*tor);
+        if (!read) return read.error();
+        d.tor = std::move(*read);
+    }
+    if (d.tor.hasControl() && !d.location.empty())
+        return fail(errc::invalid_config,
+                    "location: leave it empty with tor.control set (the directory's own onion is its location)");
     if (d.idle_timeout.count() > 0 && d.idle_probe >= d.idle_timeout)
         return fail(errc::invalid_config, "idle_probe must be shorter than idle_timeout");
     if (d.motd.size() > 2000) return fail(errc::invalid_config, "motd is longer than 2000 characters");

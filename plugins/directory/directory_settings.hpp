@@ -1,5 +1,6 @@
 #pragma once
 
+#include <jm/net/tor_settings.hpp>
 #include <jm/protocol/envelope.hpp>
 #include <jm/sdk/config.hpp>
 
@@ -21,6 +22,13 @@ struct DirectorySettings {
     //! The directory's public location ("<onion>.onion:5222"), added to the peerlists it sends
     //! as REF directories do; empty = not advertised.
     std::string location;
+    //! Tor: with `tor.control` set the directory adds its own onion service (ADD_ONION, the key
+    //! in its store unless `tor.onion` is "ephemeral"), maps onion_port to its listening port and
+    //! lists "<onion>.onion:<onion_port>" as its location once published. `location` must then
+    //! be empty: the onion is the location.
+    jm::net::TorSettings tor;
+    //! The onion service's virtual port (the port in the location); 5222 like REF directories.
+    std::uint16_t onion_port = 5222;
     std::string motd = "Default MOTD, replace with information for the directory.";
     //! REF clients close a connection on a line over 40,000 bytes, so nothing longer is accepted
     //! or relayed (the REF directory closes such a sender too).

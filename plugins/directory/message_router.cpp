@@ -50,7 +50,8 @@ bool wellFormedHost(std::string_view host) {
 MessageRouter::MessageRouter(const DirectorySettings& settings, DirectoryIdentity identity, PeerRegistry& registry,
                              Admission& admission, Fabric& fabric, jm::sdk::Logger& logger) :
     m_settings(settings),
-    m_identity(std::move(identity)), m_registry(registry), m_admission(admission), m_fabric(fabric), m_logger(logger) {}
+    m_identity(std::move(identity)), m_location(settings.location), m_registry(registry), m_admission(admission),
+    m_fabric(fabric), m_logger(logger) {}
 
 std::string MessageRouter::describe(const PeerSession& s) const {
     std::string who = s.identity ? s.identity->nick : std::string("(no handshake)");
@@ -341,7 +342,7 @@ void MessageRouter::tellLocation(PeerSession& sender, PeerLink& recipient) {
     told.push_back(target->id);
     std::vector<jm::protocol::PeerlistEntry> entries{
         {sender.identity->nick, sender.identity->location, false, sender.identity->features}};
-    if (!m_settings.location.empty()) entries.push_back({m_identity.nick, m_settings.location, false, {}});
+    if (auto own = m_location.get(); !own.empty()) entries.push_back({m_identity.nick, std::move(own), false, {}});
     auto line = jm::protocol::formatPeerlist(entries, target->peerlist_features);
     auto wire = jm::protocol::formatEnvelope({code(MessageType::Peerlist), std::move(line)});
     if (!wire) return;

@@ -4,6 +4,7 @@
 #include "directory_settings.hpp"
 #include "peer_registry.hpp"
 #include "peer_session.hpp"
+#include "public_location.hpp"
 
 #include <jm/protocol/envelope.hpp>
 #include <jm/protocol/peerlist.hpp>
@@ -57,6 +58,11 @@ public:
     void sweep(PeerSession& session, Clock::time_point now);
 
     const DirectoryIdentity& identity() const { return m_identity; }
+    //! The location listed as this directory's own peerlist entry (settings.location at first).
+    //! Executor: any.
+    std::string location() const { return m_location.get(); }
+    //! Replaces it (the directory's onion service was published). Executor: any.
+    void setLocation(std::string location) { m_location.set(std::move(location)); }
     //! Logs about a peer, at most once per 10 s per reason (the stats line carries the counts).
     void logThrottled(Drop reason, const PeerSession& s, std::string_view detail);
 
@@ -87,6 +93,7 @@ private:
 
     const DirectorySettings& m_settings;
     DirectoryIdentity m_identity;
+    PublicLocation m_location;
     PeerRegistry& m_registry;
     Admission& m_admission;
     Fabric& m_fabric;

@@ -1,0 +1,316 @@
+// jmnode over real Tor (Debian's `tor`), everything on 127.0.0.1:
+//  - directory_onion: a `jmnode run` directory with tor.control creates its own onion service
+//    through a tor with DisableNetwork 1 (ADD_ONION works offline): the onion becomes its
+//    location in the peerlists it sends, the key kept in its store gives the same onion after a
+//    restart, "ephemeral" gives a new one each start (the stored key untouched), and after Tor
+//    restarts the service is added again.
+//  - private_network_coinjoin: a private Tor network (TestingTorNetwork: one authority, relays and
+//    a client started from generated torrcs) carries the directory as an onion service; jmnode
+//    makers and a jmnode taker on the simulated chain reach it only through the client's SOCKS
+//    port (a .onion host) and a CoinJoin completes. When the private network cannot start here
+//    (no tor-gencert, no consensus within the bound) the test says why and runs the control-port
+//    part (the directory's onion against an offline tor) instead.
+// Without any tor binary both print SKIPPED and exit 77. Set TOR / TOR_GENCERT to use others.
+#include "private_tor_network.hpp"
+
+#include <cli/prepared_node.hpp>
+#include <demo/demo_market.hpp>
+#include <logging/logging.hpp>
+#include <node/node.hpp>
+#include <util/process.hpp>
+#include <util/raw_peer.hpp>
+#include <util/setup.hpp>
+
+#include <jm/maker/events.hpp>
+#include <jm/taker/coinjoin_service.hpp>
+
+#include <boost/asio/strand.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <future>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace {
+
+using namespace jm::test;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string requireTor() {
+    auto tor = findTor();
+    if (tor.empty()) {
+        std::printf("SKIPPED: no tor (install Debian's tor package, or set TOR)\n");
+        std::fflush(stdout);
+        std::_Exit(77);
+    }
+    return tor;
+}
+
+boost::json::object readJson(const fs::path& file) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    boost::system::error_code ec;
+    auto v = boost::json::parse(text.str(), ec);
+    return !ec && v.is_object() ? v.as_object() : boost::json::object{};
+}
+
+bool isOnionLocation(const std::string& location, std::uint16_t port = 5222) {
+    static const std::regex onion("[a-z2-7]{56}\\.onion:([0-9]+)");
+    std::smatch m;
+    return std::regex_match(location, m, onion) && m[1] == std::to_string(port);
+}
+
+//! A `jmnode run` directory whose onion service Tor's control port at `control_port` carries.
+class OnionDirectory {
+public:
+    OnionDirectory(fs::path dir, std::string network) : m_dir(std::move(dir)), m_network(std::move(network)) {}
+
+    //! Starts it and waits for its onion location (empty when none came within `timeout`).
+    std::string start(std::uint16_t control_port, bool ephemeral,
+                      std::chrono::seconds timeout = std::chrono::seconds(60)) {
+        fs::create_directories(m_dir);
+        fs::remove(m_dir / "data" / "status.json");
+        fs::remove(m_dir / "data" / "port");
+        boost::json::object tor{{"control", "127.0.0.1:" + std::to_string(control_port)}};
+        if (ephemeral) tor["onion"] = "ephemeral";
+        boost::json::object config{{"node", {{"datadir", (m_dir / "data").string()}, {"network", m_network}}},
+                                   {"log", {{"level", "info"}}},
+                                   {"plugins", boost::json::array{{{"load", "directory"},
+                                                                   {"factory", "server"},
+                                                                   {"instance", "dn"},
+                                                                   {"config",
+                                                                    {{"port", 0},
+                                                                     {"port_file", "port"},
+                                                                     {"stats_interval", "200ms"},
+                                                                     {"status_file", "status.json"},
+                                                                     {"tor", tor}}}}}}};
+        std::ofstream(m_dir / "directory.json") << boost::json::serialize(config) << "\n";
+        m_process = std::make_unique<ChildProcess>(std::vector<std::string>{
+            (binDir() / "jmnode").string(), "run", "--config", (m_dir / "directory.json").string()});
+        auto deadline = Clock::now() + timeout;
+        while (Clock::now() < deadline) {
+            auto status = readJson(m_dir / "data" / "status.json");
+            if (auto* location = status.if_contains("location");
+                location && location->is_string() && !location->as_string().empty()) {
+                std::ifstream port(m_dir / "data" / "port");
+                port >> m_port;
+                return std::string(location->as_string());
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return "";
+    }
+    void stop() {
+        if (!m_process) return;
+        m_process->signal(SIGTERM);
+        auto r = m_process->wait(std::chrono::seconds(20));
+        BOOST_TEST(r.exit_code == 0, "jmnode run did not stop cleanly:\n" << r.out << r.err);
+        m_process.reset();
+    }
+    std::string output() const { return m_process ? m_process->output() : std::string(); }
+    bool waitForOutput(const std::string& text, std::chrono::seconds timeout) {
+        return m_process && m_process->waitForOutput(text, timeout);
+    }
+    std::uint16_t port() const { return m_port; }
+
+private:
+    fs::path m_dir;
+    std::string m_network;
+    std::unique_ptr<ChildProcess> m_process;
+    std::uint16_t m_port = 0;
+};
+
+//! The control-port part: the directory's own onion through an offline tor.
+void directoryOnionChecks(const std::string& tor_binary) {
+    TempDir dir;
+    OfflineTor tor(tor_binary, dir.path() / "tor");
+    auto failed = tor.start();
+    BOOST_REQUIRE_MESSAGE(!failed, *failed);
+    OnionDirectory directory(dir.path() / "dn", "testnet");
+
+    auto location = directory.start(tor.controlPort(), false);
+    BOOST_REQUIRE_MESSAGE(isOnionLocation(location), "no onion location: '" << location << "'\n"
+                                                                            << directory.output() << tor.log());
+    // The location is what the directory lists as its own entry in the peerlists it sends.
+    const boost::json::object features{{"peerlist_features", true}, {"ping", true}};
+    RawPeer maker(directory.port()), taker(directory.port());
+    auto hs = maker.join(testNick(1), "makeronion.onion:5222", features);
+    BOOST_REQUIRE(hs);
+    BOOST_REQUIRE(taker.join(testNick(2), "NOT-SERVING-ONION", features));
+    maker.send(685, testNick(1) + "!" + testNick(2) + "!pubkey abc 02aa c2ln");
+    auto peerlist = taker.readType(789);
+    BOOST_REQUIRE(peerlist);
+    BOOST_TEST(peerlist->line.ends_with("," + hs->nick + ";" + location), peerlist->line);
+
+    // Tor restarts: the service is added again, same address (the key is kept).
+    auto restarted = tor.restart();
+    BOOST_REQUIRE_MESSAGE(!restarted, *restarted);
+    BOOST_TEST(directory.waitForOutput("onion service published: " + location + " (again", std::chrono::seconds(30)),
+               directory.output());
+    directory.stop();
+
+    // The key in the store gives the same onion after a restart of jmnode.
+    BOOST_TEST(directory.start(tor.controlPort(), false) == location, directory.output());
+    directory.stop();
+    // Ephemeral: a new onion at each start, and the stored key is neither used nor replaced.
+    auto first = directory.start(tor.controlPort(), true);
+    BOOST_TEST(isOnionLocation(first), first);
+    BOOST_TEST(first != location);
+    directory.stop();
+    auto second = directory.start(tor.controlPort(), true);
+    BOOST_TEST(isOnionLocation(second), second);
+    BOOST_TEST(second != first);
+    BOOST_TEST(second != location);
+    directory.stop();
+    BOOST_TEST(directory.start(tor.controlPort(), false) == location, directory.output());
+    directory.stop();
+}
+
+//! The demo market's wallets and config (made by DemoMarket), turned into makers and a taker
+//! that know only the onion directory and reach it through `socks_port`.
+fs::path marketConfig(const fs::path& data, std::size_t makers, const std::string& directory,
+                      std::uint16_t socks_port) {
+    {
+        jm::host::DemoMarketOptions options;
+        options.makers = makers;
+        options.datadir = data;
+        options.log_level = jm::sdk::Severity::error;
+        auto market = jm::host::DemoMarket::open(options);
+        BOOST_REQUIRE_MESSAGE(market.has_value(), (market ? "" : market.error().message));
+    } // stopped: the wallets, their stores and the config stay
+    auto file = data / "demo.json";
+    auto config = readJson(file);
+    boost::json::array plugins;
+    for (auto& p : config["plugins"].as_array()) {
+        auto& entry = p.as_object();
+        if (entry["load"].as_string() == "directory") continue; // the onion directory replaces it
+        auto& c = entry["config"].as_object();
+        if (entry["load"].as_string() == "maker" || entry["load"].as_string() == "taker") {
+            c["directories"] = boost::json::array{boost::json::string(directory)};
+            c["tor"] = {{"socks", "127.0.0.1:" + std::to_string(socks_port)}};
+        }
+        if (entry["load"].as_string() == "taker") c["maker_timeout"] = "60s";
+        plugins.push_back(entry);
+    }
+    config["plugins"] = std::move(plugins);
+    std::ofstream(file) << boost::json::serialize(config) << "\n";
+    return file;
+}
+
+//! Runs the market node in this process until one CoinJoin through the taker is done.
+jm::sdk::Result<jm::taker::CoinjoinResult> coinjoinOverTor(const fs::path& config_file, std::size_t makers) {
+    auto prepared = jm::host::prepareNode(config_file, {});
+    if (!prepared) return jm::sdk::fail(jm::sdk::errc::invalid_config, "the market config has problems");
+    auto log = prepared->config.log;
+    log.console = true;
+    log.level = jm::sdk::Severity::warning;
+    if (auto r = jm::host::setupLogging(log); !r) return r.error();
+    jm::host::Node node(prepared->config, std::move(prepared->plans));
+    auto announced = std::make_shared<std::pair<std::set<std::string>, std::promise<void>>>();
+    auto ready = announced->second.get_future();
+    auto offers = node.bus().subscribe<jm::maker::events::OffersAnnounced>(
+        boost::asio::make_strand(node.ioContext()), [announced, makers](const jm::maker::events::OffersAnnounced& e) {
+            if (announced->first.insert(e.instance).second && announced->first.size() == makers)
+                announced->second.set_value();
+        });
+    if (auto r = node.start(false); !r) return r.error();
+    struct Stop {
+        jm::host::Node& node;
+        ~Stop() { node.stop(); }
+    } stop{node};
+    auto started = Clock::now();
+    if (ready.wait_for(std::chrono::seconds(120)) != std::future_status::ready)
+        return jm::sdk::fail(jm::sdk::errc::timeout, "the makers did not announce their offers through Tor in 120 s");
+    BOOST_TEST_MESSAGE("makers announced through Tor after "
+                       << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()
+                       << " ms");
+    auto service = node.services().get<jm::taker::CoinjoinService>("taker");
+    if (!service) return service.error();
+    std::promise<jm::sdk::Result<jm::taker::CoinjoinResult>> done;
+    auto result = done.get_future();
+    jm::taker::CoinjoinObserver observer;
+    observer.on_stage = [](const jm::taker::StageUpdate& u) { BOOST_TEST_MESSAGE("[" << u.stage << "] " << u.detail); };
+    observer.confirm = [](const jm::taker::CoinjoinPlan&, std::function<void(bool)> proceed) { proceed(true); };
+    jm::taker::CoinjoinRequest request{0, 10'000'000, false, jm::host::DemoMarket::outsideAddress(), makers};
+    (*service)->send(request, observer, boost::asio::make_strand(node.ioContext()),
+                     [&done](auto r) { done.set_value(std::move(r)); });
+    if (result.wait_for(std::chrono::seconds(240)) != std::future_status::ready)
+        return jm::sdk::fail(jm::sdk::errc::timeout, "the CoinJoin did not finish in 240 s");
+    return result.get();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(tor_network)
+
+BOOST_AUTO_TEST_CASE(directory_onion) { directoryOnionChecks(requireTor()); }
+
+BOOST_AUTO_TEST_CASE(private_network_coinjoin) {
+    auto tor = requireTor();
+    TempDir dir;
+    auto t0 = Clock::now();
+    auto seconds = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+    PrivateTorNetwork network(tor, findTorGencert(tor), dir.path() / "net");
+    if (auto failed = network.start(std::chrono::seconds(90))) {
+        std::printf("PRIVATE TOR NETWORK NOT STARTED: %s\nRunning only the control-port part (the directory's onion "
+                    "against an offline tor).\n",
+                    failed->c_str());
+        std::fflush(stdout);
+        directoryOnionChecks(tor);
+        return;
+    }
+    std::printf("private Tor network bootstrapped in %.1f s\n", seconds());
+
+    // Subscribed before the directory adds its service, so no upload goes unseen.
+    HsDescWatcher uploads;
+    auto watching = uploads.start(network.controlPort(), network.cookieFile());
+    BOOST_REQUIRE_MESSAGE(!watching, *watching);
+    OnionDirectory directory(dir.path() / "dn", "regtest");
+    auto location = directory.start(network.controlPort(), false);
+    BOOST_REQUIRE_MESSAGE(isOnionLocation(location), "no onion location: '" << location << "'\n" << directory.output());
+    auto host = location.substr(0, location.find(':'));
+    BOOST_REQUIRE_MESSAGE(uploads.waitUploaded(host.substr(0, 56), std::chrono::seconds(90)),
+                          "the directory's descriptor was not uploaded in 90 s:\n"
+                              << uploads.events() << network.logs());
+    std::printf("directory descriptor uploaded after %.1f s\n", seconds());
+    // Uploaded: the first SOCKS connection should work; retries cover a slow introduction.
+    std::optional<std::string> reach = "not tried";
+    int attempts = 0;
+    auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (reach && Clock::now() < deadline) {
+        ++attempts;
+        reach = socksConnect(network.socksPort(), host, 5222, std::chrono::seconds(30));
+        if (reach) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    BOOST_REQUIRE_MESSAGE(!reach, "the directory's onion was not reachable through SOCKS: " << *reach << "\n"
+                                                                                            << network.logs());
+    std::printf("directory onion %s reachable after %.1f s (%d SOCKS attempt(s))\n", location.c_str(), seconds(),
+                attempts);
+
+    constexpr std::size_t MAKERS = 2;
+    auto config = marketConfig(dir.path() / "market", MAKERS, location, network.socksPort());
+    auto result = coinjoinOverTor(config, MAKERS);
+    BOOST_REQUIRE_MESSAGE(result.has_value(), "CoinJoin over Tor failed: " << (result ? "" : result.error().message)
+                                                                           << "\n"
+                                                                           << directory.output());
+    BOOST_TEST(result->txid.size() == 64u);
+    BOOST_TEST(result->makers == MAKERS);
+    BOOST_TEST(result->confirmed);
+    std::printf("CoinJoin %s over Tor with %zu makers done after %.1f s\n", result->txid.c_str(), result->makers,
+                seconds());
+    // Every peer the directory served came through Tor: they knew no other way to it.
+    auto status = readJson(dir.path() / "dn" / "data" / "status.json");
+    BOOST_TEST_MESSAGE("directory status: " << boost::json::serialize(status));
+    directory.stop();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
