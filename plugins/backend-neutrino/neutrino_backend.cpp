@@ -23,7 +23,9 @@ template <class T> void reply(jm::sdk::Executor ex, jm::chain::Callback<T> done,
     boost::asio::post(ex, [done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
 }
 
-std::string displayHex(const Hash256& h) { return jm::bitcoin::toHexReversed(jm::bitcoin::ByteView(h.data(), h.size())); }
+std::string displayHex(const Hash256& h) {
+    return jm::bitcoin::toHexReversed(jm::bitcoin::ByteView(h.data(), h.size()));
+}
 
 std::int64_t now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -32,6 +34,7 @@ std::int64_t now() {
 
 // Block times may lag behind the wall clock by up to two hours (Core's TIMESTAMP_WINDOW).
 constexpr std::int64_t TIMESTAMP_WINDOW = 2 * 60 * 60;
+constexpr std::size_t HINT_CACHE_LIMIT = 10'000;
 
 } // namespace
 
@@ -227,7 +230,8 @@ void NeutrinoBackend::followWatches(std::function<void()> next) {
             if (m_watches.count(tx.txidHex())) rememberSeen(tx, height, block.header.hash(), block.header.time);
     };
     scanRange(
-        m_watchHeight + 1, tip, std::move(scripts), visit, [this](std::int32_t h) { m_watchHeight = h; }, nullptr,
+        m_watchHeight + 1, tip, [scripts = std::move(scripts)] { return scripts; }, visit,
+        [this](std::int32_t h) { m_watchHeight = h; }, nullptr,
         [this, next = std::move(next)](jm::sdk::Result<void> r) {
             if (!r && r.error().code != errc::cancelled)
                 JM_LOG(m_ctx.logger(), warning) << "watched transactions: " << r.error().message;
@@ -293,15 +297,11 @@ void NeutrinoBackend::unwatchTransaction(std::string txid) {
 // ---------------------------------------------------------------------------------------------
 // Filters and blocks
 
-void NeutrinoBackend::scanRange(std::int32_t from, std::int32_t to, std::vector<jm::bitcoin::Bytes> queries,
-                                std::function<void(const jm::bitcoin::Block&, std::int32_t)> visit,
+void NeutrinoBackend::scanRange(std::int32_t from, std::int32_t to, Queries queries, Visit visit,
                                 std::function<void(std::int32_t)> checkpoint, std::function<void(double)> progress,
                                 std::function<void(jm::sdk::Result<void>)> done) {
     if (m_stopped) return done(fail(errc::cancelled, "stopping"));
-    if (from > to || queries.empty()) {
-        if (from <= to && checkpoint) checkpoint(to);
-        return done({});
-    }
+    if (from > to) return done({});
     auto batch_end = static_cast<std::int32_t>(
         std::min<std::int64_t>(to, std::int64_t{from} + std::max<std::uint32_t>(m_settings.filter_batch, 1) - 1));
     auto epoch = m_epoch;
@@ -316,49 +316,50 @@ void NeutrinoBackend::scanRange(std::int32_t from, std::int32_t to, std::vector<
                 return done(fail(errc::protocol_error, "the light client returned " + std::to_string(filters->size()) +
                                                            " filters for " + std::to_string(batch_end - from + 1) +
                                                            " blocks"));
-            auto matches = std::make_shared<std::vector<VerifiedFilter>>();
-            for (auto& f : *filters) {
-                auto gcs = jm::bitcoin::decodeBasicFilter(f.block_hash, f.filter);
-                // A filter that does not decode (it matched its verified header, so the peers
-                // agree on it) is treated as matching: the block itself decides.
-                if (!gcs || gcs->matchAny(queries)) matches->push_back(std::move(f));
-            }
-            fetchMatches(
-                matches, 0, epoch, visit,
-                [this, from, to, batch_end, queries = std::move(queries), visit, checkpoint = std::move(checkpoint),
-                 progress = std::move(progress), done = std::move(done)](jm::sdk::Result<void> r) mutable {
-                    if (!r) return done(r.error());
-                    if (checkpoint) checkpoint(batch_end);
-                    if (progress) progress(static_cast<double>(batch_end - from + 1) / (to - from + 1));
-                    if (batch_end >= to) return done({});
-                    // The next batch continues the same scan (its progress relative to `from`).
-                    auto rebased = progress ? std::function<void(double)>([progress, from, to, batch_end](double f) {
-                        double done_before = static_cast<double>(batch_end - from + 1) / (to - from + 1);
-                        progress(done_before + f * (1 - done_before));
-                    })
-                                            : std::function<void(double)>();
-                    scanRange(batch_end + 1, to, std::move(queries), std::move(visit), std::move(checkpoint),
-                              std::move(rebased), std::move(done));
-                });
+            auto batch = std::make_shared<std::vector<VerifiedFilter>>(std::move(*filters));
+            scanFilters(batch, 0, epoch, queries, visit,
+                        [this, from, to, batch_end, queries, visit, checkpoint = std::move(checkpoint),
+                         progress = std::move(progress), done = std::move(done)](jm::sdk::Result<void> r) mutable {
+                            if (!r) return done(r.error());
+                            if (checkpoint) checkpoint(batch_end);
+                            double share = static_cast<double>(batch_end - from + 1) / (to - from + 1);
+                            if (progress) progress(share);
+                            if (batch_end >= to) return done({});
+                            // The next batch continues the same scan (its progress relative to `from`).
+                            auto rebased = progress ? std::function<void(double)>([progress, share](double f) {
+                                progress(share + f * (1 - share));
+                            })
+                                                    : std::function<void(double)>();
+                            scanRange(batch_end + 1, to, std::move(queries), std::move(visit), std::move(checkpoint),
+                                      std::move(rebased), std::move(done));
+                        });
         }));
 }
 
-void NeutrinoBackend::fetchMatches(std::shared_ptr<std::vector<VerifiedFilter>> matches, std::size_t i,
-                                   std::uint64_t epoch,
-                                   std::function<void(const jm::bitcoin::Block&, std::int32_t)> visit,
-                                   std::function<void(jm::sdk::Result<void>)> done) {
-    if (i >= matches->size()) return done({});
-    const auto& f = (*matches)[i];
-    auto height = static_cast<std::int32_t>(f.height);
-    m_source.getBlock(f.block_hash, guarded([this, matches, i, epoch, height, visit = std::move(visit),
-                                             done = std::move(done)](jm::sdk::Result<jm::bitcoin::Block> block) mutable {
+void NeutrinoBackend::scanFilters(std::shared_ptr<std::vector<VerifiedFilter>> filters, std::size_t i,
+                                  std::uint64_t epoch, Queries queries, Visit visit,
+                                  std::function<void(jm::sdk::Result<void>)> done) {
+    auto current = queries();
+    for (; i < filters->size(); ++i) {
+        const auto& f = (*filters)[i];
+        if (current.empty()) continue;
+        auto gcs = jm::bitcoin::decodeBasicFilter(f.block_hash, f.filter);
+        // A filter that does not decode (it matched its verified header, so the peers agree on
+        // it) counts as matching: the block itself decides.
+        if (!gcs || gcs->matchAny(current)) break;
+    }
+    if (i >= filters->size()) return done({});
+    auto height = static_cast<std::int32_t>((*filters)[i].height);
+    m_source.getBlock((*filters)[i].block_hash,
+                      guarded([this, filters, i, epoch, height, queries = std::move(queries), visit = std::move(visit),
+                               done = std::move(done)](jm::sdk::Result<jm::bitcoin::Block> block) mutable {
                           if (epoch != m_epoch || m_stopped)
                               return done(fail(errc::cancelled, "the chain reorganised"));
                           if (!block) return done(block.error());
-                          if (block->header.hash() != (*matches)[i].block_hash)
+                          if (block->header.hash() != (*filters)[i].block_hash)
                               return done(fail(errc::protocol_error, "the light client returned another block"));
                           visit(*block, height);
-                          fetchMatches(matches, i + 1, epoch, std::move(visit), std::move(done));
+                          scanFilters(filters, i + 1, epoch, std::move(queries), std::move(visit), std::move(done));
                       }));
 }
 
@@ -376,11 +377,11 @@ void NeutrinoBackend::applyBlock(WalletState& wallet, const jm::bitcoin::Block& 
 // Simple queries
 
 void NeutrinoBackend::tip(jm::sdk::Executor ex, jm::chain::Callback<jm::chain::ChainTip> done) {
-    boost::asio::post(m_ctx.executor(), guarded([this, ex, done = std::move(done)]() mutable {
-                          auto height = tipHeight();
-                          reply<jm::chain::ChainTip>(ex, std::move(done),
-                                                     jm::chain::ChainTip{height, displayHex(hashAt(height))});
-                      }));
+    boost::asio::post(
+        m_ctx.executor(), guarded([this, ex, done = std::move(done)]() mutable {
+            auto height = tipHeight();
+            reply<jm::chain::ChainTip>(ex, std::move(done), jm::chain::ChainTip{height, displayHex(hashAt(height))});
+        }));
 }
 
 jm::chain::BackendCapabilities NeutrinoBackend::capabilities() const {
@@ -398,54 +399,56 @@ void NeutrinoBackend::getTxOutHinted(OutPoint outpoint, std::optional<jm::chain:
                                      jm::sdk::Executor ex,
                                      jm::chain::Callback<std::optional<jm::chain::TxOutInfo>> done) {
     using Out = std::optional<jm::chain::TxOutInfo>;
-    boost::asio::post(m_ctx.executor(), guarded([this, outpoint, hint = std::move(hint), ex,
-                                                 done = std::move(done)]() mutable {
-                          for (const auto& [id, wallet] : m_wallets) {
-                              auto known = wallet->txOut(outpoint, tipHeight());
-                              if (known) return reply<Out>(ex, std::move(done), std::move(*known));
-                          }
-                          if (!hint)
-                              return reply<Out>(ex, std::move(done),
-                                                fail(errc::unsupported,
-                                                     "a light client looks up a coin outside its wallets only with the "
-                                                     "block height and script of its creation (neutrino_compat)"));
-                          hintLookup(outpoint, std::move(*hint), [ex, done = std::move(done)](jm::sdk::Result<Out> r) mutable {
-                              reply<Out>(ex, std::move(done), std::move(r));
-                          });
-                      }));
+    boost::asio::post(
+        m_ctx.executor(), guarded([this, outpoint, hint = std::move(hint), ex, done = std::move(done)]() mutable {
+            for (const auto& [id, wallet] : m_wallets) {
+                auto known = wallet->txOut(outpoint, tipHeight());
+                if (known) return reply<Out>(ex, std::move(done), std::move(*known));
+            }
+            if (!hint)
+                return reply<Out>(ex, std::move(done),
+                                  fail(errc::unsupported,
+                                       "a light client looks up a coin outside its wallets only with the "
+                                       "block height and script of its creation (neutrino_compat)"));
+            hintLookup(outpoint, std::move(*hint), [ex, done = std::move(done)](jm::sdk::Result<Out> r) mutable {
+                reply<Out>(ex, std::move(done), std::move(r));
+            });
+        }));
 }
 
 void NeutrinoBackend::getTransaction(std::string txid, jm::sdk::Executor ex,
                                      jm::chain::Callback<jm::bitcoin::Bytes> done) {
-    boost::asio::post(m_ctx.executor(), guarded([this, txid = std::move(txid), ex, done = std::move(done)]() mutable {
-                          using Bytes = jm::bitcoin::Bytes;
-                          auto hash = jm::bitcoin::hashFromDisplayHex(txid);
-                          if (!hash) return reply<Bytes>(ex, std::move(done), fail(errc::invalid_argument, "not a txid: " + txid));
-                          for (const auto& [id, wallet] : m_wallets)
-                              if (const auto* r = wallet->find(*hash)) return reply<Bytes>(ex, std::move(done), r->tx.serialize());
-                          if (auto seen = m_seen.find(*hash); seen != m_seen.end())
-                              return reply<Bytes>(ex, std::move(done), seen->second.tx.serialize());
-                          reply<Bytes>(ex, std::move(done),
-                                       fail(errc::not_found, "transaction " + txid +
-                                                                 " is neither the wallet's nor seen by the light client"));
-                      }));
+    boost::asio::post(
+        m_ctx.executor(), guarded([this, txid = std::move(txid), ex, done = std::move(done)]() mutable {
+            using Bytes = jm::bitcoin::Bytes;
+            auto hash = jm::bitcoin::hashFromDisplayHex(txid);
+            if (!hash) return reply<Bytes>(ex, std::move(done), fail(errc::invalid_argument, "not a txid: " + txid));
+            for (const auto& [id, wallet] : m_wallets)
+                if (const auto* r = wallet->find(*hash)) return reply<Bytes>(ex, std::move(done), r->tx.serialize());
+            if (auto seen = m_seen.find(*hash); seen != m_seen.end())
+                return reply<Bytes>(ex, std::move(done), seen->second.tx.serialize());
+            reply<Bytes>(
+                ex, std::move(done),
+                fail(errc::not_found, "transaction " + txid + " is neither the wallet's nor seen by the light client"));
+        }));
 }
 
 void NeutrinoBackend::broadcast(jm::bitcoin::Bytes raw, jm::sdk::Executor ex, jm::chain::Callback<std::string> done) {
-    boost::asio::post(m_ctx.executor(), guarded([this, raw = std::move(raw), ex, done = std::move(done)]() mutable {
-                          auto tx = jm::bitcoin::parseTransaction(raw);
-                          if (!tx)
-                              return reply<std::string>(ex, std::move(done),
-                                                        fail(errc::rejected, "TX decode failed: " + tx.error().message));
-                          auto parsed = *tx;
-                          m_source.broadcast(std::move(*tx), guarded([this, parsed, ex, done = std::move(done)](
-                                                                         jm::sdk::Result<void> r) mutable {
-                                                 if (!r) return reply<std::string>(ex, std::move(done), r.error());
-                                                 // Our own transaction counts as unconfirmed at once.
-                                                 mempoolTransaction(parsed);
-                                                 reply<std::string>(ex, std::move(done), parsed.txidHex());
-                                             }));
-                      }));
+    boost::asio::post(
+        m_ctx.executor(), guarded([this, raw = std::move(raw), ex, done = std::move(done)]() mutable {
+            auto tx = jm::bitcoin::parseTransaction(raw);
+            if (!tx)
+                return reply<std::string>(ex, std::move(done),
+                                          fail(errc::rejected, "TX decode failed: " + tx.error().message));
+            auto parsed = *tx;
+            m_source.broadcast(std::move(*tx),
+                               guarded([this, parsed, ex, done = std::move(done)](jm::sdk::Result<void> r) mutable {
+                                   if (!r) return reply<std::string>(ex, std::move(done), r.error());
+                                   // Our own transaction counts as unconfirmed at once.
+                                   mempoolTransaction(parsed);
+                                   reply<std::string>(ex, std::move(done), parsed.txidHex());
+                               }));
+        }));
 }
 
 void NeutrinoBackend::estimateFee(int, jm::sdk::Executor ex, jm::chain::Callback<std::int64_t> done) {
@@ -460,6 +463,7 @@ void NeutrinoBackend::estimateFee(int, jm::sdk::Executor ex, jm::chain::Callback
 void NeutrinoBackend::hintLookup(OutPoint outpoint, jm::chain::OutPointHint hint,
                                  std::function<void(jm::sdk::Result<std::optional<jm::chain::TxOutInfo>>)> done) {
     using Out = std::optional<jm::chain::TxOutInfo>;
+    if (m_stopped) return done(fail(errc::cancelled, "the backend is stopping"));
     auto tip = tipHeight();
     if (hint.height < 0 || hint.height > tip || hint.script_pubkey.empty()) return done(Out());
     if (auto cached = m_hinted.find(outpoint); cached != m_hinted.end()) {
@@ -469,45 +473,48 @@ void NeutrinoBackend::hintLookup(OutPoint outpoint, jm::chain::OutPointHint hint
     }
     auto height = static_cast<std::uint32_t>(hint.height);
     auto epoch = m_epoch;
-    m_source.getFilters(height, height,
-                        guarded([this, outpoint, hint, epoch, done = std::move(done)](
-                                    jm::sdk::Result<std::vector<VerifiedFilter>> filters) mutable {
-                            if (epoch != m_epoch) return hintLookup(outpoint, std::move(hint), std::move(done));
-                            if (!filters) return done(filters.error());
-                            if (filters->size() != 1) return done(fail(errc::protocol_error, "no filter for the block"));
-                            auto f = std::move(filters->front());
-                            auto gcs = jm::bitcoin::decodeBasicFilter(f.block_hash, f.filter);
-                            if (gcs && !gcs->match(hint.script_pubkey)) return done(Out()); // not created there
-                            m_source.getBlock(
-                                f.block_hash,
-                                guarded([this, outpoint, hint, epoch, hash = f.block_hash,
-                                         done = std::move(done)](jm::sdk::Result<jm::bitcoin::Block> block) mutable {
-                                    if (epoch != m_epoch) return hintLookup(outpoint, std::move(hint), std::move(done));
-                                    if (!block) return done(block.error());
-                                    for (std::size_t i = 0; i < block->transactions.size(); ++i) {
-                                        const auto& tx = block->transactions[i];
-                                        if (tx.txid() != outpoint.txid) continue;
-                                        if (outpoint.vout >= tx.outputs.size() ||
-                                            tx.outputs[outpoint.vout].script_pubkey != hint.script_pubkey)
-                                            return done(Out());
-                                        HintedCoin coin{hint.script_pubkey, hint.height, hash,
-                                                        tx.outputs[outpoint.vout].value, i == 0, hint.height, -1};
-                                        m_hinted[outpoint] = coin;
-                                        // A block spending it there too (a chain of transactions).
-                                        for (std::size_t j = i + 1; j < block->transactions.size(); ++j)
-                                            for (const auto& in : block->transactions[j].inputs)
-                                                if (in.prevout == outpoint) m_hinted[outpoint].spent_height = hint.height;
-                                        return hintSpendCheck(outpoint, m_settings.hint_max_filters,
-                                                              m_settings.hint_max_blocks, std::move(done));
-                                    }
-                                    done(Out()); // not in the block the peer named
-                                }));
-                        }));
+    m_source.getFilters(
+        height, height,
+        guarded([this, outpoint, hint, epoch,
+                 done = std::move(done)](jm::sdk::Result<std::vector<VerifiedFilter>> filters) mutable {
+            if (epoch != m_epoch) return hintLookup(outpoint, std::move(hint), std::move(done));
+            if (!filters) return done(filters.error());
+            if (filters->size() != 1) return done(fail(errc::protocol_error, "no filter for the block"));
+            auto f = std::move(filters->front());
+            auto gcs = jm::bitcoin::decodeBasicFilter(f.block_hash, f.filter);
+            if (gcs && !gcs->match(hint.script_pubkey)) return done(Out()); // not created there
+            m_source.getBlock(
+                f.block_hash, guarded([this, outpoint, hint, epoch, hash = f.block_hash,
+                                       done = std::move(done)](jm::sdk::Result<jm::bitcoin::Block> block) mutable {
+                    if (epoch != m_epoch) return hintLookup(outpoint, std::move(hint), std::move(done));
+                    if (!block) return done(block.error());
+                    for (std::size_t i = 0; i < block->transactions.size(); ++i) {
+                        const auto& tx = block->transactions[i];
+                        if (tx.txid() != outpoint.txid) continue;
+                        if (outpoint.vout >= tx.outputs.size() ||
+                            tx.outputs[outpoint.vout].script_pubkey != hint.script_pubkey)
+                            return done(Out());
+                        HintedCoin coin{hint.script_pubkey, hint.height, hash, tx.outputs[outpoint.vout].value, i == 0,
+                                        hint.height,        -1};
+                        // Bounded: a full cache starts over (lookups are repeatable).
+                        if (m_hinted.size() >= HINT_CACHE_LIMIT) m_hinted.clear();
+                        m_hinted[outpoint] = coin;
+                        // A block spending it there too (a chain of transactions).
+                        for (std::size_t j = i + 1; j < block->transactions.size(); ++j)
+                            for (const auto& in : block->transactions[j].inputs)
+                                if (in.prevout == outpoint) m_hinted[outpoint].spent_height = hint.height;
+                        return hintSpendCheck(outpoint, m_settings.hint_max_filters, m_settings.hint_max_blocks,
+                                              std::move(done));
+                    }
+                    done(Out()); // not in the block the peer named
+                }));
+        }));
 }
 
 void NeutrinoBackend::hintSpendCheck(OutPoint outpoint, std::uint32_t filters_left, std::uint32_t blocks_left,
                                      std::function<void(jm::sdk::Result<std::optional<jm::chain::TxOutInfo>>)> done) {
     using Out = std::optional<jm::chain::TxOutInfo>;
+    if (m_stopped) return done(fail(errc::cancelled, "the backend is stopping"));
     auto it = m_hinted.find(outpoint);
     if (it == m_hinted.end()) return done(Out()); // reorganised away meanwhile
     auto& coin = it->second;
@@ -523,8 +530,8 @@ void NeutrinoBackend::hintSpendCheck(OutPoint outpoint, std::uint32_t filters_le
     }
     if (filters_left == 0)
         return done(fail(errc::unavailable, "checking that coin needs more block filters than one lookup may fetch ("
-                                                "checked up to block " + std::to_string(coin.checked_to) +
-                                                "); ask again to continue"));
+                                            "checked up to block " +
+                                                std::to_string(coin.checked_to) + "); ask again to continue"));
     auto from = coin.checked_to + 1;
     auto to = static_cast<std::int32_t>(std::min<std::int64_t>(
         tip, std::int64_t{from} + std::min(filters_left, std::max<std::uint32_t>(m_settings.filter_batch, 1)) - 1));
@@ -537,15 +544,15 @@ void NeutrinoBackend::hintSpendCheck(OutPoint outpoint, std::uint32_t filters_le
             if (!filters) return done(filters.error());
             auto it = m_hinted.find(outpoint);
             if (it == m_hinted.end()) return done(Out());
-            auto matches = std::make_shared<std::vector<VerifiedFilter>>();
-            for (auto& f : *filters) {
+            std::size_t matching = 0;
+            for (const auto& f : *filters) {
                 auto gcs = jm::bitcoin::decodeBasicFilter(f.block_hash, f.filter);
-                if (!gcs || gcs->match(it->second.script)) matches->push_back(std::move(f));
+                if (!gcs || gcs->match(it->second.script)) ++matching;
             }
-            if (matches->size() > blocks_left)
+            if (matching > blocks_left)
                 return done(fail(errc::unavailable, "that coin's script is in more blocks than one lookup may fetch; "
                                                     "ask again to continue"));
-            auto left = blocks_left - static_cast<std::uint32_t>(matches->size());
+            auto left = blocks_left - static_cast<std::uint32_t>(matching);
             auto visit = [this, outpoint](const jm::bitcoin::Block& block, std::int32_t height) {
                 auto it = m_hinted.find(outpoint);
                 if (it == m_hinted.end()) return;
@@ -553,18 +560,20 @@ void NeutrinoBackend::hintSpendCheck(OutPoint outpoint, std::uint32_t filters_le
                     for (const auto& in : tx.inputs)
                         if (in.prevout == outpoint && it->second.spent_height < 0) it->second.spent_height = height;
             };
-            fetchMatches(matches, 0, epoch, visit,
-                         guarded([this, outpoint, to, filters_left, left, count = to - from + 1,
-                                  done = std::move(done)](jm::sdk::Result<void> r) mutable {
-                             if (!r && r.error().code == errc::cancelled)
-                                 return hintSpendCheck(outpoint, filters_left, left, std::move(done));
-                             if (!r) return done(r.error());
-                             auto it = m_hinted.find(outpoint);
-                             if (it == m_hinted.end()) return done(Out());
-                             it->second.checked_to = std::max(it->second.checked_to, to);
-                             hintSpendCheck(outpoint, filters_left - static_cast<std::uint32_t>(count), left,
-                                            std::move(done));
-                         }));
+            auto batch = std::make_shared<std::vector<VerifiedFilter>>(std::move(*filters));
+            std::vector<jm::bitcoin::Bytes> script{it->second.script};
+            scanFilters(
+                batch, 0, epoch, [script] { return script; }, visit,
+                guarded([this, outpoint, to, filters_left, left, count = to - from + 1,
+                         done = std::move(done)](jm::sdk::Result<void> r) mutable {
+                    if (!r && r.error().code == errc::cancelled)
+                        return hintSpendCheck(outpoint, filters_left, left, std::move(done));
+                    if (!r) return done(r.error());
+                    auto it = m_hinted.find(outpoint);
+                    if (it == m_hinted.end()) return done(Out());
+                    it->second.checked_to = std::max(it->second.checked_to, to);
+                    hintSpendCheck(outpoint, filters_left - static_cast<std::uint32_t>(count), left, std::move(done));
+                }));
         }));
 }
 

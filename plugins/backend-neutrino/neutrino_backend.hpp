@@ -96,16 +96,19 @@ private:
     void follow(std::function<void()> next);
     void followWallets(std::vector<std::string> ids, std::function<void()> next);
     void followWatches(std::function<void()> next);
-    //! Matches `queries` against the filters of [from, to] in batches and hands each matching
-    //! block to `visit` in height order; `checkpoint` after each batch (its height). Completes
-    //! with errc::cancelled when the chain reorganised meanwhile.
-    void scanRange(std::int32_t from, std::int32_t to, std::vector<jm::bitcoin::Bytes> queries,
-                   std::function<void(const jm::bitcoin::Block&, std::int32_t)> visit,
+    //! The scripts a scan matches; asked again after each block it visits (a block can widen
+    //! a wallet's window).
+    using Queries = std::function<std::vector<jm::bitcoin::Bytes>()>;
+    using Visit = std::function<void(const jm::bitcoin::Block&, std::int32_t)>;
+    //! Matches the queries against the filters of [from, to] in batches, one filter after the
+    //! other, and hands each matching block to `visit` in height order; `checkpoint` after each
+    //! batch (its last height). Completes with errc::cancelled when the chain reorganised
+    //! meanwhile.
+    void scanRange(std::int32_t from, std::int32_t to, Queries queries, Visit visit,
                    std::function<void(std::int32_t)> checkpoint, std::function<void(double)> progress,
                    std::function<void(jm::sdk::Result<void>)> done);
-    void fetchMatches(std::shared_ptr<std::vector<VerifiedFilter>> matches, std::size_t i, std::uint64_t epoch,
-                      std::function<void(const jm::bitcoin::Block&, std::int32_t)> visit,
-                      std::function<void(jm::sdk::Result<void>)> done);
+    void scanFilters(std::shared_ptr<std::vector<VerifiedFilter>> filters, std::size_t i, std::uint64_t epoch,
+                     Queries queries, Visit visit, std::function<void(jm::sdk::Result<void>)> done);
     //! Applies a block to a wallet (every relevant transaction, in block order).
     void applyBlock(WalletState& wallet, const jm::bitcoin::Block& block, std::int32_t height);
     jm::sdk::Result<WalletState*> loadWallet(const std::string& id, std::int32_t birthday);

@@ -4,7 +4,8 @@ namespace jm::plugins::backend_neutrino {
 
 NeutrinoPlugin::NeutrinoPlugin(jm::sdk::PluginContext& ctx, std::unique_ptr<RunningChainSource> source,
                                NeutrinoSettings settings) :
-    m_source(std::move(source)), m_backend(std::make_unique<NeutrinoBackend>(ctx, *m_source, std::move(settings))) {}
+    m_source(std::move(source)),
+    m_backend(std::make_unique<NeutrinoBackend>(ctx, *m_source, std::move(settings))) {}
 
 NeutrinoPlugin::~NeutrinoPlugin() {
     m_backend.reset(); // before the source it holds a reference to

@@ -28,8 +28,9 @@ public:
         if (m_b.m_stopped) return finish(fail(errc::cancelled, "the backend is stopping"));
         if (m_request) {
             if (!m_b.m_source.synced())
-                return finish(fail(errc::unavailable, "the light client is still syncing headers and filters (at block " +
-                                                          std::to_string(m_b.tipHeight()) + "); try again when it is done"));
+                return finish(
+                    fail(errc::unavailable, "the light client is still syncing headers and filters (at block " +
+                                                std::to_string(m_b.tipHeight()) + "); try again when it is done"));
             auto birthday = m_request->birthday_time > 0
                                 ? m_b.heightAtTime(m_request->birthday_time)
                                 : std::clamp(m_request->birthday_height, 0, m_b.tipHeight() + 1);
@@ -87,15 +88,17 @@ private:
             auto to = w.scannedHeight();
             report(0.0, "matching " + std::to_string(mark.scripts.size()) + " new scripts from block " +
                             std::to_string(from));
+            // Live: scripts the gap rule adds during the pass are matched from the block that
+            // used the one before them on (as in the main pass), and covered with the rest.
             m_b.scanRange(
-                from, to, std::move(mark.scripts), visit, nullptr,
+                from, to, [self] { return self->wallet().uncovered().scripts; }, visit, nullptr,
                 [self, from, to](double f) {
                     self->report(f * 0.5, "matching new scripts: block " +
                                               std::to_string(from + static_cast<std::int32_t>(f * (to - from))));
                 },
-                [self, mark](jm::sdk::Result<void> r) {
+                [self](jm::sdk::Result<void> r) {
                     if (self->failed(r)) return;
-                    self->wallet().markCovered(mark);
+                    self->wallet().coverAll();
                     self->saveOrFinish([self] { self->step(); });
                 });
             return;
@@ -104,11 +107,12 @@ private:
             auto from = w.scannedHeight() + 1;
             report(0.0, "scanning blocks " + std::to_string(from) + " to " + std::to_string(tip));
             m_b.scanRange(
-                from, tip, w.coveredScripts(), visit,
+                from, tip, [self] { return self->wallet().coveredScripts(); }, visit,
                 [self](std::int32_t h) {
                     self->wallet().setScanned(h, self->m_b.hashAt(h));
                     if (auto saved = self->wallet().save(self->m_b.m_ctx.store()); !saved)
-                        JM_LOG(self->m_b.m_ctx.logger(), error) << "cannot store the wallet scan: " << saved.error().message;
+                        JM_LOG(self->m_b.m_ctx.logger(), error)
+                            << "cannot store the wallet scan: " << saved.error().message;
                 },
                 [self, from, tip](double f) {
                     self->report(f, "scanning block " +
@@ -174,8 +178,8 @@ jm::sdk::Result<WalletState*> NeutrinoBackend::loadWallet(const std::string& id,
 
 void NeutrinoBackend::scanWallet(jm::chain::WatchRequest request, jm::chain::Progress progress, jm::sdk::Executor ex,
                                  jm::chain::Callback<jm::chain::WalletScan> done) {
-    boost::asio::post(m_ctx.executor(), guarded([this, request = std::move(request), progress = std::move(progress),
-                                                 ex, done = std::move(done)]() mutable {
+    boost::asio::post(m_ctx.executor(), guarded([this, request = std::move(request), progress = std::move(progress), ex,
+                                                 done = std::move(done)]() mutable {
                           enqueue([this, request = std::move(request), progress = std::move(progress), ex,
                                    done = std::move(done)](std::function<void()> next) mutable {
                               auto id = request.wallet_id;
@@ -198,14 +202,14 @@ void NeutrinoBackend::followWallets(std::vector<std::string> ids, std::function<
     if (ids.empty() || m_stopped) return next();
     auto id = ids.back();
     ids.pop_back();
-    std::make_shared<Rescan>(*this, id, std::nullopt, nullptr,
-                             [this, id, ids = std::move(ids),
-                              next = std::move(next)](jm::sdk::Result<jm::chain::WalletScan> r) mutable {
-                                 if (!r && r.error().code != errc::cancelled)
-                                     JM_LOG(m_ctx.logger(), warning)
-                                         << "following new blocks for wallet " << id << ": " << r.error().message;
-                                 followWallets(std::move(ids), std::move(next));
-                             })
+    std::make_shared<Rescan>(
+        *this, id, std::nullopt, nullptr,
+        [this, id, ids = std::move(ids), next = std::move(next)](jm::sdk::Result<jm::chain::WalletScan> r) mutable {
+            if (!r && r.error().code != errc::cancelled)
+                JM_LOG(m_ctx.logger(), warning)
+                    << "following new blocks for wallet " << id << ": " << r.error().message;
+            followWallets(std::move(ids), std::move(next));
+        })
         ->run();
 }
 

@@ -41,6 +41,9 @@ std::string txPrefix(const std::string& wallet_id) {
     return "t/" + jm::bitcoin::toHex(jm::bitcoin::asBytes(wallet_id)) + "/";
 }
 
+// The input of a coinbase (and of coins made out of nothing in test chains) spends no output.
+bool spendsNothing(const OutPoint& prevout) { return prevout.vout == 0xffffffff && prevout.txid == Hash256{}; }
+
 std::int64_t intOf(const json::object& o, std::string_view key, std::int64_t fallback) {
     auto* v = o.if_contains(key);
     if (!v) return fallback;
@@ -96,8 +99,8 @@ jm::sdk::Result<std::optional<WalletState>> WalletState::load(jm::sdk::KvStore& 
         }
     if (auto* singles = o.if_contains("singles"); singles && singles->is_array())
         for (const auto& s : singles->as_array()) {
-            auto script = s.is_string() ? jm::bitcoin::fromHex(s.as_string()) : jm::sdk::Result<jm::bitcoin::Bytes>(
-                                                                                     fail(errc::invalid_argument, ""));
+            auto script = s.is_string() ? jm::bitcoin::fromHex(s.as_string())
+                                        : jm::sdk::Result<jm::bitcoin::Bytes>(fail(errc::invalid_argument, ""));
             if (!script) return std::optional<WalletState>();
             state.m_singles.insert(*script);
             state.m_coveredSingles.insert(*script);
@@ -107,8 +110,8 @@ jm::sdk::Result<std::optional<WalletState>> WalletState::load(jm::sdk::KvStore& 
         boost::system::error_code pec;
         auto t = json::parse(value, pec);
         auto* to = t.if_object();
-        auto raw = to ? jm::bitcoin::fromHex(textOf(*to, "hex")) : jm::sdk::Result<jm::bitcoin::Bytes>(
-                                                                       fail(errc::invalid_argument, ""));
+        auto raw = to ? jm::bitcoin::fromHex(textOf(*to, "hex"))
+                      : jm::sdk::Result<jm::bitcoin::Bytes>(fail(errc::invalid_argument, ""));
         auto tx = raw ? jm::bitcoin::parseTransaction(*raw) : jm::sdk::Result<jm::bitcoin::Transaction>(raw.error());
         if (pec || !tx) {
             broken = true;
@@ -121,8 +124,7 @@ jm::sdk::Result<std::optional<WalletState>> WalletState::load(jm::sdk::KvStore& 
         r.time = intOf(*to, "time", 0);
         r.coinbase = intOf(*to, "coinbase", 0) != 0;
         auto txid = r.tx.txid();
-        for (const auto& out : r.tx.outputs)
-            state.noteUse(out.script_pubkey);
+        state.noteUses(r.tx);
         state.m_txs.emplace(txid, std::move(r));
         return true;
     });
@@ -140,8 +142,8 @@ jm::sdk::Result<void> WalletState::save(jm::sdk::KvStore& store) {
     // Only matched singles are kept: one not matched yet is asked for again by the next request.
     for (const auto& s : m_coveredSingles)
         singles.push_back(json::value(jm::bitcoin::toHex(s)));
-    json::object state{{"v", 1},           {"from", m_from},     {"scanned", m_scanned},
-                       {"hash", hex(m_scannedHash)}, {"ranges", ranges}, {"singles", singles}};
+    json::object state{{"v", 1},           {"from", m_from},    {"scanned", m_scanned}, {"hash", hex(m_scannedHash)},
+                       {"ranges", ranges}, {"singles", singles}};
     jm::sdk::WriteBatch batch;
     batch.put(stateKey(m_walletId), json::serialize(state));
     auto prefix = txPrefix(m_walletId);
@@ -193,10 +195,12 @@ jm::sdk::Result<void> WalletState::track(const jm::chain::WatchRequest& request)
                                [&](const Range& r) { return r.xpub == wanted.xpub && r.branch == wanted.branch; });
         if (it == m_ranges.end()) {
             auto xpub = jm::bitcoin::ExtendedKey::parse(wanted.xpub);
-            if (!xpub) return fail(errc::invalid_argument, "unusable xpub in the watch request: " + xpub.error().message);
+            if (!xpub)
+                return fail(errc::invalid_argument, "unusable xpub in the watch request: " + xpub.error().message);
             auto key = xpub->derive(wanted.branch);
-            if (!key) return fail(errc::invalid_argument, "cannot derive branch " + std::to_string(wanted.branch) +
-                                                              ": " + key.error().message);
+            if (!key)
+                return fail(errc::invalid_argument,
+                            "cannot derive branch " + std::to_string(wanted.branch) + ": " + key.error().message);
             m_ranges.push_back({wanted.xpub, wanted.branch, std::move(*key), 0, 0, 0});
             it = m_ranges.end() - 1;
         }
@@ -277,9 +281,15 @@ void WalletState::noteUse(const Script& script) {
     if (pos == m_positions.end()) return;
     auto& r = m_ranges[pos->second.first];
     r.used_end = std::max(r.used_end, pos->second.second + 1);
-    // The gap limit: keep `gap` unused scripts watched past the highest used one.
-    (void)deriveTo(pos->second.first, static_cast<std::uint32_t>(std::min<std::uint64_t>(
-                                          std::uint64_t{r.used_end} + m_gap, UINT32_MAX)));
+    // The gap limit: keep `gap` unused scripts watched past the highest used one. As Bitcoin
+    // Core tops up its keypool during a rescan, scripts added this way are matched from the
+    // block that used the last one on, not in the blocks before it (nobody pays an address the
+    // wallet has not handed out, and it hands them out in order). They count as covered unless
+    // scripts before them still wait for their pass.
+    bool in_step = r.covered == r.derived;
+    (void)deriveTo(pos->second.first,
+                   static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{r.used_end} + m_gap, UINT32_MAX)));
+    if (in_step) r.covered = r.derived;
 }
 
 void WalletState::forget(const Hash256& txid, const Hash256* replaced_by) {
@@ -308,10 +318,11 @@ bool WalletState::apply(const WalletTxRecord& record) {
     std::set<Hash256> rivals;
     if (!record.coinbase)
         for (const auto& in : record.tx.inputs)
-            for (const auto& [other, r] : m_txs)
-                if (other != txid)
-                    for (const auto& oin : r.tx.inputs)
-                        if (oin.prevout == in.prevout) rivals.insert(other);
+            if (!spendsNothing(in.prevout))
+                for (const auto& [other, r] : m_txs)
+                    if (other != txid)
+                        for (const auto& oin : r.tx.inputs)
+                            if (oin.prevout == in.prevout) rivals.insert(other);
     for (const auto& other : rivals) {
         const auto& r = m_txs.at(other);
         if (!confirmed && r.height >= 0) {
@@ -322,6 +333,7 @@ bool WalletState::apply(const WalletTxRecord& record) {
     for (const auto& other : rivals)
         if (m_txs.count(other)) forget(other, &txid);
     m_conflicts.erase(txid);
+    noteUses(record.tx);
     auto [it, inserted] = m_txs.try_emplace(txid, record);
     if (!inserted) {
         auto& r = it->second;
@@ -333,9 +345,23 @@ bool WalletState::apply(const WalletTxRecord& record) {
         if (!confirmed) r.time = first_seen;
     }
     m_dirty.insert(txid);
-    for (const auto& out : record.tx.outputs)
-        noteUse(out.script_pubkey);
     return true;
+}
+
+void WalletState::noteUses(const jm::bitcoin::Transaction& tx) {
+    // Outputs in any order: a use can widen the window to another output of the same
+    // transaction, so repeat until nothing moves.
+    for (std::size_t round = 0; round <= tx.outputs.size(); ++round) {
+        std::vector<std::uint32_t> before;
+        for (const auto& r : m_ranges)
+            before.push_back(r.used_end);
+        for (const auto& out : tx.outputs)
+            noteUse(out.script_pubkey);
+        bool moved = false;
+        for (std::size_t i = 0; i < m_ranges.size(); ++i)
+            moved |= m_ranges[i].used_end != before[i];
+        if (!moved) break;
+    }
 }
 
 void WalletState::disconnectAbove(std::int32_t fork_height, const Hash256& fork_hash) {
@@ -356,7 +382,8 @@ std::int32_t WalletState::confirmations(const WalletTxRecord& r, std::int32_t ti
     return r.height < 0 ? 0 : std::max(0, tip_height - r.height + 1);
 }
 
-jm::chain::WalletScan WalletState::result(const jm::chain::ChainTip& tip, const jm::chain::WatchRequest& request) const {
+jm::chain::WalletScan WalletState::result(const jm::chain::ChainTip& tip,
+                                          const jm::chain::WatchRequest& request) const {
     jm::chain::WalletScan scan;
     scan.tip = tip;
     std::set<OutPoint> spent;

@@ -19,9 +19,9 @@ namespace jm::plugins::backend_neutrino {
 //! A transaction relevant to a wallet, where the light client found it.
 struct WalletTxRecord {
     jm::bitcoin::Transaction tx;
-    std::int32_t height = -1;       //!< -1: unconfirmed (relayed by a peer or broadcast here)
-    jm::bitcoin::Hash256 block{};   //!< confirmed: the block (internal order)
-    std::int64_t time = 0;          //!< block time, or when first seen
+    std::int32_t height = -1;     //!< -1: unconfirmed (relayed by a peer or broadcast here)
+    jm::bitcoin::Hash256 block{}; //!< confirmed: the block (internal order)
+    std::int64_t time = 0;        //!< block time, or when first seen
     bool coinbase = false;
 };
 
@@ -113,14 +113,15 @@ private:
         std::string xpub;
         std::uint32_t branch = 0;
         std::optional<jm::bitcoin::ExtendedKey> key; //!< xpub/branch
-        std::uint32_t derived = 0;    //!< scripts [0, derived) watched
-        std::uint32_t covered = 0;    //!< scripts [0, covered) matched since the birthday
+        std::uint32_t derived = 0;                   //!< scripts [0, derived) watched
+        std::uint32_t covered = 0;                   //!< scripts [0, covered) matched since the birthday
         std::uint32_t used_end = 0;
     };
     bool watched(const jm::bitcoin::Script& script) const;
     bool owns(const jm::bitcoin::OutPoint& outpoint) const;
     jm::sdk::Result<void> deriveTo(std::size_t range, std::uint32_t end);
     void noteUse(const jm::bitcoin::Script& script);
+    void noteUses(const jm::bitcoin::Transaction& tx);
     //! Drops a transaction and every unconfirmed one spending its outputs.
     void forget(const jm::bitcoin::Hash256& txid, const jm::bitcoin::Hash256* replaced_by = nullptr);
     std::int32_t confirmations(const WalletTxRecord& r, std::int32_t tip_height) const;
