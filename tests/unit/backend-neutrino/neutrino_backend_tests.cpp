@@ -637,6 +637,46 @@ BOOST_AUTO_TEST_CASE(watched_transactions_publish_their_states) {
                             [&](const auto& h) { return h.txid == mine_tx.txidHex(); }));
 }
 
+BOOST_AUTO_TEST_CASE(a_coinjoin_paying_the_wallet_is_found_for_its_watch_through_reorgs) {
+    TestContext ctx("neutrino");
+    MemoryChainSource source(ctx.executor());
+    Account account;
+    auto f = funding({{90'000, account.script(0, 0)}}, 20);
+    source.mine({f});
+    Node node(ctx, source);
+    BOOST_REQUIRE(node.scan(account.request()).has_value());
+    std::vector<jm::sdk::events::TxStatusChanged> events;
+    auto sub = ctx.bus().subscribe<jm::sdk::events::TxStatusChanged>(ctx.executor(),
+                                                                      [&](const auto& e) { events.push_back(e); });
+    using State = jm::sdk::events::TxState;
+    // A maker signed a CoinJoin the taker broadcasts: watched before this node ever sees it,
+    // never relayed to it; its block pays the wallet, so the filters find it.
+    auto coinjoin = spend({{f.txid(), 0}, {funding({{1, elsewhere()}}, 21).txid(), 0}},
+                          {{50'000, account.script(0, 1)}, {50'000, elsewhere()}, {38'000, account.script(1, 0)}}, 22);
+    node.backend.watchTransaction(coinjoin.txidHex(), 3);
+    node.settle();
+    BOOST_TEST(events.empty()); // not found yet: nothing to say
+    source.mine({coinjoin});
+    runUntil(ctx, [&] { return !events.empty(); });
+    BOOST_TEST(events[0].txid == coinjoin.txidHex());
+    BOOST_TEST((events[0].state == State::Confirmed));
+    BOOST_TEST(events[0].confirmations == 1);
+    BOOST_TEST(events[0].height == 2);
+    // Its block leaves the best chain: back to unconfirmed; mined again in the new branch.
+    source.reorg(1, {{}});
+    runUntil(ctx, [&] { return events.size() >= 2; });
+    BOOST_TEST((events[1].state == State::Mempool));
+    source.mine({coinjoin});
+    runUntil(ctx, [&] { return events.size() >= 3; });
+    BOOST_TEST((events[2].state == State::Confirmed));
+    BOOST_TEST(events[2].height == 3);
+    BOOST_TEST(events[2].block_hash == source.blockAt(3).header.hashHex());
+    auto scan = node.scan(account.request());
+    BOOST_REQUIRE(scan.has_value());
+    BOOST_TEST(scan->utxos.size() == 2u);
+    BOOST_TEST(scan->history.size() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(queries_without_an_answer_say_why) {
     TestContext ctx("neutrino");
     MemoryChainSource source(ctx.executor());
