@@ -128,14 +128,20 @@ void NeutrinoBackend::chainChanged(const ChainChange& change) {
     }
     m_ctx.bus().publish(
         jm::sdk::events::BlockConnected{static_cast<std::int32_t>(change.new_height), displayHex(change.new_tip)});
-    if (!m_followQueued && (!m_wallets.empty() || !m_watches.empty())) {
-        m_followQueued = true;
-        enqueue([this](std::function<void()> next) {
-            m_followQueued = false;
-            follow(std::move(next));
-        });
-    }
+    if (!m_wallets.empty() || !m_watches.empty())
+        queueFollow();
+    else
+        m_watchHeight = static_cast<std::int32_t>(change.new_height); // nothing to look for
     updateWatches();
+}
+
+void NeutrinoBackend::queueFollow() {
+    if (m_followQueued) return;
+    m_followQueued = true;
+    enqueue([this](std::function<void()> next) {
+        m_followQueued = false;
+        follow(std::move(next));
+    });
 }
 
 void NeutrinoBackend::follow(std::function<void()> next) {
@@ -219,11 +225,6 @@ void NeutrinoBackend::followWatches(std::function<void()> next) {
         m_watchHeight = tip;
         return next();
     }
-    // Watched transactions became known unconfirmed: their blocks come after that.
-    for (const auto& [txid, watch] : m_watches)
-        if (auto hash = jm::bitcoin::hashFromDisplayHex(txid))
-            if (auto seen = m_seen.find(*hash); seen != m_seen.end() && seen->second.height < 0)
-                m_watchHeight = std::min(m_watchHeight, seen->second.seen_at);
     if (m_watchHeight >= tip) return next();
     auto visit = [this](const jm::bitcoin::Block& block, std::int32_t height) {
         for (const auto& tx : block.transactions)
@@ -282,10 +283,21 @@ void NeutrinoBackend::updateWatches() {
 
 void NeutrinoBackend::watchTransaction(std::string txid, std::int32_t final_depth) {
     boost::asio::post(m_ctx.executor(), guarded([this, txid = std::move(txid), final_depth] {
-                          if (auto it = m_watches.find(txid); it != m_watches.end())
+                          if (auto it = m_watches.find(txid); it != m_watches.end()) {
                               it->second.setFinalDepth(final_depth);
-                          else
+                          } else {
                               m_watches.emplace(txid, jm::chain::TxWatch(txid, final_depth));
+                              // Known unconfirmed since some block: it may be in one of the
+                              // blocks since, which the watch scan has not looked at for it.
+                              auto hash = jm::bitcoin::hashFromDisplayHex(txid);
+                              auto seen = hash ? m_seen.find(*hash) : m_seen.end();
+                              if (seen != m_seen.end() && seen->second.height < 0 &&
+                                  seen->second.seen_at < m_watchHeight) {
+                                  m_watchHeight = seen->second.seen_at;
+                                  queueFollow(); // its first state once the blocks were searched
+                                  return;
+                              }
+                          }
                           updateWatches();
                       }));
 }

@@ -92,6 +92,8 @@ private:
     void runNext();
     void chainChanged(const ChainChange& change);
     void mempoolTransaction(const jm::bitcoin::Transaction& tx);
+    //! Queues follow() unless it is queued already.
+    void queueFollow();
     //! Brings every loaded wallet and the watch scripts up to the tip.
     void follow(std::function<void()> next);
     void followWallets(std::vector<std::string> ids, std::function<void()> next);

@@ -125,7 +125,7 @@ jm::sdk::Result<std::optional<WalletState>> WalletState::load(jm::sdk::KvStore& 
         r.coinbase = intOf(*to, "coinbase", 0) != 0;
         auto txid = r.tx.txid();
         state.noteUses(r.tx);
-        state.m_txs.emplace(txid, std::move(r));
+        state.insert(txid, std::move(r));
         return true;
     });
     if (!listed) return listed.error();
@@ -300,11 +300,16 @@ void WalletState::forget(const Hash256& txid, const Hash256* replaced_by) {
         auto it = m_txs.find(id);
         if (it == m_txs.end()) continue;
         for (std::uint32_t v = 0; v < it->second.tx.outputs.size(); ++v)
-            for (const auto& [other, r] : m_txs)
-                if (r.height < 0 && other != id)
-                    for (const auto& in : r.tx.inputs)
-                        if (in.prevout == OutPoint{id, v}) todo.push_back(other);
+            if (auto spenders = m_spenders.find({id, v}); spenders != m_spenders.end())
+                for (const auto& other : spenders->second)
+                    if (other != id && m_txs.at(other).height < 0) todo.push_back(other);
         if (replaced_by) m_conflicts[id] = *replaced_by;
+        if (!it->second.coinbase)
+            for (const auto& in : it->second.tx.inputs)
+                if (auto spenders = m_spenders.find(in.prevout); spenders != m_spenders.end()) {
+                    spenders->second.erase(id);
+                    if (spenders->second.empty()) m_spenders.erase(spenders);
+                }
         m_txs.erase(it);
         m_dirty.erase(id);
         m_erased.insert(id);
@@ -318,11 +323,9 @@ bool WalletState::apply(const WalletTxRecord& record) {
     std::set<Hash256> rivals;
     if (!record.coinbase)
         for (const auto& in : record.tx.inputs)
-            if (!spendsNothing(in.prevout))
-                for (const auto& [other, r] : m_txs)
-                    if (other != txid)
-                        for (const auto& oin : r.tx.inputs)
-                            if (oin.prevout == in.prevout) rivals.insert(other);
+            if (auto spenders = m_spenders.find(in.prevout); spenders != m_spenders.end())
+                for (const auto& other : spenders->second)
+                    if (other != txid) rivals.insert(other);
     for (const auto& other : rivals) {
         const auto& r = m_txs.at(other);
         if (!confirmed && r.height >= 0) {
@@ -334,8 +337,10 @@ bool WalletState::apply(const WalletTxRecord& record) {
         if (m_txs.count(other)) forget(other, &txid);
     m_conflicts.erase(txid);
     noteUses(record.tx);
-    auto [it, inserted] = m_txs.try_emplace(txid, record);
-    if (!inserted) {
+    auto it = m_txs.find(txid);
+    if (it == m_txs.end()) {
+        insert(txid, record);
+    } else {
         auto& r = it->second;
         // Seen again unconfirmed after it confirmed (a late relay): its block is what counts.
         if (!confirmed && r.height >= 0) return false;
@@ -346,6 +351,13 @@ bool WalletState::apply(const WalletTxRecord& record) {
     }
     m_dirty.insert(txid);
     return true;
+}
+
+void WalletState::insert(const Hash256& txid, WalletTxRecord record) {
+    if (!record.coinbase)
+        for (const auto& in : record.tx.inputs)
+            if (!spendsNothing(in.prevout)) m_spenders[in.prevout].insert(txid);
+    m_txs.emplace(txid, std::move(record));
 }
 
 void WalletState::noteUses(const jm::bitcoin::Transaction& tx) {
@@ -386,11 +398,6 @@ jm::chain::WalletScan WalletState::result(const jm::chain::ChainTip& tip,
                                           const jm::chain::WatchRequest& request) const {
     jm::chain::WalletScan scan;
     scan.tip = tip;
-    std::set<OutPoint> spent;
-    for (const auto& [txid, r] : m_txs)
-        if (!r.coinbase)
-            for (const auto& in : r.tx.inputs)
-                spent.insert(in.prevout);
     std::set<Script> used;
     for (const auto& [txid, r] : m_txs) {
         auto depth = confirmations(r, tip.height);
@@ -403,7 +410,7 @@ jm::chain::WalletScan WalletState::result(const jm::chain::ChainTip& tip,
             if (!watched(out.script_pubkey)) continue;
             wtx.received += out.value;
             used.insert(out.script_pubkey);
-            if (!spent.count({txid, v}) && !immature)
+            if (!m_spenders.count({txid, v}) && !immature)
                 scan.utxos.push_back({{txid, v}, out.value, out.script_pubkey, depth});
         }
         if (!r.coinbase)
@@ -428,10 +435,7 @@ jm::chain::WalletScan WalletState::result(const jm::chain::ChainTip& tip,
 jm::sdk::Result<std::optional<jm::chain::TxOutInfo>> WalletState::txOut(const OutPoint& outpoint,
                                                                         std::int32_t tip_height) const {
     if (!owns(outpoint)) return fail(errc::not_found, "not a wallet output");
-    for (const auto& [txid, r] : m_txs)
-        if (!r.coinbase)
-            for (const auto& in : r.tx.inputs)
-                if (in.prevout == outpoint) return std::optional<jm::chain::TxOutInfo>();
+    if (m_spenders.count(outpoint)) return std::optional<jm::chain::TxOutInfo>();
     const auto& r = m_txs.at(outpoint.txid);
     const auto& out = r.tx.outputs[outpoint.vout];
     return std::optional<jm::chain::TxOutInfo>(

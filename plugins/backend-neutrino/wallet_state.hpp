@@ -122,6 +122,7 @@ private:
     jm::sdk::Result<void> deriveTo(std::size_t range, std::uint32_t end);
     void noteUse(const jm::bitcoin::Script& script);
     void noteUses(const jm::bitcoin::Transaction& tx);
+    void insert(const jm::bitcoin::Hash256& txid, WalletTxRecord record);
     //! Drops a transaction and every unconfirmed one spending its outputs.
     void forget(const jm::bitcoin::Hash256& txid, const jm::bitcoin::Hash256* replaced_by = nullptr);
     std::int32_t confirmations(const WalletTxRecord& r, std::int32_t tip_height) const;
@@ -136,6 +137,8 @@ private:
     std::set<jm::bitcoin::Script> m_singles;
     std::set<jm::bitcoin::Script> m_coveredSingles;
     std::map<jm::bitcoin::Hash256, WalletTxRecord> m_txs;
+    //! Which of m_txs spend an outpoint (coinbase inputs left out).
+    std::map<jm::bitcoin::OutPoint, std::set<jm::bitcoin::Hash256>> m_spenders;
     std::map<jm::bitcoin::Hash256, jm::bitcoin::Hash256> m_conflicts;
     std::set<jm::bitcoin::Hash256> m_dirty;  //!< changed since the last save
     std::set<jm::bitcoin::Hash256> m_erased; //!< forgotten since the last save

@@ -615,6 +615,19 @@ BOOST_AUTO_TEST_CASE(watched_transactions_publish_their_states) {
     BOOST_TEST(events[1].confirmations == 1);
     BOOST_TEST(events[1].txid == theirs.txidHex());
 
+    // Relayed, mined, and only then watched: found in the block mined since it was relayed.
+    auto late = funding({{8'000, elsewhere()}}, 23);
+    source.relay(late);
+    node.settle();
+    source.mine({late});
+    node.settle();
+    events.clear();
+    following = late.txidHex();
+    node.backend.watchTransaction(late.txidHex(), 3);
+    runUntil(ctx, [&] { return events.size() >= 1; });
+    BOOST_TEST((events[0].state == State::Confirmed)); // its first state is the right one
+    BOOST_TEST(events[0].height == 5);
+
     // A wallet transaction whose input a block spends otherwise: conflicted.
     auto mine_tx = spend({{f.txid(), 1}}, {{39'000, account.script(1, 0)}}, 15);
     auto rival = spend({{f.txid(), 1}}, {{38'000, elsewhere()}}, 16);
@@ -647,7 +660,7 @@ BOOST_AUTO_TEST_CASE(a_coinjoin_paying_the_wallet_is_found_for_its_watch_through
     BOOST_REQUIRE(node.scan(account.request()).has_value());
     std::vector<jm::sdk::events::TxStatusChanged> events;
     auto sub = ctx.bus().subscribe<jm::sdk::events::TxStatusChanged>(ctx.executor(),
-                                                                      [&](const auto& e) { events.push_back(e); });
+                                                                     [&](const auto& e) { events.push_back(e); });
     using State = jm::sdk::events::TxState;
     // A maker signed a CoinJoin the taker broadcasts: watched before this node ever sees it,
     // never relayed to it; its block pays the wallet, so the filters find it.
