@@ -1,0 +1,56 @@
+#include "neutrino_settings.hpp"
+
+namespace jm::plugins::backend_neutrino {
+
+using jm::sdk::errc;
+using jm::sdk::fail;
+
+const jm::sdk::ConfigSchema& NeutrinoSettings::schema() {
+    static const jm::sdk::ConfigSchema s = [] {
+        jm::sdk::ConfigSchema schema;
+        jm::sdk::ConfigField peers;
+        peers.name = "peers";
+        peers.type = jm::sdk::ConfigType::List;
+        peers.element = jm::sdk::ConfigType::String;
+        peers.default_value = boost::json::array{};
+        peers.description = "Bitcoin nodes serving compact block filters (BIP157, Core with -blockfilterindex=1 "
+                            "-peerblockfilters=1), as \"host:port\"";
+        schema.add(std::move(peers));
+        schema.optional("dns_seeds", jm::sdk::ConfigType::Bool, false,
+                        "also find peers through the network's DNS seeds");
+        schema.bounded("max_peers", jm::sdk::ConfigType::Int, 4, 1, 32, "outbound peers kept connected");
+        schema.optional("connect_timeout", jm::sdk::ConfigType::Duration, "10s", "time allowed to connect to a peer");
+        schema.optional("ban_time", jm::sdk::ConfigType::Duration, "24h", "how long a misbehaving peer is banned");
+        schema.bounded("watch_ahead", jm::sdk::ConfigType::Int, 200, 1, 100000,
+                       "scripts watched past the highest used one on each wallet branch");
+        schema.bounded("filter_batch", jm::sdk::ConfigType::Int, 1000, 1, 1000, "filters asked for at once");
+        schema.bounded("hint_max_filters", jm::sdk::ConfigType::Int, 50000, 1, 10000000,
+                       "filters one lookup of a counterparty's coin checks (asking again continues)");
+        schema.bounded("hint_max_blocks", jm::sdk::ConfigType::Int, 50, 1, 10000,
+                       "blocks one lookup of a counterparty's coin fetches");
+        schema.bounded("mempool_limit", jm::sdk::ConfigType::Int, 20000, 0, 1000000,
+                       "unconfirmed transactions relayed by peers kept in memory");
+        return schema;
+    }();
+    return s;
+}
+
+jm::sdk::Result<NeutrinoSettings> NeutrinoSettings::fromConfig(const boost::json::object& config) {
+    NeutrinoSettings s;
+    try {
+        s.peers = jm::sdk::configStringList(config, "peers").value();
+        s.watch_ahead = static_cast<std::uint32_t>(jm::sdk::configInt(config, "watch_ahead").value());
+        s.filter_batch = static_cast<std::uint32_t>(jm::sdk::configInt(config, "filter_batch").value());
+        s.hint_max_filters = static_cast<std::uint32_t>(jm::sdk::configInt(config, "hint_max_filters").value());
+        s.hint_max_blocks = static_cast<std::uint32_t>(jm::sdk::configInt(config, "hint_max_blocks").value());
+        s.mempool_limit = static_cast<std::uint32_t>(jm::sdk::configInt(config, "mempool_limit").value());
+    } catch (const std::exception& e) {
+        return fail(errc::invalid_config, e.what());
+    }
+    for (const auto& p : s.peers)
+        if (auto colon = p.rfind(':'); colon == std::string::npos || colon == 0 || colon + 1 == p.size())
+            return fail(errc::invalid_config, "peers: \"" + p + "\" is not host:port");
+    return s;
+}
+
+} // namespace jm::plugins::backend_neutrino

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <jm/sdk/config.hpp>
+#include <jm/sdk/result.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace jm::plugins::backend_neutrino {
+
+//! The backend-neutrino/neutrino config: the wallet-tracking and lookup limits the backend uses,
+//! and the P2P keys the light client (makeP2pChainSource) reads from the same object.
+struct NeutrinoSettings {
+    //! Scripts watched past the highest used one on each branch (Core keeps 1000; filters are
+    //! matched against all of them at once, so more costs little).
+    std::uint32_t watch_ahead = 200;
+    //! Filters fetched per request to the source (BIP157 allows at most 1000).
+    std::uint32_t filter_batch = 1000;
+    //! One getTxOutHinted lookup checks at most this many filters after the coin's block; the
+    //! progress is kept, so asking again continues.
+    std::uint32_t hint_max_filters = 50'000;
+    //! One lookup fetches at most this many blocks (blocks whose filter holds the script).
+    std::uint32_t hint_max_blocks = 50;
+    //! Unconfirmed transactions relayed by peers kept for lookups and watches.
+    std::uint32_t mempool_limit = 20'000;
+    //! P2P (read by the light client): peers to connect to ("host:port").
+    std::vector<std::string> peers;
+
+    static const jm::sdk::ConfigSchema& schema();
+    //! Reads a validated config. Errors: errc::invalid_config.
+    static jm::sdk::Result<NeutrinoSettings> fromConfig(const boost::json::object& config);
+};
+
+} // namespace jm::plugins::backend_neutrino
