@@ -101,9 +101,10 @@ BOOST_AUTO_TEST_CASE(every_bad_line_drops_the_connection_with_its_reason) {
         {"no signature", {hs, envelope(685, peer.nick() + "!" + us.nick() + "!fill 0 1000")}, "malformed private"},
         {"bad signature",
          {hs, envelope(685, peer.nick() + "!" + us.nick() + "!fill 0 1000 " +
-                                jm::bitcoin::toHex(peer.publicKey().compressed()) + " MEUCIQDAuI7CV5gDTyNVYwEPEAZoAd"
-                                                                                    "AmLA0mnpohH62cwFyV6wIgDJnlZJzCtpb"
-                                                                                    "PQqNnzLNfibu0ggOniHVYqT6JKONpdMI=")},
+                                jm::bitcoin::toHex(peer.publicKey().compressed()) +
+                                " MEUCIQDAuI7CV5gDTyNVYwEPEAZoAd"
+                                "AmLA0mnpohH62cwFyV6wIgDJnlZJzCtpb"
+                                "PQqNnzLNfibu0ggOniHVYqT6JKONpdMI=")},
          "bad signature"},
         {"signed by another key",
          {hs, envelope(685, peer.nick() + "!" + us.nick() + "!fill " + other.signedText("0 1000"))},
