@@ -234,7 +234,7 @@ private:
             socket.close(ec);
             if (m_handler.on_closed)
                 m_handler.on_closed(who, "refused: " + std::to_string(m_settings.max_inbound) +
-                                             " direct connections already (max_inbound)");
+                                             " direct connections already open, the most accepted");
             return;
         }
         ++m_counters.accepted;
