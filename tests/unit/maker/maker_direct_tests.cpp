@@ -9,8 +9,15 @@
 #include <jm/protocol/coinjoin_messages.hpp>
 #include <jm/protocol/line.hpp>
 #include <jm/protocol/nacl_box.hpp>
+#include <jm/protocol/peerlist.hpp>
 
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include <future>
+#include <thread>
 
 using namespace jm::test;
 using namespace std::chrono_literals;
@@ -123,6 +130,74 @@ BOOST_AUTO_TEST_CASE(direct_connections_are_bounded_and_hostile_ones_dropped) {
     auto direct = m.maker->onStrand([&] { return m.maker->plugin().directPeers()->counters(); });
     BOOST_CHECK_EQUAL(direct.refused, 1u);
     BOOST_CHECK_GE(direct.dropped, 2u);
+}
+
+BOOST_AUTO_TEST_CASE(with_tor_control_the_maker_serves_and_announces_its_onion) {
+    // A fake Tor control port: NULL authentication, ADD_ONION answered with a service id; it
+    // records the ADD_ONION line (whose target is the maker's listener).
+    const std::string service_id = "zkvcxxg6xgnrn6ci2ngeenqdzgtyrhe7brgu4xmxavzkcjjblw2zi5qd";
+    boost::asio::io_context tor_context;
+    boost::asio::ip::tcp::acceptor acceptor(tor_context, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    auto tor_port = acceptor.local_endpoint().port();
+    std::promise<std::string> add_onion;
+    std::thread tor([&] {
+        boost::asio::ip::tcp::socket s(tor_context);
+        acceptor.accept(s);
+        boost::asio::streambuf buffer;
+        bool added = false;
+        for (;;) {
+            boost::system::error_code ec;
+            boost::asio::read_until(s, buffer, "\r\n", ec);
+            if (ec) break;
+            std::istream in(&buffer);
+            std::string line;
+            std::getline(in, line);
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            std::string reply = "250 OK\r\n";
+            if (line.starts_with("PROTOCOLINFO"))
+                reply = "250-PROTOCOLINFO 1\r\n250-AUTH METHODS=NULL\r\n250-VERSION Tor=\"0.4.7.16\"\r\n250 OK\r\n";
+            if (line.starts_with("ADD_ONION")) {
+                reply = "250-ServiceID=" + service_id +
+                        "\r\n250-PrivateKey=ED25519-V3:aGVsbG8gd29ybGQgdGhpcyBpcyBub3QgYSByZWFsIGtleQ==\r\n250 OK\r\n";
+                if (!added) add_onion.set_value(line);
+                added = true;
+            }
+            boost::asio::write(s, boost::asio::buffer(reply), ec);
+            if (ec) break;
+        }
+    });
+
+    ChainHub hub;
+    TestDirectory directory;
+    MakerOptions o;
+    o.directories = {directory.port()};
+    o.config = {{"tor", {{"control", "127.0.0.1:" + std::to_string(tor_port)}}}};
+    MakerUnderTest maker(hub, o);
+    hub.mine(1);
+    maker.start(); // waits for the offers on the directory: after the onion was published
+    auto added = add_onion.get_future().get();
+    BOOST_CHECK_MESSAGE(added.find("Port=5222,127.0.0.1:") != std::string::npos, added);
+    auto location = maker.onStrand([&] { return maker.plugin().location(); });
+    BOOST_CHECK_EQUAL(location.toString(), service_id + ".onion:5222");
+    // The directory has it as the maker's location (what its peerlists give takers).
+    RawPeer watcher(directory.port());
+    BOOST_REQUIRE(watcher.join(testNick(77)));
+    watcher.send(791, "");
+    auto list = watcher.readType(789);
+    BOOST_REQUIRE(list);
+    auto entries = jm::protocol::parsePeerlist(list->line).value();
+    auto entry = std::find_if(entries.begin(), entries.end(), [&](const auto& e) { return e.nick == maker.nick(); });
+    BOOST_REQUIRE(entry != entries.end());
+    BOOST_CHECK_EQUAL(entry->location, service_id + ".onion:5222");
+    // The ADD_ONION target is the maker's listener: a connection there gets its 793.
+    auto target = std::stoi(added.substr(added.find("127.0.0.1:") + 10));
+    RawPeer peer(static_cast<std::uint16_t>(target));
+    auto hs = peer.readType(793);
+    BOOST_REQUIRE(hs);
+    BOOST_CHECK_EQUAL(jm::protocol::parseClientHandshake(hs->line).value().location.toString(),
+                      service_id + ".onion:5222");
+    maker.stop(); // DEL_ONION, then the control connection closes
+    tor.join();
 }
 
 BOOST_AUTO_TEST_CASE(direct_settings_are_checked) {
