@@ -46,11 +46,12 @@ void writePassword(const std::filesystem::path& data) {
                                  std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
-//! A free loopback port nobody listens on (bound, then released).
-std::uint16_t deadPort() {
-    asio::io_context c;
-    asio::ip::tcp::acceptor a(c, {asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
+//! A loopback port bound without listening: connections are refused and nobody else takes it
+//! while `socket` lives.
+std::uint16_t deadPort(asio::ip::tcp::socket& socket) {
+    socket.open(asio::ip::tcp::v4());
+    socket.bind({asio::ip::make_address("127.0.0.1"), 0});
+    return socket.local_endpoint().port();
 }
 
 //! `jmnode run` with the directory plugin on a free loopback port.
@@ -236,9 +237,11 @@ BOOST_AUTO_TEST_CASE(the_coinjoin_private_messages_go_over_direct_connections) {
     for (auto& m : makers) {
         auto direct = m->stopAndReadDirect();
         BOOST_TEST_MESSAGE("maker direct status: " << json::serialize(direct));
-        // !auth and !tx came in directly; !ioauth and each !sig went back the same way.
-        BOOST_CHECK_GE(direct.at("received").to_number<std::int64_t>(), 2);
-        BOOST_CHECK_GE(direct.at("sent").to_number<std::int64_t>(), 2);
+        // The connection is dialled with the !fill (which goes through the directory); !auth takes
+        // it when it is up by then (a loaded machine may not be), !tx always does here, and the
+        // maker answers on the channel the taker last used: !ioauth and each !sig come back on it.
+        BOOST_CHECK_GE(direct.at("received").to_number<std::int64_t>(), 1);
+        BOOST_CHECK_EQUAL(direct.at("sent").to_number<std::int64_t>(), direct.at("received").to_number<std::int64_t>());
         BOOST_CHECK_EQUAL(direct.at("accepted").to_number<std::int64_t>(), 1);
         BOOST_CHECK(direct.at("location").as_string().starts_with("127.0.0.1:"));
     }
@@ -262,11 +265,12 @@ BOOST_AUTO_TEST_CASE(dead_stalling_and_absent_locations_fall_back_to_the_directo
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     });
+    asio::ip::tcp::socket dead(stall_context);
+    auto dead_port = deadPort(dead);
     std::vector<std::unique_ptr<MakerNode>> makers;
-    makers.push_back(
-        std::make_unique<MakerNode>(core, directory.port, 0x74,
-                                    json::object{{"direct_listen", "127.0.0.1:0"},
-                                                 {"direct_announce", "127.0.0.1:" + std::to_string(deadPort())}}));
+    makers.push_back(std::make_unique<MakerNode>(
+        core, directory.port, 0x74,
+        json::object{{"direct_listen", "127.0.0.1:0"}, {"direct_announce", "127.0.0.1:" + std::to_string(dead_port)}}));
     makers.push_back(std::make_unique<MakerNode>(
         core, directory.port, 0x75,
         json::object{{"direct_listen", "127.0.0.1:0"},
