@@ -30,7 +30,7 @@ using Clock = std::chrono::steady_clock;
 // its owner's, so anyone can flood under a taker's nick through another directory, and that
 // must not use up what the taker itself may send through its own.
 std::string limiterKey(std::size_t directory, const std::string& nick) {
-    return std::to_string(directory) + "/" + nick;
+    return (directory == DIRECT_CHANNEL ? std::string("direct") : std::to_string(directory)) + "/" + nick;
 }
 
 std::int64_t unixNow() {
@@ -86,6 +86,7 @@ void MakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
         return;
     }
     if (line.to != nick()) return;
+    if (routed.directory == DIRECT_CHANNEL) ++m_counters.direct_received;
     onPrivateMessage(routed);
 }
 
@@ -461,19 +462,16 @@ void MakerPlugin::onCommitmentSeen(const std::string& commitment, bool relay) {
 // Sessions.
 
 void MakerPlugin::send(TakerSession& session, std::string_view command, std::string_view text) {
-    // Answer on the directory the taker used; another one if that one is gone.
-    auto& direct = m_directories->directory(session.directory);
-    auto r = direct.ready() ? direct.sendPrivate(session.taker, command, text)
-                            : m_directories->sendPrivate(session.taker, command, text);
+    // Answer on the channel the taker last used (a directory or its direct connection: takers
+    // switch to direct mid-session, NG 14.2); another directory if that one is gone.
+    auto r = sendVia(session.taker, session.directory, command, text);
     if (!r)
         JM_LOG(m_ctx.logger(), warning) << "!" << command << " to " << session.taker
                                         << " not sent: " << r.error().message;
 }
 
 void MakerPlugin::sendError(const std::string& taker, std::size_t directory, const std::string& text) {
-    auto& direct = m_directories->directory(directory);
-    (void)(direct.ready() ? direct.sendPrivate(taker, "error", text)
-                          : m_directories->sendPrivate(taker, "error", text));
+    (void)sendVia(taker, directory, "error", text);
 }
 
 void MakerPlugin::failSession(const std::string& taker, const std::string& stage, const std::string& reason) {
@@ -495,7 +493,7 @@ void MakerPlugin::endSession(const std::string& taker) {
             m_locks.erase(l);
         }
     if (auto r = m_store.unlock(free); !r) JM_LOG(m_ctx.logger(), error) << r.error().message;
-    m_directories->unpin(taker);
+    if (m_directories) m_directories->unpin(taker);
     m_sessions.erase(it);
     scheduleStatus();
 }

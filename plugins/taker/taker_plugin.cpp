@@ -101,6 +101,7 @@ TakerPlugin::TakerPlugin(jm::sdk::PluginContext& ctx, TakerSettings settings) :
 TakerPlugin::~TakerPlugin() {
     m_stopped = true;
     if (m_run && m_run->directories) m_run->directories->stop();
+    if (m_run && m_run->direct) m_run->direct->stop();
 }
 
 Stage TakerPlugin::stage() const { return m_run ? m_run->stage : Stage::Idle; }
@@ -301,6 +302,16 @@ void TakerPlugin::connect() {
     handler.on_peerlist = guarded([this, mine](std::size_t directory) {
         if (mine()) m_run->peerlists.insert(directory);
     });
+    handler.on_peer_entry = guarded([this, mine](const jm::protocol::PeerlistEntry& e, std::size_t) {
+        if (!mine() || e.disconnected) return;
+        auto location = jm::protocol::parseLocation(e.location);
+        // Bounded: a directory listing thousands of nicks cannot grow this without end.
+        if (location && location->serving() && (m_run->locations.size() < 10'000 || m_run->locations.count(e.nick)))
+            m_run->locations[e.nick] = e.location;
+        // A chosen maker whose location comes late (REF directories tell it after relaying).
+        if (m_run->makers.count(e.nick) && m_run->stage >= Stage::Fill && m_run->stage <= Stage::Signatures)
+            dialMaker(e.nick);
+    });
     handler.on_nick_gone = guarded([this, mine](const std::string& nick) {
         if (!mine()) return;
         m_run->listed.erase(nick);
@@ -308,6 +319,7 @@ void TakerPlugin::connect() {
     });
     m_run->directories =
         jm::net::MultiDirectoryClient::create(m_ctx.executor(), std::move(directories), m_run->identity, handler);
+    startDirect();
     m_run->orderbook_started = Clock::now();
     m_run->last_answer = m_run->orderbook_started;
     setStage(Stage::Orderbook, "orderbook",
@@ -730,6 +742,11 @@ void TakerPlugin::sendFills() {
     // honest maker, nor make us pay more than the user approved. A maker that really withdrew or
     // changed its offer refuses the !fill or the transaction and is replaced like any other.
     setStage(Stage::Fill, "fill", "!fill to " + std::to_string(run.makers.size()) + " makers");
+    // Direct connections to the chosen makers start now (REF dials when it first writes to a
+    // nick); the !fill goes through a directory unless one is up already, later messages take
+    // the direct connection once it is (NG 14.2: makers accept the switch).
+    for (auto& [nick, m] : run.makers)
+        dialMaker(nick);
     for (auto& [nick, m] : run.makers) {
         sendTo(m, "fill",
                jm::protocol::formatFillArgs({m.offer.oid, run.cj_amount, run.keys.publicKeyHex(), run.commitment}));
@@ -1215,6 +1232,12 @@ void TakerPlugin::endRun() {
     m_stageTimer.cancel();
     m_tickTimer.cancel();
     if (m_run->directories) m_run->directories->stop();
+    if (m_run->direct) {
+        m_run->direct->stop();
+        if (m_run->direct_sent > 0)
+            JM_LOG(m_ctx.logger(), info) << m_run->direct_sent << " private message(s) of this run went over "
+                                         << m_run->direct->counters().handshakes << " direct connection(s)";
+    }
     if (!m_run->txid.empty()) m_backend->unwatchTransaction(m_run->txid);
     m_run.reset();
 }

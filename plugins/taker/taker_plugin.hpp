@@ -129,6 +129,11 @@ private:
     void broadcast(bool self);
     void onTxStatus(const std::string& txid, bool mempool, bool confirmed, std::int32_t confirmations);
 
+    // --- Direct connections (taker_direct.cpp) ---
+    void startDirect();
+    //! Dials a chosen maker that announced a location (once per run); errors are logged only.
+    void dialMaker(const std::string& nick);
+
     // --- Messages (taker_protocol.cpp) ---
     void onMessage(const jm::net::RoutedMessage& message);
     void sendTo(MakerSession& maker, std::string_view command, std::string_view text);

@@ -71,6 +71,17 @@ void TakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
 }
 
 void TakerPlugin::sendTo(MakerSession& maker, std::string_view command, std::string_view text) {
+    // Over the maker's direct connection when it is up (protocol.md 3.5, NG 14.2).
+    auto& direct = m_run->direct;
+    if (direct && direct->isUp(maker.nick)) {
+        if (direct->sendPrivate(maker.nick, command, text)) {
+            ++m_run->direct_sent;
+            JM_LOG(m_ctx.logger(), debug) << "!" << command << " to " << maker.nick << " over its direct connection";
+            return;
+        }
+        JM_LOG(m_ctx.logger(), info) << "direct connection to " << maker.nick << " failed: !" << command
+                                     << " goes through a directory";
+    }
     // Through the directory pinned for this maker (the first message pins one where it was seen).
     if (auto r = m_run->directories->sendPrivate(maker.nick, command, text); !r)
         JM_LOG(m_ctx.logger(), warning) << "!" << command << " to " << maker.nick << " not sent: " << r.error().message;

@@ -2,6 +2,8 @@
 
 #include "taker_plugin.hpp"
 
+#include <jm/net/direct_peers.hpp>
+
 #include <chrono>
 
 namespace jm::plugins::taker {
@@ -26,6 +28,11 @@ struct TakerPlugin::Run {
     std::shared_ptr<jm::net::MultiDirectoryClient> directories;
     std::size_t directories_ready = 0;
     std::set<std::size_t> peerlists; //!< directories that answered our GETPEERLIST (an empty list too)
+    //! Direct connections to chosen makers (null when direct_connections is off).
+    std::shared_ptr<jm::net::DirectPeers> direct;
+    //! Serving locations the directories' peerlists gave, by nick (bounded).
+    std::map<std::string, std::string> locations;
+    std::uint64_t direct_sent = 0; //!< private messages that went over a direct connection
     jm::chain::ChainTip tip;
     std::int64_t fee_rate = 1000; //!< sat/kvB
 
