@@ -5,6 +5,8 @@
 #include <mempool_fee_estimator.hpp>
 #include <mempool_fees.hpp>
 
+#include <service_server.hpp>
+#include <test_pki.hpp>
 #include <util/http_test_server.hpp>
 
 #include <jm/sdk/testing/test_context.hpp>
@@ -235,6 +237,37 @@ BOOST_AUTO_TEST_CASE(a_failing_api_falls_back_to_the_last_good_reply_then_the_fa
         BOOST_REQUIRE(r);
         BOOST_CHECK_EQUAL(*r, 5'000);
     }
+}
+
+BOOST_AUTO_TEST_CASE(https_checks_the_certificate_chain_and_the_host_name) {
+    const auto& pki = jm::test::TestPki::get();
+    auto fees = [](const jm::test::ServiceServer::Request&) { return jm::test::ServiceServer::Response{200, GOOD}; };
+    auto with = [&](const std::filesystem::path& cert, const std::filesystem::path& key,
+                    const std::filesystem::path& ca) {
+        jm::test::ServiceServer server(fees, jm::test::ServiceServer::Tls{cert, key});
+        jm::sdk::testing::TestContext ctx("fee");
+        boost::json::object config{{"url", server.base()}, {"ca_file", ca.string()}, {"randomization", 0.0}};
+        std::vector<jm::sdk::ConfigProblem> problems;
+        BOOST_REQUIRE(MempoolFeeEstimator::schema().validate(config, "$", problems));
+        MempoolFeeEstimator e(ctx, MempoolFeeEstimator::settingsFrom(config).value());
+        BOOST_REQUIRE(e.start());
+        auto r = ask(ctx, e, 1);
+        if (r) {
+            auto requests = server.requests();
+            BOOST_REQUIRE_EQUAL(requests.size(), 1u);
+            BOOST_CHECK_EQUAL(requests[0].sni, "localhost");
+        }
+        return r;
+    };
+    auto good = with(pki.cert, pki.key, pki.ca);
+    BOOST_REQUIRE_MESSAGE(good, (good ? "" : good.error().message));
+    BOOST_CHECK_EQUAL(*good, 41'000);
+    auto untrusted = with(pki.cert, pki.key, pki.other_ca);
+    BOOST_REQUIRE(!untrusted);
+    BOOST_CHECK_NE(untrusted.error().message.find("TLS handshake"), std::string::npos);
+    auto wrong_name = with(pki.wrong_name_cert, pki.wrong_name_key, pki.ca);
+    BOOST_REQUIRE(!wrong_name);
+    BOOST_CHECK_NE(wrong_name.error().message.find("TLS handshake"), std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(https_needs_a_loadable_ca_file) {
