@@ -69,6 +69,8 @@ struct MakerSession {
     double bond_value = 0;
     State state = State::Filled;
     std::string encpk; //!< from !pubkey
+    //! It advertised NG's neutrino_compat (in !pubkey or a peerlist): it reads extended utxos.
+    bool neutrino_compat = false;
     std::optional<jm::protocol::BoxSession> box;
     jm::protocol::IoauthMessage ioauth;
     std::optional<MakerPart> part;

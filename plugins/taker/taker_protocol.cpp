@@ -6,6 +6,8 @@
 #include <jm/protocol/line.hpp>
 #include <jm/protocol/nick.hpp>
 
+#include <algorithm>
+
 namespace jm::plugins::taker {
 
 using State = MakerSession::State;
@@ -46,6 +48,13 @@ void TakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
                          : jm::sdk::Result<std::array<std::uint8_t, 32>>(reply.error());
         if (!key) return failMaker(maker, "bad !pubkey: " + key.error().message);
         maker.encpk = reply->maker_encpk;
+        if (std::find(reply->features.begin(), reply->features.end(), "neutrino_compat") != reply->features.end())
+            maker.neutrino_compat = true;
+        // A light client cannot check a legacy maker's coins (txid:vout alone): drop it now,
+        // before our commitment's opening goes to it.
+        if (!maker.neutrino_compat && !m_backend->capabilities().any_outpoint_lookup)
+            return failMaker(maker, "it does not advertise neutrino_compat, and our light-client backend cannot "
+                                    "check legacy txid:vout coins");
         maker.box.emplace(run.keys, *key);
         maker.state = State::PubkeyReceived;
         checkStage();
