@@ -45,7 +45,8 @@ P2pChainSource::P2pChainSource(jm::sdk::Executor strand, P2pChainSourceSettings 
                                HeaderChain headers, FilterHeaderChain filter_headers) :
     m_strand(strand),
     m_settings(std::move(settings)), m_store(&store), m_headers(std::move(headers)),
-    m_filterHeaders(std::move(filter_headers)), m_log(jm::sdk::makeLogger("backend-neutrino")), m_ticker(strand) {
+    m_filterHeaders(std::move(filter_headers)), m_log(jm::sdk::makeLogger(m_settings.peers.connection.log_channel)),
+    m_ticker(strand) {
     m_reportedHeight = verifiedHeight();
     std::weak_ptr<int> alive = m_alive;
     PeerManager::Listener listener;

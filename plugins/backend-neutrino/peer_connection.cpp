@@ -36,7 +36,7 @@ PeerConnection::PeerConnection(jm::sdk::Executor executor, PeerConnectionSetting
     m_executor(executor),
     m_settings(std::move(settings)), m_address(std::move(address)), m_ourHeight(our_height),
     m_handlers(std::move(handlers)), m_socket(executor), m_handshakeTimer(executor), m_pingTimer(executor),
-    m_log(jm::sdk::makeLogger("backend-neutrino")) {}
+    m_log(jm::sdk::makeLogger(m_settings.log_channel)) {}
 
 void PeerConnection::connect() {
     auto self = shared_from_this();

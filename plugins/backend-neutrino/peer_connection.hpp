@@ -33,6 +33,9 @@ struct PeerConnectionSettings {
     std::chrono::milliseconds ping_interval{120'000};
     std::chrono::milliseconds ping_timeout{60'000};
     int ban_score = 100; //!< misbehaviour score at which the peer is dropped and banned
+    //! Log channel of the connection, its PeerManager and P2pChainSource (the plugin instance's
+    //! name when the plugin builds them).
+    std::string log_channel = "backend-neutrino";
 };
 
 //! One outbound Bitcoin P2P connection: connect with a timeout, the version/verack handshake
