@@ -35,6 +35,9 @@ const jm::sdk::ConfigSchema& NeutrinoSettings::schema() {
                        "blocks one lookup of a counterparty's coin fetches");
         schema.bounded("mempool_limit", jm::sdk::ConfigType::Int, 20000, 0, 1000000,
                        "unconfirmed transactions relayed by peers kept in memory");
+        schema.bounded("sync_wait", jm::sdk::ConfigType::Duration, "60s", 0, 3600'000,
+                       "how long a wallet scan waits for headers and filters to sync (a node just started) "
+                       "before it fails as unavailable");
         return schema;
     }();
     return s;
@@ -49,6 +52,7 @@ jm::sdk::Result<NeutrinoSettings> NeutrinoSettings::fromConfig(const boost::json
         s.hint_max_filters = static_cast<std::uint32_t>(jm::sdk::configInt(config, "hint_max_filters").value());
         s.hint_max_blocks = static_cast<std::uint32_t>(jm::sdk::configInt(config, "hint_max_blocks").value());
         s.mempool_limit = static_cast<std::uint32_t>(jm::sdk::configInt(config, "mempool_limit").value());
+        if (config.contains("sync_wait")) s.sync_wait = jm::sdk::configDuration(config, "sync_wait").value();
     } catch (const std::exception& e) {
         return fail(errc::invalid_config, e.what());
     }

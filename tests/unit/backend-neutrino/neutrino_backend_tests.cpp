@@ -61,6 +61,7 @@ NeutrinoSettings settings(std::uint32_t watch_ahead = 10) {
     NeutrinoSettings s;
     s.watch_ahead = watch_ahead;
     s.filter_batch = 7; // several batches per scan
+    s.sync_wait = std::chrono::milliseconds(300);
     return s;
 }
 
@@ -715,11 +716,26 @@ BOOST_AUTO_TEST_CASE(queries_without_an_answer_say_why) {
     });
     BOOST_REQUIRE(!offline.has_value());
     BOOST_TEST((offline.error().code == errc::unavailable));
-    // Still syncing: no wallet scan yet.
+    // Still syncing after sync_wait: no wallet scan, the user is told why.
     source.setSynced(false);
+    auto started = std::chrono::steady_clock::now();
     auto scan = node.scan(Account().request());
     BOOST_REQUIRE(!scan.has_value());
     BOOST_TEST((scan.error().code == errc::unavailable));
+    BOOST_TEST(scan.error().message.find("peers") != std::string::npos, scan.error().message);
+    BOOST_TEST((std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(300)));
+    // A scan asked while syncing waits for the sync and then runs.
+    std::optional<jm::sdk::Result<jm::chain::WalletScan>> waited;
+    node.backend.scanWallet(Account().request(), {}, ctx.executor(), [&](auto r) { waited = std::move(r); });
+    for (int i = 0; i < 20; ++i) {
+        ctx.ioContext().restart();
+        ctx.ioContext().run_for(std::chrono::milliseconds(5));
+    }
+    BOOST_TEST(!waited.has_value());
+    source.setSynced(true);
+    runUntil(ctx, [&] { return waited.has_value(); });
+    BOOST_TEST(waited->has_value(), (waited->has_value() ? "" : waited->error().message));
+    source.setSynced(false);
     auto tip = await<jm::chain::ChainTip>(ctx, [&](auto done) { node.backend.tip(ctx.executor(), done); });
     BOOST_REQUIRE(tip.has_value());
     BOOST_TEST(tip->height == 0);
