@@ -34,7 +34,10 @@ public:
                 // A node just started (each `jmnode wallet` command is one) has not heard from
                 // its peers yet: wait for the sync a while, polling, then tell the user.
                 auto now = std::chrono::steady_clock::now();
-                if (!m_waitingSince) m_waitingSince = now;
+                if (!m_waitingSince) {
+                    m_waitingSince = now;
+                    report(0, "waiting for the light client to sync");
+                }
                 if (now - *m_waitingSince >= m_b.m_settings.sync_wait)
                     return finish(fail(
                         errc::unavailable,
@@ -43,7 +46,6 @@ public:
                             std::to_string(
                                 std::chrono::duration_cast<std::chrono::seconds>(m_b.m_settings.sync_wait).count()) +
                             "s): are the configured peers up and serving compact filters (-peerblockfilters=1)?"));
-                report(0, "waiting for the light client to sync");
                 m_timer = std::make_shared<boost::asio::steady_timer>(m_b.m_ctx.executor());
                 m_timer->expires_after(std::chrono::milliseconds(200));
                 m_timer->async_wait(

@@ -46,12 +46,13 @@ json::object runJson(WalletNode& node, std::vector<std::string> args) { return n
 //! outpoint -> "value mixdepth/branch/index confirmations"
 std::map<std::string, std::string> utxosOf(WalletNode& node) {
     std::map<std::string, std::string> out;
-    for (const auto& u : runJson(node, {"utxos"}).at("utxos").as_array())
-        out[std::string(u.at("outpoint").as_string())] =
-            std::to_string(u.at("value").to_number<std::int64_t>()) + " m" +
-            std::to_string(u.at("mixdepth").to_number<int>()) + "/" + std::to_string(u.at("branch").to_number<int>()) +
-            "/" + std::to_string(u.at("index").to_number<int>()) + " conf " +
-            std::to_string(u.at("confirmations").to_number<int>());
+    auto listed = runJson(node, {"utxos"});
+    for (const auto& u : listed.at("utxos").as_array())
+        out[std::string(u.at("outpoint").as_string())] = std::to_string(u.at("value").to_number<std::int64_t>()) +
+                                                         " m" + std::to_string(u.at("mixdepth").to_number<int>()) +
+                                                         "/" + std::to_string(u.at("branch").to_number<int>()) + "/" +
+                                                         std::to_string(u.at("index").to_number<int>()) + " conf " +
+                                                         std::to_string(u.at("confirmations").to_number<int>());
     return out;
 }
 
@@ -59,11 +60,12 @@ std::map<std::string, std::string> utxosOf(WalletNode& node) {
 //! wallet saw a transaction, a light client the block's time)
 std::map<std::string, std::string> historyOf(WalletNode& node) {
     std::map<std::string, std::string> out;
-    for (const auto& t : runJson(node, {"history"}).at("history").as_array())
-        out[std::string(t.at("txid").as_string())] =
-            std::to_string(t.at("received").to_number<std::int64_t>()) + " " +
-            std::to_string(t.at("spent").to_number<std::int64_t>()) + " conf " +
-            std::to_string(t.at("confirmations").to_number<int>()) + (t.at("immature").as_bool() ? " immature" : "");
+    auto listed = runJson(node, {"history"});
+    for (const auto& t : listed.at("history").as_array())
+        out[std::string(t.at("txid").as_string())] = std::to_string(t.at("received").to_number<std::int64_t>()) + " " +
+                                                     std::to_string(t.at("spent").to_number<std::int64_t>()) +
+                                                     " conf " + std::to_string(t.at("confirmations").to_number<int>()) +
+                                                     (t.at("immature").as_bool() ? " immature" : "");
     return out;
 }
 
@@ -93,7 +95,7 @@ BOOST_AUTO_TEST_CASE(same_wallet_same_view_through_neutrino_and_core) {
     // gap window (index 9 is reached only after 3 is found).
     core.cli({"generatetoaddress", "1", viaCore.address(2, 0, 1), "1000"});
     core.mine(101);
-    json::object amounts{{viaCore.address(0, 0, 0), 1.0}, {viaCore.address(0, 0, 3), 0.5},
+    json::object amounts{{viaCore.address(0, 0, 0), 1.0},  {viaCore.address(0, 0, 3), 0.5},
                          {viaCore.address(0, 0, 9), 0.25}, {viaCore.address(1, 0, 0), 2.0},
                          {viaCore.address(1, 1, 4), 0.3},  {viaCore.address(4, 0, 2), 0.1}};
     core.cli({"sendmany", "", json::serialize(amounts)}, "miner");
@@ -145,8 +147,8 @@ BOOST_AUTO_TEST_CASE(same_wallet_same_view_through_neutrino_and_core) {
     neutHistory = historyOf(viaNeutrino);
     BOOST_CHECK(coreHistory.count(txid) == 1);
     BOOST_CHECK_MESSAGE(coreHistory == neutHistory, "core:" + dump(coreHistory) + "\nneutrino:" + dump(neutHistory));
-    BOOST_TEST_MESSAGE("neutrino resync took "
-                       << std::chrono::duration_cast<std::chrono::milliseconds>(resumed).count() << " ms");
+    BOOST_TEST_MESSAGE("neutrino resync took " << std::chrono::duration_cast<std::chrono::milliseconds>(resumed).count()
+                                               << " ms");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
