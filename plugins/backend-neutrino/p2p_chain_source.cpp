@@ -68,6 +68,8 @@ void P2pChainSource::start() {
     if (m_running) return;
     m_running = true;
     m_startedAt = Clock::now();
+    JM_LOG(m_log, info) << "light client starting from its store: headers to height " << m_headers.height()
+                        << ", filter headers to height " << verifiedHeight();
     m_peers->setOurHeight(static_cast<std::int32_t>(m_headers.height()));
     m_peers->start();
     scheduleTick();

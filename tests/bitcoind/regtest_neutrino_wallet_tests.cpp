@@ -105,6 +105,11 @@ BOOST_AUTO_TEST_CASE(same_wallet_same_view_through_neutrino_and_core) {
     waitForFilterIndex(core);
 
     auto coreSync = viaCore.sync();
+    // The first sync starts the light client at genesis (its log says so with --verbose).
+    auto first = viaNeutrino.run({"sync", "--verbose"});
+    BOOST_REQUIRE_MESSAGE(first.exit_code == 0, first.err);
+    BOOST_CHECK_MESSAGE(first.err.find("headers to height 0, filter headers to height 0\n") != std::string::npos,
+                        first.err);
     auto neutSync = viaNeutrino.sync();
     BOOST_CHECK_EQUAL(json::serialize(coreSync.at("mixdepths")), json::serialize(neutSync.at("mixdepths")));
     auto coreUtxos = utxosOf(viaCore), neutUtxos = utxosOf(viaNeutrino);
@@ -136,8 +141,16 @@ BOOST_AUTO_TEST_CASE(same_wallet_same_view_through_neutrino_and_core) {
     // Restart (each `jmnode wallet` is a new process): the light client resumes from its stored
     // chains and the wallet from its stored scan, and both backends agree after the spend.
     auto started = std::chrono::steady_clock::now();
-    neutSync = viaNeutrino.sync();
+    auto again = viaNeutrino.run({"sync", "--verbose"});
     auto resumed = std::chrono::steady_clock::now() - started;
+    BOOST_REQUIRE_MESSAGE(again.exit_code == 0, again.err);
+    // Resumed: the stored chains reach the tip before the payment's block.
+    auto before = std::to_string(coreSync.at("height").to_number<int>());
+    BOOST_CHECK_MESSAGE(again.err.find("headers to height " + before + ", filter headers to height " + before + "\n") !=
+                            std::string::npos,
+                        again.err);
+    BOOST_CHECK_MESSAGE(again.err.find("[neutrino]") != std::string::npos, again.err); // the instance's channel
+    neutSync = viaNeutrino.sync();
     coreSync = viaCore.sync();
     BOOST_CHECK_EQUAL(json::serialize(coreSync.at("mixdepths")), json::serialize(neutSync.at("mixdepths")));
     coreUtxos = utxosOf(viaCore);
