@@ -1,6 +1,7 @@
 // The fee plugin: FeeEstimator services "backend" (the backend's estimate with JoinMarket's
-// policy) and "fixed".
+// policy), "fixed" and "mempool" (a mempool.space-compatible HTTP API with the same policy).
 #include "fee_estimators.hpp"
+#include "mempool_fee_estimator.hpp"
 
 #include <jm/sdk/abi.hpp>
 
@@ -54,6 +55,28 @@ public:
     }
 };
 
+class MempoolFactory final : public jm::sdk::PluginFactory {
+public:
+    std::string_view kind() const override { return "fee"; }
+    std::string_view name() const override { return "mempool"; }
+    std::string_view description() const override {
+        return "fee rates from a mempool.space-compatible HTTP(S) API (GET <url>/api/v1/fees/recommended), "
+               "randomised upwards, with floor and cap; cached, with the last good reply or a fallback rate "
+               "when the API fails";
+    }
+    const jm::sdk::ConfigSchema& configSchema() const override { return MempoolFeeEstimator::schema(); }
+    std::vector<std::string> provides() const override { return {"fee/1"}; }
+    jm::sdk::Result<jm::sdk::PluginPtr> create(jm::sdk::PluginContext& ctx,
+                                               const boost::json::object& config) override {
+        auto settings = MempoolFeeEstimator::settingsFrom(config);
+        if (!settings) return settings.error();
+        auto estimator = std::make_unique<MempoolFeeEstimator>(ctx, std::move(*settings));
+        if (auto r = ctx.services().provide<jm::chain::FeeEstimator>(ctx.instanceName(), *estimator); !r)
+            return r.error();
+        return jm::sdk::PluginPtr(std::move(estimator));
+    }
+};
+
 class Module final : public jm::sdk::PluginModule {
 public:
     std::span<jm::sdk::PluginFactory* const> factories() override { return m_list; }
@@ -61,7 +84,8 @@ public:
 private:
     BackendFactory m_backend;
     FixedFactory m_fixed;
-    jm::sdk::PluginFactory* m_list[2] = {&m_backend, &m_fixed};
+    MempoolFactory m_mempool;
+    jm::sdk::PluginFactory* m_list[3] = {&m_backend, &m_fixed, &m_mempool};
 };
 
 } // namespace

@@ -117,6 +117,17 @@ void MakerPlugin::writeStatus(bool running) {
     s["height"] = m_tip.height;
     s["directories_ready"] = m_directories ? m_directories->readyCount() : 0;
     s["directories"] = m_settings.directories.size();
+    boost::json::object direct{{"location", m_location.toString()},
+                               {"received", m_counters.direct_received},
+                               {"sent", m_counters.direct_sent}};
+    if (m_direct) {
+        const auto& c = m_direct->counters();
+        direct["connections"] = m_direct->inboundCount();
+        direct["accepted"] = c.accepted;
+        direct["refused"] = c.refused;
+        direct["dropped"] = c.dropped;
+    }
+    s["direct"] = std::move(direct);
     boost::json::array offers;
     for (const auto& o : m_offers)
         offers.push_back({{"oid", o.oid},

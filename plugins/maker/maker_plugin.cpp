@@ -60,7 +60,8 @@ MakerPlugin::MakerPlugin(jm::sdk::PluginContext& ctx, MakerSettings settings) :
     m_ctx(ctx), m_settings(std::move(settings)),
     m_store(ctx.store(), static_cast<std::size_t>(m_settings.max_learned_commitments)),
     m_limiter(m_settings.message_rate, m_settings.message_burst, m_settings.orderbook_interval),
-    m_sessionTimer(ctx.executor()), m_retryTimer(ctx.executor()), m_statusTimer(ctx.executor()) {}
+    m_sessionTimer(ctx.executor()), m_retryTimer(ctx.executor()), m_statusTimer(ctx.executor()),
+    m_onionTimer(ctx.executor()) {}
 
 MakerPlugin::~MakerPlugin() {
     // Destroyed without stop() (the host failed mid-start, or a test simulating a crash): close
@@ -68,6 +69,8 @@ MakerPlugin::~MakerPlugin() {
     m_stopped = true;
     if (m_directories) m_directories->stop();
     if (m_broadcaster) m_broadcaster->stop();
+    if (m_direct) m_direct->stop();
+    if (m_onion) m_onion->stop();
     releaseWallet();
 }
 
@@ -158,7 +161,6 @@ jm::sdk::Result<void> MakerPlugin::start() {
         m_ctx.executor(), guarded([this](const jm::sdk::events::BlockConnected& e) { onBlock(e.height); })));
     bus.publish(jm::sdk::events::RoleNick{std::string(m_ctx.instanceName()), "maker", m_identity->nick()});
 
-    std::vector<jm::net::DirectoryClientSettings> directories;
     for (const auto& d : m_settings.directories) {
         jm::net::DirectoryClientSettings s;
         s.host = d.host;
@@ -168,21 +170,11 @@ jm::sdk::Result<void> MakerPlugin::start() {
         s.handshake_timeout = m_settings.connect_timeout;
         // Checked when the config was read: a .onion directory has a SOCKS proxy.
         if (auto proxy = m_settings.tor.proxyFor(d.host, d.host)) s.socks = *proxy;
-        directories.push_back(s);
+        m_directorySettings.push_back(s);
     }
-    m_broadcaster = std::make_shared<CommitmentBroadcaster>(m_ctx.executor(), directories);
-    jm::net::MultiDirectoryHandler handler;
-    handler.on_message = guarded([this](const jm::net::RoutedMessage& m) { onMessage(m); });
-    handler.on_directory = guarded([this](std::size_t directory, bool ready) {
-        if (!ready) return;
-        JM_LOG(m_ctx.logger(), info) << "directory " << m_settings.directories[directory].text() << " ready; "
-                                     << m_offers.size() << " offer(s) announced as " << nick();
-        for (const auto& o : m_offers)
-            (void)m_directories->directory(directory).sendPublic({jm::protocol::formatOffer(o)});
-        scheduleStatus();
-    });
-    m_directories =
-        jm::net::MultiDirectoryClient::create(m_ctx.executor(), std::move(directories), m_identity, handler);
+    // The throw-away nicks of !hp2 broadcasts never announce a location.
+    m_broadcaster = std::make_shared<CommitmentBroadcaster>(m_ctx.executor(), m_directorySettings);
+    if (auto r = startDirect(); !r) return r;
 
     expireSessions();
     JM_LOG(m_ctx.logger(), info) << "maker " << nick() << " starting: wallet '" << m_settings.wallet << "', "
@@ -197,9 +189,12 @@ void MakerPlugin::stop(std::function<void()> done) {
     m_sessionTimer.cancel();
     m_retryTimer.cancel();
     m_statusTimer.cancel();
+    m_onionTimer.cancel();
     m_subscriptions.clear();
     if (m_directories) m_directories->stop();
     if (m_broadcaster) m_broadcaster->stop();
+    if (m_direct) m_direct->stop();
+    if (m_onion) m_onion->stop(); // DEL_ONION
     // Coins of unsigned sessions are free again; signed ones stay locked (persisted).
     std::vector<jm::bitcoin::OutPoint> free;
     for (const auto& [op, lock] : m_locks)
@@ -309,7 +304,8 @@ void MakerPlugin::synced(jm::sdk::Result<jm::wallet::SyncResult> result) {
         if (first) {
             JM_LOG(m_ctx.logger(), info) << "wallet synced at height " << m_tip.height << "; connecting to "
                                          << m_settings.directories.size() << " directories";
-            m_directories->start();
+            m_walletReady = true;
+            maybeConnectDirectories();
         }
         if (m_resyncWanted) {
             m_resyncWanted = false;
@@ -464,11 +460,7 @@ void MakerPlugin::sendOfferList(const std::string& taker, std::optional<std::siz
         else
             JM_LOG(m_ctx.logger(), error) << "fidelity bond proof: " << b64.error().message;
     }
-    jm::sdk::Result<void> sent = fail(errc::unavailable, "no directory");
-    if (directory && m_directories->directory(*directory).ready())
-        sent = m_directories->directory(*directory).sendPrivate(taker, first.name, text);
-    else
-        sent = m_directories->sendPrivate(taker, first.name, text);
+    auto sent = sendVia(taker, directory, first.name, text);
     if (!sent) JM_LOG(m_ctx.logger(), debug) << "offers to " << taker << " not sent: " << sent.error().message;
 }
 

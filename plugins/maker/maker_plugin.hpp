@@ -9,7 +9,9 @@
 #include <jm/chain/blockchain_backend.hpp>
 #include <jm/chain/fee_estimator.hpp>
 #include <jm/maker/yield_generator.hpp>
+#include <jm/net/direct_peers.hpp>
 #include <jm/net/multi_directory_client.hpp>
+#include <jm/net/tor_control.hpp>
 #include <jm/protocol/line.hpp>
 #include <jm/sdk/plugin.hpp>
 #include <jm/wallet/utxo_set.hpp>
@@ -36,7 +38,12 @@ struct MakerCounters {
     std::uint64_t pushes = 0;  //!< !push broadcast for a taker
     std::uint64_t ignored = 0; //!< messages dropped: bad signature, wrong state, flood, ...
     std::uint64_t offers_announced = 0;
+    std::uint64_t direct_received = 0; //!< private messages handled that came over a direct connection
+    std::uint64_t direct_sent = 0;     //!< private messages sent over a direct connection
 };
+
+//! The channel index of a message that came over a direct connection (not a directory's index).
+inline constexpr std::size_t DIRECT_CHANNEL = static_cast<std::size_t>(-1);
 
 //! The maker role ("maker/maker"): sells liquidity in JoinMarket CoinJoins. It opens the node's
 //! wallet, keeps it synchronised with the backend, asks the yield generator what to offer,
@@ -61,6 +68,10 @@ public:
     const MakerCounters& counters() const { return m_counters; }
     bool ready() const { return m_synced; }
     std::size_t directoriesReady() const { return m_directories ? m_directories->readyCount() : 0; }
+    //! The location announced in our handshakes (NOT-SERVING-ONION when not serving).
+    const jm::protocol::Location& location() const { return m_location; }
+    //! Direct connections (null when not serving).
+    const jm::net::DirectPeers* directPeers() const { return m_direct.get(); }
     //! The file `jmnode maker status` reads.
     std::filesystem::path statusPath() const;
 
@@ -78,6 +89,17 @@ private:
     std::vector<jm::wallet::WalletUtxo> availableCoins(int mixdepth) const;
     bool isWalletCoin(const jm::bitcoin::OutPoint& outpoint) const;
     void prepareBond();
+
+    // --- Direct connections (maker_direct.cpp) ---
+    //! Starts listening (plain TCP, or behind our onion service). Errors: errc::unavailable.
+    jm::sdk::Result<void> startDirect();
+    //! Connects the directories once the wallet is synced and our location is settled.
+    void maybeConnectDirectories();
+    void createDirectories();
+    //! A private message to `taker` through `channel` (a directory index or DIRECT_CHANNEL); when
+    //! that channel is gone, through any directory the taker is on.
+    jm::sdk::Result<void> sendVia(const std::string& taker, std::optional<std::size_t> channel,
+                                  std::string_view command, std::string_view text);
 
     // --- Offers (maker_plugin.cpp) ---
     void refreshOffers();
@@ -152,6 +174,13 @@ private:
 
     std::shared_ptr<const jm::protocol::NickIdentity> m_identity;
     std::shared_ptr<jm::net::MultiDirectoryClient> m_directories;
+    std::vector<jm::net::DirectoryClientSettings> m_directorySettings; //!< until m_directories exists
+    std::shared_ptr<jm::net::DirectPeers> m_direct;
+    std::shared_ptr<jm::net::OnionService> m_onion;
+    jm::protocol::Location m_location; //!< announced; NOT-SERVING-ONION until settled
+    bool m_locationSettled = true;     //!< false while our onion service is being published
+    bool m_walletReady = false;        //!< the first sync finished
+    boost::asio::steady_timer m_onionTimer;
     std::shared_ptr<CommitmentBroadcaster> m_broadcaster;
     std::vector<jm::protocol::Offer> m_offers;
 

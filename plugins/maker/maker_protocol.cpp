@@ -15,6 +15,7 @@
 #include <jm/protocol/utxo_string.hpp>
 
 #include <algorithm>
+#include <limits>
 
 namespace jm::plugins::maker {
 
@@ -30,7 +31,7 @@ using Clock = std::chrono::steady_clock;
 // its owner's, so anyone can flood under a taker's nick through another directory, and that
 // must not use up what the taker itself may send through its own.
 std::string limiterKey(std::size_t directory, const std::string& nick) {
-    return std::to_string(directory) + "/" + nick;
+    return (directory == DIRECT_CHANNEL ? std::string("direct") : std::to_string(directory)) + "/" + nick;
 }
 
 std::int64_t unixNow() {
@@ -86,6 +87,7 @@ void MakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
         return;
     }
     if (line.to != nick()) return;
+    if (routed.directory == DIRECT_CHANNEL) ++m_counters.direct_received;
     onPrivateMessage(routed);
 }
 
@@ -234,13 +236,28 @@ void MakerPlugin::onAuth(TakerSession& session, std::string_view payload) {
     if (!index) return failSession(session.taker, "auth", "PoDLE does not verify: " + index.error().message);
     auto utxo = jm::protocol::parseUtxoString(proof->utxo);
     if (!utxo) return failSession(session.taker, "auth", "bad utxo in the opening: " + utxo.error().message);
+    // A light client finds the taker's coin only through the block the taker names (protocol.md
+    // 14.1): a legacy txid:vout gets NG's refusal, so that the taker picks a full-node maker.
+    bool light = !m_backend->capabilities().any_outpoint_lookup;
+    if (light && !utxo->extended()) {
+        sendError(session.taker, session.directory, std::string(jm::protocol::NEUTRINO_INCOMPATIBLE_ERROR));
+        return failSession(session.taker, "auth", "a light-client backend cannot check a legacy txid:vout utxo");
+    }
+    std::optional<jm::chain::OutPointHint> hint;
+    if (utxo->extended()) {
+        if (!utxo->height || *utxo->height < 0 || *utxo->height > std::numeric_limits<std::int32_t>::max())
+            return failSession(session.taker, "auth", "the extended utxo has no valid block height");
+        hint = jm::chain::OutPointHint{*utxo->script_pubkey, static_cast<std::int32_t>(*utxo->height)};
+        session.claimed_script = utxo->script_pubkey;
+    }
     session.proof = std::move(*proof);
-    session.extended_utxos = utxo->extended();
+    session.extended_utxos = utxo->extended() || light;
     session.state = SessionState::CheckingTakerCoin;
-    m_backend->getTxOut(utxo->outpoint, m_ctx.executor(),
-                        guarded([this, taker = session.taker, id = session.id](auto coin) {
-                            onTakerCoin(taker, id, std::move(coin));
-                        }));
+    // A full node ignores the hint (a lying one changes nothing); a light client checks it.
+    m_backend->getTxOutHinted(utxo->outpoint, std::move(hint), m_ctx.executor(),
+                              guarded([this, taker = session.taker, id = session.id](auto coin) {
+                                  onTakerCoin(taker, id, std::move(coin));
+                              }));
 }
 
 void MakerPlugin::onTakerCoin(const std::string& taker, std::uint64_t id,
@@ -251,6 +268,8 @@ void MakerPlugin::onTakerCoin(const std::string& taker, std::uint64_t id,
     auto& session = it->second;
     if (!coin) return failSession(taker, "auth", "cannot check the taker's coin: " + coin.error().message);
     if (!*coin) return failSession(taker, "auth", "the taker's coin does not exist or is spent");
+    if (session.claimed_script && *session.claimed_script != (*coin)->script_pubkey)
+        return failSession(taker, "auth", "the taker's extended utxo names another script than the chain's");
     const auto& policy = m_settings.podle;
     if ((*coin)->confirmations < policy.min_confirmations)
         return failSession(taker, "auth",
@@ -336,7 +355,8 @@ void MakerPlugin::sendIoauth(TakerSession& session) {
         u.outpoint = c.outpoint;
         if (session.extended_utxos) {
             u.script_pubkey = c.script_pubkey;
-            u.height = m_tip.height - c.confirmations + 1;
+            // The coin's confirmations were counted at the last wallet sync, not at the tip.
+            u.height = m_lastSyncHeight - c.confirmations + 1;
         }
         msg.utxos.push_back(std::move(u));
     }
@@ -461,19 +481,16 @@ void MakerPlugin::onCommitmentSeen(const std::string& commitment, bool relay) {
 // Sessions.
 
 void MakerPlugin::send(TakerSession& session, std::string_view command, std::string_view text) {
-    // Answer on the directory the taker used; another one if that one is gone.
-    auto& direct = m_directories->directory(session.directory);
-    auto r = direct.ready() ? direct.sendPrivate(session.taker, command, text)
-                            : m_directories->sendPrivate(session.taker, command, text);
+    // Answer on the channel the taker last used (a directory or its direct connection: takers
+    // switch to direct mid-session, NG 14.2); another directory if that one is gone.
+    auto r = sendVia(session.taker, session.directory, command, text);
     if (!r)
         JM_LOG(m_ctx.logger(), warning) << "!" << command << " to " << session.taker
                                         << " not sent: " << r.error().message;
 }
 
 void MakerPlugin::sendError(const std::string& taker, std::size_t directory, const std::string& text) {
-    auto& direct = m_directories->directory(directory);
-    (void)(direct.ready() ? direct.sendPrivate(taker, "error", text)
-                          : m_directories->sendPrivate(taker, "error", text));
+    (void)sendVia(taker, directory, "error", text);
 }
 
 void MakerPlugin::failSession(const std::string& taker, const std::string& stage, const std::string& reason) {
@@ -495,7 +512,7 @@ void MakerPlugin::endSession(const std::string& taker) {
             m_locks.erase(l);
         }
     if (auto r = m_store.unlock(free); !r) JM_LOG(m_ctx.logger(), error) << r.error().message;
-    m_directories->unpin(taker);
+    if (m_directories) m_directories->unpin(taker);
     m_sessions.erase(it);
     scheduleStatus();
 }

@@ -1,5 +1,8 @@
 #include "maker_settings.hpp"
 
+#include <jm/net/direct_peers.hpp>
+#include <jm/protocol/handshake.hpp>
+
 namespace jm::plugins::maker {
 
 using jm::sdk::ConfigField;
@@ -75,6 +78,19 @@ const jm::sdk::ConfigSchema& MakerSettings::schema() {
         schema.optional("directory_network", ConfigType::String, "",
                         "network name sent in directory handshakes; \"\" = the node's network. Reference "
                         "JoinMarket regtest setups use \"testnet\"");
+        schema.optional("serve_direct", ConfigType::Bool, d.serve_direct,
+                        "accept takers' direct connections (docs/direct-connections.md): on an onion service "
+                        "of our own when tor.control is set, or on direct_listen; the location is announced in "
+                        "our directory handshakes");
+        schema.optional("direct_listen", ConfigType::String, "",
+                        "plain-TCP testing mode: accept direct connections on this loopback \"host:port\" (port "
+                        "0: any free one) and announce it, as reference JoinMarket does with regtest_count; \"\" "
+                        "= the onion service (with tor.control) or none");
+        schema.optional("direct_announce", ConfigType::String, "",
+                        "announce this \"host:port\" instead of where we listen (e.g. an onion service of "
+                        "torrc leading to direct_listen); \"\" = where we listen");
+        schema.bounded("max_direct_connections", ConfigType::Int, d.max_direct_connections, 1, 10000,
+                       "direct connections accepted at once; further ones are closed at once");
         return schema;
     }();
     return s;
@@ -114,6 +130,28 @@ jm::sdk::Result<MakerSettings> MakerSettings::fromConfig(const boost::json::obje
     s.connect_timeout = jm::sdk::configDuration(config, "connect_timeout").value();
     s.directory_network = jm::sdk::configString(config, "directory_network").value();
     s.serve_own_takers = jm::sdk::configBool(config, "serve_own_takers").value();
+    s.serve_direct = jm::sdk::configBool(config, "serve_direct").value();
+    if (auto listen = jm::sdk::configString(config, "direct_listen").value(); !listen.empty()) {
+        // Port 0 (any free port) is allowed here, unlike in a peer's address.
+        bool any_port = listen.size() > 2 && listen.ends_with(":0");
+        auto address = jm::net::parsePeerAddress(any_port ? listen.substr(0, listen.size() - 1) + "1" : listen);
+        if (address && any_port) address->port = 0;
+        if (!address) return fail(errc::invalid_config, "direct_listen: " + address.error().message);
+        // Testing mode only: a plain TCP listener reachable from elsewhere would tell takers our IP.
+        if (!jm::net::isLoopbackHost(address->host))
+            return fail(errc::invalid_config, "direct_listen must be a loopback address (127.0.0.1:PORT), not " +
+                                                  listen + ": use tor.control for an onion service");
+        s.direct_listen = std::move(*address);
+    }
+    s.direct_announce = jm::sdk::configString(config, "direct_announce").value();
+    if (!s.direct_announce.empty()) {
+        auto location = jm::protocol::parseLocation(s.direct_announce);
+        if (!location || !location->serving())
+            return fail(errc::invalid_config, "direct_announce must be host:port, not '" + s.direct_announce + "'");
+        if (!s.direct_listen && !s.tor.hasControl())
+            return fail(errc::invalid_config, "direct_announce needs direct_listen (or tor.control)");
+    }
+    s.max_direct_connections = static_cast<int>(jm::sdk::configInt(config, "max_direct_connections").value());
     return s;
 }
 

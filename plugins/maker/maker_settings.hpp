@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,19 @@ struct MakerSettings {
     std::string directory_network;
     //! Serve fills from this node's own takers (demos and tests only).
     bool serve_own_takers = false;
+
+    // Direct connections (protocol.md 3.4, docs/direct-connections.md).
+    //! Accept takers' direct connections: on our own onion service when tor.control is set, or
+    //! on direct_listen.
+    bool serve_direct = true;
+    //! Plain-TCP testing mode (REF's regtest_count): listen here, a loopback "host:port" (port 0:
+    //! any free one), and announce it. Empty: the onion service (with tor.control) or no serving.
+    std::optional<jm::net::PeerAddress> direct_listen;
+    //! Announce this location instead (e.g. an onion service configured in torrc that leads to
+    //! direct_listen). Empty: what we listen on.
+    std::string direct_announce;
+    //! Direct connections accepted at once; more are closed at once.
+    int max_direct_connections = 32;
 
     static const jm::sdk::ConfigSchema& schema();
     //! Reads a config validated against schema(). Errors: errc::invalid_config.

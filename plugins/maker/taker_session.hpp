@@ -58,7 +58,11 @@ struct TakerSession {
 
     // From !auth.
     std::optional<jm::protocol::PodleProof> proof;
-    bool extended_utxos = false; //!< the taker wrote NG's extended utxo form: answer in kind
+    //! !ioauth lists our coins in NG's extended form (protocol.md 14.1): the taker wrote its
+    //! coin that way, or our backend is a light client.
+    bool extended_utxos = false;
+    //! The script the taker's extended utxo named: it must be the one the chain knows.
+    std::optional<jm::bitcoin::Script> claimed_script;
 
     // From our !ioauth.
     int mixdepth = 0;

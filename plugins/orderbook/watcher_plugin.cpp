@@ -161,8 +161,10 @@ void WatcherPlugin::checkBonds(bool all) {
         auto parsed = jm::protocol::parseBondProof(*proof);
         if (!parsed) continue; // the book keeps only proofs that parse and verify
         m_bondsPending.insert(nick);
-        m_backend->getTxOut(
-            jm::market::bondOutpoint(*parsed), m_ctx.executor(),
+        // A bond proof names no block height, so there is no hint to give: a full node looks the
+        // coin up as before, a light client answers errc::unsupported (shown as unverified).
+        m_backend->getTxOutHinted(
+            jm::market::bondOutpoint(*parsed), std::nullopt, m_ctx.executor(),
             guarded([this, nick, proof = *proof](auto coin) { onBondCoin(nick, proof, std::move(coin)); }));
     }
 }
@@ -199,6 +201,8 @@ void WatcherPlugin::onBondCoin(const std::string& nick, const std::string& proof
         v.confirmation_time = bond->confirmed_at;
         v.value = bond->value;
         check.outpoint = bond->outpoint;
+    } else if (!coin && coin.error().code == jm::sdk::errc::unsupported) {
+        v.refusal = "unverified: the backend is a light client and cannot look up a bond coin without its block";
     } else {
         v.refusal = bond.error().message;
         JM_LOG(m_ctx.logger(), debug) << "bond of " << nick << " not counted: " << v.refusal;

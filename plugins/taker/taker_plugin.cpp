@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 namespace jm::plugins::taker {
@@ -101,6 +102,7 @@ TakerPlugin::TakerPlugin(jm::sdk::PluginContext& ctx, TakerSettings settings) :
 TakerPlugin::~TakerPlugin() {
     m_stopped = true;
     if (m_run && m_run->directories) m_run->directories->stop();
+    if (m_run && m_run->direct) m_run->direct->stop();
 }
 
 Stage TakerPlugin::stage() const { return m_run ? m_run->stage : Stage::Idle; }
@@ -301,6 +303,19 @@ void TakerPlugin::connect() {
     handler.on_peerlist = guarded([this, mine](std::size_t directory) {
         if (mine()) m_run->peerlists.insert(directory);
     });
+    handler.on_peer_entry = guarded([this, mine](const jm::protocol::PeerlistEntry& e, std::size_t) {
+        if (!mine() || e.disconnected) return;
+        // Both maps are bounded: a directory listing thousands of nicks cannot grow them without end.
+        if (std::find(e.features.begin(), e.features.end(), "neutrino_compat") != e.features.end() &&
+            m_run->neutrino_compat.size() < 10'000)
+            m_run->neutrino_compat.insert(e.nick);
+        auto location = jm::protocol::parseLocation(e.location);
+        if (location && location->serving() && (m_run->locations.size() < 10'000 || m_run->locations.count(e.nick)))
+            m_run->locations[e.nick] = e.location;
+        // A chosen maker whose location comes late (REF directories tell it after relaying).
+        if (m_run->makers.count(e.nick) && m_run->stage >= Stage::Fill && m_run->stage <= Stage::Signatures)
+            dialMaker(e.nick);
+    });
     handler.on_nick_gone = guarded([this, mine](const std::string& nick) {
         if (!mine()) return;
         m_run->listed.erase(nick);
@@ -308,6 +323,7 @@ void TakerPlugin::connect() {
     });
     m_run->directories =
         jm::net::MultiDirectoryClient::create(m_ctx.executor(), std::move(directories), m_run->identity, handler);
+    startDirect();
     m_run->orderbook_started = Clock::now();
     m_run->last_answer = m_run->orderbook_started;
     setStage(Stage::Orderbook, "orderbook",
@@ -399,10 +415,13 @@ void TakerPlugin::verifyBonds() {
         jm::bitcoin::OutPoint op;
         std::reverse_copy(proof.txid_display.begin(), proof.txid_display.end(), op.txid.begin());
         op.vout = proof.vout;
-        m_backend->getTxOut(op, m_ctx.executor(),
-                            guarded([this, id = run.id, maker = maker, proof = proof](auto coin) mutable {
-                                if (m_run && m_run->id == id) onBondCoin(maker, std::move(proof), std::move(coin));
-                            }));
+        // A proof names no block height: a light client cannot find the coin (errc::unsupported),
+        // and the bond counts for nothing.
+        m_backend->getTxOutHinted(op, std::nullopt, m_ctx.executor(),
+                                  guarded([this, id = run.id, maker = maker, proof = proof](auto coin) mutable {
+                                      if (m_run && m_run->id == id)
+                                          onBondCoin(maker, std::move(proof), std::move(coin));
+                                  }));
     }
 }
 
@@ -540,6 +559,25 @@ jm::sdk::Result<void> TakerPlugin::chooseMakers() {
         if (auto v = run.bond_values.find(o.counterparty); v != run.bond_values.end()) c.bond_value = v->second;
         candidates.push_back(std::move(c));
     }
+    // A light client can only check makers that send extended utxos: when the peerlists name
+    // enough makers with neutrino_compat, only those; else all, and those whose !pubkey does not
+    // advertise it are dropped there (and replaced in the next attempt).
+    if (!m_backend->capabilities().any_outpoint_lookup) {
+        std::vector<jm::taker::CandidateOffer> compat;
+        std::set<std::string> compat_makers;
+        for (const auto& c : candidates)
+            if (run.neutrino_compat.count(c.counterparty)) {
+                compat.push_back(c);
+                compat_makers.insert(c.counterparty);
+            }
+        if (compat_makers.size() >= n) {
+            candidates = std::move(compat);
+        } else {
+            JM_LOG(m_ctx.logger(), info) << "light-client backend: only " << compat_makers.size()
+                                         << " qualifying maker(s) are listed with neutrino_compat; choosing among all, "
+                                            "makers whose !pubkey lacks it are dropped";
+        }
+    }
     std::set<std::string> distinct;
     for (const auto& c : candidates)
         distinct.insert(c.counterparty);
@@ -633,6 +671,7 @@ jm::sdk::Result<void> TakerPlugin::chooseMakers() {
             m.offer = picks[i].offer;
             m.cjfee = sweep->maker_fees[i];
             m.bond_value = picks[i].bond_value;
+            m.neutrino_compat = run.neutrino_compat.count(m.nick) != 0;
             run.makers.emplace(m.nick, std::move(m));
         }
         return {};
@@ -645,6 +684,7 @@ jm::sdk::Result<void> TakerPlugin::chooseMakers() {
         m.offer = p.offer;
         m.cjfee = p.cjfee;
         m.bond_value = p.bond_value;
+        m.neutrino_compat = run.neutrino_compat.count(m.nick) != 0;
         fees += p.cjfee;
         txfees += p.offer.txfee;
         run.makers.emplace(m.nick, std::move(m));
@@ -688,6 +728,11 @@ jm::sdk::Result<void> TakerPlugin::makeCommitment() {
         if (!proof) return proof.error();
         run.commitment = jm::protocol::podleCommitment(*proof);
         run.opening = jm::protocol::formatRevelation(*proof);
+        // The utxo is not part of the proof: the same opening names the coin in NG's extended form
+        // for neutrino_compat makers (its confirmations were counted at the wallet sync).
+        proof->utxo = jm::protocol::formatUtxoString(
+            {u.outpoint, u.script_pubkey, std::int64_t(run.tip.height) - u.confirmations + 1}, true);
+        run.opening_extended = jm::protocol::formatRevelation(*proof);
         return true;
     };
     // REF make_commitment: the coins of this CoinJoin, then external openings, then every coin
@@ -706,6 +751,7 @@ jm::sdk::Result<void> TakerPlugin::makeCommitment() {
             if (*used) continue;
             run.commitment = e.commitments[i];
             run.opening = e.openings[i];
+            run.opening_extended.clear();
             return {};
         }
     for (const auto& u : m_utxos->spendable(run.request.mixdepth)) {
@@ -730,6 +776,11 @@ void TakerPlugin::sendFills() {
     // honest maker, nor make us pay more than the user approved. A maker that really withdrew or
     // changed its offer refuses the !fill or the transaction and is replaced like any other.
     setStage(Stage::Fill, "fill", "!fill to " + std::to_string(run.makers.size()) + " makers");
+    // Direct connections to the chosen makers start now (REF dials when it first writes to a
+    // nick); the !fill goes through a directory unless one is up already, later messages take
+    // the direct connection once it is (NG 14.2: makers accept the switch).
+    for (auto& [nick, m] : run.makers)
+        dialMaker(nick);
     for (auto& [nick, m] : run.makers) {
         sendTo(m, "fill",
                jm::protocol::formatFillArgs({m.offer.oid, run.cj_amount, run.keys.publicKeyHex(), run.commitment}));
@@ -746,7 +797,9 @@ void TakerPlugin::sendAuths() {
     setStage(Stage::Auth, "auth", "!auth to " + std::to_string(n) + " makers");
     for (auto& [nick, m] : run.makers) {
         if (m.state != State::PubkeyReceived) continue;
-        sendTo(m, "auth", m.box->encrypt(run.opening));
+        // Extended only to makers that said they read it: REF parses txid:vout only (14.1).
+        bool extended = m.neutrino_compat && !run.opening_extended.empty();
+        sendTo(m, "auth", m.box->encrypt(extended ? run.opening_extended : run.opening));
         m.state = State::AuthSent;
     }
     armStageTimer(m_settings.maker_timeout);
@@ -783,6 +836,10 @@ void TakerPlugin::onIoauth(MakerSession& maker, std::string_view payload) {
     auto checked =
         checkIoauth(*msg, maker.encpk, m_network, static_cast<std::size_t>(m_settings.max_maker_utxos), taken, scripts);
     if (!checked) return failMaker(maker, checked.error().message);
+    bool light = !m_backend->capabilities().any_outpoint_lookup;
+    if (light && std::any_of(msg->utxos.begin(), msg->utxos.end(), [](const auto& u) { return !u.extended(); }))
+        return failMaker(maker, "it listed legacy txid:vout coins, which our light-client backend cannot check "
+                                "(it needs each coin's script and block height)");
     maker.ioauth = std::move(*msg);
     maker.state = State::CheckingCoins;
     // Every coin through the backend; the answers are collected in order.
@@ -790,22 +847,28 @@ void TakerPlugin::onIoauth(MakerSession& maker, std::string_view payload) {
     auto pending = std::make_shared<std::size_t>(maker.ioauth.utxos.size());
     auto failed = std::make_shared<std::string>();
     for (std::size_t i = 0; i < maker.ioauth.utxos.size(); ++i) {
-        m_backend->getTxOut(maker.ioauth.utxos[i].outpoint, m_ctx.executor(),
-                            guarded([this, i, results, pending, failed, nick = maker.nick, attempt = run.attempt,
-                                     id = run.id](jm::sdk::Result<std::optional<jm::chain::TxOutInfo>> coin) {
-                                if (!coin)
-                                    *failed = coin.error().message;
-                                else
-                                    (*results)[i] = *coin;
-                                if (--*pending != 0 || !m_run || m_run->id != id) return;
-                                if (!failed->empty()) {
-                                    auto it = m_run->makers.find(nick);
-                                    if (it != m_run->makers.end() && m_run->attempt == attempt)
-                                        failMaker(it->second, "cannot check its coins: " + *failed);
-                                    return;
-                                }
-                                onMakerCoins(nick, attempt, std::move(*results));
-                            }));
+        // Through the maker's hint when it gave one: a full node ignores it (checkMakerCoins
+        // compares the claimed script with the chain's), a light client needs it.
+        const auto& u = maker.ioauth.utxos[i];
+        std::optional<jm::chain::OutPointHint> hint;
+        if (u.extended() && u.height && *u.height >= 0 && *u.height <= std::numeric_limits<std::int32_t>::max())
+            hint = jm::chain::OutPointHint{*u.script_pubkey, static_cast<std::int32_t>(*u.height)};
+        m_backend->getTxOutHinted(u.outpoint, std::move(hint), m_ctx.executor(),
+                                  guarded([this, i, results, pending, failed, nick = maker.nick, attempt = run.attempt,
+                                           id = run.id](jm::sdk::Result<std::optional<jm::chain::TxOutInfo>> coin) {
+                                      if (!coin)
+                                          *failed = coin.error().message;
+                                      else
+                                          (*results)[i] = *coin;
+                                      if (--*pending != 0 || !m_run || m_run->id != id) return;
+                                      if (!failed->empty()) {
+                                          auto it = m_run->makers.find(nick);
+                                          if (it != m_run->makers.end() && m_run->attempt == attempt)
+                                              failMaker(it->second, "cannot check its coins: " + *failed);
+                                          return;
+                                      }
+                                      onMakerCoins(nick, attempt, std::move(*results));
+                                  }));
     }
 }
 
@@ -1215,6 +1278,12 @@ void TakerPlugin::endRun() {
     m_stageTimer.cancel();
     m_tickTimer.cancel();
     if (m_run->directories) m_run->directories->stop();
+    if (m_run->direct) {
+        m_run->direct->stop();
+        if (m_run->direct_sent > 0)
+            JM_LOG(m_ctx.logger(), info) << m_run->direct_sent << " private message(s) of this run went over "
+                                         << m_run->direct->counters().handshakes << " direct connection(s)";
+    }
     if (!m_run->txid.empty()) m_backend->unwatchTransaction(m_run->txid);
     m_run.reset();
 }

@@ -69,6 +69,8 @@ struct MakerSession {
     double bond_value = 0;
     State state = State::Filled;
     std::string encpk; //!< from !pubkey
+    //! It advertised NG's neutrino_compat (in !pubkey or a peerlist): it reads extended utxos.
+    bool neutrino_compat = false;
     std::optional<jm::protocol::BoxSession> box;
     jm::protocol::IoauthMessage ioauth;
     std::optional<MakerPart> part;
@@ -128,6 +130,11 @@ private:
     void finishSigned();
     void broadcast(bool self);
     void onTxStatus(const std::string& txid, bool mempool, bool confirmed, std::int32_t confirmations);
+
+    // --- Direct connections (taker_direct.cpp) ---
+    void startDirect();
+    //! Dials a chosen maker that announced a location (once per run); errors are logged only.
+    void dialMaker(const std::string& nick);
 
     // --- Messages (taker_protocol.cpp) ---
     void onMessage(const jm::net::RoutedMessage& message);

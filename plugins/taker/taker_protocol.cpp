@@ -6,6 +6,8 @@
 #include <jm/protocol/line.hpp>
 #include <jm/protocol/nick.hpp>
 
+#include <algorithm>
+
 namespace jm::plugins::taker {
 
 using State = MakerSession::State;
@@ -46,6 +48,13 @@ void TakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
                          : jm::sdk::Result<std::array<std::uint8_t, 32>>(reply.error());
         if (!key) return failMaker(maker, "bad !pubkey: " + key.error().message);
         maker.encpk = reply->maker_encpk;
+        if (std::find(reply->features.begin(), reply->features.end(), "neutrino_compat") != reply->features.end())
+            maker.neutrino_compat = true;
+        // A light client cannot check a legacy maker's coins (txid:vout alone): drop it now,
+        // before our commitment's opening goes to it.
+        if (!maker.neutrino_compat && !m_backend->capabilities().any_outpoint_lookup)
+            return failMaker(maker, "it does not advertise neutrino_compat, and our light-client backend cannot "
+                                    "check legacy txid:vout coins");
         maker.box.emplace(run.keys, *key);
         maker.state = State::PubkeyReceived;
         checkStage();
@@ -71,6 +80,17 @@ void TakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
 }
 
 void TakerPlugin::sendTo(MakerSession& maker, std::string_view command, std::string_view text) {
+    // Over the maker's direct connection when it is up (protocol.md 3.5, NG 14.2).
+    auto& direct = m_run->direct;
+    if (direct && direct->isUp(maker.nick)) {
+        if (direct->sendPrivate(maker.nick, command, text)) {
+            ++m_run->direct_sent;
+            JM_LOG(m_ctx.logger(), debug) << "!" << command << " to " << maker.nick << " over its direct connection";
+            return;
+        }
+        JM_LOG(m_ctx.logger(), info) << "direct connection to " << maker.nick << " failed: !" << command
+                                     << " goes through a directory";
+    }
     // Through the directory pinned for this maker (the first message pins one where it was seen).
     if (auto r = m_run->directories->sendPrivate(maker.nick, command, text); !r)
         JM_LOG(m_ctx.logger(), warning) << "!" << command << " to " << maker.nick << " not sent: " << r.error().message;

@@ -2,6 +2,8 @@
 
 #include "taker_plugin.hpp"
 
+#include <jm/net/direct_peers.hpp>
+
 #include <chrono>
 
 namespace jm::plugins::taker {
@@ -25,7 +27,13 @@ struct TakerPlugin::Run {
     std::shared_ptr<const jm::protocol::NickIdentity> identity;
     std::shared_ptr<jm::net::MultiDirectoryClient> directories;
     std::size_t directories_ready = 0;
-    std::set<std::size_t> peerlists; //!< directories that answered our GETPEERLIST (an empty list too)
+    std::set<std::size_t> peerlists;       //!< directories that answered our GETPEERLIST (an empty list too)
+    std::set<std::string> neutrino_compat; //!< nicks a peerlist listed with NG's neutrino_compat feature
+    //! Direct connections to chosen makers (null when direct_connections is off).
+    std::shared_ptr<jm::net::DirectPeers> direct;
+    //! Serving locations the directories' peerlists gave, by nick (bounded).
+    std::map<std::string, std::string> locations;
+    std::uint64_t direct_sent = 0; //!< private messages that went over a direct connection
     jm::chain::ChainTip tip;
     std::int64_t fee_rate = 1000; //!< sat/kvB
 
@@ -54,6 +62,10 @@ struct TakerPlugin::Run {
     jm::protocol::BoxKeyPair keys = jm::protocol::BoxKeyPair::generate();
     std::string commitment; //!< hex
     std::string opening;    //!< formatRevelation()
+    //! The same opening naming our coin in NG's extended form (script and block height), for
+    //! makers that advertised neutrino_compat; empty when the coin's script or height is unknown
+    //! (an external commitment).
+    std::string opening_extended;
     //! Makers that said our commitment is blacklisted: the attempt ends once the others have
     //! answered their !fill (so that no late !pubkey is taken for the next attempt's !fill).
     std::set<std::string> refused_commitment;

@@ -80,6 +80,13 @@ const jm::sdk::ConfigSchema& TakerSettings::schema() {
                        "block height the wallet's history starts at (rescans start here)");
         schema.bounded("bond_value_exponent", ConfigType::Double, d.bond_value_exponent, 0.1, 10,
                        "exponent of the bond values `jmnode orderbook` shows");
+        schema.optional("direct_connections", ConfigType::String, "tor",
+                        "direct connections to the chosen makers that announce a location "
+                        "(docs/direct-connections.md): \"tor\" dials .onion locations through tor.socks, "
+                        "\"tcp\" also loopback ones over plain TCP (testing mode), \"off\" never; private "
+                        "messages go through a directory until a connection is up, and again if it drops");
+        schema.bounded("direct_timeout", ConfigType::Duration, "30s", 100, DAY_MS,
+                       "a direct connection must connect, and the maker answer its handshake, within this");
         return schema;
     }();
     return s;
@@ -134,6 +141,16 @@ jm::sdk::Result<TakerSettings> TakerSettings::fromConfig(const boost::json::obje
     s.confirm_timeout = jm::sdk::configDuration(config, "confirm_timeout").value();
     s.connect_timeout = jm::sdk::configDuration(config, "connect_timeout").value();
     s.directory_network = jm::sdk::configString(config, "directory_network").value();
+    auto direct = jm::sdk::configString(config, "direct_connections").value();
+    if (direct == "tor")
+        s.direct_connections = DirectMode::Tor;
+    else if (direct == "tcp")
+        s.direct_connections = DirectMode::Tcp;
+    else if (direct == "off")
+        s.direct_connections = DirectMode::Off;
+    else
+        return fail(errc::invalid_config, "direct_connections: '" + direct + "' is not tor, tcp or off");
+    s.direct_timeout = jm::sdk::configDuration(config, "direct_timeout").value();
     s.birthday_height = static_cast<std::int32_t>(jm::sdk::configInt(config, "birthday_height").value());
     s.bond_value_exponent = jm::sdk::configDouble(config, "bond_value_exponent").value();
     return s;

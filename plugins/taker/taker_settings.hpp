@@ -58,6 +58,14 @@ struct TakerSettings {
     //! Network name in directory handshakes; empty = the node's network.
     std::string directory_network;
     std::int32_t birthday_height = 0;
+    //! Direct connections to makers that announce a location (protocol.md 3.4,
+    //! docs/direct-connections.md): Tor dials .onion locations through tor.socks; Tcp also dials
+    //! loopback locations over plain TCP (testing mode, REF's regtest_count); Off never dials.
+    enum class DirectMode { Off, Tor, Tcp };
+    DirectMode direct_connections = DirectMode::Tor;
+    //! A direct connection must be up (TCP/SOCKS) within this, and the maker's handshake must
+    //! follow within it; the round never waits for it (messages go through a directory meanwhile).
+    std::chrono::milliseconds direct_timeout{30'000};
     //! The bond value exponent used for the orderbook listing only (choosers apply their own).
     double bond_value_exponent = 1.3;
 

@@ -113,4 +113,26 @@ BOOST_FIXTURE_TEST_CASE(a_jmnode_taker_coinjoins_with_reference_and_jmnode_maker
     requireConfirmedCoinjoin(network, std::string(paid.result.at("txid").as_string()), destination, AMOUNT, 2);
 }
 
+// Reference makers in testing mode serve 127.0.0.1:PORT (regtest_count) and announce it; the
+// reference directory tells the taker that location after relaying the maker's first private
+// message. The jmnode taker in plain-TCP mode dials it, and the CoinJoin's later private
+// messages go over the direct connections.
+BOOST_FIXTURE_TEST_CASE(a_jmnode_taker_connects_directly_to_reference_makers, NetworkFixture) {
+    auto dir = network.startDirectory();
+    auto makers = network.startMakers(2, {dir});
+    JmnodeTaker taker(network, {dir}, TAKER_FUNDING, "\"direct_connections\": \"tcp\"");
+    auto destination = newAddress(network);
+    auto paid = taker.send(0, AMOUNT, destination, 2);
+    BOOST_REQUIRE_MESSAGE(paid.exit_code == 0 && paid.result.contains("txid"), "jmnode coinjoin send failed:\n"
+                                                                                   << tail(paid.output) << "\n"
+                                                                                   << network.logs());
+    requireConfirmedCoinjoin(network, std::string(paid.result.at("txid").as_string()), destination, AMOUNT, 2);
+    BOOST_CHECK_MESSAGE(paid.output.find("went over 2 direct connection(s)") != std::string::npos, tail(paid.output));
+    // Each reference maker took an inbound connection (its log line for a new inbound peer).
+    for (auto* maker : makers)
+        BOOST_CHECK_MESSAGE(maker->process().output().find("Updating status of peer: 127.0.0.1:") != std::string::npos,
+                            maker->name() << " took no direct connection:\n"
+                                          << tail(maker->process().output()));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -55,6 +55,42 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 
 // --- ChainHub ---------------------------------------------------------------------------------
 
+std::optional<std::int64_t> creationHeight(jm::sdk::testing::TestChain& chain, const jm::bitcoin::OutPoint& op) {
+    boost::asio::io_context io;
+    std::optional<std::int64_t> out;
+    chain.getTxOut(op, io.get_executor(), [&](jm::sdk::Result<std::optional<jm::chain::TxOutInfo>> coin) {
+        if (coin && *coin && (*coin)->confirmations > 0) out = chain.height() - (*coin)->confirmations + 1;
+    });
+    io.run();
+    return out;
+}
+
+void LightClientChain::getTxOut(jm::bitcoin::OutPoint, jm::sdk::Executor ex,
+                                jm::chain::Callback<std::optional<jm::chain::TxOutInfo>> done) {
+    boost::asio::post(ex, [done = std::move(done)] {
+        done(jm::sdk::fail(jm::sdk::errc::unsupported, "a light client looks up a coin only with a hint"));
+    });
+}
+
+void LightClientChain::getTxOutHinted(jm::bitcoin::OutPoint outpoint, std::optional<jm::chain::OutPointHint> hint,
+                                      jm::sdk::Executor ex,
+                                      jm::chain::Callback<std::optional<jm::chain::TxOutInfo>> done) {
+    if (!hint) return getTxOut(std::move(outpoint), std::move(ex), std::move(done));
+    ++m_hinted;
+    // The full chain answers; the double then forgets what a light client could not have found:
+    // an output not in the hinted block or paying another script than the hinted one.
+    auto tip = m_chain.height();
+    m_chain.getTxOut(
+        outpoint, ex,
+        [hint = *hint, tip, done = std::move(done)](jm::sdk::Result<std::optional<jm::chain::TxOutInfo>> coin) {
+            if (!coin || !*coin) return done(std::move(coin));
+            const auto& c = **coin;
+            bool in_block = c.confirmations > 0 && tip - c.confirmations + 1 == hint.height;
+            if (!in_block || c.script_pubkey != hint.script_pubkey) return done(std::optional<jm::chain::TxOutInfo>{});
+            done(std::move(coin));
+        });
+}
+
 ChainHub::ChainHub() : m_bus(jm::sdk::makeEventBus(jm::sdk::makeLogger("chain-bus"))), m_chain(m_bus.get()) {
     m_thread = std::thread([this] {
         auto guard = boost::asio::make_work_guard(m_context);
@@ -67,8 +103,7 @@ ChainHub::ChainHub() : m_bus(jm::sdk::makeEventBus(jm::sdk::makeLogger("chain-bu
             bus->publish(event);
     };
     m_subscriptions.push_back(m_bus->subscribe<jm::sdk::events::BlockConnected>(ex, [fan](const auto& e) { fan(e); }));
-    m_subscriptions.push_back(
-        m_bus->subscribe<jm::sdk::events::TxStatusChanged>(ex, [fan](const auto& e) { fan(e); }));
+    m_subscriptions.push_back(m_bus->subscribe<jm::sdk::events::TxStatusChanged>(ex, [fan](const auto& e) { fan(e); }));
 }
 
 ChainHub::~ChainHub() {
@@ -159,7 +194,12 @@ MakerUnderTest::MakerUnderTest(ChainHub& hub, MakerOptions options) :
     std::ofstream(pw) << "password\n";
     if (m_options.password_perms) std::filesystem::permissions(pw, *m_options.password_perms);
     m_yieldgen = m_options.yieldgen ? m_options.yieldgen() : basicYieldGenerator();
-    (void)m_ctx.services().provide<jm::chain::BlockchainBackend>("chain", hub.chain());
+    if (m_options.light_client) {
+        m_light = std::make_unique<LightClientChain>(hub.chain());
+        (void)m_ctx.services().provide<jm::chain::BlockchainBackend>("chain", *m_light);
+    } else {
+        (void)m_ctx.services().provide<jm::chain::BlockchainBackend>("chain", hub.chain());
+    }
     (void)m_ctx.services().provide<jm::maker::YieldGenerator>("yg", *m_yieldgen);
     hub.attach(m_ctx.bus());
     m_eventSub = m_ctx.bus().subscribeTopic("*", m_ctx.executor(), [this](const jm::sdk::EventView& e) {
@@ -404,6 +444,14 @@ std::pair<std::string, std::string> ScriptedTaker::podle(const TakerCoin& coin, 
     return {jm::protocol::podleCommitment(proof), jm::protocol::formatRevelation(proof)};
 }
 
+std::pair<std::string, std::string> ScriptedTaker::podleExtended(const TakerCoin& coin, std::int64_t height,
+                                                                 std::optional<jm::bitcoin::Script> script, int index) {
+    jm::protocol::UtxoString u{coin.outpoint, script ? *script : coin.script_pubkey, height};
+    auto proof =
+        require(jm::protocol::generatePodle(coin.key, jm::protocol::formatUtxoString(u, true), index), "podle");
+    return {jm::protocol::podleCommitment(proof), jm::protocol::formatRevelation(proof)};
+}
+
 // --- Transactions -----------------------------------------------------------------------------
 
 CoinjoinPlan buildCoinjoin(jm::sdk::testing::TestChain& chain, const std::vector<MakerReply>& replies,
@@ -477,13 +525,14 @@ std::size_t applySignatures(CoinjoinPlan& plan, const std::vector<std::vector<jm
 
 CoinjoinOutcome tryCoinjoin(jm::sdk::testing::TestChain& chain, const std::function<void(int)>& mine,
                             ScriptedTaker& taker, const std::vector<MakerHandle>& makers, std::int64_t amount,
-                            bool broadcast) {
+                            bool broadcast, bool extended) {
     CoinjoinOutcome out;
     out.broadcast = broadcast;
     try {
         auto coin = taker.fund(amount + 10'000'000);
         mine(6);
-        auto [commitment, opening] = ScriptedTaker::podle(coin);
+        auto [commitment, opening] =
+            extended ? ScriptedTaker::podleExtended(coin, chain.height() - 5) : ScriptedTaker::podle(coin);
         std::vector<MakerReply> replies;
         std::vector<std::int64_t> txfees, fees;
         // As a real taker: every !fill first, then every !auth (a maker announces the commitment
@@ -526,12 +575,12 @@ CoinjoinOutcome tryCoinjoin(jm::sdk::testing::TestChain& chain, const std::funct
 }
 
 CoinjoinOutcome tryCoinjoin(ChainHub& hub, ScriptedTaker& taker, std::vector<MakerUnderTest*> makers,
-                            std::int64_t amount, bool broadcast) {
+                            std::int64_t amount, bool broadcast, bool extended) {
     std::vector<MakerHandle> handles;
     for (auto* m : makers)
         handles.push_back({m->nick(), m->offers().front()});
     return tryCoinjoin(
-        hub.chain(), [&](int blocks) { hub.mine(blocks); }, taker, handles, amount, broadcast);
+        hub.chain(), [&](int blocks) { hub.mine(blocks); }, taker, handles, amount, broadcast, extended);
 }
 
 Completed completeCoinjoin(ChainHub& hub, ScriptedTaker& taker, std::vector<MakerUnderTest*> makers,

@@ -63,6 +63,52 @@ private:
     std::vector<jm::sdk::Subscription> m_subscriptions;
 };
 
+//! A TEST DOUBLE of a light-client backend (backend-neutrino's contract) over the test chain:
+//! any_outpoint_lookup = false; getTxOut and an unhinted getTxOutHinted answer
+//! errc::unsupported (no UTXO set to ask); a hinted lookup finds the coin only when it is unspent
+//! and confirmed in the block at the hinted height and pays the hinted script, as a light client
+//! matching the block's filter and scanning the blocks since would. Wallet scans, broadcasts,
+//! fees and watches go to the chain unchanged. Counts the hinted lookups it answered.
+class LightClientChain final : public jm::chain::BlockchainBackend {
+public:
+    explicit LightClientChain(jm::sdk::testing::TestChain& chain) : m_chain(chain) {}
+    jm::chain::BackendCapabilities capabilities() const override { return {false}; }
+    void getTxOut(jm::bitcoin::OutPoint outpoint, jm::sdk::Executor ex,
+                  jm::chain::Callback<std::optional<jm::chain::TxOutInfo>> done) override;
+    void getTxOutHinted(jm::bitcoin::OutPoint outpoint, std::optional<jm::chain::OutPointHint> hint,
+                        jm::sdk::Executor ex, jm::chain::Callback<std::optional<jm::chain::TxOutInfo>> done) override;
+    void tip(jm::sdk::Executor ex, jm::chain::Callback<jm::chain::ChainTip> done) override {
+        m_chain.tip(std::move(ex), std::move(done));
+    }
+    void scanWallet(jm::chain::WatchRequest request, jm::chain::Progress progress, jm::sdk::Executor ex,
+                    jm::chain::Callback<jm::chain::WalletScan> done) override {
+        m_chain.scanWallet(std::move(request), std::move(progress), std::move(ex), std::move(done));
+    }
+    void getTransaction(std::string txid, jm::sdk::Executor ex, jm::chain::Callback<jm::bitcoin::Bytes> done) override {
+        m_chain.getTransaction(std::move(txid), std::move(ex), std::move(done));
+    }
+    void broadcast(jm::bitcoin::Bytes tx, jm::sdk::Executor ex, jm::chain::Callback<std::string> done) override {
+        m_chain.broadcast(std::move(tx), std::move(ex), std::move(done));
+    }
+    void estimateFee(int target_blocks, jm::sdk::Executor ex, jm::chain::Callback<std::int64_t> done) override {
+        m_chain.estimateFee(target_blocks, std::move(ex), std::move(done));
+    }
+    void watchTransaction(std::string txid, std::int32_t final_depth) override {
+        m_chain.watchTransaction(std::move(txid), final_depth);
+    }
+    void unwatchTransaction(std::string txid) override { m_chain.unwatchTransaction(std::move(txid)); }
+    //! Hinted lookups answered (found or not).
+    int hintedLookups() const { return m_hinted; }
+
+private:
+    jm::sdk::testing::TestChain& m_chain;
+    std::atomic<int> m_hinted{0};
+};
+
+//! The height of the block that created the unspent output `op` (nullopt: not found, or
+//! unconfirmed).
+std::optional<std::int64_t> creationHeight(jm::sdk::testing::TestChain& chain, const jm::bitcoin::OutPoint& op);
+
 //! A directory server on an ephemeral loopback port.
 class TestDirectory {
 public:
@@ -100,6 +146,8 @@ struct MakerOptions {
     //! The password file's permissions; nullopt: no password_file in the config.
     std::optional<std::filesystem::perms> password_perms =
         std::filesystem::perms::owner_read | std::filesystem::perms::owner_write;
+    //! Give the maker a LightClientChain over the hub's chain instead of the chain itself.
+    bool light_client = false;
 };
 
 //! One maker: the real MakerPlugin in a TestContext whose io_context runs on a thread.
@@ -130,6 +178,8 @@ public:
     std::size_t lockedCoins();
     std::size_t liveSessions();
     jm::sdk::testing::TestContext& ctx() { return m_ctx; }
+    //! The light-client backend (MakerOptions::light_client), or null.
+    LightClientChain* lightChain() { return m_light.get(); }
     const std::filesystem::path& dir() const { return m_dir.path(); }
     //! Every event of `topic` published on the maker's bus so far, as JSON.
     std::vector<boost::json::value> events(const std::string& topic);
@@ -143,6 +193,7 @@ private:
     jm::sdk::testing::TestContext m_ctx;
     std::thread m_thread;
     std::unique_ptr<jm::maker::YieldGenerator> m_yieldgen;
+    std::unique_ptr<LightClientChain> m_light;
     std::unique_ptr<jm::plugins::maker::MakerPlugin> m_plugin;
     std::mutex m_eventsMutex;
     std::vector<std::pair<std::string, boost::json::value>> m_events;
@@ -225,6 +276,11 @@ public:
 
     //! A PoDLE opening for `coin` at NUMS index `index`: (commitment hex, opening text).
     static std::pair<std::string, std::string> podle(const TakerCoin& coin, int index = 0);
+    //! The same naming the coin in NG's extended form: `script` (the coin's own by default) and
+    //! the block `height` the taker claims.
+    static std::pair<std::string, std::string> podleExtended(const TakerCoin& coin, std::int64_t height,
+                                                             std::optional<jm::bitcoin::Script> script = {},
+                                                             int index = 0);
 
 private:
     void pump(std::chrono::milliseconds timeout);
@@ -281,8 +337,9 @@ struct CoinjoinOutcome {
 };
 //! One honest CoinJoin of `amount` with `makers` (each filled at its first offer), fully signed
 //! and broadcast on the test chain (not mined). No Boost.Test assertion inside: safe on threads.
+//! `extended`: the taker names its coin in NG's extended form (as to neutrino_compat makers).
 CoinjoinOutcome tryCoinjoin(ChainHub& hub, ScriptedTaker& taker, std::vector<MakerUnderTest*> makers,
-                            std::int64_t amount, bool broadcast = true);
+                            std::int64_t amount, bool broadcast = true, bool extended = false);
 //! A maker as a taker knows it: its nick and the offer to fill.
 struct MakerHandle {
     std::string nick;
@@ -291,7 +348,7 @@ struct MakerHandle {
 //! The same against any makers; `mine` confirms the taker's coin.
 CoinjoinOutcome tryCoinjoin(jm::sdk::testing::TestChain& chain, const std::function<void(int)>& mine,
                             ScriptedTaker& taker, const std::vector<MakerHandle>& makers, std::int64_t amount,
-                            bool broadcast = true);
+                            bool broadcast = true, bool extended = false);
 //! tryCoinjoin, failing the test if any step does not happen.
 Completed completeCoinjoin(ChainHub& hub, ScriptedTaker& taker, std::vector<MakerUnderTest*> makers,
                            std::int64_t amount);

@@ -62,13 +62,20 @@ std::string rawExchange(std::uint16_t port, const std::string& bytes, std::chron
     return out;
 }
 
-WatcherUnderTest::WatcherUnderTest(ChainHub& hub, std::vector<std::uint16_t> directories, boost::json::object config) :
-    m_hub(hub), m_directories(std::move(directories)), m_config(std::move(config)), m_ctx("watcher", NETWORK) {
+WatcherUnderTest::WatcherUnderTest(ChainHub& hub, std::vector<std::uint16_t> directories, boost::json::object config,
+                                   bool light_client) :
+    m_hub(hub),
+    m_directories(std::move(directories)), m_config(std::move(config)), m_ctx("watcher", NETWORK) {
     m_thread = std::thread([this] {
         auto guard = boost::asio::make_work_guard(m_ctx.ioContext());
         m_ctx.ioContext().run();
     });
-    (void)m_ctx.services().provide<jm::chain::BlockchainBackend>("chain", hub.chain());
+    if (light_client) {
+        m_light = std::make_unique<LightClientChain>(hub.chain());
+        (void)m_ctx.services().provide<jm::chain::BlockchainBackend>("chain", *m_light);
+    } else {
+        (void)m_ctx.services().provide<jm::chain::BlockchainBackend>("chain", hub.chain());
+    }
 }
 
 WatcherUnderTest::~WatcherUnderTest() {

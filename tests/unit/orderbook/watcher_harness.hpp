@@ -30,7 +30,9 @@ std::string rawExchange(std::uint16_t port, const std::string& bytes,
 
 class WatcherUnderTest {
 public:
-    WatcherUnderTest(ChainHub& hub, std::vector<std::uint16_t> directories, boost::json::object config = {});
+    //! `light_client`: the watcher's backend is a LightClientChain over the hub's chain.
+    WatcherUnderTest(ChainHub& hub, std::vector<std::uint16_t> directories, boost::json::object config = {},
+                     bool light_client = false);
     ~WatcherUnderTest();
     void start();
     void stop();
@@ -52,6 +54,7 @@ private:
     boost::json::object m_config;
     jm::sdk::testing::TestContext m_ctx;
     std::thread m_thread;
+    std::unique_ptr<LightClientChain> m_light;
     std::unique_ptr<jm::plugins::orderbook::WatcherPlugin> m_plugin;
 };
 

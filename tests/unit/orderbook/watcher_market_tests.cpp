@@ -145,6 +145,39 @@ BOOST_AUTO_TEST_CASE(the_json_follows_the_makers_offers_bonds_and_departures) {
     BOOST_CHECK_EQUAL(health.at("status").as_string(), "ok");
 }
 
+BOOST_AUTO_TEST_CASE(a_light_client_watcher_shows_bonds_as_unverified) {
+    // A bond proof names no block, so a light client has no hint to find the coin with: the bond
+    // is listed in /bonds.json as unverified and counts for nothing; the offers are shown.
+    ChainHub hub;
+    TestDirectory directory;
+    MakerOptions b;
+    b.directories = {directory.port()};
+    b.coins = {{0, 70'000'000}};
+    MakerUnderTest bob(hub, b);
+    {
+        auto wallet = jm::wallet::Wallet::open(bob.walletStore(), "password").value();
+        auto bond = wallet.bondAddress(jm::wallet::parseYearMonth("2030-01").value()).value();
+        hub.chain().fund(bond.info.script_pubkey, 500'000'000);
+    }
+    hub.mine(1);
+    bob.start();
+    WatcherUnderTest watcher(hub, {directory.port()}, {}, true);
+    watcher.start();
+    auto bonds = [&] {
+        return boost::json::parse(httpRequest(watcher.port(), "/bonds.json").body).at("fidelitybonds").as_array();
+    };
+    BOOST_REQUIRE(eventually([&] { return bonds().size() == 1; }));
+    auto all = bonds();
+    const auto& bond = all[0].as_object();
+    BOOST_CHECK(!bond.at("verified").as_bool());
+    BOOST_CHECK_EQUAL(bond.at("counterparty").as_string(), bob.nick());
+    BOOST_CHECK(std::string(bond.at("refusal").as_string()).starts_with("unverified"));
+    auto book = watcher.orderbook();
+    BOOST_CHECK(book.at("fidelitybonds").as_array().empty());
+    BOOST_REQUIRE_EQUAL(book.at("offers").as_array().size(), 1u);
+    BOOST_CHECK_EQUAL(book.at("offers").as_array()[0].as_object().at("fidelity_bond_value").as_double(), 0);
+}
+
 BOOST_AUTO_TEST_CASE(a_maker_switching_nick_with_the_same_bond_keeps_it_counted) {
     // A maker restarts under a new nick with the same bond while its old nick still lingers on
     // the directory (its departure not seen yet): the book moves the bond to the new nick, and

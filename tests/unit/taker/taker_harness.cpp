@@ -75,7 +75,12 @@ TakerUnderTest::TakerUnderTest(ChainHub& hub, TakerOptions options) :
     auto pw = m_dir.path() / "password";
     std::ofstream(pw) << "password\n";
     std::filesystem::permissions(pw, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-    (void)m_ctx.services().provide<jm::chain::BlockchainBackend>("chain", hub.chain());
+    if (m_options.light_client) {
+        m_light = std::make_unique<LightClientChain>(hub.chain());
+        (void)m_ctx.services().provide<jm::chain::BlockchainBackend>("chain", *m_light);
+    } else {
+        (void)m_ctx.services().provide<jm::chain::BlockchainBackend>("chain", hub.chain());
+    }
     (void)m_ctx.services().provide<jm::taker::OrderChooser>("cheapest", m_chooser);
     hub.attach(m_ctx.bus());
     m_eventSub = m_ctx.bus().subscribeTopic("*", m_ctx.executor(), [this](const jm::sdk::EventView& e) {
@@ -215,6 +220,7 @@ HostileMaker::HostileMaker(ChainHub& hub, std::uint16_t directory_port, Misbehav
     if (how == Misbehaviour::SpentCoin) {
         // Spend it at once: the chain then knows it as spent.
         hub.mine(1);
+        m_spentHeight = hub.chain().height();
         jm::bitcoin::Transaction tx;
         tx.inputs.push_back({m_coins[0].outpoint, {}, 0xffffffff, {}});
         tx.outputs.push_back({m_coins[0].value - 1000, m_coins[0].script_pubkey});
@@ -362,7 +368,9 @@ void HostileMaker::onMessage(const jm::net::RoutedMessage& routed) {
         m_amount = fill->amount;
         m_keys = jm::protocol::BoxKeyPair::generate();
         m_box.emplace(*m_keys, jm::protocol::parseBoxPublicKey(fill->taker_encpk).value());
-        return send("pubkey", jm::protocol::formatPubkeyArgs({m_keys->publicKeyHex(), {}}));
+        std::vector<std::string> features;
+        if (m_compat) features.push_back("neutrino_compat");
+        return send("pubkey", jm::protocol::formatPubkeyArgs({m_keys->publicKeyHex(), features}));
     }
     if (!m_box) return;
     if (command == "auth") {
@@ -371,6 +379,10 @@ void HostileMaker::onMessage(const jm::net::RoutedMessage& routed) {
         if (!plain || m_how == Misbehaviour::SilentAtAuth) return;
         auto proof = jm::protocol::parseRevelation(*plain);
         if (!proof) return;
+        {
+            std::lock_guard lock(m_authMutex);
+            m_takerCoin = proof->utxo;
+        }
         jm::protocol::IoauthMessage msg;
         auto first = m_coins[0];
         switch (m_how) {
@@ -406,9 +418,22 @@ void HostileMaker::onMessage(const jm::net::RoutedMessage& routed) {
         auto sig_key = m_how == Misbehaviour::BadBtcSig ? jm::bitcoin::PrivateKey::generate() : auth_key;
         msg.btc_sig = jm::protocol::signIoauth(sig_key, m_keys->publicKeyHex());
         // formatIoauth refuses nothing: the duplicate goes out as a hostile maker would send it.
+        bool extended = m_compat && m_how != Misbehaviour::LegacyIoauth;
+        for (auto& u : msg.utxos) {
+            if (!extended) break;
+            auto own =
+                std::find_if(m_coins.begin(), m_coins.end(), [&](const auto& c) { return c.outpoint == u.outpoint; });
+            u.script_pubkey =
+                own != m_coins.end() ? own->script_pubkey : jm::bitcoin::p2wpkhScript(m_cjKey.publicKey());
+            u.height = m_how == Misbehaviour::SpentCoin ? m_spentHeight
+                                                        : creationHeight(m_hub.chain(), u.outpoint).value_or(1);
+            if (m_how == Misbehaviour::WrongHintScript)
+                u.script_pubkey = jm::bitcoin::p2wpkhScript(m_cjKey.publicKey());
+            if (m_how == Misbehaviour::WrongHintHeight) *u.height += 1;
+        }
         std::string text;
         for (std::size_t i = 0; i < msg.utxos.size(); ++i)
-            text += (i ? "," : "") + jm::protocol::formatUtxoString(msg.utxos[i]);
+            text += (i ? "," : "") + jm::protocol::formatUtxoString(msg.utxos[i], extended);
         text += " " + msg.auth_pub_hex + " " + msg.cj_address + " " + msg.change_address + " " + msg.btc_sig;
         return send("ioauth", m_box->encrypt(text));
     }

@@ -29,6 +29,8 @@ struct TakerOptions {
     std::vector<std::pair<int, std::int64_t>> coins{{0, 50'000'000}, {0, 30'000'000}};
     boost::json::object config;
     std::vector<std::uint16_t> directories;
+    //! Give the taker a LightClientChain over the hub's chain instead of the chain itself.
+    bool light_client = false;
 };
 
 //! The real TakerPlugin in a TestContext whose io_context runs on a thread.
@@ -60,6 +62,8 @@ public:
     //! How many of the coins the wallet was funded with are still unspent on the chain.
     std::size_t fundedCoinsUnspent();
     jm::sdk::testing::TestContext& ctx() { return m_ctx; }
+    //! The light-client backend (TakerOptions::light_client), or null.
+    LightClientChain* lightChain() { return m_light.get(); }
     //! The extra config keys start() uses (change them before a restart).
     boost::json::object& config() { return m_options.config; }
     //! A fresh external destination.
@@ -72,6 +76,7 @@ private:
     jm::sdk::testing::TestContext m_ctx;
     std::thread m_thread;
     CheapestTestChooser m_chooser;
+    std::unique_ptr<LightClientChain> m_light;
     std::unique_ptr<jm::plugins::taker::TakerPlugin> m_plugin;
     std::mutex m_mutex;
     std::vector<std::pair<std::string, boost::json::value>> m_events;
@@ -104,6 +109,10 @@ enum class Misbehaviour {
     NoOffers,          //!< listed by the directory but never answers !orderbook
     RepeatsOffers,     //!< answers !orderbook, then re-sends the same offer every 200 ms
     ManyCoins,         //!< declares 15 coins of 6 BTC-cents each (honest otherwise)
+    // With setNeutrinoCompat(true) (NG's extended utxo strings):
+    LegacyIoauth,    //!< advertises neutrino_compat but lists its coins as legacy txid:vout
+    WrongHintScript, //!< its extended utxo names another script than its coin's
+    WrongHintHeight, //!< its extended utxo names the block after its coin's
 };
 
 //! A scripted maker on its own thread: honest by default, hostile in one way.
@@ -125,6 +134,14 @@ public:
     void cancel();
     //! The smallest amount its offer takes (before start(); 100,000 sat by default).
     void setMinsize(std::int64_t minsize) { m_minsize = minsize; }
+    //! Advertise NG's neutrino_compat in !pubkey and list its coins in the extended form (before
+    //! start()).
+    void setNeutrinoCompat(bool on) { m_compat = on; }
+    //! The utxo string of the taker's last !auth opening (empty: no !auth yet).
+    std::string authUtxo() const {
+        std::lock_guard lock(m_authMutex);
+        return m_takerCoin;
+    }
 
 private:
     void onMessage(const jm::net::RoutedMessage& m);
@@ -144,7 +161,10 @@ private:
     std::optional<boost::asio::steady_timer> m_repeat;
     std::optional<jm::protocol::BoxKeyPair> m_keys;
     std::optional<jm::protocol::BoxSession> m_box;
+    mutable std::mutex m_authMutex;
     std::string m_takerCoin; //!< from the !auth opening
+    bool m_compat = false;
+    std::int64_t m_spentHeight = 0; //!< SpentCoin: the block of its (since spent) coin
     std::int64_t m_amount = 0;
     std::int64_t m_minsize = 100'000;
     std::function<std::string(const std::string&)> m_bond;

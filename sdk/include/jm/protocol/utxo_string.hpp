@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace jm::protocol {
 
@@ -16,6 +17,11 @@ struct UtxoString {
     std::optional<std::int64_t> height;
     bool extended() const { return script_pubkey.has_value(); }
 };
+
+//! The !error text a light-client (neutrino) maker answers a legacy `txid:vout` !auth with:
+//! NG makers' exact wording, so that NG takers recognise it. Executor: n/a.
+inline constexpr std::string_view NEUTRINO_INCOMPATIBLE_ERROR =
+    "Neutrino backend requires extended UTXO metadata (neutrino_compat) for verification";
 
 //! Errors: errc::protocol_error (txid not 64 hex, vout not a decimal uint32, extended fields
 //! malformed, wrong number of fields).
