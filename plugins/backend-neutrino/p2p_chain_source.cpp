@@ -750,11 +750,19 @@ void P2pChainSource::onGetData(const PeerConnectionPtr& peer, const GetDataMessa
             continue;
         }
         peer->send(TxMessage{b->tx});
-        if (b->done) {
-            JM_LOG(m_log, info) << "peer " << peer->name() << " fetched broadcast " << b->tx.txidHex();
-            post([done = std::move(b->done)] { done(Result<void>{}); });
-            b->done = nullptr;
-        }
+        if (!b->done) continue;
+        // Done only once the peer has processed the transaction: the pong to a ping sent after
+        // it proves that. Reporting success at getdata let `jmnode wallet send` exit before the
+        // bytes left this process.
+        JM_LOG(m_log, debug) << "peer " << peer->name() << " fetched broadcast " << b->tx.txidHex();
+        peer->roundTrip([this, alive = std::weak_ptr<int>(m_alive), txid = b->tx.txid(), name = peer->name()] {
+            if (alive.expired()) return;
+            auto it = m_broadcasts.find(txid);
+            if (it == m_broadcasts.end() || !it->second.done) return; // another peer was first
+            JM_LOG(m_log, info) << "peer " << name << " received broadcast " << it->second.tx.txidHex();
+            post([done = std::move(it->second.done)] { done(Result<void>{}); });
+            it->second.done = nullptr;
+        });
     }
     if (!missing.empty()) peer->send(NotFoundMessage{std::move(missing)});
 }
