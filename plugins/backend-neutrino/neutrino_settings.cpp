@@ -14,13 +14,18 @@ const jm::sdk::ConfigSchema& NeutrinoSettings::schema() {
         peers.element = jm::sdk::ConfigType::String;
         peers.default_value = boost::json::array{};
         peers.description = "Bitcoin nodes serving compact block filters (BIP157, Core with -blockfilterindex=1 "
-                            "-peerblockfilters=1), as \"host:port\"";
+                            "-peerblockfilters=1), as \"host:port\"; at least one is needed (every one is always "
+                            "tried, reconnected with backoff when lost)";
         schema.add(std::move(peers));
         schema.optional("dns_seeds", jm::sdk::ConfigType::Bool, false,
-                        "also find peers through the network's DNS seeds");
-        schema.bounded("max_peers", jm::sdk::ConfigType::Int, 4, 1, 32, "outbound peers kept connected");
-        schema.optional("connect_timeout", jm::sdk::ConfigType::Duration, "10s", "time allowed to connect to a peer");
-        schema.optional("ban_time", jm::sdk::ConfigType::Duration, "24h", "how long a misbehaving peer is banned");
+                        "finding peers through DNS seeds is not implemented yet: must stay false (list peers instead)");
+        schema.bounded("max_peers", jm::sdk::ConfigType::Int, 4, 1, 32,
+                       "connections at most, counting addresses learned from peers (not used yet: every listed peer is "
+                       "connected)");
+        schema.optional("connect_timeout", jm::sdk::ConfigType::Duration, "10s",
+                        "time allowed for the TCP connection to a peer");
+        schema.optional("ban_time", jm::sdk::ConfigType::Duration, "24h",
+                        "how long a misbehaving peer is banned (kept in memory only)");
         schema.bounded("watch_ahead", jm::sdk::ConfigType::Int, 200, 1, 100000,
                        "scripts watched past the highest used one on each wallet branch");
         schema.bounded("filter_batch", jm::sdk::ConfigType::Int, 1000, 1, 1000, "filters asked for at once");
@@ -30,6 +35,9 @@ const jm::sdk::ConfigSchema& NeutrinoSettings::schema() {
                        "blocks one lookup of a counterparty's coin fetches");
         schema.bounded("mempool_limit", jm::sdk::ConfigType::Int, 20000, 0, 1000000,
                        "unconfirmed transactions relayed by peers kept in memory");
+        schema.bounded("sync_wait", jm::sdk::ConfigType::Duration, "60s", 0, 3600'000,
+                       "how long a wallet scan waits for headers and filters to sync (a node just started) "
+                       "before it fails as unavailable");
         return schema;
     }();
     return s;
@@ -44,6 +52,7 @@ jm::sdk::Result<NeutrinoSettings> NeutrinoSettings::fromConfig(const boost::json
         s.hint_max_filters = static_cast<std::uint32_t>(jm::sdk::configInt(config, "hint_max_filters").value());
         s.hint_max_blocks = static_cast<std::uint32_t>(jm::sdk::configInt(config, "hint_max_blocks").value());
         s.mempool_limit = static_cast<std::uint32_t>(jm::sdk::configInt(config, "mempool_limit").value());
+        if (config.contains("sync_wait")) s.sync_wait = jm::sdk::configDuration(config, "sync_wait").value();
     } catch (const std::exception& e) {
         return fail(errc::invalid_config, e.what());
     }

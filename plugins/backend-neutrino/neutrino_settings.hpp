@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,6 +27,9 @@ struct NeutrinoSettings {
     std::uint32_t hint_max_blocks = 50;
     //! Unconfirmed transactions relayed by peers kept for lookups and watches.
     std::uint32_t mempool_limit = 20'000;
+    //! A wallet scan asked before the light client has synced waits this long for it (polling),
+    //! then fails with errc::unavailable.
+    std::chrono::milliseconds sync_wait{60'000};
     //! P2P (read by the light client): peers to connect to ("host:port").
     std::vector<std::string> peers;
 

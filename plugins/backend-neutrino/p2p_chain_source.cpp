@@ -45,7 +45,8 @@ P2pChainSource::P2pChainSource(jm::sdk::Executor strand, P2pChainSourceSettings 
                                HeaderChain headers, FilterHeaderChain filter_headers) :
     m_strand(strand),
     m_settings(std::move(settings)), m_store(&store), m_headers(std::move(headers)),
-    m_filterHeaders(std::move(filter_headers)), m_log(jm::sdk::makeLogger("backend-neutrino")), m_ticker(strand) {
+    m_filterHeaders(std::move(filter_headers)), m_log(jm::sdk::makeLogger(m_settings.peers.connection.log_channel)),
+    m_ticker(strand) {
     m_reportedHeight = verifiedHeight();
     std::weak_ptr<int> alive = m_alive;
     PeerManager::Listener listener;
@@ -67,6 +68,8 @@ void P2pChainSource::start() {
     if (m_running) return;
     m_running = true;
     m_startedAt = Clock::now();
+    JM_LOG(m_log, info) << "light client starting from its store: headers to height " << m_headers.height()
+                        << ", filter headers to height " << verifiedHeight();
     m_peers->setOurHeight(static_cast<std::int32_t>(m_headers.height()));
     m_peers->start();
     scheduleTick();
@@ -747,11 +750,19 @@ void P2pChainSource::onGetData(const PeerConnectionPtr& peer, const GetDataMessa
             continue;
         }
         peer->send(TxMessage{b->tx});
-        if (b->done) {
-            JM_LOG(m_log, info) << "peer " << peer->name() << " fetched broadcast " << b->tx.txidHex();
-            post([done = std::move(b->done)] { done(Result<void>{}); });
-            b->done = nullptr;
-        }
+        if (!b->done) continue;
+        // Done only once the peer has processed the transaction: the pong to a ping sent after
+        // it proves that. Reporting success at getdata let `jmnode wallet send` exit before the
+        // bytes left this process.
+        JM_LOG(m_log, debug) << "peer " << peer->name() << " fetched broadcast " << b->tx.txidHex();
+        peer->roundTrip([this, alive = std::weak_ptr<int>(m_alive), txid = b->tx.txid(), name = peer->name()] {
+            if (alive.expired()) return;
+            auto it = m_broadcasts.find(txid);
+            if (it == m_broadcasts.end() || !it->second.done) return; // another peer was first
+            JM_LOG(m_log, info) << "peer " << name << " received broadcast " << it->second.tx.txidHex();
+            post([done = std::move(it->second.done)] { done(Result<void>{}); });
+            it->second.done = nullptr;
+        });
     }
     if (!missing.empty()) peer->send(NotFoundMessage{std::move(missing)});
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "light_chain_source.hpp"
+#include "p2p_chain_source.hpp"
 
 #include <jm/sdk/context.hpp>
 #include <jm/sdk/result.hpp>
@@ -9,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <string_view>
 
 namespace jm::plugins::backend_neutrino {
 
@@ -23,11 +25,18 @@ public:
     virtual void stop(std::function<void()> done) = 0;
 };
 
-//! The Bitcoin P2P light client (BIP157/158) for the plugin instance `ctx`, configured by the
-//! plugin's validated config object (peers, dns_seeds, max_peers, connect_timeout, ban_time)
-//! and keeping its headers and filter headers in ctx.store(). The one place the plugin builds
-//! its source. Errors: errc::invalid_config; errc::unsupported while this build has no P2P
-//! client.
+//! The light client's settings for a node on `network` ("regtest", ...) from the plugin's
+//! validated config (peers, dns_seeds, max_peers, connect_timeout, ban_time, filter_batch),
+//! logging on channel `instance`. Executor: any; pure. Errors: errc::invalid_config naming the
+//! key (a peer that is not host:port, no peer at all, dns_seeds true: not implemented).
+jm::sdk::Result<P2pChainSourceSettings> p2pSettingsFromConfig(std::string_view network, std::string_view instance,
+                                                              const boost::json::object& config);
+
+//! The Bitcoin P2P light client (BIP157/158) for the plugin instance `ctx`: the network is
+//! ctx.network(), the rest from p2pSettingsFromConfig; headers and filter headers are kept in
+//! ctx.store() (a restart resumes from them) and logs go to the instance's channel. The one
+//! place the plugin builds its source. Executor: ctx.executor(). Errors: as
+//! p2pSettingsFromConfig; storage errors from P2pChainSource::open.
 jm::sdk::Result<std::unique_ptr<RunningChainSource>> makeP2pChainSource(jm::sdk::PluginContext& ctx,
                                                                         const boost::json::object& config);
 

@@ -36,7 +36,7 @@ PeerConnection::PeerConnection(jm::sdk::Executor executor, PeerConnectionSetting
     m_executor(executor),
     m_settings(std::move(settings)), m_address(std::move(address)), m_ourHeight(our_height),
     m_handlers(std::move(handlers)), m_socket(executor), m_handshakeTimer(executor), m_pingTimer(executor),
-    m_log(jm::sdk::makeLogger("backend-neutrino")) {}
+    m_log(jm::sdk::makeLogger(m_settings.log_channel)) {}
 
 void PeerConnection::connect() {
     auto self = shared_from_this();
@@ -148,6 +148,11 @@ void PeerConnection::handle(Message message) {
             m_pingNonce = 0;
             schedulePing();
         }
+        if (auto it = m_roundTrips.find(pong->nonce); it != m_roundTrips.end()) {
+            auto answered = std::move(it->second);
+            m_roundTrips.erase(it);
+            answered();
+        }
         return; // Core ignores pongs it did not expect
     }
     if (std::holds_alternative<SendHeadersMessage>(message) || std::holds_alternative<IgnoredMessage>(message) ||
@@ -159,6 +164,15 @@ void PeerConnection::handle(Message message) {
         return send(HeadersMessage{}); // we serve no headers; an empty answer keeps Core's sync logic calm
     }
     if (m_handlers.message) m_handlers.message(message);
+}
+
+void PeerConnection::roundTrip(std::function<void()> answered) {
+    if (m_closed) return;
+    auto nonce = randomNonce();
+    while (nonce == 0 || nonce == m_pingNonce || m_roundTrips.count(nonce))
+        nonce = randomNonce();
+    m_roundTrips.emplace(nonce, std::move(answered));
+    send(PingMessage{nonce});
 }
 
 void PeerConnection::schedulePing() {
@@ -199,6 +213,7 @@ void PeerConnection::close() {
     m_handlers.ready = nullptr;
     m_handlers.message = nullptr;
     m_handlers.closed = nullptr;
+    m_roundTrips.clear();
     if (m_cancelConnect) {
         auto cancel = std::move(m_cancelConnect);
         cancel();

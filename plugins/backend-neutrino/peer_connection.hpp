@@ -15,6 +15,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -33,6 +34,9 @@ struct PeerConnectionSettings {
     std::chrono::milliseconds ping_interval{120'000};
     std::chrono::milliseconds ping_timeout{60'000};
     int ban_score = 100; //!< misbehaviour score at which the peer is dropped and banned
+    //! Log channel of the connection, its PeerManager and P2pChainSource (the plugin instance's
+    //! name when the plugin builds them).
+    std::string log_channel = "backend-neutrino";
 };
 
 //! One outbound Bitcoin P2P connection: connect with a timeout, the version/verack handshake
@@ -64,6 +68,10 @@ public:
     //! Adds to the misbehaviour score; at settings.ban_score the peer is closed with
     //! errc::protocol_error and banWorthy() turns true.
     void misbehaving(int score, const std::string& reason);
+    //! Sends a ping of its own and calls `answered` when the matching pong arrives. A peer
+    //! handles one connection's messages in order, so the pong proves that everything sent
+    //! before the ping was read and processed. Dropped, never called, if the connection closes.
+    void roundTrip(std::function<void()> answered);
     //! Closes the socket without calling the closed handler. Idempotent.
     void close();
 
@@ -107,6 +115,7 @@ private:
     int m_score = 0;
     VersionMessage m_peerVersion;
     std::uint64_t m_pingNonce = 0; //!< outstanding ping, 0 = none
+    std::map<std::uint64_t, std::function<void()>> m_roundTrips; //!< nonce -> waiter
 };
 
 using PeerConnectionPtr = std::shared_ptr<PeerConnection>;

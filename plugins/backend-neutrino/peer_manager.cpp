@@ -7,7 +7,7 @@ namespace jm::plugins::backend_neutrino {
 
 PeerManager::PeerManager(jm::sdk::Executor executor, PeerManagerSettings settings, Listener listener) :
     m_executor(std::move(executor)), m_settings(std::move(settings)), m_listener(std::move(listener)),
-    m_log(jm::sdk::makeLogger("backend-neutrino")) {}
+    m_log(jm::sdk::makeLogger(m_settings.connection.log_channel)) {}
 
 PeerManager::~PeerManager() { stop(); }
 

@@ -10,6 +10,9 @@
 #include <jm/sdk/log.hpp>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
 
 namespace jm::plugins::backend_neutrino {
 
@@ -27,10 +30,28 @@ public:
     void run() {
         if (m_b.m_stopped) return finish(fail(errc::cancelled, "the backend is stopping"));
         if (m_request) {
-            if (!m_b.m_source.synced())
-                return finish(
-                    fail(errc::unavailable, "the light client is still syncing headers and filters (at block " +
-                                                std::to_string(m_b.tipHeight()) + "); try again when it is done"));
+            if (!m_b.m_source.synced()) {
+                // A node just started (each `jmnode wallet` command is one) has not heard from
+                // its peers yet: wait for the sync a while, polling, then tell the user.
+                auto now = std::chrono::steady_clock::now();
+                if (!m_waitingSince) {
+                    m_waitingSince = now;
+                    report(0, "waiting for the light client to sync");
+                }
+                if (now - *m_waitingSince >= m_b.m_settings.sync_wait)
+                    return finish(fail(
+                        errc::unavailable,
+                        "the light client has not synced headers and filters (at block " +
+                            std::to_string(m_b.tipHeight()) + " after waiting " +
+                            std::to_string(
+                                std::chrono::duration_cast<std::chrono::seconds>(m_b.m_settings.sync_wait).count()) +
+                            "s): are the configured peers up and serving compact filters (-peerblockfilters=1)?"));
+                m_timer = std::make_shared<boost::asio::steady_timer>(m_b.m_ctx.executor());
+                m_timer->expires_after(std::chrono::milliseconds(200));
+                m_timer->async_wait(
+                    m_b.guarded([self = shared_from_this()](boost::system::error_code) { self->run(); }));
+                return;
+            }
             auto birthday = m_request->birthday_time > 0
                                 ? m_b.heightAtTime(m_request->birthday_time)
                                 : std::clamp(m_request->birthday_height, 0, m_b.tipHeight() + 1);
@@ -138,6 +159,8 @@ private:
     jm::chain::Progress m_progress;
     std::function<void(jm::sdk::Result<jm::chain::WalletScan>)> m_done;
     int m_restarts = 0;
+    std::optional<std::chrono::steady_clock::time_point> m_waitingSince;
+    std::shared_ptr<boost::asio::steady_timer> m_timer;
 };
 
 jm::sdk::Result<WalletState*> NeutrinoBackend::loadWallet(const std::string& id, std::int32_t birthday) {

@@ -20,9 +20,10 @@
 namespace jm::test {
 
 struct WalletNode {
-    //! A wallet recovered from the words of `entropy` (password "pw").
-    WalletNode(Bitcoind& core, jm::bitcoin::ByteView entropy) {
-        writeConfig(core);
+    //! A wallet recovered from the words of `entropy` (password "pw"). `backend` is the config's
+    //! backend plugin entry (a JSON object); empty: backend-core on `core`'s RPC.
+    WalletNode(Bitcoind& core, jm::bitcoin::ByteView entropy, std::string backend = {}) {
+        writeConfig(core, std::move(backend));
         mnemonic = jm::bitcoin::entropyToMnemonic(entropy).value();
         auto r = run({"recover", "--kdf", "interactive"}, mnemonic + "\npw\npw\n");
         BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
@@ -65,13 +66,14 @@ struct WalletNode {
     std::optional<jm::wallet::Wallet> mirror; //!< the same seed in memory, to know the addresses
 
 private:
-    void writeConfig(Bitcoind& core) {
+    void writeConfig(Bitcoind& core, std::string backend = {}) {
+        if (backend.empty())
+            backend = "{\"load\": \"backend-core\", \"instance\": \"core\", \"config\": {\"rpc_port\": " +
+                      std::to_string(core.rpcPort()) + ", \"rpc_cookie\": \"" + core.cookie().string() +
+                      "\", \"poll_interval\": \"200ms\"}}";
         config = dir.path() / "node.json";
         std::ofstream(config) << "{ \"node\": {\"datadir\": \"" << (dir.path() / "data").string()
-                              << "\", \"network\": \"regtest\"},\n  \"plugins\": [\n"
-                              << "    {\"load\": \"backend-core\", \"instance\": \"core\", \"config\": {\"rpc_port\": "
-                              << core.rpcPort() << ", \"rpc_cookie\": \"" << core.cookie().string()
-                              << "\", \"poll_interval\": \"200ms\"}},\n"
+                              << "\", \"network\": \"regtest\"},\n  \"plugins\": [\n    " << backend << ",\n"
                               << "    {\"load\": \"fee\", \"factory\": \"fixed\", \"instance\": \"fee\", \"config\": "
                                  "{\"sat_vb\": 2}}\n  ] }\n";
     }

@@ -3,12 +3,15 @@
 // for the same transactions; the gap limit moves with used scripts; a restart resumes; reorgs,
 // relayed transactions, hinted lookups of counterparties' coins and watched transactions.
 #include "memory_chain_source.hpp"
+#include "p2p_test_node.hpp"
 
 #include <neutrino_backend.hpp>
 #include <neutrino_plugin.hpp>
+#include <p2p_chain_source_factory.hpp>
 
 #include <jm/bitcoin/address.hpp>
 #include <jm/bitcoin/bip32.hpp>
+#include <jm/bitcoin/encoding.hpp>
 #include <jm/bitcoin/script.hpp>
 #include <jm/sdk/events.hpp>
 #include <jm/sdk/testing/test_chain.hpp>
@@ -58,6 +61,7 @@ NeutrinoSettings settings(std::uint32_t watch_ahead = 10) {
     NeutrinoSettings s;
     s.watch_ahead = watch_ahead;
     s.filter_batch = 7; // several batches per scan
+    s.sync_wait = std::chrono::milliseconds(300);
     return s;
 }
 
@@ -712,11 +716,26 @@ BOOST_AUTO_TEST_CASE(queries_without_an_answer_say_why) {
     });
     BOOST_REQUIRE(!offline.has_value());
     BOOST_TEST((offline.error().code == errc::unavailable));
-    // Still syncing: no wallet scan yet.
+    // Still syncing after sync_wait: no wallet scan, the user is told why.
     source.setSynced(false);
+    auto started = std::chrono::steady_clock::now();
     auto scan = node.scan(Account().request());
     BOOST_REQUIRE(!scan.has_value());
     BOOST_TEST((scan.error().code == errc::unavailable));
+    BOOST_TEST(scan.error().message.find("peers") != std::string::npos, scan.error().message);
+    BOOST_TEST((std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(300)));
+    // A scan asked while syncing waits for the sync and then runs.
+    std::optional<jm::sdk::Result<jm::chain::WalletScan>> waited;
+    node.backend.scanWallet(Account().request(), {}, ctx.executor(), [&](auto r) { waited = std::move(r); });
+    for (int i = 0; i < 20; ++i) {
+        ctx.ioContext().restart();
+        ctx.ioContext().run_for(std::chrono::milliseconds(5));
+    }
+    BOOST_TEST(!waited.has_value());
+    source.setSynced(true);
+    runUntil(ctx, [&] { return waited.has_value(); });
+    BOOST_TEST(waited->has_value(), (waited->has_value() ? "" : waited->error().message));
+    source.setSynced(false);
     auto tip = await<jm::chain::ChainTip>(ctx, [&](auto done) { node.backend.tip(ctx.executor(), done); });
     BOOST_REQUIRE(tip.has_value());
     BOOST_TEST(tip->height == 0);
@@ -749,7 +768,7 @@ BOOST_AUTO_TEST_CASE(an_unreadable_stored_state_is_scanned_again) {
     BOOST_TEST(source.filtersServed() == served + 2);
 }
 
-BOOST_AUTO_TEST_CASE(the_plugin_factory_checks_its_config_and_needs_the_p2p_client) {
+BOOST_AUTO_TEST_CASE(the_plugin_factory_checks_its_config) {
     auto& factory = neutrinoFactory();
     BOOST_TEST(factory.kind() == "backend");
     BOOST_TEST(factory.name() == "neutrino");
@@ -766,10 +785,61 @@ BOOST_AUTO_TEST_CASE(the_plugin_factory_checks_its_config_and_needs_the_p2p_clie
     boost::json::object unknown{{"peer", "x"}};
     problems.clear();
     BOOST_TEST(!factory.configSchema().validate(unknown, "$", problems));
-    TestContext ctx("neutrino");
-    auto made = factory.create(ctx, good);
-    BOOST_REQUIRE(!made.has_value());
-    BOOST_TEST((made.error().code == errc::unsupported));
+}
+
+// Each config the light client cannot use is refused by create() with a message naming the key.
+BOOST_AUTO_TEST_CASE(the_plugin_refuses_peers_it_cannot_use) {
+    auto& factory = neutrinoFactory();
+    auto refused = [&](boost::json::object config, const std::string& expect) {
+        std::vector<jm::sdk::ConfigProblem> problems;
+        BOOST_REQUIRE(factory.configSchema().validate(config, "$", problems));
+        TestContext ctx("neutrino");
+        auto made = factory.create(ctx, config);
+        BOOST_REQUIRE(!made.has_value());
+        BOOST_TEST((made.error().code == errc::invalid_config));
+        BOOST_TEST_MESSAGE(made.error().message);
+        BOOST_TEST(made.error().message.find(expect) != std::string::npos, made.error().message);
+    };
+    refused({{"peers", boost::json::array{"nonsense"}}}, "nonsense");
+    refused({{"peers", boost::json::array{"127.0.0.1:0"}}}, "127.0.0.1:0");
+    refused({{"peers", boost::json::array{}}}, "peers");
+    refused({{"peers", boost::json::array{"127.0.0.1:18444"}}, {"dns_seeds", true}}, "dns_seeds");
+}
+
+// The real plugin: P2P client from the config, chains in the instance's store, synced from a
+// P2P peer; a second instance over the same store starts from the stored chain.
+BOOST_AUTO_TEST_CASE(the_plugin_syncs_from_a_p2p_peer_and_resumes_from_its_store) {
+    using namespace jm::test::neutrino;
+    auto& factory = neutrinoFactory();
+    TestContext ctx("neutrino-a");
+    auto chain = std::make_shared<TestBlockChain>(TestBlockChain::genesis());
+    chain->extend(12, 0);
+    TestNode peer(ctx.ioContext(), chain);
+    boost::json::object config{{"peers", boost::json::array{peer.address()}}};
+    std::vector<jm::sdk::ConfigProblem> problems;
+    BOOST_REQUIRE(factory.configSchema().validate(config, "$", problems));
+    auto tipOf = [&](NeutrinoBackend& b) {
+        return await<jm::chain::ChainTip>(ctx, [&](auto done) { b.tip(ctx.executor(), std::move(done)); });
+    };
+    {
+        auto made = factory.create(ctx, config);
+        BOOST_REQUIRE_MESSAGE(made.has_value(), made.error().message);
+        auto& plugin = static_cast<NeutrinoPlugin&>(**made);
+        BOOST_REQUIRE(plugin.start());
+        runUntil(ctx, [&] { return tipOf(plugin.backend())->height == 12; });
+        BOOST_TEST(tipOf(plugin.backend())->hash == jm::bitcoin::toHexReversed(chain->hashes.back()));
+        bool stopped = false;
+        plugin.stop([&] { stopped = true; });
+        runUntil(ctx, [&] { return stopped; });
+    }
+    BOOST_TEST(ctx.store().get("fhcount")->has_value());
+    // Restarted with its peer gone: the stored chain is there before any peer answers.
+    peer.dropConnections();
+    boost::json::object offline{{"peers", boost::json::array{"127.0.0.1:1"}}};
+    BOOST_REQUIRE(factory.configSchema().validate(offline, "$", problems));
+    auto again = makeP2pChainSource(ctx, offline);
+    BOOST_REQUIRE_MESSAGE(again.has_value(), again.error().message);
+    BOOST_TEST((*again)->verifiedHeight() == 12u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

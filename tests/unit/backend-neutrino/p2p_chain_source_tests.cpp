@@ -54,12 +54,14 @@ struct SourceFixture {
     std::size_t crossCheckPeers = 2;
     bool connectLearned = false;
     std::chrono::milliseconds pingInterval{60'000};
+    std::chrono::milliseconds broadcastTimeout{60'000};
     void open(const std::vector<std::string>& peers, bool start = true) {
         auto config = settings(peers);
         config.peers.connection.ping_interval = pingInterval;
         config.peers.connection.ping_timeout = pingInterval * 2;
         config.cross_check_peers = crossCheckPeers;
         config.peers.connect_learned = connectLearned;
+        config.broadcast_timeout = broadcastTimeout;
         auto s = P2pChainSource::open(boost::asio::make_strand(io), config, store);
         BOOST_REQUIRE_MESSAGE(s, s.error().message);
         source = std::move(*s);
@@ -232,6 +234,22 @@ BOOST_AUTO_TEST_CASE(broadcast_and_mempool_relay) {
     node.announceTx(other);
     BOOST_REQUIRE(runUntil([&] { return mempool.size() == 2; }));
     BOOST_CHECK(mempool[1].txid() == other.txid());
+}
+
+BOOST_AUTO_TEST_CASE(broadcast_is_done_only_when_the_peer_has_processed_the_transaction) {
+    // The peer fetches the transaction but never answers the ping sent after it: nothing proves
+    // it was processed, so the broadcast must not report success (it times out instead).
+    auto chain = makeChain(5);
+    TestNode node(io, chain, Lie::NoPong);
+    broadcastTimeout = std::chrono::milliseconds{1500};
+    open({node.address()});
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain); }));
+    std::optional<Result<void>> sent;
+    source->broadcast(sampleTx(5), [&](Result<void> r) { sent = r; });
+    BOOST_REQUIRE(runUntil([&] { return !node.received.empty(); }));
+    BOOST_REQUIRE(runUntil([&] { return sent.has_value(); }));
+    BOOST_REQUIRE(!*sent);
+    BOOST_CHECK(sent->error().code == make_error_code(errc::timeout));
 }
 
 BOOST_AUTO_TEST_CASE(broadcast_without_peers_is_unavailable) {
