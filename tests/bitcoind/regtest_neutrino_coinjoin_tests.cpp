@@ -75,8 +75,8 @@ void recoverWallet(const std::filesystem::path& config, const jm::bitcoin::Bytes
 std::string firstAddress(const jm::bitcoin::Bytes& entropy) {
     jm::sdk::testing::MemoryKvStore store;
     auto wallet =
-        jm::wallet::Wallet::create(
-            store, {jm::bitcoin::Network::Regtest, 5, 6, jm::wallet::KdfStrength::Interactive}, entropy, "", "pw")
+        jm::wallet::Wallet::create(store, {jm::bitcoin::Network::Regtest, 5, 6, jm::wallet::KdfStrength::Interactive},
+                                   entropy, "", "pw")
             .value();
     return wallet.addressAt(0, 0, 0).value().address;
 }
@@ -84,8 +84,8 @@ std::string firstAddress(const jm::bitcoin::Bytes& entropy) {
 //! `jmnode wallet <args> --json` of a stopped node: its JSON answer.
 json::object walletJson(const std::filesystem::path& config, std::vector<std::string> args) {
     args.insert(args.begin(), {jmnode(), "wallet"});
-    for (const auto& extra : {std::string("--config"), config.string(), std::string("--password-fd"),
-                              std::string("0"), std::string("--json")})
+    for (const auto& extra : {std::string("--config"), config.string(), std::string("--password-fd"), std::string("0"),
+                              std::string("--json")})
         args.push_back(extra);
     auto r = runProcess(args, std::chrono::seconds(120), {}, "pw\n");
     BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
@@ -256,10 +256,9 @@ std::int64_t paidTo(Bitcoind& core, const std::string& txid, const std::string& 
 //! and three funded takers. Built by the first case that asks, torn down at exit.
 struct Market {
     Market() :
-        p2p_port(freeLoopbackPort()),
-        core(*findBitcoinCore(), {"-listen=1", "-port=" + std::to_string(p2p_port),
-                                  "-bind=127.0.0.1:" + std::to_string(p2p_port), "-blockfilterindex=1",
-                                  "-peerblockfilters=1"}) {
+        p2p_port(freeLoopbackPort()), core(*findBitcoinCore(), {"-listen=1", "-port=" + std::to_string(p2p_port),
+                                                                "-bind=127.0.0.1:" + std::to_string(p2p_port),
+                                                                "-blockfilterindex=1", "-peerblockfilters=1"}) {
         for (std::uint8_t i = 0; i < 3; ++i)
             core_makers.push_back(std::make_unique<MakerNode>(core, p2p_port, directory.port,
                                                               static_cast<std::uint8_t>(0x40 + i), false, "0.0002"));
@@ -318,11 +317,11 @@ struct MarketTeardown {
 
 std::chrono::steady_clock::time_point g_started;
 void logTook(const std::string& what) {
-    BOOST_TEST_MESSAGE(what << " took "
-                            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                                     g_started)
-                                   .count()
-                            << " ms");
+    BOOST_TEST_MESSAGE(
+        what
+        << " took "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - g_started).count()
+        << " ms");
 }
 
 } // namespace
@@ -356,7 +355,9 @@ BOOST_AUTO_TEST_CASE(a_neutrino_maker_serves_a_core_taker) {
 BOOST_AUTO_TEST_CASE(a_neutrino_taker_refuses_a_maker_without_neutrino_compat) {
     auto& m = market();
     m.coreMakersUp();
-    // A REF-like maker (no neutrino_compat in its !pubkey), the cheapest offer: chosen first.
+    // Two makers listed with neutrino_compat, three wanted: the taker chooses among all, and the
+    // REF-like maker (no neutrino_compat in its handshake or !pubkey), the cheapest, is filled.
+    m.core_makers[2]->stop();
     ChainHub hub; // its coin lives on the SDK test chain: it is dropped before anyone looks
     HostileMaker legacy(hub, m.directory.port, Misbehaviour::None, "0.00001");
     legacy.setNeutrinoCompat(false);
@@ -373,6 +374,10 @@ BOOST_AUTO_TEST_CASE(a_neutrino_taker_refuses_a_maker_without_neutrino_compat) {
     // Refused with the reference text, naming the maker.
     auto refusal = "maker " + legacy.nick() + " dropped: " + std::string(jm::protocol::NEUTRINO_INCOMPATIBLE_ERROR);
     BOOST_CHECK_MESSAGE(sent.out.find(refusal) != std::string::npos, sent.out);
+    BOOST_CHECK_MESSAGE(
+        sent.out.find("only 2 qualifying maker(s) are listed with neutrino_compat") != std::string::npos, sent.out);
+    // The other two (minimum_makers 2) completed it.
+    BOOST_CHECK_MESSAGE(sent.out.find("[tx] !tx to 2 makers") != std::string::npos, sent.out);
     auto txid = mempoolTxid(m.core);
     m.confirm(txid);
     BOOST_CHECK_EQUAL(paidTo(m.core, txid, to), AMOUNT);
@@ -381,11 +386,19 @@ BOOST_AUTO_TEST_CASE(a_neutrino_taker_refuses_a_maker_without_neutrino_compat) {
 BOOST_AUTO_TEST_CASE(a_neutrino_taker_coinjoins_with_core_makers) {
     auto& m = market();
     m.coreMakersUp();
+    // The cheapest offer is a REF-like maker's: the peerlist lists the three jmnode makers with
+    // neutrino_compat (their directory handshake), so the light client never fills it.
+    ChainHub hub;
+    HostileMaker legacy(hub, m.directory.port, Misbehaviour::None, "0.00001");
+    legacy.setNetwork("regtest");
+    legacy.start();
     auto to = m.destination();
     g_started = std::chrono::steady_clock::now();
     auto sent = m.neutrino_taker->send(to);
     logTook("the neutrino taker's round (`jmnode coinjoin send`)");
     BOOST_REQUIRE_MESSAGE(sent.exit_code == 0, sent.out);
+    BOOST_CHECK_EQUAL(legacy.fills(), 0);
+    BOOST_CHECK_MESSAGE(sent.out.find("[tx] !tx to 3 makers") != std::string::npos, sent.out);
     auto txid = mempoolTxid(m.core);
     BOOST_CHECK_MESSAGE(sent.out.find(txid) != std::string::npos, sent.out);
     m.confirm(txid);
