@@ -107,8 +107,12 @@ void MakerPlugin::maybeConnectDirectories() {
 
 void MakerPlugin::createDirectories() {
     auto settings = m_directorySettings;
-    for (auto& s : settings)
+    // NG's handshake feature (protocol.md 14): directories list us with it, so that light-client
+    // takers can choose us before !fill. Not on the throw-away !hp2 nicks (they would be linked).
+    for (auto& s : settings) {
         s.location = m_location;
+        s.features["neutrino_compat"] = true;
+    }
     jm::net::MultiDirectoryHandler handler;
     handler.on_message = guarded([this](const jm::net::RoutedMessage& m) { onMessage(m); });
     handler.on_directory = guarded([this](std::size_t directory, bool ready) {

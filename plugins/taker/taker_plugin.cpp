@@ -286,6 +286,9 @@ void TakerPlugin::connect() {
         s.handshake_timeout = m_settings.connect_timeout;
         // Checked when the config was read: a .onion directory has a SOCKS proxy.
         if (auto proxy = m_settings.tor.proxyFor(d.host, d.host)) s.socks = *proxy;
+        // A light client chooses among makers the peerlists name with neutrino_compat: ask for the
+        // peerlists' features (";F:", protocol.md 4). A full node stays REF-like ({}).
+        if (!m_backend->capabilities().any_outpoint_lookup) s.features["peerlist_features"] = true;
         directories.push_back(s);
     }
     auto id = m_run->id;
@@ -838,8 +841,9 @@ void TakerPlugin::onIoauth(MakerSession& maker, std::string_view payload) {
     if (!checked) return failMaker(maker, checked.error().message);
     bool light = !m_backend->capabilities().any_outpoint_lookup;
     if (light && std::any_of(msg->utxos.begin(), msg->utxos.end(), [](const auto& u) { return !u.extended(); }))
-        return failMaker(maker, "it listed legacy txid:vout coins, which our light-client backend cannot check "
-                                "(it needs each coin's script and block height)");
+        return failMaker(maker, std::string(jm::protocol::NEUTRINO_INCOMPATIBLE_ERROR) +
+                                    ": it listed legacy txid:vout coins, which our light-client backend cannot check "
+                                    "(it needs each coin's script and block height)");
     maker.ioauth = std::move(*msg);
     maker.state = State::CheckingCoins;
     // Every coin through the backend; the answers are collected in order.
@@ -1253,9 +1257,19 @@ void TakerPlugin::retry(const std::string& reason) {
     startAttempt();
 }
 
-void TakerPlugin::failRun(boost::system::error_code code, const std::string& reason) {
+void TakerPlugin::failRun(boost::system::error_code code, const std::string& why) {
     if (!m_run) return;
     auto& run = *m_run;
+    // Why each dropped maker was dropped: "too few makers" alone does not tell the user what to
+    // change (e.g. a light client facing makers without neutrino_compat).
+    std::string reason = why;
+    if (!run.failures.empty()) {
+        constexpr std::size_t SHOWN = 8;
+        reason += "; makers dropped in this run: ";
+        for (std::size_t i = 0; i < run.failures.size() && i < SHOWN; ++i)
+            reason += (i ? "; " : "") + run.failures[i];
+        if (run.failures.size() > SHOWN) reason += "; and " + std::to_string(run.failures.size() - SHOWN) + " more";
+    }
     JM_LOG(m_ctx.logger(), warning) << "CoinJoin failed at " << toString(run.stage) << ": " << reason;
     if (!run.orderbook_only && run.identity)
         m_ctx.bus().publish(jm::taker::events::Failed{std::string(m_ctx.instanceName()), run.identity->nick(),

@@ -5,6 +5,7 @@
 
 #include <jm/protocol/line.hpp>
 #include <jm/protocol/nick.hpp>
+#include <jm/protocol/utxo_string.hpp>
 
 #include <algorithm>
 
@@ -52,9 +53,11 @@ void TakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
             maker.neutrino_compat = true;
         // A light client cannot check a legacy maker's coins (txid:vout alone): drop it now,
         // before our commitment's opening goes to it.
+        // The log line leads with NG's own refusal text, so that users of both find it.
         if (!maker.neutrino_compat && !m_backend->capabilities().any_outpoint_lookup)
-            return failMaker(maker, "it does not advertise neutrino_compat, and our light-client backend cannot "
-                                    "check legacy txid:vout coins");
+            return failMaker(maker, std::string(jm::protocol::NEUTRINO_INCOMPATIBLE_ERROR) +
+                                        ": it does not advertise neutrino_compat, and our light-client backend "
+                                        "cannot check legacy txid:vout coins");
         maker.box.emplace(run.keys, *key);
         maker.state = State::PubkeyReceived;
         checkStage();

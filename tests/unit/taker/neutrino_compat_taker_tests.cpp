@@ -16,6 +16,7 @@ struct Scripted {
     Misbehaviour how = Misbehaviour::None;
     bool neutrino_compat = false;
     std::string cjfee = "0.00001";
+    bool listed_compat = false; //!< its directory handshake advertises neutrino_compat
 };
 
 struct CompatMarket {
@@ -27,7 +28,8 @@ struct CompatMarket {
     std::int64_t funded_height = 0; //!< the block of the taker's coins
     jm::bitcoin::Script destination;
 
-    CompatMarket(bool light_taker, std::size_t honest, const std::vector<Scripted>& others) {
+    CompatMarket(bool light_taker, std::size_t honest, const std::vector<Scripted>& others,
+                 boost::json::object taker_config = {}) {
         for (std::size_t i = 0; i < honest; ++i) {
             MakerOptions options;
             options.directories = {directory.port()};
@@ -37,10 +39,12 @@ struct CompatMarket {
         for (const auto& o : others) {
             scripted.push_back(std::make_unique<HostileMaker>(hub, directory.port(), o.how, o.cjfee));
             scripted.back()->setNeutrinoCompat(o.neutrino_compat);
+            scripted.back()->setListedNeutrinoCompat(o.listed_compat);
         }
         TakerOptions options;
         options.directories = {directory.port()};
         options.light_client = light_taker;
+        options.config = std::move(taker_config);
         taker = std::make_unique<TakerUnderTest>(hub, options);
         funded_height = hub.chain().height() + 1;
         hub.mine(6);
@@ -119,11 +123,53 @@ BOOST_AUTO_TEST_CASE(a_light_client_taker_completes_with_neutrino_compat_makers)
     BOOST_CHECK_GE(market.taker->lightChain()->hintedLookups(), 2);
 }
 
-BOOST_AUTO_TEST_CASE(a_light_client_taker_drops_a_maker_without_neutrino_compat) {
+BOOST_AUTO_TEST_CASE(a_light_client_taker_chooses_only_makers_listed_with_neutrino_compat) {
+    // jmnode makers advertise neutrino_compat in their directory handshake and the light client
+    // asks for the peerlists' features: the cheaper REF-like maker is never filled.
     CompatMarket market(true, 2, {{Misbehaviour::None, false}});
     auto result = market.pay();
-    market.requireCompletedWithout(result, *market.scripted[0]);
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    BOOST_CHECK_EQUAL(result->attempts, 1);
+    BOOST_CHECK_EQUAL(result->makers, 2u);
+    BOOST_CHECK_EQUAL(market.scripted[0]->fills(), 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_light_client_taker_drops_a_maker_without_neutrino_compat) {
+    // Too few makers listed with the feature for three: chosen among all, the REF-like one is
+    // dropped at its !pubkey (before the opening) and the other two complete the round.
+    CompatMarket market(true, 2, {{Misbehaviour::None, false}}, {{"minimum_makers", 2}});
+    auto result = market.pay(3);
+    BOOST_REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
+    BOOST_CHECK_EQUAL(result->attempts, 1);
+    BOOST_CHECK_EQUAL(result->makers, 2u);
+    BOOST_CHECK_EQUAL(market.scripted[0]->fills(), 1);
     BOOST_CHECK_EQUAL(market.scripted[0]->authUtxo(), ""); // dropped at !pubkey: no !auth sent
+    BOOST_CHECK_EQUAL(market.scripted[0]->txs(), 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_maker_listed_with_neutrino_compat_but_sending_legacy_coins_is_dropped) {
+    // The peerlist's feature counts (NG): the opening goes out extended, and its legacy !ioauth
+    // coins get it dropped.
+    CompatMarket market(true, 2, {{Misbehaviour::None, false, "0.00001", true}});
+    auto result = market.pay();
+    market.requireCompletedWithout(result, *market.scripted[0]);
+    auto opening = jm::protocol::parseUtxoString(market.scripted[0]->authUtxo());
+    BOOST_REQUIRE(opening);
+    BOOST_CHECK(opening->extended());
+}
+
+BOOST_AUTO_TEST_CASE(too_few_makers_with_neutrino_compat_fail_the_run_with_the_reason) {
+    // One attempt, two makers needed, one of them REF-like: the failure names the dropped maker
+    // and NG's refusal text, not only "1 maker(s) answered".
+    CompatMarket market(true, 1, {{Misbehaviour::None, false}}, {{"max_attempts", 1}, {"minimum_makers", 2}});
+    auto result = market.pay();
+    BOOST_REQUIRE(!result);
+    const auto& message = result.error().message;
+    BOOST_CHECK_MESSAGE(message.find("no attempts left") != std::string::npos, message);
+    BOOST_CHECK_MESSAGE(message.find(market.scripted[0]->nick() + ": " +
+                                     std::string(jm::protocol::NEUTRINO_INCOMPATIBLE_ERROR)) != std::string::npos,
+                        message);
+    BOOST_CHECK_EQUAL(market.scripted[0]->authUtxo(), "");
 }
 
 BOOST_AUTO_TEST_CASE(a_light_client_taker_drops_a_maker_listing_legacy_coins) {

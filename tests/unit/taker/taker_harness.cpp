@@ -242,7 +242,8 @@ void HostileMaker::start() {
     jm::net::DirectoryClientSettings s;
     s.host = "127.0.0.1";
     s.port = m_port;
-    s.network = NETWORK;
+    s.network = m_network;
+    if (m_compat || m_listedCompat) s.features["neutrino_compat"] = true; // as NG makers do
     jm::net::MultiDirectoryHandler handler;
     handler.on_message = [this](const jm::net::RoutedMessage& m) { onMessage(m); };
     handler.on_directory = [this](std::size_t, bool up) {

@@ -134,9 +134,15 @@ public:
     void cancel();
     //! The smallest amount its offer takes (before start(); 100,000 sat by default).
     void setMinsize(std::int64_t minsize) { m_minsize = minsize; }
-    //! Advertise NG's neutrino_compat in !pubkey and list its coins in the extended form (before
-    //! start()).
+    //! Advertise NG's neutrino_compat in its directory handshake and !pubkey, and list its coins
+    //! in the extended form (before start()).
     void setNeutrinoCompat(bool on) { m_compat = on; }
+    //! The directory network it handshakes with (before start(); NETWORK by default; a jmnode
+    //! directory on regtest says "regtest").
+    void setNetwork(std::string network) { m_network = std::move(network); }
+    //! Advertise neutrino_compat in its directory handshake (as setNeutrinoCompat(true) does, as
+    //! NG makers do), so that peerlists list it with the feature whatever its !pubkey says.
+    void setListedNeutrinoCompat(bool on) { m_listedCompat = on; }
     //! The utxo string of the taker's last !auth opening (empty: no !auth yet).
     std::string authUtxo() const {
         std::lock_guard lock(m_authMutex);
@@ -164,6 +170,8 @@ private:
     mutable std::mutex m_authMutex;
     std::string m_takerCoin; //!< from the !auth opening
     bool m_compat = false;
+    std::string m_network = NETWORK;
+    bool m_listedCompat = false;
     std::int64_t m_spentHeight = 0; //!< SpentCoin: the block of its (since spent) coin
     std::int64_t m_amount = 0;
     std::int64_t m_minsize = 100'000;
