@@ -371,15 +371,36 @@ private:
         });
     }
 
-    void listUnspent() {
+    //! The coins with their confirmations and the tip they count from, as one snapshot: the
+    //! tip is read before and after listunspent (Core syncs the wallet to its tip for that call)
+    //! and the listing is repeated if a block arrived in between. A tip read long before (at the
+    //! start of a rescan) would put a coin in the wrong block for NG's extended utxo strings.
+    void listUnspent(int attempt = 1) {
         report(0.95, "listing coins");
-        m_b.rpc("listunspent", {0, 9999999, json::array{}, true}, m_request.wallet_id,
-                [self = shared_from_this()](jm::sdk::Result<json::value> r) {
+        m_b.chainState([self = shared_from_this(), attempt](jm::sdk::Result<ChainState> before) {
+            if (!before) return self->finish(before.error());
+            self->m_b.rpc(
+                "listunspent", {0, 9999999, json::array{}, true}, self->m_request.wallet_id,
+                [self, attempt, before = *before](jm::sdk::Result<json::value> r) {
                     if (!r) return self->finish(r.error());
-                    self->m_scan.utxos = readUnspent(*r);
-                    self->listTransactions();
+                    auto utxos = readUnspent(*r);
+                    self->m_b.chainState([self, attempt, before, utxos = std::move(utxos)](
+                                             jm::sdk::Result<ChainState> after) mutable {
+                        if (!after) return self->finish(after.error());
+                        if (after->best_hash != before.best_hash && attempt < MAX_LISTING_ATTEMPTS)
+                            return self->listUnspent(attempt + 1);
+                        if (after->best_hash != before.best_hash)
+                            return self->finish(fail(errc::unavailable,
+                                                     "blocks kept arriving while the wallet's coins were listed; "
+                                                     "try again"));
+                        self->m_scan.tip = {after->blocks, after->best_hash};
+                        self->m_scan.utxos = std::move(utxos);
+                        self->listTransactions();
+                    });
                 });
+        });
     }
+    static constexpr int MAX_LISTING_ATTEMPTS = 5;
 
     //! Every wallet transaction with an entry per output (include_change): listtransactions
     //! leaves out outputs to the wallet's own scripts that are not in its address book, which is

@@ -7,6 +7,9 @@
 #include <jm/bitcoin/encoding.hpp>
 #include <jm/bitcoin/transaction.hpp>
 
+#include <atomic>
+#include <functional>
+
 using namespace jm::test::core;
 
 namespace {
@@ -241,6 +244,81 @@ BOOST_AUTO_TEST_CASE(cores_used_indices_are_reported_past_the_window) {
     BOOST_CHECK_EQUAL(r->ranges[0].used_end, 7u);
     BOOST_CHECK_EQUAL(r->ranges[1].used_end, 0u);
     BOOST_CHECK_EQUAL(r->ranges[0].xpub, TPUB);
+}
+
+namespace {
+
+//! A chain whose tip moves when the test says: getblockchaininfo answers the current height
+//! with a hash naming it, and listunspent counts a coin mined at 150 against that height.
+struct MovingTip {
+    explicit MovingTip(Node& node) {
+        node.core.handler("getblockchaininfo", [this](const json::array&) -> std::optional<json::value> {
+            auto info = chainInfo();
+            info.as_object()["blocks"] = height.load();
+            info.as_object()["headers"] = height.load();
+            info.as_object()["bestblockhash"] = std::string(56, 'a') + std::to_string(10'000'000 + height.load());
+            return info;
+        });
+        node.core.handler("listunspent", [this](const json::array&) -> std::optional<json::value> {
+            auto confirmations = height.load() - 150 + 1;
+            if (onListing) onListing();
+            return json::array{json::object{{"txid", "8c14f0db3df150123e6f3dbbf30f8b955a8249b62ac1d1ff16284aefa3d06d87"},
+                                            {"vout", 1},
+                                            {"amount", 0.5},
+                                            {"confirmations", confirmations},
+                                            {"scriptPubKey", "0014751e76e8199196d454941c45d1b3a323f1433bd6"}}};
+        });
+    }
+    std::atomic<int> height{150};
+    std::function<void()> onListing;
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(the_tip_reported_is_the_one_the_coins_confirmations_count_from) {
+    // A block arrives after the scan started (during the import/rescan), before the listing:
+    // the coin mined at 150 has 2 confirmations, so the tip reported must be 151 (tip - conf + 1
+    // names the coin's block in NG's extended utxo strings).
+    Node node;
+    node.wallet.add("wpkh(" + TPUB + "/0/*)", 1000, 0);
+    MovingTip chain(node);
+    node.core.handler("listwallets", [&](const json::array&) -> std::optional<json::value> {
+        chain.height = 151;
+        return json::array{"jm-test"};
+    });
+    Harness h(node.core);
+    auto r = scan(h, {"jm-test", {{TPUB, 0, 6}}, {}, 0});
+    BOOST_REQUIRE_MESSAGE(r, r.error().message);
+    BOOST_REQUIRE_EQUAL(r->utxos.size(), 1u);
+    BOOST_CHECK_EQUAL(r->tip.height, 151);
+    BOOST_CHECK_EQUAL(r->tip.height - r->utxos[0].confirmations + 1, 150);
+}
+
+BOOST_AUTO_TEST_CASE(a_block_arriving_during_the_listing_makes_it_list_again) {
+    Node node;
+    node.wallet.add("wpkh(" + TPUB + "/0/*)", 1000, 0);
+    MovingTip chain(node);
+    int listings = 0;
+    chain.onListing = [&] {
+        if (++listings == 1) chain.height = 152; // after listunspent counted against 150
+    };
+    Harness h(node.core);
+    auto r = scan(h, {"jm-test", {{TPUB, 0, 6}}, {}, 0});
+    BOOST_REQUIRE_MESSAGE(r, r.error().message);
+    BOOST_CHECK_EQUAL(node.core.count("listunspent"), 2u);
+    BOOST_REQUIRE_EQUAL(r->utxos.size(), 1u);
+    BOOST_CHECK_EQUAL(r->tip.height, 152);
+    BOOST_CHECK_EQUAL(r->utxos[0].confirmations, 3);
+
+    // Blocks that never stop arriving: a clear error after a few listings, not a wrong height.
+    Node busy;
+    busy.wallet.add("wpkh(" + TPUB + "/0/*)", 1000, 0);
+    MovingTip racing(busy);
+    racing.onListing = [&] { ++racing.height; };
+    Harness h2(busy.core);
+    auto failed = scan(h2, {"jm-test", {{TPUB, 0, 6}}, {}, 0});
+    BOOST_REQUIRE(!failed);
+    BOOST_CHECK_NE(failed.error().message.find("blocks kept arriving"), std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(transactions_are_read_with_every_output) {
