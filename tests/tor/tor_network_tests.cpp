@@ -7,7 +7,10 @@
 //  - private_network_coinjoin: a private Tor network (TestingTorNetwork: one authority, relays and
 //    a client started from generated torrcs) carries the directory as an onion service; jmnode
 //    makers and a jmnode taker on the simulated chain reach it only through the client's SOCKS
-//    port (a .onion host) and a CoinJoin completes. When the private network cannot start here
+//    port (a .onion host). Each maker also serves direct connections on an onion of its own
+//    (ADD_ONION through the control port) and announces it in its handshake; the taker dials
+//    them through SOCKS, the CoinJoin's private messages go over those links (the makers'
+//    counters say so) and it confirms. When the private network cannot start here
 //    (no tor-gencert, no consensus within the bound) the test says why and runs the control-port
 //    part (the directory's onion against an offline tor) instead.
 // Without any tor binary both print SKIPPED and exit 77. Set TOR / TOR_GENCERT to use others.
@@ -121,6 +124,7 @@ public:
         return m_process && m_process->waitForOutput(text, timeout);
     }
     std::uint16_t port() const { return m_port; }
+    fs::path configFile() const { return m_dir / "directory.json"; }
 
 private:
     fs::path m_dir;
@@ -150,6 +154,11 @@ void directoryOnionChecks(const std::string& tor_binary) {
     auto peerlist = taker.readType(789);
     BOOST_REQUIRE(peerlist);
     BOOST_TEST(peerlist->line.ends_with("," + hs->nick + ";" + location), peerlist->line);
+    // `jmnode directory status` tells the operator the same location.
+    auto status = runProcess({(binDir() / "jmnode").string(), "directory", "status", "--config",
+                              directory.configFile().string()});
+    BOOST_TEST(status.exit_code == 0, status.err);
+    BOOST_TEST(status.out.find("\n  location: " + location + "\n") != std::string::npos, status.out);
 
     // Tor restarts: the service is added again, same address (the key is kept).
     auto restarted = tor.restart();
@@ -178,7 +187,7 @@ void directoryOnionChecks(const std::string& tor_binary) {
 //! The demo market's wallets and config (made by DemoMarket), turned into makers and a taker
 //! that know only the onion directory and reach it through `socks_port`.
 fs::path marketConfig(const fs::path& data, std::size_t makers, const std::string& directory,
-                      std::uint16_t socks_port) {
+                      std::uint16_t socks_port, std::uint16_t control_port) {
     {
         jm::host::DemoMarketOptions options;
         options.makers = makers;
@@ -198,7 +207,15 @@ fs::path marketConfig(const fs::path& data, std::size_t makers, const std::strin
             c["directories"] = boost::json::array{boost::json::string(directory)};
             c["tor"] = {{"socks", "127.0.0.1:" + std::to_string(socks_port)}};
         }
-        if (entry["load"].as_string() == "taker") c["maker_timeout"] = "60s";
+        // Each maker adds an onion service of its own for direct connections (cookie
+        // authentication: the path comes from PROTOCOLINFO) and announces it.
+        if (entry["load"].as_string() == "maker")
+            c["tor"].as_object()["control"] = "127.0.0.1:" + std::to_string(control_port);
+        if (entry["load"].as_string() == "taker") {
+            c["maker_timeout"] = "60s";
+            c["direct_connections"] = "tor";
+            c["direct_timeout"] = "60s";
+        }
         plugins.push_back(entry);
     }
     config["plugins"] = std::move(plugins);
@@ -206,8 +223,17 @@ fs::path marketConfig(const fs::path& data, std::size_t makers, const std::strin
     return file;
 }
 
-//! Runs the market node in this process until one CoinJoin through the taker is done.
-jm::sdk::Result<jm::taker::CoinjoinResult> coinjoinOverTor(const fs::path& config_file, std::size_t makers) {
+//! The "direct" object of maker `i`'s status file in `data` (empty when there is none yet).
+boost::json::object makerDirect(const fs::path& data, std::size_t i) {
+    auto status = readJson(data / ("maker" + std::to_string(i) + "-status.json"));
+    auto* direct = status.if_contains("direct");
+    return direct && direct->is_object() ? direct->as_object() : boost::json::object{};
+}
+
+//! Runs the market node in this process until one CoinJoin through the taker is done;
+//! `before_send` runs once every maker announced its offers (an error message stops the run).
+jm::sdk::Result<jm::taker::CoinjoinResult> coinjoinOverTor(const fs::path& config_file, std::size_t makers,
+                                                           const std::function<std::string()>& before_send) {
     auto prepared = jm::host::prepareNode(config_file, {});
     if (!prepared) return jm::sdk::fail(jm::sdk::errc::invalid_config, "the market config has problems");
     auto log = prepared->config.log;
@@ -233,6 +259,7 @@ jm::sdk::Result<jm::taker::CoinjoinResult> coinjoinOverTor(const fs::path& confi
     BOOST_TEST_MESSAGE("makers announced through Tor after "
                        << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()
                        << " ms");
+    if (auto failed = before_send(); !failed.empty()) return jm::sdk::fail(jm::sdk::errc::unavailable, failed);
     auto service = node.services().get<jm::taker::CoinjoinService>("taker");
     if (!service) return service.error();
     std::promise<jm::sdk::Result<jm::taker::CoinjoinResult>> done;
@@ -297,8 +324,29 @@ BOOST_AUTO_TEST_CASE(private_network_coinjoin) {
                 attempts);
 
     constexpr std::size_t MAKERS = 2;
-    auto config = marketConfig(dir.path() / "market", MAKERS, location, network.socksPort());
-    auto result = coinjoinOverTor(config, MAKERS);
+    auto market = dir.path() / "market";
+    auto config = marketConfig(market, MAKERS, location, network.socksPort(), network.controlPort());
+    // The makers announced their offers, so their onions were added (they connect to the
+    // directory only after that); the taker should find each onion's descriptor on the HSDirs
+    // when it dials, so the round waits for the uploads, as for the directory's.
+    auto makers_ready = [&]() -> std::string {
+        for (std::size_t i = 1; i <= MAKERS; ++i) {
+            std::string text;
+            // The status file follows the announcement shortly (it is written after a delay).
+            for (auto until = Clock::now() + std::chrono::seconds(20); Clock::now() < until && !isOnionLocation(text);
+                 std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+                auto maker_location = makerDirect(market, i)["location"];
+                text = maker_location.is_string() ? std::string(maker_location.as_string()) : "";
+            }
+            if (!isOnionLocation(text)) return "maker " + std::to_string(i) + " announces no onion: '" + text + "'";
+            if (text == location) return "maker " + std::to_string(i) + " announces the directory's onion";
+            if (!uploads.waitUploaded(text.substr(0, 56), std::chrono::seconds(90)))
+                return "maker " + std::to_string(i) + "'s descriptor was not uploaded in 90 s:\n" + uploads.events();
+        }
+        std::printf("maker descriptors uploaded after %.1f s\n", seconds());
+        return "";
+    };
+    auto result = coinjoinOverTor(config, MAKERS, makers_ready);
     BOOST_REQUIRE_MESSAGE(result.has_value(), "CoinJoin over Tor failed: " << (result ? "" : result.error().message)
                                                                            << "\n"
                                                                            << directory.output());
@@ -307,6 +355,21 @@ BOOST_AUTO_TEST_CASE(private_network_coinjoin) {
     BOOST_TEST(result->confirmed);
     std::printf("CoinJoin %s over Tor with %zu makers done after %.1f s\n", result->txid.c_str(), result->makers,
                 seconds());
+    // The private messages after the !fill went over the makers' onions: each maker took one
+    // direct connection (the taker's, through SOCKS), received private messages on it and
+    // answered on it (the status each maker wrote when the node stopped).
+    for (std::size_t i = 1; i <= MAKERS; ++i) {
+        auto direct = makerDirect(market, i);
+        BOOST_TEST_MESSAGE("maker " << i << " direct: " << boost::json::serialize(direct));
+        auto number = [&](const char* key) {
+            auto* v = direct.if_contains(key);
+            return v && v->is_number() ? v->to_number<std::int64_t>() : -1;
+        };
+        BOOST_TEST(number("accepted") == 1, "maker " << i << ": " << boost::json::serialize(direct));
+        BOOST_TEST(number("received") >= 1, "maker " << i << ": " << boost::json::serialize(direct));
+        BOOST_TEST(number("sent") == number("received"), "maker " << i << ": " << boost::json::serialize(direct));
+        BOOST_TEST(number("dropped") == 0, "maker " << i << ": " << boost::json::serialize(direct));
+    }
     // Every peer the directory served came through Tor: they knew no other way to it.
     auto status = readJson(dir.path() / "dn" / "data" / "status.json");
     BOOST_TEST_MESSAGE("directory status: " << boost::json::serialize(status));
