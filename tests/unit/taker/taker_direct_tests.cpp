@@ -47,9 +47,10 @@ std::string privateCommand(const std::string& line) {
     return s.substr(second + 1, s.find(' ', second + 1) - second - 1);
 }
 
-//! A loopback relay in front of one maker's direct listener: the maker announces its port, the
-//! taker dials it, and every line either way goes through `rule`, which may delay it (by
-//! blocking), forward it, or cut the link (both sockets shut down) after or instead of it.
+//! A loopback relay in front of a listener (a maker's direct listener: the maker announces the
+//! relay's port and the taker dials it; or the directory, for a maker's link to it). Every line
+//! either way goes through `rule`, which may delay it (by blocking), forward it, or cut the
+//! link (both sockets shut down) after or instead of it. "taker" names the dialling side.
 class CuttingRelay {
 public:
     enum class Action { Forward, ForwardThenCut, DropAndCut };
@@ -57,8 +58,7 @@ public:
     using Rule = std::function<Action(bool to_taker, const std::string& command)>;
 
     CuttingRelay(std::uint16_t maker_port, Rule rule) :
-        m_makerPort(maker_port), m_rule(std::move(rule)),
-        m_acceptor(m_io, {asio::ip::make_address("127.0.0.1"), 0}) {
+        m_makerPort(maker_port), m_rule(std::move(rule)), m_acceptor(m_io, {asio::ip::make_address("127.0.0.1"), 0}) {
         m_acceptor.non_blocking(true);
         m_acceptThread = std::thread([this] { acceptLoop(); });
     }
@@ -156,15 +156,26 @@ private:
 };
 
 //! A real maker serving direct connections behind its own relay.
+//! Its own way to the directory is a relay too, one that holds each !pubkey it sends for a
+//! moment: the taker dials the makers when it sends the !fill, and the !auth that follows a
+//! !pubkey takes the direct connection only if it is up by then; in process the directory
+//! answers in about a millisecond, so without the pause the links may come up just too late.
+//! (The taker's own directory link is left alone: its peerlist and offer lines arrive as usual.)
 struct RelayedMaker {
     std::uint16_t listen = freePort();
     std::unique_ptr<CuttingRelay> relay;
+    std::unique_ptr<CuttingRelay> directory_link;
     std::unique_ptr<MakerUnderTest> maker;
 
     RelayedMaker(ChainHub& hub, std::uint16_t directory, CuttingRelay::Rule rule) {
         relay = std::make_unique<CuttingRelay>(listen, std::move(rule));
+        // The maker dials the directory: its lines go "taker>" in the relay's terms.
+        directory_link = std::make_unique<CuttingRelay>(directory, [](bool to_dialler, const std::string& command) {
+            if (!to_dialler && command == "pubkey") std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            return CuttingRelay::Action::Forward;
+        });
         MakerOptions o;
-        o.directories = {directory};
+        o.directories = {directory_link->port()};
         // Two mixdepths: coins signed into an abandoned attempt stay locked, the next attempt
         // is served from the other one.
         o.coins = {{0, 100'000'000}, {1, 100'000'000}};
@@ -219,8 +230,7 @@ BOOST_AUTO_TEST_CASE(a_link_cut_after_ioauth_carries_the_rest_of_the_round_throu
     // (its !tx and !sig went through the directory).
     auto seen_a = a->relay->seen();
     BOOST_REQUIRE_MESSAGE(a->relay->cut(), "A's link was never cut; it carried: " << a->relay->describe());
-    BOOST_CHECK_MESSAGE(count(seen_a, "taker>auth") == 1 && count(seen_a, "maker>ioauth") == 1,
-                        a->relay->describe());
+    BOOST_CHECK_MESSAGE(count(seen_a, "taker>auth") == 1 && count(seen_a, "maker>ioauth") == 1, a->relay->describe());
     BOOST_CHECK_MESSAGE(count(seen_a, "taker>tx") == 0 && count(seen_a, "maker>sig") == 0, a->relay->describe());
     auto counters_a = a->maker->counters();
     BOOST_CHECK_EQUAL(counters_a.direct_received, 1u); // !auth
@@ -272,8 +282,7 @@ BOOST_AUTO_TEST_CASE(a_signature_lost_with_its_link_gets_the_maker_replaced) {
     auto tx = jm::bitcoin::parseTransaction(result->raw_tx).value();
     std::size_t signers = 0;
     for (auto& m : makers)
-        if (m.get() != cut->get() && eventually([&] { return m->maker->counters().signed_coinjoins >= 1; }))
-            ++signers;
+        if (m.get() != cut->get() && eventually([&] { return m->maker->counters().signed_coinjoins >= 1; })) ++signers;
     BOOST_CHECK_EQUAL(signers, 2u);
     BOOST_CHECK_GE(tx.inputs.size(), 3u);
 }
