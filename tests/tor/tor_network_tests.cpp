@@ -27,15 +27,23 @@
 #include <jm/maker/events.hpp>
 #include <jm/taker/coinjoin_service.hpp>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <sys/socket.h>
+
+#include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <future>
+#include <list>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -184,18 +192,21 @@ void directoryOnionChecks(const std::string& tor_binary) {
     directory.stop();
 }
 
-//! The demo market's wallets and config (made by DemoMarket), turned into makers and a taker
-//! that know only the onion directory and reach it through `socks_port`.
-fs::path marketConfig(const fs::path& data, std::size_t makers, const std::string& directory, std::uint16_t socks_port,
-                      std::uint16_t control_port) {
-    {
-        jm::host::DemoMarketOptions options;
-        options.makers = makers;
-        options.datadir = data;
-        options.log_level = jm::sdk::Severity::error;
-        auto market = jm::host::DemoMarket::open(options);
-        BOOST_REQUIRE_MESSAGE(market.has_value(), (market ? "" : market.error().message));
-    } // stopped: the wallets, their stores and the config stay
+//! The demo market's wallets and config (DemoMarket), made while the Tor network bootstraps.
+std::string makeMarket(const fs::path& data, std::size_t makers) {
+    jm::host::DemoMarketOptions options;
+    options.makers = makers;
+    options.datadir = data;
+    options.log_level = jm::sdk::Severity::error;
+    auto market = jm::host::DemoMarket::open(options);
+    return market ? std::string() : market.error().message;
+} // stopped: the wallets, their stores and the config stay
+
+//! The demo market's config turned into makers and a taker that know only the onion directory
+//! and reach it through SOCKS (the taker through `taker_socks_port`); the makers serve direct
+//! connections on onions of their own, added through `control_port`.
+fs::path marketConfig(const fs::path& data, const std::string& directory, std::uint16_t socks_port,
+                      std::uint16_t taker_socks_port, std::uint16_t control_port) {
     auto file = data / "demo.json";
     auto config = readJson(file);
     boost::json::array plugins;
@@ -205,7 +216,8 @@ fs::path marketConfig(const fs::path& data, std::size_t makers, const std::strin
         auto& c = entry["config"].as_object();
         if (entry["load"].as_string() == "maker" || entry["load"].as_string() == "taker") {
             c["directories"] = boost::json::array{boost::json::string(directory)};
-            c["tor"] = {{"socks", "127.0.0.1:" + std::to_string(socks_port)}};
+            auto port = entry["load"].as_string() == "taker" ? taker_socks_port : socks_port;
+            c["tor"] = {{"socks", "127.0.0.1:" + std::to_string(port)}};
         }
         // Each maker adds an onion service of its own for direct connections (cookie
         // authentication: the path comes from PROTOCOLINFO) and announces it.
@@ -223,6 +235,100 @@ fs::path marketConfig(const fs::path& data, std::size_t makers, const std::strin
     return file;
 }
 
+//! The taker's way to the client tor's SOCKS port: bytes pass as they come, except that the
+//! first chunk holding a "!fill " (on the taker's directory connection) waits until `makers`
+//! direct connections have delivered a maker's 793 (or `bound` passed). In this private network
+//! a directory round trip takes about 100 ms and a new rendezvous circuit several times that, so
+//! without the pause the round could be over before the direct links are up; with it the
+//! !auth and everything after it can take them (the !fill still goes through the directory).
+class FillHoldingSocksRelay {
+public:
+    FillHoldingSocksRelay(std::uint16_t socks_port, std::size_t makers, std::chrono::seconds bound) :
+        m_socksPort(socks_port), m_makers(makers), m_bound(bound),
+        m_acceptor(m_io, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+        m_acceptor.non_blocking(true);
+        m_acceptThread = std::thread([this] { acceptLoop(); });
+    }
+    ~FillHoldingSocksRelay() {
+        m_stopping = true;
+        m_changed.notify_all();
+        m_acceptThread.join();
+        {
+            std::lock_guard lock(m_mutex);
+            for (auto& s : m_sockets)
+                ::shutdown(s.native_handle(), SHUT_RDWR);
+        }
+        for (auto& t : m_threads)
+            t.join();
+    }
+    std::uint16_t port() const { return m_acceptor.local_endpoint().port(); }
+    //! How long the !fill was held (zero if never).
+    std::chrono::milliseconds held() const { return m_held; }
+
+private:
+    void acceptLoop() {
+        namespace asio = boost::asio;
+        while (!m_stopping) {
+            boost::system::error_code ec;
+            asio::ip::tcp::socket client(m_io);
+            m_acceptor.accept(client, ec);
+            if (ec) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                continue;
+            }
+            asio::ip::tcp::socket tor(m_io);
+            tor.connect({asio::ip::make_address("127.0.0.1"), m_socksPort}, ec);
+            if (ec) continue;
+            std::lock_guard lock(m_mutex);
+            auto& c = m_sockets.emplace_back(std::move(client));
+            auto& t = m_sockets.emplace_back(std::move(tor));
+            m_threads.emplace_back([this, &c, &t] { pump(c, t, true); });
+            m_threads.emplace_back([this, &c, &t] { pump(t, c, false); });
+        }
+    }
+    void pump(boost::asio::ip::tcp::socket& from, boost::asio::ip::tcp::socket& to, bool from_taker) {
+        char chunk[8192];
+        bool handshake_seen = false;
+        for (;;) {
+            boost::system::error_code ec;
+            auto n = from.read_some(boost::asio::buffer(chunk), ec);
+            if (ec || m_stopping) break;
+            std::string_view data(chunk, n);
+            if (from_taker && data.find("!fill ") != std::string_view::npos && !m_fillSeen.exchange(true)) {
+                auto start = Clock::now();
+                std::unique_lock lock(m_mutex);
+                m_changed.wait_for(lock, m_bound, [this] { return m_handshakes >= m_makers || m_stopping; });
+                m_held = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+            }
+            // A maker's 793 coming back on a direct connection (the directory answers with a 795).
+            if (!from_taker && !handshake_seen && data.find("\"type\": 793") != std::string_view::npos) {
+                handshake_seen = true;
+                std::lock_guard lock(m_mutex);
+                ++m_handshakes;
+                m_changed.notify_all();
+            }
+            boost::asio::write(to, boost::asio::buffer(data), ec);
+            if (ec) break;
+        }
+        ::shutdown(to.native_handle(), SHUT_RDWR);
+    }
+
+    std::uint16_t m_socksPort;
+    std::size_t m_makers;
+    std::chrono::seconds m_bound;
+    boost::asio::io_context m_io;
+    boost::asio::ip::tcp::acceptor m_acceptor;
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::size_t m_handshakes = 0;
+    std::list<boost::asio::ip::tcp::socket> m_sockets; // a list: the pumps hold references
+    std::thread m_acceptThread;
+    std::list<std::thread> m_threads;
+    std::atomic<bool> m_stopping{false};
+    std::atomic<bool> m_fillSeen{false};
+    std::atomic<std::chrono::milliseconds> m_held{std::chrono::milliseconds(0)};
+};
+
 //! The "direct" object of maker `i`'s status file in `data` (empty when there is none yet).
 boost::json::object makerDirect(const fs::path& data, std::size_t i) {
     auto status = readJson(data / ("maker" + std::to_string(i) + "-status.json"));
@@ -238,7 +344,7 @@ jm::sdk::Result<jm::taker::CoinjoinResult> coinjoinOverTor(const fs::path& confi
     if (!prepared) return jm::sdk::fail(jm::sdk::errc::invalid_config, "the market config has problems");
     auto log = prepared->config.log;
     log.console = true;
-    log.level = jm::sdk::Severity::warning;
+    log.level = std::getenv("JM_TOR_TEST_INFO") ? jm::sdk::Severity::info : jm::sdk::Severity::warning;
     if (auto r = jm::host::setupLogging(log); !r) return r.error();
     jm::host::Node node(prepared->config, std::move(prepared->plans));
     auto announced = std::make_shared<std::pair<std::set<std::string>, std::promise<void>>>();
@@ -286,8 +392,13 @@ BOOST_AUTO_TEST_CASE(private_network_coinjoin) {
     TempDir dir;
     auto t0 = Clock::now();
     auto seconds = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+    constexpr std::size_t MAKERS = 2;
+    auto market = dir.path() / "market";
+    // The wallets (key derivation, a few seconds) are made while the network bootstraps.
+    auto made = std::async(std::launch::async, [&] { return makeMarket(market, MAKERS); });
     PrivateTorNetwork network(tor, findTorGencert(tor), dir.path() / "net");
     if (auto failed = network.start(std::chrono::seconds(90))) {
+        made.wait();
         std::printf("PRIVATE TOR NETWORK NOT STARTED: %s\nRunning only the control-port part (the directory's onion "
                     "against an offline tor).\n",
                     failed->c_str());
@@ -323,9 +434,10 @@ BOOST_AUTO_TEST_CASE(private_network_coinjoin) {
     std::printf("directory onion %s reachable after %.1f s (%d SOCKS attempt(s))\n", location.c_str(), seconds(),
                 attempts);
 
-    constexpr std::size_t MAKERS = 2;
-    auto market = dir.path() / "market";
-    auto config = marketConfig(market, MAKERS, location, network.socksPort(), network.controlPort());
+    auto made_error = made.get();
+    BOOST_REQUIRE_MESSAGE(made_error.empty(), made_error);
+    FillHoldingSocksRelay taker_socks(network.socksPort(), MAKERS, std::chrono::seconds(30));
+    auto config = marketConfig(market, location, network.socksPort(), taker_socks.port(), network.controlPort());
     // The makers announced their offers, so their onions were added (they connect to the
     // directory only after that); the taker should find each onion's descriptor on the HSDirs
     // when it dials, so the round waits for the uploads, as for the directory's.
@@ -361,8 +473,9 @@ BOOST_AUTO_TEST_CASE(private_network_coinjoin) {
     BOOST_TEST(result->txid.size() == 64u);
     BOOST_TEST(result->makers == MAKERS);
     BOOST_TEST(result->confirmed);
-    std::printf("CoinJoin %s over Tor with %zu makers done after %.1f s\n", result->txid.c_str(), result->makers,
-                seconds());
+    std::printf("CoinJoin %s over Tor with %zu makers done after %.1f s (the !fill held %lld ms for the direct "
+                "links)\n",
+                result->txid.c_str(), result->makers, seconds(), static_cast<long long>(taker_socks.held().count()));
     // The private messages after the !fill went over the makers' onions: each maker took the
     // taker's direct connection (through SOCKS), received private messages on it and answered
     // on it (the status each maker wrote when the node stopped).

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <list>
 #include <mutex>
+#include <set>
 #include <thread>
 
 using namespace jm::test;
@@ -192,6 +193,34 @@ std::size_t count(const std::vector<std::string>& seen, const std::string& entry
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(taker_direct_tests)
+
+BOOST_AUTO_TEST_CASE(an_orderbook_over_a_link_that_splits_lines_waits_for_the_whole_peerlist) {
+    // Over Tor the taker's !orderbook and GETPEERLIST may reach the directory apart; the relay
+    // here writes each line on its own. Makers answering before the list came used to end the
+    // orderbook with the first one ("every listed nick answered": only it was listed then).
+    ChainHub hub;
+    TestDirectory directory;
+    std::vector<std::unique_ptr<MakerUnderTest>> makers;
+    for (int i = 0; i < 3; ++i) {
+        MakerOptions o;
+        o.directories = {directory.port()};
+        makers.push_back(std::make_unique<MakerUnderTest>(hub, o));
+    }
+    CuttingRelay link(directory.port(), [](bool, const std::string&) { return CuttingRelay::Action::Forward; });
+    TakerOptions options;
+    options.directories = {link.port()};
+    TakerUnderTest taker(hub, options);
+    hub.mine(6);
+    for (auto& m : makers)
+        m->start();
+    taker.start();
+    auto book = taker.orderbook();
+    BOOST_REQUIRE_MESSAGE(book, (book ? "" : book.error().message));
+    std::set<std::string> nicks;
+    for (const auto& entry : *book)
+        nicks.insert(entry.counterparty);
+    BOOST_CHECK_EQUAL(nicks.size(), 3u);
+}
 
 BOOST_AUTO_TEST_CASE(a_link_cut_after_ioauth_carries_the_rest_of_the_round_through_the_directory) {
     ChainHub hub;
