@@ -221,8 +221,10 @@ fs::path marketConfig(const fs::path& data, const std::string& directory, std::u
         }
         // Each maker adds an onion service of its own for direct connections (cookie
         // authentication: the path comes from PROTOCOLINFO) and announces it.
-        if (entry["load"].as_string() == "maker")
+        if (entry["load"].as_string() == "maker") {
             c["tor"].as_object()["control"] = "127.0.0.1:" + std::to_string(control_port);
+            fs::remove(data / (std::string(entry["instance"].as_string()) + "-status.json"));
+        }
         if (entry["load"].as_string() == "taker") {
             c["maker_timeout"] = "60s";
             c["direct_connections"] = "tor";
@@ -438,18 +440,25 @@ BOOST_AUTO_TEST_CASE(private_network_coinjoin) {
     BOOST_REQUIRE_MESSAGE(made_error.empty(), made_error);
     FillHoldingSocksRelay taker_socks(network.socksPort(), MAKERS, std::chrono::seconds(30));
     auto config = marketConfig(market, location, network.socksPort(), taker_socks.port(), network.controlPort());
-    // The makers announced their offers, so their onions were added (they connect to the
-    // directory only after that); the taker should find each onion's descriptor on the HSDirs
-    // when it dials, so the round waits for the uploads, as for the directory's.
+    // Each maker adds its onion, then connects to the directory; the taker should find each
+    // onion's descriptor on the HSDirs when it dials, so the round waits for the uploads, as
+    // for the directory's.
     auto makers_ready = [&]() -> std::string {
         for (std::size_t i = 1; i <= MAKERS; ++i) {
+            // Its status file says when it is on the directory, and which location it announced
+            // there (marketConfig removed the files of the demo run that made the wallets).
             std::string text;
-            // The status file follows the announcement shortly (it is written after a delay).
-            for (auto until = Clock::now() + std::chrono::seconds(20); Clock::now() < until && !isOnionLocation(text);
+            bool on_directory = false;
+            for (auto until = Clock::now() + std::chrono::seconds(90);
+                 Clock::now() < until && !(on_directory && isOnionLocation(text));
                  std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+                auto status = readJson(market / ("maker" + std::to_string(i) + "-status.json"));
+                auto* ready = status.if_contains("directories_ready");
+                on_directory = ready && ready->is_number() && ready->to_number<std::int64_t>() >= 1;
                 auto maker_location = makerDirect(market, i)["location"];
                 text = maker_location.is_string() ? std::string(maker_location.as_string()) : "";
             }
+            if (!on_directory) return "maker " + std::to_string(i) + " did not reach the directory in 90 s";
             if (!isOnionLocation(text)) return "maker " + std::to_string(i) + " announces no onion: '" + text + "'";
             if (text == location) return "maker " + std::to_string(i) + " announces the directory's onion";
             if (!uploads.waitUploaded(text.substr(0, 56), std::chrono::seconds(90)))
