@@ -339,10 +339,13 @@ void TakerPlugin::connect() {
 void TakerPlugin::onDirectory(std::size_t directory, bool ready) {
     if (!ready) return;
     ++m_run->directories_ready;
-    // Every directory is asked: makers seen only there answer through it.
+    // Every directory is asked: makers seen only there answer through it. GETPEERLIST first: a
+    // directory handles our lines in order, so its whole list reaches us before any offer. The
+    // other way round, over a slow link (Tor) the makers' answers could come first, each with a
+    // one-nick 789, and "every listed nick answered" would end the orderbook with one maker.
     auto& d = m_run->directories->directory(directory);
-    (void)d.sendPublic({{"orderbook", ""}});
     (void)d.requestPeerlist();
+    (void)d.sendPublic({{"orderbook", ""}});
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -26,13 +26,14 @@ std::string readFile(const std::filesystem::path& path) {
     return s.str();
 }
 
-std::filesystem::path writeConfig(const jm::test::TempDir& dir) {
+std::filesystem::path writeConfig(const jm::test::TempDir& dir, const std::string& location = "") {
     auto config = dir.path() / "directory.json";
     std::ofstream(config) << "{ \"node\": {\"datadir\": \"" << (dir.path() / "data").string()
                           << "\", \"network\": \"signet\"},\n"
                           << "  \"plugins\": [{\"load\": \"directory\", \"factory\": \"server\", \"instance\": \"dn\","
                           << " \"config\": {\"port\": 0, \"port_file\": \"port\", \"stats_interval\": \"200ms\","
-                          << " \"status_file\": \"status.json\", \"motd\": \"integration\"}}] }\n";
+                          << " \"status_file\": \"status.json\", \"motd\": \"integration\""
+                          << (location.empty() ? "" : ", \"location\": \"" + location + "\"") << "}}] }\n";
     return config;
 }
 
@@ -115,6 +116,8 @@ BOOST_AUTO_TEST_CASE(clients_talk_through_jmnode_run_and_status_is_reported) {
         auto human = jm::test::runProcess({jmnode, "directory", "status", "--config", config.string()});
         BOOST_CHECK_EQUAL(human.exit_code, 0);
         BOOST_CHECK_MESSAGE(human.out.find("dn: 2 peers") != std::string::npos, human.out);
+        // No location configured and no onion service: the status says it is not listed.
+        BOOST_CHECK_MESSAGE(human.out.find("  location: none") != std::string::npos, human.out);
 
         boost::asio::post(context, [&] {
             a->stop();
@@ -133,6 +136,30 @@ BOOST_AUTO_TEST_CASE(clients_talk_through_jmnode_run_and_status_is_reported) {
     jm::test::ChildProcess node({jmnode, "run", "--config", config.string()});
     waitForPort(dir, node);
     BOOST_CHECK_MESSAGE(node.waitForOutput("directory " + first_nick, std::chrono::seconds(10)), node.output());
+    node.signal(SIGTERM);
+    BOOST_CHECK_EQUAL(node.wait(std::chrono::seconds(20)).exit_code, 0);
+}
+
+BOOST_AUTO_TEST_CASE(directory_status_prints_the_public_location) {
+    // The location the directory lists as its own peerlist entry (configured here; with
+    // tor.control it is the onion service's, see tests/tor).
+    const std::string location = "zkvcxxg6xgnrn6ci2ngeenqdzgtyrhe7brgu4xmxavzkcjjblw2zi5qd.onion:5222";
+    jm::test::TempDir dir;
+    auto config = writeConfig(dir, location);
+    auto jmnode = (jm::test::binDir() / "jmnode").string();
+    jm::test::ChildProcess node({jmnode, "run", "--config", config.string()});
+    waitForPort(dir, node);
+    jm::test::ProcessResult human;
+    for (int i = 0; i < 100; ++i) {
+        human = jm::test::runProcess({jmnode, "directory", "status", "--config", config.string()});
+        if (human.exit_code == 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    BOOST_CHECK_EQUAL(human.exit_code, 0);
+    BOOST_CHECK_MESSAGE(human.out.find("\n  location: " + location + "\n") != std::string::npos, human.out);
+    auto json = jm::test::runProcess({jmnode, "directory", "status", "--config", config.string(), "--json"});
+    BOOST_REQUIRE_EQUAL(json.exit_code, 0);
+    BOOST_CHECK_EQUAL(boost::json::parse(json.out).at("dn").at("location").as_string(), location);
     node.signal(SIGTERM);
     BOOST_CHECK_EQUAL(node.wait(std::chrono::seconds(20)).exit_code, 0);
 }

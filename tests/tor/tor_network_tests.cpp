@@ -7,7 +7,10 @@
 //  - private_network_coinjoin: a private Tor network (TestingTorNetwork: one authority, relays and
 //    a client started from generated torrcs) carries the directory as an onion service; jmnode
 //    makers and a jmnode taker on the simulated chain reach it only through the client's SOCKS
-//    port (a .onion host) and a CoinJoin completes. When the private network cannot start here
+//    port (a .onion host). Each maker also serves direct connections on an onion of its own
+//    (ADD_ONION through the control port) and announces it in its handshake; the taker dials
+//    them through SOCKS, the CoinJoin's private messages go over those links (the makers'
+//    counters say so) and it confirms. When the private network cannot start here
 //    (no tor-gencert, no consensus within the bound) the test says why and runs the control-port
 //    part (the directory's onion against an offline tor) instead.
 // Without any tor binary both print SKIPPED and exit 77. Set TOR / TOR_GENCERT to use others.
@@ -24,15 +27,23 @@
 #include <jm/maker/events.hpp>
 #include <jm/taker/coinjoin_service.hpp>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <sys/socket.h>
+
+#include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <future>
+#include <list>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -121,6 +132,7 @@ public:
         return m_process && m_process->waitForOutput(text, timeout);
     }
     std::uint16_t port() const { return m_port; }
+    fs::path configFile() const { return m_dir / "directory.json"; }
 
 private:
     fs::path m_dir;
@@ -150,6 +162,11 @@ void directoryOnionChecks(const std::string& tor_binary) {
     auto peerlist = taker.readType(789);
     BOOST_REQUIRE(peerlist);
     BOOST_TEST(peerlist->line.ends_with("," + hs->nick + ";" + location), peerlist->line);
+    // `jmnode directory status` tells the operator the same location.
+    auto status = runProcess(
+        {(binDir() / "jmnode").string(), "directory", "status", "--config", directory.configFile().string()});
+    BOOST_TEST(status.exit_code == 0, status.err);
+    BOOST_TEST(status.out.find("\n  location: " + location + "\n") != std::string::npos, status.out);
 
     // Tor restarts: the service is added again, same address (the key is kept).
     auto restarted = tor.restart();
@@ -175,18 +192,21 @@ void directoryOnionChecks(const std::string& tor_binary) {
     directory.stop();
 }
 
-//! The demo market's wallets and config (made by DemoMarket), turned into makers and a taker
-//! that know only the onion directory and reach it through `socks_port`.
-fs::path marketConfig(const fs::path& data, std::size_t makers, const std::string& directory,
-                      std::uint16_t socks_port) {
-    {
-        jm::host::DemoMarketOptions options;
-        options.makers = makers;
-        options.datadir = data;
-        options.log_level = jm::sdk::Severity::error;
-        auto market = jm::host::DemoMarket::open(options);
-        BOOST_REQUIRE_MESSAGE(market.has_value(), (market ? "" : market.error().message));
-    } // stopped: the wallets, their stores and the config stay
+//! The demo market's wallets and config (DemoMarket), made while the Tor network bootstraps.
+std::string makeMarket(const fs::path& data, std::size_t makers) {
+    jm::host::DemoMarketOptions options;
+    options.makers = makers;
+    options.datadir = data;
+    options.log_level = jm::sdk::Severity::error;
+    auto market = jm::host::DemoMarket::open(options);
+    return market ? std::string() : market.error().message;
+} // stopped: the wallets, their stores and the config stay
+
+//! The demo market's config turned into makers and a taker that know only the onion directory
+//! and reach it through SOCKS (the taker through `taker_socks_port`); the makers serve direct
+//! connections on onions of their own, added through `control_port`.
+fs::path marketConfig(const fs::path& data, const std::string& directory, std::uint16_t socks_port,
+                      std::uint16_t taker_socks_port, std::uint16_t control_port) {
     auto file = data / "demo.json";
     auto config = readJson(file);
     boost::json::array plugins;
@@ -196,9 +216,20 @@ fs::path marketConfig(const fs::path& data, std::size_t makers, const std::strin
         auto& c = entry["config"].as_object();
         if (entry["load"].as_string() == "maker" || entry["load"].as_string() == "taker") {
             c["directories"] = boost::json::array{boost::json::string(directory)};
-            c["tor"] = {{"socks", "127.0.0.1:" + std::to_string(socks_port)}};
+            auto port = entry["load"].as_string() == "taker" ? taker_socks_port : socks_port;
+            c["tor"] = {{"socks", "127.0.0.1:" + std::to_string(port)}};
         }
-        if (entry["load"].as_string() == "taker") c["maker_timeout"] = "60s";
+        // Each maker adds an onion service of its own for direct connections (cookie
+        // authentication: the path comes from PROTOCOLINFO) and announces it.
+        if (entry["load"].as_string() == "maker") {
+            c["tor"].as_object()["control"] = "127.0.0.1:" + std::to_string(control_port);
+            fs::remove(data / (std::string(entry["instance"].as_string()) + "-status.json"));
+        }
+        if (entry["load"].as_string() == "taker") {
+            c["maker_timeout"] = "60s";
+            c["direct_connections"] = "tor";
+            c["direct_timeout"] = "60s";
+        }
         plugins.push_back(entry);
     }
     config["plugins"] = std::move(plugins);
@@ -206,13 +237,116 @@ fs::path marketConfig(const fs::path& data, std::size_t makers, const std::strin
     return file;
 }
 
-//! Runs the market node in this process until one CoinJoin through the taker is done.
-jm::sdk::Result<jm::taker::CoinjoinResult> coinjoinOverTor(const fs::path& config_file, std::size_t makers) {
+//! The taker's way to the client tor's SOCKS port: bytes pass as they come, except that the
+//! first chunk holding a "!fill " (on the taker's directory connection) waits until `makers`
+//! direct connections have delivered a maker's 793 (or `bound` passed). In this private network
+//! a directory round trip takes about 100 ms and a new rendezvous circuit several times that, so
+//! without the pause the round could be over before the direct links are up; with it the
+//! !auth and everything after it can take them (the !fill still goes through the directory).
+class FillHoldingSocksRelay {
+public:
+    FillHoldingSocksRelay(std::uint16_t socks_port, std::size_t makers, std::chrono::seconds bound) :
+        m_socksPort(socks_port), m_makers(makers), m_bound(bound),
+        m_acceptor(m_io, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+        m_acceptor.non_blocking(true);
+        m_acceptThread = std::thread([this] { acceptLoop(); });
+    }
+    ~FillHoldingSocksRelay() {
+        m_stopping = true;
+        m_changed.notify_all();
+        m_acceptThread.join();
+        {
+            std::lock_guard lock(m_mutex);
+            for (auto& s : m_sockets)
+                ::shutdown(s.native_handle(), SHUT_RDWR);
+        }
+        for (auto& t : m_threads)
+            t.join();
+    }
+    std::uint16_t port() const { return m_acceptor.local_endpoint().port(); }
+    //! How long the !fill was held (zero if never).
+    std::chrono::milliseconds held() const { return m_held; }
+
+private:
+    void acceptLoop() {
+        namespace asio = boost::asio;
+        while (!m_stopping) {
+            boost::system::error_code ec;
+            asio::ip::tcp::socket client(m_io);
+            m_acceptor.accept(client, ec);
+            if (ec) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                continue;
+            }
+            asio::ip::tcp::socket tor(m_io);
+            tor.connect({asio::ip::make_address("127.0.0.1"), m_socksPort}, ec);
+            if (ec) continue;
+            std::lock_guard lock(m_mutex);
+            auto& c = m_sockets.emplace_back(std::move(client));
+            auto& t = m_sockets.emplace_back(std::move(tor));
+            m_threads.emplace_back([this, &c, &t] { pump(c, t, true); });
+            m_threads.emplace_back([this, &c, &t] { pump(t, c, false); });
+        }
+    }
+    void pump(boost::asio::ip::tcp::socket& from, boost::asio::ip::tcp::socket& to, bool from_taker) {
+        char chunk[8192];
+        bool handshake_seen = false;
+        for (;;) {
+            boost::system::error_code ec;
+            auto n = from.read_some(boost::asio::buffer(chunk), ec);
+            if (ec || m_stopping) break;
+            std::string_view data(chunk, n);
+            if (from_taker && data.find("!fill ") != std::string_view::npos && !m_fillSeen.exchange(true)) {
+                auto start = Clock::now();
+                std::unique_lock lock(m_mutex);
+                m_changed.wait_for(lock, m_bound, [this] { return m_handshakes >= m_makers || m_stopping; });
+                m_held = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+            }
+            // A maker's 793 coming back on a direct connection (the directory answers with a 795).
+            if (!from_taker && !handshake_seen && data.find("\"type\": 793") != std::string_view::npos) {
+                handshake_seen = true;
+                std::lock_guard lock(m_mutex);
+                ++m_handshakes;
+                m_changed.notify_all();
+            }
+            boost::asio::write(to, boost::asio::buffer(data), ec);
+            if (ec) break;
+        }
+        ::shutdown(to.native_handle(), SHUT_RDWR);
+    }
+
+    std::uint16_t m_socksPort;
+    std::size_t m_makers;
+    std::chrono::seconds m_bound;
+    boost::asio::io_context m_io;
+    boost::asio::ip::tcp::acceptor m_acceptor;
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::size_t m_handshakes = 0;
+    std::list<boost::asio::ip::tcp::socket> m_sockets; // a list: the pumps hold references
+    std::thread m_acceptThread;
+    std::list<std::thread> m_threads;
+    std::atomic<bool> m_stopping{false};
+    std::atomic<bool> m_fillSeen{false};
+    std::atomic<std::chrono::milliseconds> m_held{std::chrono::milliseconds(0)};
+};
+
+//! The "direct" object of maker `i`'s status file in `data` (empty when there is none yet).
+boost::json::object makerDirect(const fs::path& data, std::size_t i) {
+    auto status = readJson(data / ("maker" + std::to_string(i) + "-status.json"));
+    auto* direct = status.if_contains("direct");
+    return direct && direct->is_object() ? direct->as_object() : boost::json::object{};
+}
+
+//! Runs the market node in this process until one CoinJoin through the taker is done;
+//! `before_send` runs once every maker announced its offers (an error message stops the run).
+jm::sdk::Result<jm::taker::CoinjoinResult> coinjoinOverTor(const fs::path& config_file, std::size_t makers,
+                                                           const std::function<std::string()>& before_send) {
     auto prepared = jm::host::prepareNode(config_file, {});
     if (!prepared) return jm::sdk::fail(jm::sdk::errc::invalid_config, "the market config has problems");
     auto log = prepared->config.log;
     log.console = true;
-    log.level = jm::sdk::Severity::warning;
+    log.level = std::getenv("JM_TOR_TEST_INFO") ? jm::sdk::Severity::info : jm::sdk::Severity::warning;
     if (auto r = jm::host::setupLogging(log); !r) return r.error();
     jm::host::Node node(prepared->config, std::move(prepared->plans));
     auto announced = std::make_shared<std::pair<std::set<std::string>, std::promise<void>>>();
@@ -233,6 +367,7 @@ jm::sdk::Result<jm::taker::CoinjoinResult> coinjoinOverTor(const fs::path& confi
     BOOST_TEST_MESSAGE("makers announced through Tor after "
                        << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()
                        << " ms");
+    if (auto failed = before_send(); !failed.empty()) return jm::sdk::fail(jm::sdk::errc::unavailable, failed);
     auto service = node.services().get<jm::taker::CoinjoinService>("taker");
     if (!service) return service.error();
     std::promise<jm::sdk::Result<jm::taker::CoinjoinResult>> done;
@@ -259,8 +394,13 @@ BOOST_AUTO_TEST_CASE(private_network_coinjoin) {
     TempDir dir;
     auto t0 = Clock::now();
     auto seconds = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+    constexpr std::size_t MAKERS = 2;
+    auto market = dir.path() / "market";
+    // The wallets (key derivation, a few seconds) are made while the network bootstraps.
+    auto made = std::async(std::launch::async, [&] { return makeMarket(market, MAKERS); });
     PrivateTorNetwork network(tor, findTorGencert(tor), dir.path() / "net");
     if (auto failed = network.start(std::chrono::seconds(90))) {
+        made.wait();
         std::printf("PRIVATE TOR NETWORK NOT STARTED: %s\nRunning only the control-port part (the directory's onion "
                     "against an offline tor).\n",
                     failed->c_str());
@@ -296,17 +436,70 @@ BOOST_AUTO_TEST_CASE(private_network_coinjoin) {
     std::printf("directory onion %s reachable after %.1f s (%d SOCKS attempt(s))\n", location.c_str(), seconds(),
                 attempts);
 
-    constexpr std::size_t MAKERS = 2;
-    auto config = marketConfig(dir.path() / "market", MAKERS, location, network.socksPort());
-    auto result = coinjoinOverTor(config, MAKERS);
+    auto made_error = made.get();
+    BOOST_REQUIRE_MESSAGE(made_error.empty(), made_error);
+    FillHoldingSocksRelay taker_socks(network.socksPort(), MAKERS, std::chrono::seconds(30));
+    auto config = marketConfig(market, location, network.socksPort(), taker_socks.port(), network.controlPort());
+    // Each maker adds its onion, then connects to the directory; the taker should find each
+    // onion's descriptor on the HSDirs when it dials, so the round waits for the uploads, as
+    // for the directory's.
+    auto makers_ready = [&]() -> std::string {
+        for (std::size_t i = 1; i <= MAKERS; ++i) {
+            // Its status file says when it is on the directory, and which location it announced
+            // there (marketConfig removed the files of the demo run that made the wallets).
+            std::string text;
+            bool on_directory = false;
+            for (auto until = Clock::now() + std::chrono::seconds(90);
+                 Clock::now() < until && !(on_directory && isOnionLocation(text));
+                 std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+                auto status = readJson(market / ("maker" + std::to_string(i) + "-status.json"));
+                auto* ready = status.if_contains("directories_ready");
+                on_directory = ready && ready->is_number() && ready->to_number<std::int64_t>() >= 1;
+                auto maker_location = makerDirect(market, i)["location"];
+                text = maker_location.is_string() ? std::string(maker_location.as_string()) : "";
+            }
+            if (!on_directory) return "maker " + std::to_string(i) + " did not reach the directory in 90 s";
+            if (!isOnionLocation(text)) return "maker " + std::to_string(i) + " announces no onion: '" + text + "'";
+            if (text == location) return "maker " + std::to_string(i) + " announces the directory's onion";
+            if (!uploads.waitUploaded(text.substr(0, 56), std::chrono::seconds(90)))
+                return "maker " + std::to_string(i) + "'s descriptor was not uploaded in 90 s:\n" + uploads.events();
+            // Reachable through SOCKS before the round (the client tor then has the descriptor):
+            // the round does not wait for direct connections, and a first fetch could outlast it.
+            std::optional<std::string> reached = "not tried";
+            for (auto until = Clock::now() + std::chrono::seconds(60); reached && Clock::now() < until;) {
+                reached = socksConnect(network.socksPort(), text.substr(0, 62), 5222, std::chrono::seconds(30));
+                if (reached) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            }
+            if (reached) return "maker " + std::to_string(i) + "'s onion was not reachable through SOCKS: " + *reached;
+        }
+        std::printf("maker descriptors uploaded after %.1f s\n", seconds());
+        return "";
+    };
+    auto result = coinjoinOverTor(config, MAKERS, makers_ready);
     BOOST_REQUIRE_MESSAGE(result.has_value(), "CoinJoin over Tor failed: " << (result ? "" : result.error().message)
                                                                            << "\n"
                                                                            << directory.output());
     BOOST_TEST(result->txid.size() == 64u);
     BOOST_TEST(result->makers == MAKERS);
     BOOST_TEST(result->confirmed);
-    std::printf("CoinJoin %s over Tor with %zu makers done after %.1f s\n", result->txid.c_str(), result->makers,
-                seconds());
+    std::printf("CoinJoin %s over Tor with %zu makers done after %.1f s (the !fill held %lld ms for the direct "
+                "links)\n",
+                result->txid.c_str(), result->makers, seconds(), static_cast<long long>(taker_socks.held().count()));
+    // The private messages after the !fill went over the makers' onions: each maker took the
+    // taker's direct connection (through SOCKS), received private messages on it and answered
+    // on it (the status each maker wrote when the node stopped).
+    for (std::size_t i = 1; i <= MAKERS; ++i) {
+        auto direct = makerDirect(market, i);
+        BOOST_TEST_MESSAGE("maker " << i << " direct: " << boost::json::serialize(direct));
+        auto number = [&](const char* key) {
+            auto* v = direct.if_contains(key);
+            return v && v->is_number() ? v->to_number<std::int64_t>() : -1;
+        };
+        // The test's own reachability check was one connection, the taker's the other.
+        BOOST_TEST(number("accepted") == 2, "maker " << i << ": " << boost::json::serialize(direct));
+        BOOST_TEST(number("received") >= 1, "maker " << i << ": " << boost::json::serialize(direct));
+        BOOST_TEST(number("sent") == number("received"), "maker " << i << ": " << boost::json::serialize(direct));
+    }
     // Every peer the directory served came through Tor: they knew no other way to it.
     auto status = readJson(dir.path() / "dn" / "data" / "status.json");
     BOOST_TEST_MESSAGE("directory status: " << boost::json::serialize(status));

@@ -39,6 +39,11 @@ void printStatus(const std::string& instance, const boost::json::object& s) {
     std::printf("%s: %llu peers, %llu connections (status written %lld s ago)\n", instance.c_str(),
                 static_cast<unsigned long long>(number(s, "peers")),
                 static_cast<unsigned long long>(number(s, "connections")), static_cast<long long>(age));
+    // Where makers and takers reach us: what the directory lists as its own peerlist entry.
+    std::string location;
+    if (auto* l = s.if_contains("location"); l && l->is_string()) location = std::string(l->as_string());
+    std::printf("  location: %s\n",
+                location.empty() ? "none (not listed in peerlists; set location or tor.control)" : location.c_str());
     std::printf("  messages in: %llu (%.1f/s), private routed: %llu (%.1f/s), public: %llu, peerlists: %llu\n",
                 static_cast<unsigned long long>(number(s, "messages_in")), real(s, "messages_in_per_s"),
                 static_cast<unsigned long long>(number(s, "privmsgs_routed")), real(s, "privmsgs_routed_per_s"),
