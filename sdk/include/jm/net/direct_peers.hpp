@@ -48,7 +48,7 @@ struct DirectPeersCounters {
     std::uint64_t refused = 0;    //!< inbound connections closed at once (over max_inbound)
     std::uint64_t dialled = 0;    //!< outbound attempts
     std::uint64_t handshakes = 0; //!< peers whose 793 we accepted
-    std::uint64_t dropped = 0;    //!< connections closed for a protocol violation or timeout
+    std::uint64_t dropped = 0;    //!< links that ended: closed by the peer, a protocol violation or a timeout
     std::uint64_t received = 0;   //!< verified private messages delivered
     std::uint64_t sent = 0;       //!< private messages sent
 };
