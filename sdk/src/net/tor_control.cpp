@@ -349,12 +349,15 @@ asio::awaitable<jm::sdk::Result<void>> TorControlConnection::authenticate(TorAut
         auto ours = safeCookieHmac("Tor safe cookie authentication controller-to-server hash", *cookie, client_nonce,
                                    *server_nonce);
         auth_line = "AUTHENTICATE " + jm::bitcoin::toHex(ours);
-    } else if (methods.contains("COOKIE") && !cookie_file.empty()) {
-        auto cookie = readCookie(cookie_file);
-        if (!cookie) co_return cookie.error();
-        auth_line = "AUTHENTICATE " + jm::bitcoin::toHex(*cookie);
     } else if (methods.contains("NULL")) {
         auth_line = "AUTHENTICATE";
+    } else if (methods.contains("COOKIE")) {
+        // Plain COOKIE sends the cookie (or whatever 32-byte file COOKIEFILE names) to a port
+        // that has proved nothing: anything listening there would get control of our Tor. Every
+        // Tor since 0.2.3 offers SAFECOOKIE alongside it, so COOKIE alone means a downgrade.
+        co_return fail(errc::permission_denied,
+                       "the Tor control port offers COOKIE but not SAFECOOKIE authentication: refusing to send the "
+                       "cookie to a port that has not proved it knows it (is this really Tor?)");
     } else {
         std::string offered;
         for (const auto& m : methods)

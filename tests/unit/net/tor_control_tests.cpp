@@ -250,7 +250,7 @@ BOOST_AUTO_TEST_CASE(cookie_password_and_null_methods) {
         jm::net::TorAuthOptions options;
     };
     const std::vector<Case> cases = {
-        {"COOKIE", &cookie, "", {}},
+        {"COOKIE,SAFECOOKIE", &cookie, "", {}},
         {"HASHEDPASSWORD,SAFECOOKIE", nullptr, R"("pa\"ss")", {R"(pa"ss)", ""}},
         {"NULL", nullptr, "", {}},
     };
@@ -279,10 +279,10 @@ BOOST_AUTO_TEST_CASE(authentication_failures) {
         errc expected;
     };
     const std::vector<Case> cases = {
-        {"HASHEDPASSWORD", nullptr, {}, errc::permission_denied},            // no password configured
-        {"HASHEDPASSWORD", nullptr, {"wrong", ""}, errc::permission_denied}, // 515 from Tor
-        {"COOKIE", nullptr, {"", "/nonexistent/cookie"}, errc::io_error},    // cookie unreadable
-        {"", nullptr, {}, errc::permission_denied},                          // nothing offered
+        {"HASHEDPASSWORD", nullptr, {}, errc::permission_denied},             // no password configured
+        {"HASHEDPASSWORD", nullptr, {"wrong", ""}, errc::permission_denied},  // 515 from Tor
+        {"SAFECOOKIE", nullptr, {"", "/nonexistent/cookie"}, errc::io_error}, // cookie unreadable
+        {"", nullptr, {}, errc::permission_denied},                           // nothing offered
     };
     for (const auto& c : cases) {
         asio::io_context context;
@@ -299,6 +299,29 @@ BOOST_AUTO_TEST_CASE(authentication_failures) {
             BOOST_TEST(code(auth.error()) == code(c.expected), c.methods << ": " << auth.error().message);
         });
     }
+}
+
+BOOST_AUTO_TEST_CASE(a_port_offering_plain_cookie_only_never_gets_the_cookie) {
+    // Something listening on the control port (Tor down, another local user's process) offers
+    // only COOKIE: answering would hand it our Tor's cookie, or any 32-byte file it names.
+    CookieFile cookie;
+    asio::io_context context;
+    auto log = std::make_shared<Log>();
+    ScriptedServer tor(context, fakeTor(log, "COOKIE", &cookie));
+    runCoroutine(context, [&]() -> asio::awaitable<void> {
+        TorControlConnection conn(context.get_executor(), std::chrono::seconds(5));
+        std::string host = "127.0.0.1";
+        auto connected = co_await conn.connect(host, tor.port());
+        BOOST_REQUIRE(connected.has_value());
+        jm::net::TorAuthOptions none;
+        auto auth = co_await conn.authenticate(none);
+        BOOST_REQUIRE(!auth);
+        BOOST_TEST(code(auth.error()) == code(errc::permission_denied));
+        BOOST_TEST(auth.error().message.find("not SAFECOOKIE") != std::string::npos, auth.error().message);
+    });
+    BOOST_TEST(!log->contains("AUTHENTICATE"));
+    for (const auto& line : log->lines)
+        BOOST_TEST(line.find(jm::bitcoin::toHex(cookie.cookie)) == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_cookiefile_that_is_not_a_regular_file_is_refused_at_once) {
