@@ -432,6 +432,19 @@ BOOST_AUTO_TEST_CASE(password_files_a_careless_user_writes_are_refused_with_the_
     BOOST_TEST(s->control_password == "s3cret");
 }
 
+BOOST_AUTO_TEST_CASE(an_onion_with_a_trailing_dot_is_refused_not_resolved) {
+    // Not an onion to isOnionHost: it would have gone out without SOCKS, through the local DNS.
+    const std::string onion = "zkvcxxg6xgnrn6ci2ngeenqdzgtyrhe7brgu4xmxavzkcjjblw2zi5qd.onion";
+    for (const std::string& host :
+         {onion + ".", std::string("ZKVCXXG6XGNRN6CI2NGEENQDZGTYRHE7BRGU4XMXAVZKCJJBLW2ZI5QD.ONION.")}) {
+        auto a = jm::net::parsePeerAddress(host + ":5222");
+        BOOST_REQUIRE_MESSAGE(!a, host);
+        BOOST_TEST(a.error().message.find("trailing dot") != std::string::npos, a.error().message);
+    }
+    BOOST_TEST(jm::net::parsePeerAddress(onion + ":5222").has_value());
+    BOOST_TEST(jm::net::parsePeerAddress("example.org.:5222").has_value()); // a DNS name may end in a dot
+}
+
 BOOST_AUTO_TEST_CASE(host_port_forms) {
     BOOST_TEST(jm::net::parsePeerAddress("[::1]:9050")->host == "::1");
     BOOST_TEST(jm::net::parsePeerAddress("localhost:1")->port == 1);
