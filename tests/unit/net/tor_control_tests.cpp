@@ -330,7 +330,7 @@ BOOST_AUTO_TEST_CASE(a_cookiefile_that_is_not_a_regular_file_is_refused_at_once)
     CookieFile dir;
     auto fifo = (dir.dir / "fifo").string();
     BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-    for (const std::string path : {std::string("/dev/zero"), fifo, dir.dir.string()}) {
+    for (const std::string& path : {std::string("/dev/zero"), fifo, dir.dir.string()}) {
         asio::io_context context;
         auto log = std::make_shared<Log>();
         ScriptedServer tor(context, [log, path](tcp::socket& s) -> asio::awaitable<void> {
