@@ -112,12 +112,12 @@ private:
     void onPrivateMessage(const jm::net::RoutedMessage& message);
     void onOrderbook(const std::string& taker, std::size_t directory);
     void onFill(const std::string& taker, std::size_t directory, std::string_view args);
-    void onAuth(TakerSession& session, std::string_view payload);
+    void onAuth(TakerSession& session, std::size_t directory, std::string_view payload);
     void onTakerCoin(const std::string& taker, std::uint64_t id,
                      jm::sdk::Result<std::optional<jm::chain::TxOutInfo>> coin);
     jm::sdk::Result<void> prepareInputs(TakerSession& session);
     void sendIoauth(TakerSession& session);
-    void onTx(TakerSession& session, std::string_view payload);
+    void onTx(TakerSession& session, std::size_t directory, std::string_view payload);
     void onPush(const std::string& taker, std::string_view payload);
     void onCommitmentSeen(const std::string& commitment, bool relay);
 
@@ -125,6 +125,8 @@ private:
     void send(TakerSession& session, std::string_view command, std::string_view text);
     void sendError(const std::string& taker, std::size_t directory, const std::string& text);
     void failSession(const std::string& taker, const std::string& stage, const std::string& reason);
+    //! A boxed message that does not open with the session's key: skipped, the session goes on.
+    void ignoreUndecryptable(const TakerSession& session, const std::string& reason);
     void endSession(const std::string& taker);
     void expireSessions();
 

@@ -121,11 +121,9 @@ void MakerPlugin::onPrivateMessage(const jm::net::RoutedMessage& routed) {
     } else if (command == "fill") {
         onFill(from, routed.directory, body->commands.front().args);
     } else if (command == "auth" && in_state(SessionState::AwaitingAuth)) {
-        session->second.directory = routed.directory;
-        onAuth(session->second, body->text);
+        onAuth(session->second, routed.directory, body->text);
     } else if (command == "tx" && in_state(SessionState::AwaitingTx)) {
-        session->second.directory = routed.directory;
-        onTx(session->second, body->text);
+        onTx(session->second, routed.directory, body->text);
     } else if (command == "push") {
         onPush(from, body->text);
     } else if (command == "hp2") {
@@ -225,11 +223,12 @@ void MakerPlugin::onFill(const std::string& taker, std::size_t directory, std::s
 // !auth ENC(<utxo>|P|P2|s|e): the taker proves it owns a coin without revealing which one to
 // anyone who has not seen the commitment. No coin of ours is revealed before this verifies.
 
-void MakerPlugin::onAuth(TakerSession& session, std::string_view payload) {
+void MakerPlugin::onAuth(TakerSession& session, std::size_t directory, std::string_view payload) {
     auto b64 = jm::protocol::parseBase64Payload(payload, 4096);
-    if (!b64) return failSession(session.taker, "auth", "!auth is not base64");
+    if (!b64) return ignoreUndecryptable(session, "!auth is not base64");
     auto plain = session.box->decrypt(*b64);
-    if (!plain) return failSession(session.taker, "auth", "!auth does not decrypt: " + plain.error().message);
+    if (!plain) return ignoreUndecryptable(session, "!auth does not decrypt: " + plain.error().message);
+    session.directory = directory; // only the taker itself can box for this session
     auto proof = jm::protocol::parseRevelation(*plain);
     if (!proof) return failSession(session.taker, "auth", "bad commitment opening: " + proof.error().message);
     auto index = jm::protocol::verifyPodle(*proof, session.commitment, m_settings.podle.retries);
@@ -377,11 +376,12 @@ void MakerPlugin::sendIoauth(TakerSession& session) {
 // ---------------------------------------------------------------------------------------------
 // !tx ENC(base64 unsigned tx)  ->  one !sig ENC(base64 witness) per input of ours
 
-void MakerPlugin::onTx(TakerSession& session, std::string_view payload) {
+void MakerPlugin::onTx(TakerSession& session, std::size_t directory, std::string_view payload) {
     auto b64 = jm::protocol::parseBase64Payload(payload, MAX_TX_BYTES * 2);
-    if (!b64) return failSession(session.taker, "tx", "!tx is not base64 or too large");
+    if (!b64) return ignoreUndecryptable(session, "!tx is not base64 or too large");
     auto plain = session.box->decrypt(*b64);
-    if (!plain) return failSession(session.taker, "tx", "!tx does not decrypt: " + plain.error().message);
+    if (!plain) return ignoreUndecryptable(session, "!tx does not decrypt: " + plain.error().message);
+    session.directory = directory;
     if (plain->size() > MAX_TX_BYTES * 4 / 3 + 4) return failSession(session.taker, "tx", "!tx is too large");
     auto tx = jm::protocol::parseTxPayload(*plain);
     if (!tx) return failSession(session.taker, "tx", "not a transaction: " + tx.error().message);
@@ -491,6 +491,14 @@ void MakerPlugin::send(TakerSession& session, std::string_view command, std::str
 
 void MakerPlugin::sendError(const std::string& taker, std::size_t directory, const std::string& text) {
     (void)sendVia(taker, directory, "error", text);
+}
+
+void MakerPlugin::ignoreUndecryptable(const TakerSession& session, const std::string& reason) {
+    // Not necessarily the taker's: a signature binds neither recipient nor session, and a direct
+    // connection lets anyone claim the taker's nick and replay what it signed elsewhere. Only a
+    // message boxed for this session speaks for the taker, so the rest is skipped (as REF does).
+    ++m_counters.ignored;
+    JM_LOG(m_ctx.logger(), info) << "ignored a message for the session with " << session.taker << ": " << reason;
 }
 
 void MakerPlugin::failSession(const std::string& taker, const std::string& stage, const std::string& reason) {

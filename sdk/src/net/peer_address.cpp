@@ -1,4 +1,5 @@
 #include <jm/net/peer_address.hpp>
+#include <jm/net/tor_settings.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -32,6 +33,10 @@ jm::sdk::Result<PeerAddress> parsePeerAddress(std::string_view text) {
     };
     if (host.empty() || !std::all_of(host.begin(), host.end(), allowed))
         return fail(errc::invalid_config, quoted + " has a bad host name");
+    // "<name>.onion." is the same onion to Tor, but not to isOnionHost: it would be dialled
+    // without SOCKS and its name sent to the local DNS resolver.
+    if (host.size() > 1 && host.back() == '.' && isOnionHost(host.substr(0, host.size() - 1)))
+        return fail(errc::invalid_config, quoted + ": write the onion without the trailing dot");
     unsigned port = 0;
     auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535)

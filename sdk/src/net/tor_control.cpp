@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -171,10 +172,23 @@ std::string replyText(const TorControlReply& reply) {
 }
 
 jm::sdk::Result<std::vector<std::uint8_t>> readCookie(const std::string& path) {
+    // The path may come from the control port (COOKIEFILE): a hostile one could name a FIFO
+    // (open blocks for ever) or a device (reads never end). Only a regular file is opened, and
+    // no more than one byte past the cookie's size is read.
+    std::error_code ec;
+    auto status = std::filesystem::status(path, ec);
+    if (status.type() == std::filesystem::file_type::not_found)
+        return fail(errc::io_error, "the Tor auth cookie " + path + " does not exist (check tor.cookie_file)");
+    if (ec)
+        return fail(errc::io_error, "cannot read the Tor auth cookie " + path + " (is this user in the tor group?)");
+    if (!std::filesystem::is_regular_file(status))
+        return fail(errc::io_error, "the Tor auth cookie " + path + " is not a regular file");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         return fail(errc::io_error, "cannot read the Tor auth cookie " + path + " (is this user in the tor group?)");
-    std::vector<std::uint8_t> cookie((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::uint8_t> cookie(33);
+    in.read(reinterpret_cast<char*>(cookie.data()), static_cast<std::streamsize>(cookie.size()));
+    cookie.resize(static_cast<std::size_t>(in.gcount()));
     if (cookie.size() != 32) return fail(errc::io_error, "the Tor auth cookie " + path + " is not 32 bytes");
     return cookie;
 }
@@ -335,12 +349,15 @@ asio::awaitable<jm::sdk::Result<void>> TorControlConnection::authenticate(TorAut
         auto ours = safeCookieHmac("Tor safe cookie authentication controller-to-server hash", *cookie, client_nonce,
                                    *server_nonce);
         auth_line = "AUTHENTICATE " + jm::bitcoin::toHex(ours);
-    } else if (methods.contains("COOKIE") && !cookie_file.empty()) {
-        auto cookie = readCookie(cookie_file);
-        if (!cookie) co_return cookie.error();
-        auth_line = "AUTHENTICATE " + jm::bitcoin::toHex(*cookie);
     } else if (methods.contains("NULL")) {
         auth_line = "AUTHENTICATE";
+    } else if (methods.contains("COOKIE")) {
+        // Plain COOKIE sends the cookie (or whatever 32-byte file COOKIEFILE names) to a port
+        // that has proved nothing: anything listening there would get control of our Tor. Every
+        // Tor since 0.2.3 offers SAFECOOKIE alongside it, so COOKIE alone means a downgrade.
+        co_return fail(errc::permission_denied,
+                       "the Tor control port offers COOKIE but not SAFECOOKIE authentication: refusing to send the "
+                       "cookie to a port that has not proved it knows it (is this really Tor?)");
     } else {
         std::string offered;
         for (const auto& m : methods)

@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -18,6 +19,13 @@ constexpr std::string_view KEYS[] = {"socks",       "control", "all_traffic",   
                                      "cookie_file", "onion",   "control_timeout_ms"};
 // RFC 1929 needs a password with a username; the username alone tells counterparties apart.
 constexpr std::string_view SOCKS_PASSWORD = "jmnode";
+
+// What `tor --hash-password` prints for the torrc: "16:" and 58 hex digits (salt, count, hash).
+bool isHashedControlPassword(std::string_view text) {
+    return text.size() == 61 && text.starts_with("16:") && std::all_of(text.begin() + 3, text.end(), [](char c) {
+               return std::isxdigit(static_cast<unsigned char>(c));
+           });
+}
 } // namespace
 
 bool isOnionHost(std::string_view host) noexcept {
@@ -97,6 +105,14 @@ jm::sdk::Result<TorSettings> TorSettings::fromJson(const boost::json::value& tor
             s.control_password.pop_back();
         if (s.control_password.empty())
             return fail(errc::invalid_config, "tor.control_password_file: " + path.string() + " is empty");
+        // Caught here, or Tor would only say "authentication failed" (or we "not one line").
+        if (s.control_password.find_first_of("\r\n") != std::string::npos)
+            return fail(errc::invalid_config,
+                        "tor.control_password_file: " + path.string() + " must hold the password on one line");
+        if (isHashedControlPassword(s.control_password))
+            return fail(errc::invalid_config, "tor.control_password_file: " + path.string() +
+                                                  " holds a HashedControlPassword (16:...); it must hold the "
+                                                  "password itself, the one given to tor --hash-password");
     }
     return s;
 }

@@ -330,7 +330,9 @@ BOOST_AUTO_TEST_CASE(a_coin_that_does_not_exist_is_refused) {
     h.nothingSignedAndStillServing(*t);
 }
 
-BOOST_AUTO_TEST_CASE(undecryptable_auth_bodies_are_refused) {
+BOOST_AUTO_TEST_CASE(undecryptable_auth_bodies_reveal_nothing_and_do_not_end_the_session) {
+    // Anyone can replay what the taker signed elsewhere under its nick (over a direct
+    // connection): junk that does not open with the session's key is skipped, as REF does.
     Hostile h;
     ScriptedTaker probe(h.hub, h.directory.port());
     auto coin = probe.fund(20'000'000);
@@ -342,8 +344,12 @@ BOOST_AUTO_TEST_CASE(undecryptable_auth_bodies_are_refused) {
     jm::protocol::BoxSession wrong(jm::protocol::BoxKeyPair::generate(),
                                    jm::protocol::BoxKeyPair::generate().publicKey());
     t->sendPrivate(h.maker_nick, "auth", wrong.encrypt(opening));
-    h.expectNoIoauth(*t);
-    h.nothingSignedAndStillServing(*t);
+    BOOST_CHECK_MESSAGE(!t->receives(h.maker_nick, "ioauth", 800ms), "coins were revealed");
+    BOOST_CHECK_EQUAL(h.maker->lockedCoins(), 0u);
+    BOOST_CHECK(h.maker->events("maker.session_failed/1").empty());
+    BOOST_CHECK_EQUAL(h.maker->liveSessions(), 1u);
+    t->auth(h.maker_nick, opening); // the taker's own !auth is still answered
+    BOOST_CHECK(t->waitIoauth(h.maker_nick));
 }
 
 BOOST_AUTO_TEST_CASE(an_extended_utxo_opening_is_answered_in_kind) {
@@ -478,15 +484,20 @@ BOOST_AUTO_TEST_CASE(a_replayed_or_second_tx_gets_no_more_signatures) {
     BOOST_CHECK_EQUAL(h.maker->counters().signed_coinjoins, 1u);
 }
 
-BOOST_AUTO_TEST_CASE(undecryptable_and_malformed_tx_bodies_are_not_signed) {
+BOOST_AUTO_TEST_CASE(undecryptable_tx_bodies_are_skipped_and_malformed_ones_not_signed) {
     Hostile h;
-    auto a = h.upToIoauth();
-    a.taker->sendPrivate(h.maker_nick, "tx", jm::bitcoin::toBase64(jm::bitcoin::Bytes(200, 7)));
-    h.expectNoSig(a);
+    // Boxed for this session but not a transaction: the taker's own, and refused.
     auto b = h.upToIoauth();
     b.taker->sendPrivate(h.maker_nick, "tx", b.taker->encryptFor(h.maker_nick, "not a transaction"));
     h.expectNoSig(b);
-    h.nothingSignedAndStillServing(*a.taker);
+    // Not boxed for this session (anyone's replay): skipped; the taker's own !tx is signed.
+    auto a = h.upToIoauth();
+    auto failures = h.maker->events("maker.session_failed/1").size();
+    a.taker->sendPrivate(h.maker_nick, "tx", jm::bitcoin::toBase64(jm::bitcoin::Bytes(200, 7)));
+    BOOST_CHECK_MESSAGE(!a.taker->receives(h.maker_nick, "sig", 800ms), "the maker signed");
+    BOOST_CHECK_EQUAL(h.maker->events("maker.session_failed/1").size(), failures);
+    a.taker->sendTx(h.maker_nick, a.plan.tx);
+    BOOST_CHECK_EQUAL(a.taker->waitSigs(h.maker_nick, 1).size(), 1u);
 }
 
 // --- !push, floods, long lines -------------------------------------------------------------------

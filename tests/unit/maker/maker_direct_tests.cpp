@@ -132,6 +132,48 @@ BOOST_AUTO_TEST_CASE(direct_connections_are_bounded_and_hostile_ones_dropped) {
     BOOST_CHECK_GE(direct.dropped, 2u);
 }
 
+BOOST_AUTO_TEST_CASE(a_peer_spoofing_a_takers_nick_with_replayed_messages_cannot_end_its_session) {
+    // A 793 proves nothing and a signature binds neither the recipient nor the session: a peer
+    // holding messages the taker signed for someone else (another maker of its CoinJoin, an
+    // earlier round) connects directly under the taker's nick and replays them. Junk that does
+    // not decrypt must not end the taker's session (REF skips such messages too).
+    DirectMaker m;
+    jm::protocol::NickIdentity taker;
+    RawPeer honest(m.port);
+    BOOST_REQUIRE(honest.readType(793));
+    honest.handshake(taker.nick(), NETWORK);
+    auto coin = ScriptedTaker(m.hub, m.directory.port()).fund(20'000'000);
+    m.hub.mine(6);
+    auto [commitment, opening] = ScriptedTaker::podle(coin);
+    auto keys = jm::protocol::BoxKeyPair::generate();
+    auto offer = m.maker->offers().front();
+    sendSigned(honest, taker, m.maker_nick, "fill",
+               jm::protocol::formatFillArgs({offer.oid, 10'000'000, keys.publicKeyHex(), commitment}));
+    auto pubkey = nextPrivate(honest, m.maker_nick);
+    BOOST_REQUIRE(pubkey && pubkey->first == "pubkey");
+    auto maker_key = jm::protocol::parsePubkey(pubkey->second);
+    BOOST_REQUIRE(maker_key);
+    jm::protocol::BoxSession box(keys, jm::protocol::parseBoxPublicKey(maker_key->maker_encpk).value());
+
+    // What the taker signed in another session: an !auth and a !tx boxed for someone else.
+    jm::protocol::BoxSession elsewhere(jm::protocol::BoxKeyPair::generate(),
+                                       jm::protocol::BoxKeyPair::generate().publicKey());
+    RawPeer spoofer(m.port);
+    BOOST_REQUIRE(spoofer.readType(793));
+    spoofer.handshake(taker.nick(), NETWORK);
+    sendSigned(spoofer, taker, m.maker_nick, "auth", elsewhere.encrypt(opening));
+    sendSigned(spoofer, taker, m.maker_nick, "tx", elsewhere.encrypt("replayed"));
+    BOOST_REQUIRE(eventually([&] { return m.maker->counters().direct_received >= 3; }));
+    BOOST_CHECK_EQUAL(m.maker->liveSessions(), 1u);
+    BOOST_CHECK(m.maker->events("maker.session_failed/1").empty());
+
+    // The taker's own !auth still gets its !ioauth, on its own connection.
+    sendSigned(honest, taker, m.maker_nick, "auth", box.encrypt(opening));
+    auto ioauth = nextPrivate(honest, m.maker_nick);
+    BOOST_REQUIRE(ioauth);
+    BOOST_CHECK_EQUAL(ioauth->first, "ioauth");
+}
+
 BOOST_AUTO_TEST_CASE(with_tor_control_the_maker_serves_and_announces_its_onion) {
     // A fake Tor control port: NULL authentication, ADD_ONION answered with a service id; it
     // records the ADD_ONION line (whose target is the maker's listener).

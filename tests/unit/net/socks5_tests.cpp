@@ -405,6 +405,46 @@ BOOST_AUTO_TEST_CASE(password_file_is_read) {
     BOOST_TEST(s->ephemeral_onion);
 }
 
+BOOST_AUTO_TEST_CASE(password_files_a_careless_user_writes_are_refused_with_the_reason) {
+    auto dir = std::filesystem::temp_directory_path() / ("jm-tor-pw-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    struct Case {
+        std::string content;
+        std::string says;
+    };
+    const std::vector<Case> cases = {
+        {"s3cret\nother\n", "on one line"}, // two lines: Tor would get neither
+        // The torrc line's hash instead of the password (tor --hash-password's output):
+        {"16:872860B76453A77D60CA2BB8C1A7042072093276A3D701AD684053EC4C\n", "HashedControlPassword"},
+        {"\n", "is empty"},
+    };
+    for (const auto& c : cases) {
+        std::ofstream(dir / "pw", std::ios::trunc) << c.content;
+        auto s = jm::net::TorSettings::fromJson(boost::json::parse(R"({"control_password_file":"pw"})"), dir.string());
+        BOOST_REQUIRE(!s);
+        BOOST_TEST(s.error().code.value() == static_cast<int>(jm::sdk::errc::invalid_config));
+        BOOST_TEST(s.error().message.find(c.says) != std::string::npos, s.error().message);
+    }
+    std::ofstream(dir / "pw", std::ios::trunc) << "s3cret\r\n"; // written on Windows: still fine
+    auto s = jm::net::TorSettings::fromJson(boost::json::parse(R"({"control_password_file":"pw"})"), dir.string());
+    std::filesystem::remove_all(dir);
+    BOOST_REQUIRE(s.has_value());
+    BOOST_TEST(s->control_password == "s3cret");
+}
+
+BOOST_AUTO_TEST_CASE(an_onion_with_a_trailing_dot_is_refused_not_resolved) {
+    // Not an onion to isOnionHost: it would have gone out without SOCKS, through the local DNS.
+    const std::string onion = "zkvcxxg6xgnrn6ci2ngeenqdzgtyrhe7brgu4xmxavzkcjjblw2zi5qd.onion";
+    for (const std::string& host :
+         {onion + ".", std::string("ZKVCXXG6XGNRN6CI2NGEENQDZGTYRHE7BRGU4XMXAVZKCJJBLW2ZI5QD.ONION.")}) {
+        auto a = jm::net::parsePeerAddress(host + ":5222");
+        BOOST_REQUIRE_MESSAGE(!a, host);
+        BOOST_TEST(a.error().message.find("trailing dot") != std::string::npos, a.error().message);
+    }
+    BOOST_TEST(jm::net::parsePeerAddress(onion + ":5222").has_value());
+    BOOST_TEST(jm::net::parsePeerAddress("example.org.:5222").has_value()); // a DNS name may end in a dot
+}
+
 BOOST_AUTO_TEST_CASE(host_port_forms) {
     BOOST_TEST(jm::net::parsePeerAddress("[::1]:9050")->host == "::1");
     BOOST_TEST(jm::net::parsePeerAddress("localhost:1")->port == 1);

@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/stat.h>
+
 using namespace jm::test;
 using jm::net::TorControlConnection;
 using jm::net::TorControlReplyParser;
@@ -248,7 +250,7 @@ BOOST_AUTO_TEST_CASE(cookie_password_and_null_methods) {
         jm::net::TorAuthOptions options;
     };
     const std::vector<Case> cases = {
-        {"COOKIE", &cookie, "", {}},
+        {"COOKIE,SAFECOOKIE", &cookie, "", {}},
         {"HASHEDPASSWORD,SAFECOOKIE", nullptr, R"("pa\"ss")", {R"(pa"ss)", ""}},
         {"NULL", nullptr, "", {}},
     };
@@ -277,10 +279,10 @@ BOOST_AUTO_TEST_CASE(authentication_failures) {
         errc expected;
     };
     const std::vector<Case> cases = {
-        {"HASHEDPASSWORD", nullptr, {}, errc::permission_denied},            // no password configured
-        {"HASHEDPASSWORD", nullptr, {"wrong", ""}, errc::permission_denied}, // 515 from Tor
-        {"COOKIE", nullptr, {"", "/nonexistent/cookie"}, errc::io_error},    // cookie unreadable
-        {"", nullptr, {}, errc::permission_denied},                          // nothing offered
+        {"HASHEDPASSWORD", nullptr, {}, errc::permission_denied},             // no password configured
+        {"HASHEDPASSWORD", nullptr, {"wrong", ""}, errc::permission_denied},  // 515 from Tor
+        {"SAFECOOKIE", nullptr, {"", "/nonexistent/cookie"}, errc::io_error}, // cookie unreadable
+        {"", nullptr, {}, errc::permission_denied},                           // nothing offered
     };
     for (const auto& c : cases) {
         asio::io_context context;
@@ -297,6 +299,88 @@ BOOST_AUTO_TEST_CASE(authentication_failures) {
             BOOST_TEST(code(auth.error()) == code(c.expected), c.methods << ": " << auth.error().message);
         });
     }
+}
+
+BOOST_AUTO_TEST_CASE(a_port_offering_plain_cookie_only_never_gets_the_cookie) {
+    // Something listening on the control port (Tor down, another local user's process) offers
+    // only COOKIE: answering would hand it our Tor's cookie, or any 32-byte file it names.
+    CookieFile cookie;
+    asio::io_context context;
+    auto log = std::make_shared<Log>();
+    ScriptedServer tor(context, fakeTor(log, "COOKIE", &cookie));
+    runCoroutine(context, [&]() -> asio::awaitable<void> {
+        TorControlConnection conn(context.get_executor(), std::chrono::seconds(5));
+        std::string host = "127.0.0.1";
+        auto connected = co_await conn.connect(host, tor.port());
+        BOOST_REQUIRE(connected.has_value());
+        jm::net::TorAuthOptions none;
+        auto auth = co_await conn.authenticate(none);
+        BOOST_REQUIRE(!auth);
+        BOOST_TEST(code(auth.error()) == code(errc::permission_denied));
+        BOOST_TEST(auth.error().message.find("not SAFECOOKIE") != std::string::npos, auth.error().message);
+    });
+    BOOST_TEST(!log->contains("AUTHENTICATE"));
+    for (const auto& line : log->lines)
+        BOOST_TEST(line.find(jm::bitcoin::toHex(cookie.cookie)) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_cookiefile_that_is_not_a_regular_file_is_refused_at_once) {
+    // A hostile control port names the file we read: a FIFO would block our thread for ever,
+    // /dev/zero would be read until memory runs out. Both must fail at once, revealing nothing.
+    CookieFile dir;
+    auto fifo = (dir.dir / "fifo").string();
+    BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    for (const std::string& path : {std::string("/dev/zero"), fifo, dir.dir.string()}) {
+        asio::io_context context;
+        auto log = std::make_shared<Log>();
+        ScriptedServer tor(context, [log, path](tcp::socket& s) -> asio::awaitable<void> {
+            asio::streambuf buf;
+            for (;;) {
+                auto line = co_await readLine(s, buf);
+                log->lines.push_back(line);
+                co_await writeText(s, "250-PROTOCOLINFO 1\r\n250-AUTH METHODS=COOKIE,SAFECOOKIE COOKIEFILE=" +
+                                          jm::net::quoteTorString(path) + "\r\n250 OK\r\n");
+            }
+        });
+        runCoroutine(context, [&]() -> asio::awaitable<void> {
+            TorControlConnection conn(context.get_executor(), std::chrono::seconds(5));
+            std::string host = "127.0.0.1";
+            auto connected = co_await conn.connect(host, tor.port());
+            BOOST_REQUIRE(connected.has_value());
+            jm::net::TorAuthOptions none;
+            auto auth = co_await conn.authenticate(none);
+            BOOST_REQUIRE(!auth);
+            BOOST_TEST(code(auth.error()) == code(errc::io_error), path << ": " << auth.error().message);
+            BOOST_TEST(auth.error().message.find("not a regular file") != std::string::npos, auth.error().message);
+        });
+        BOOST_TEST(!log->contains("AUTHCHALLENGE"), path);
+        BOOST_TEST(!log->contains("AUTHENTICATE"), path);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_cookie_file_says_so) {
+    asio::io_context context;
+    ScriptedServer tor(context, [](tcp::socket& s) -> asio::awaitable<void> {
+        asio::streambuf buf;
+        co_await readLine(s, buf);
+        co_await writeText(s, "250-AUTH METHODS=SAFECOOKIE COOKIEFILE=\"/run/tor/control.authcookie\"\r\n250 OK\r\n");
+        co_await readLine(s, buf);
+    });
+    runCoroutine(context, [&]() -> asio::awaitable<void> {
+        TorControlConnection conn(context.get_executor(), std::chrono::seconds(5));
+        std::string host = "127.0.0.1";
+        auto connected = co_await conn.connect(host, tor.port());
+        BOOST_REQUIRE(connected.has_value());
+        jm::net::TorAuthOptions options{"", "/nonexistent/jm-test/control_auth_cookie"};
+        auto auth = co_await conn.authenticate(options);
+        BOOST_REQUIRE(!auth);
+        BOOST_TEST(code(auth.error()) == code(errc::io_error));
+        // The configured path wins over Tor's, and the message tells which key to fix.
+        BOOST_TEST(auth.error().message.find("/nonexistent/jm-test/control_auth_cookie does not exist") !=
+                       std::string::npos,
+                   auth.error().message);
+        BOOST_TEST(auth.error().message.find("tor.cookie_file") != std::string::npos, auth.error().message);
+    });
 }
 
 BOOST_AUTO_TEST_CASE(malformed_and_refused_replies) {

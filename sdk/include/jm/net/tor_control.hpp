@@ -86,8 +86,10 @@ public:
     //! TCP connect. Errors: errc::unavailable, errc::timeout.
     boost::asio::awaitable<jm::sdk::Result<void>> connect(std::string host, std::uint16_t port);
     //! PROTOCOLINFO, then AUTHENTICATE by HASHEDPASSWORD (if a password is set and offered),
-    //! SAFECOOKIE (server hash checked), COOKIE or NULL, in that order of preference.
-    //! Errors: errc::permission_denied (refused, no usable method, server hash wrong),
+    //! SAFECOOKIE (server hash checked) or NULL, in that order of preference. Plain COOKIE is
+    //! never used: it would hand the cookie to a port that has not proved it is Tor.
+    //! Errors: errc::permission_denied (refused, no usable method, COOKIE without SAFECOOKIE,
+    //! server hash wrong),
     //! errc::io_error (cookie file unreadable or not 32 bytes), errc::protocol_error.
     boost::asio::awaitable<jm::sdk::Result<void>> authenticate(TorAuthOptions options);
     //! Sends one command line (no CRLF) and returns its reply (any status).
