@@ -73,7 +73,7 @@ void DirectoryPlugin::startOnion(const boost::asio::ip::tcp::endpoint& bound) {
     jm::net::OnionServiceSettings onion;
     onion.control_host = tor.control_host;
     onion.control_port = tor.control_port;
-    onion.auth = {tor.control_password, tor.cookie_file};
+    onion.auth = {tor.control_password, tor.cookie_file, tor.plain_cookie};
     onion.virtual_port = m_settings.onion_port;
     // Tor forwards to the address we listen on; a wildcard listener is reached on loopback.
     auto address = bound.address();

@@ -55,6 +55,7 @@ jm::sdk::Result<void> MakerPlugin::startDirect() {
     os.control_port = m_settings.tor.control_port;
     os.auth.password = m_settings.tor.control_password;
     os.auth.cookie_file = m_settings.tor.cookie_file;
+    os.auth.allow_plain_cookie = m_settings.tor.plain_cookie;
     os.virtual_port = jm::protocol::ONION_VIRTUAL_PORT;
     os.target = "127.0.0.1:" + std::to_string(bound->port());
     os.ephemeral = m_settings.tor.ephemeral_onion;

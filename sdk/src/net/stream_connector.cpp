@@ -96,7 +96,9 @@ std::function<void()> asyncConnectStream(tcp::socket& socket, std::string host, 
     state->timer.expires_after(timeout);
     // The timer closes the socket, which fails whatever the coroutine waits on.
     state->timer.async_wait([state, &socket](boost::system::error_code ec) {
-        if (ec) return;
+        // `finished`: the timer expired in the same turn as the connection completed, so its
+        // handler was already queued when cancel() ran; the socket may be gone by now.
+        if (ec || state->finished) return;
         state->timed_out = true;
         state->resolver.cancel();
         boost::system::error_code ignored;

@@ -351,13 +351,20 @@ asio::awaitable<jm::sdk::Result<void>> TorControlConnection::authenticate(TorAut
         auth_line = "AUTHENTICATE " + jm::bitcoin::toHex(ours);
     } else if (methods.contains("NULL")) {
         auth_line = "AUTHENTICATE";
+    } else if (methods.contains("COOKIE") && options.allow_plain_cookie && !options.cookie_file.empty()) {
+        // The user asked for it (tor.plain_cookie) and named the file: never a COOKIEFILE the
+        // port chose, which could make us send any 32-byte file of ours.
+        auto cookie = readCookie(options.cookie_file);
+        if (!cookie) co_return cookie.error();
+        auth_line = "AUTHENTICATE " + jm::bitcoin::toHex(*cookie);
     } else if (methods.contains("COOKIE")) {
         // Plain COOKIE sends the cookie (or whatever 32-byte file COOKIEFILE names) to a port
         // that has proved nothing: anything listening there would get control of our Tor. Every
         // Tor since 0.2.3 offers SAFECOOKIE alongside it, so COOKIE alone means a downgrade.
         co_return fail(errc::permission_denied,
                        "the Tor control port offers COOKIE but not SAFECOOKIE authentication: refusing to send the "
-                       "cookie to a port that has not proved it knows it (is this really Tor?)");
+                       "cookie to a port that has not proved it knows it (is this really Tor? if it is, set "
+                       "tor.plain_cookie true and tor.cookie_file)");
     } else {
         std::string offered;
         for (const auto& m : methods)

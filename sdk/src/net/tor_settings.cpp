@@ -16,7 +16,7 @@ using jm::sdk::fail;
 
 namespace {
 constexpr std::string_view KEYS[] = {"socks",       "control", "all_traffic",       "isolate", "control_password_file",
-                                     "cookie_file", "onion",   "control_timeout_ms"};
+                                     "cookie_file", "onion",   "control_timeout_ms", "plain_cookie"};
 // RFC 1929 needs a password with a username; the username alone tells counterparties apart.
 constexpr std::string_view SOCKS_PASSWORD = "jmnode";
 
@@ -80,6 +80,12 @@ jm::sdk::Result<TorSettings> TorSettings::fromJson(const boost::json::value& tor
     auto cookie = str("cookie_file");
     if (!cookie) return cookie.error();
     s.cookie_file = *cookie;
+    auto plain_cookie = flag("plain_cookie", false);
+    if (!plain_cookie) return plain_cookie.error();
+    s.plain_cookie = *plain_cookie;
+    if (s.plain_cookie && s.cookie_file.empty())
+        return fail(errc::invalid_config,
+                    "tor.plain_cookie: needs tor.cookie_file (the cookie is never read from a path the port names)");
     auto onion = str("onion");
     if (!onion) return onion.error();
     if (*onion == "ephemeral")

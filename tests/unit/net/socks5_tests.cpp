@@ -387,7 +387,8 @@ BOOST_AUTO_TEST_CASE(bad_configs_are_refused) {
     for (const char* text : {R"({"socks":"127.0.0.1"})", R"({"socks":"h:0"})", R"({"socks":"h:70000"})",
                              R"({"socks":5})", R"({"control":":9051"})", R"({"all_traffic":true})",
                              R"({"onion":"sometimes"})", R"({"sock":"127.0.0.1:9050"})", R"({"isolate":"yes"})",
-                             R"({"control_timeout_ms":5})", R"({"control_password_file":"/nonexistent/pw"})", "[]"}) {
+                             R"({"control_timeout_ms":5})", R"({"control_password_file":"/nonexistent/pw"})",
+                             R"({"plain_cookie":true})", R"({"plain_cookie":"yes","cookie_file":"/c"})", "[]"}) {
         auto s = jm::net::TorSettings::fromJson(boost::json::parse(text));
         BOOST_TEST(!s, text);
     }

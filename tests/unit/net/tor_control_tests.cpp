@@ -38,7 +38,9 @@ asio::awaitable<std::string> readLine(tcp::socket& s, asio::streambuf& buf) {
 //! A cookie file in a temporary directory, removed at the end of the test.
 struct CookieFile {
     CookieFile() {
-        dir = std::filesystem::temp_directory_path() / ("jm-torctl-" + std::to_string(::getpid()));
+        static int made = 0; // several at once in one test
+        dir = std::filesystem::temp_directory_path() /
+              ("jm-torctl-" + std::to_string(::getpid()) + "-" + std::to_string(made++));
         std::filesystem::create_directories(dir);
         randombytes_buf(cookie.data(), cookie.size());
         std::ofstream(path(), std::ios::binary).write(reinterpret_cast<const char*>(cookie.data()), cookie.size());
@@ -322,6 +324,30 @@ BOOST_AUTO_TEST_CASE(a_port_offering_plain_cookie_only_never_gets_the_cookie) {
     BOOST_TEST(!log->contains("AUTHENTICATE"));
     for (const auto& line : log->lines)
         BOOST_TEST(line.find(jm::bitcoin::toHex(cookie.cookie)) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(plain_cookie_is_used_only_when_the_user_allows_it_and_names_the_file) {
+    // A Tor built or configured to offer COOKIE alone: with tor.plain_cookie and tor.cookie_file
+    // the cookie is sent as is, read from the user's file (the port's COOKIEFILE is ignored).
+    CookieFile cookie;
+    CookieFile decoy; // what a port could name instead
+    asio::io_context context;
+    auto log = std::make_shared<Log>();
+    ScriptedServer tor(context, fakeTor(log, "COOKIE", &decoy));
+    runCoroutine(context, [&]() -> asio::awaitable<void> {
+        TorControlConnection conn(context.get_executor(), std::chrono::seconds(5));
+        std::string host = "127.0.0.1";
+        auto connected = co_await conn.connect(host, tor.port());
+        BOOST_REQUIRE(connected.has_value());
+        jm::net::TorAuthOptions options;
+        options.allow_plain_cookie = true;
+        options.cookie_file = cookie.path();
+        auto auth = co_await conn.authenticate(options);
+        (void)auth; // the fake Tor checks against the decoy, so it refuses: what was sent matters
+    });
+    BOOST_TEST(log->contains("AUTHENTICATE " + jm::bitcoin::toHex(cookie.cookie)));
+    for (const auto& line : log->lines)
+        BOOST_TEST(line.find(jm::bitcoin::toHex(decoy.cookie)) == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_cookiefile_that_is_not_a_regular_file_is_refused_at_once) {

@@ -65,6 +65,11 @@ JM_SDK_API std::string quoteTorString(std::string_view text);
 struct TorAuthOptions {
     std::string password;    //!< HASHEDPASSWORD, used first when set and offered
     std::string cookie_file; //!< overrides the COOKIEFILE from PROTOCOLINFO
+    //! Plain COOKIE (the cookie sent as is) when the port offers it without SAFECOOKIE. Off by
+    //! default: the port proves nothing before it gets the cookie, and every Tor since 0.2.3
+    //! offers SAFECOOKIE, so COOKIE alone is usually a downgrade. With it on, only the user's
+    //! cookie_file is read, never a path the port names.
+    bool allow_plain_cookie = false;
 };
 
 //! The onion service ADD_ONION created. Plain value type.
@@ -86,8 +91,9 @@ public:
     //! TCP connect. Errors: errc::unavailable, errc::timeout.
     boost::asio::awaitable<jm::sdk::Result<void>> connect(std::string host, std::uint16_t port);
     //! PROTOCOLINFO, then AUTHENTICATE by HASHEDPASSWORD (if a password is set and offered),
-    //! SAFECOOKIE (server hash checked) or NULL, in that order of preference. Plain COOKIE is
-    //! never used: it would hand the cookie to a port that has not proved it is Tor.
+    //! SAFECOOKIE (server hash checked) or NULL, in that order of preference; plain COOKIE only
+    //! with options.allow_plain_cookie and options.cookie_file (it would otherwise hand a cookie
+    //! to a port that has not proved it is Tor).
     //! Errors: errc::permission_denied (refused, no usable method, COOKIE without SAFECOOKIE,
     //! server hash wrong),
     //! errc::io_error (cookie file unreadable or not 32 bytes), errc::protocol_error.

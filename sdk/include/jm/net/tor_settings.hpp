@@ -32,6 +32,7 @@ struct JM_SDK_API TorSettings {
     std::uint16_t control_port = 0; //!< 0: no control port
     std::string control_password;   //!< read from control_password_file (HASHEDPASSWORD)
     std::string cookie_file;        //!< overrides the COOKIEFILE Tor reports (COOKIE, SAFECOOKIE)
+    bool plain_cookie = false;      //!< allow plain COOKIE auth (TorAuthOptions::allow_plain_cookie)
     bool ephemeral_onion = false;   //!< `"onion": "ephemeral"`: a new address each start
     std::chrono::milliseconds control_timeout{30'000};
 
