@@ -59,7 +59,7 @@ P2pChainSource::P2pChainSource(jm::sdk::Executor strand, P2pChainSourceSettings 
     listener.closed = [this, alive](const PeerConnectionPtr& p) {
         if (!alive.expired()) onPeerClosed(p);
     };
-    m_peers = std::make_unique<PeerManager>(m_strand, m_settings.peers, std::move(listener));
+    m_peers = std::make_unique<PeerManager>(m_strand, m_settings.peers, std::move(listener), m_store);
 }
 
 P2pChainSource::~P2pChainSource() { stop(); }
