@@ -106,6 +106,8 @@ void PeerManager::connectSlot(Slot& slot) {
         if (it == m_slots.end() || !it->second.connection) return;
         it->second.attempts = 0;
         it->second.wasReady = true;
+        m_noPeerReason.clear();
+        m_strandedRounds = 0;
         JM_LOG(m_log, info) << "peer " << key << " connected (" << it->second.connection->peerVersion().user_agent
                             << ", height " << it->second.connection->peerVersion().start_height << ")";
         it->second.connection->send(GetAddrMessage{});
@@ -346,17 +348,26 @@ void PeerManager::seedsResolved() {
     std::string errors;
     for (const auto& e : m_seedErrors)
         errors += (errors.empty() ? "" : "; ") + e;
-    if (m_seedFound > 0) {
+    // Nothing to fall back on: no configured peer and none connected. Said once the seeds gave
+    // nothing, or gave again only addresses that did not work.
+    bool stranded = m_settings.peers.empty() && readyPeers().empty();
+    m_strandedRounds = stranded ? m_strandedRounds + 1 : 0;
+    auto retry = " asking them again in " + std::to_string(m_settings.seed_retry.count() / 1000) + "s";
+    if (stranded && (m_seedFound == 0 || m_strandedRounds > 1)) {
+        m_noPeerReason =
+            "no peer can be found: none is listed in \"peers\" and the DNS seeds gave " +
+            (m_seedFound == 0 ? std::string("no usable address (") +
+                                    (errors.empty() ? "every answer was known, banned or empty" : errors) + ")"
+                              : "only addresses that could not be connected or serve no compact filters") +
+            ";" + retry + " (list nodes serving compact filters in \"peers\" to need no DNS)";
+        JM_LOG(m_log, error) << m_noPeerReason;
+    } else if (m_seedFound > 0) {
+        m_noPeerReason.clear();
         JM_LOG(m_log, info) << "DNS seeds gave " << m_seedFound << " new peer address(es)"
                             << (errors.empty() ? "" : " (failed: " + errors + ")");
-    } else if (m_settings.peers.empty() && m_book.size() == 0 && readyPeers().empty()) {
-        JM_LOG(m_log, error) << "no peer can be found: no peers are configured and the DNS seeds gave no address ("
-                             << (errors.empty() ? "every answer was known, banned or empty" : errors)
-                             << "); asking them again in " << m_settings.seed_retry.count() / 1000
-                             << "s (list peers in \"peers\" to connect without DNS)";
     } else {
         JM_LOG(m_log, warning) << "DNS seeds gave no new peer address" << (errors.empty() ? "" : " (" + errors + ")")
-                               << "; asking again in " << m_settings.seed_retry.count() / 1000 << "s";
+                               << ";" << retry;
     }
     if (m_seedFound == 0) scheduleSeeds(m_settings.seed_retry);
     fillLearnedSlots();

@@ -95,6 +95,9 @@ public:
     std::size_t seededCount() const { return m_book.size(AddressSource::Dns); }
     std::size_t connectionCount() const { return m_slots.size(); }
     std::size_t seedRounds() const { return m_seedRounds; }
+    //! Why no peer can be found (no peer listed, the DNS seeds gave nothing that works), or
+    //! empty; cleared once a peer is connected. Also logged as an error.
+    const std::string& noPeerReason() const { return m_noPeerReason; }
     const PeerManagerSettings& settings() const { return m_settings; }
 
 private:
@@ -137,6 +140,8 @@ private:
     bool m_seedsScheduled = false;
     bool m_fillScheduled = false;
     std::size_t m_seedRounds = 0;
+    std::size_t m_strandedRounds = 0; //!< seed rounds in a row that ended without any peer
+    std::string m_noPeerReason;
     std::size_t m_seedFound = 0;           //!< addresses the current round added
     std::vector<std::string> m_seedErrors; //!< the current round's failed lookups
     std::shared_ptr<int> m_alive = std::make_shared<int>(0);

@@ -341,9 +341,17 @@ BOOST_AUTO_TEST_CASE(seeds_are_asked_again_while_they_give_no_peer) {
     open({});
     BOOST_REQUIRE(runUntil([&] { return source->peers().seedRounds() >= 3; }));
     BOOST_CHECK_EQUAL(source->readyPeerCount(), 0u);
+    // Said plainly, also to whoever asks for data meanwhile.
+    BOOST_CHECK_NE(source->peers().noPeerReason().find("no peer can be found"), std::string::npos);
+    std::optional<Result<void>> sent;
+    source->broadcast(sampleTx(9), [&](Result<void> r) { sent = r; });
+    BOOST_REQUIRE(runUntil([&] { return sent.has_value(); }));
+    BOOST_REQUIRE(!*sent);
+    BOOST_CHECK_NE(sent->error().message.find("no peer can be found"), std::string::npos);
     TestNode node(io, chain, Lie::None, 0, port);
     BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain); }));
     BOOST_CHECK_EQUAL(node.connections, 1u);
+    BOOST_CHECK(source->peers().noPeerReason().empty());
 }
 
 BOOST_AUTO_TEST_CASE(max_peers_bounds_the_connections_to_learned_addresses) {
