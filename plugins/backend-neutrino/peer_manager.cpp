@@ -365,9 +365,11 @@ void PeerManager::seedsResolved() {
         m_noPeerReason.clear();
         JM_LOG(m_log, info) << "DNS seeds gave " << m_seedFound << " new peer address(es)"
                             << (errors.empty() ? "" : " (failed: " + errors + ")");
-    } else {
+    } else if (readyPeers().empty() || !errors.empty()) {
         JM_LOG(m_log, warning) << "DNS seeds gave no new peer address" << (errors.empty() ? "" : " (" + errors + ")")
                                << ";" << retry;
+    } else { // connected, below max_peers: the seeds are asked now and then for more
+        JM_LOG(m_log, debug) << "DNS seeds gave no new peer address;" << retry;
     }
     if (m_seedFound == 0) scheduleSeeds(m_settings.seed_retry);
     fillLearnedSlots();
