@@ -35,6 +35,10 @@ public:
     }
     const jm::sdk::ConfigSchema& configSchema() const override { return NeutrinoSettings::schema(); }
     std::vector<std::string> provides() const override { return {"backend/1"}; }
+    bool checkConfig(const boost::json::object& config, std::string_view network, std::string_view path,
+                     std::vector<jm::sdk::ConfigProblem>& problems) const override {
+        return checkP2pConfig(network, config, path, problems);
+    }
     jm::sdk::Result<jm::sdk::PluginPtr> create(jm::sdk::PluginContext& ctx,
                                                const boost::json::object& config) override {
         auto settings = NeutrinoSettings::fromConfig(config);

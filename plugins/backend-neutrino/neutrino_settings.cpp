@@ -14,18 +14,32 @@ const jm::sdk::ConfigSchema& NeutrinoSettings::schema() {
         peers.element = jm::sdk::ConfigType::String;
         peers.default_value = boost::json::array{};
         peers.description = "Bitcoin nodes serving compact block filters (BIP157, Core with -blockfilterindex=1 "
-                            "-peerblockfilters=1), as \"host:port\"; at least one is needed (every one is always "
-                            "tried, reconnected with backoff when lost)";
+                            "-peerblockfilters=1), as \"host:port\" (8333 mainnet, 18333 testnet, 38333 signet, "
+                            "18444 regtest); each keeps a connection, reconnected with backoff when lost. May be "
+                            "empty with dns_seeds";
         schema.add(std::move(peers));
         schema.optional("dns_seeds", jm::sdk::ConfigType::Bool, false,
-                        "finding peers through DNS seeds is not implemented yet: must stay false (list peers instead)");
+                        "also find peers through DNS seeds (Bitcoin Core's list for the network, or dns_seed_hosts; "
+                        "regtest has none): their addresses fill the connections up to max_peers, a lookup that "
+                        "fails is retried every minute");
+        jm::sdk::ConfigField seed_hosts;
+        seed_hosts.name = "dns_seed_hosts";
+        seed_hosts.type = jm::sdk::ConfigType::List;
+        seed_hosts.element = jm::sdk::ConfigType::String;
+        seed_hosts.description = "with dns_seeds: the seed host names to ask instead of the built-in list, as \"name\" "
+                                 "(the network's port) or \"name:port\"";
+        schema.add(std::move(seed_hosts));
+        schema.optional("connect_learned", jm::sdk::ConfigType::Bool, false,
+                        "also connect to addresses peers announce (addr/addrv2, those offering compact filters), up "
+                        "to max_peers");
         schema.bounded("max_peers", jm::sdk::ConfigType::Int, 4, 1, 32,
-                       "connections at most, counting addresses learned from peers (not used yet: every listed peer is "
-                       "connected)");
+                       "outbound connections at most, the listed peers included (found and learned addresses fill "
+                       "the rest)");
         schema.optional("connect_timeout", jm::sdk::ConfigType::Duration, "10s",
                         "time allowed for the TCP connection to a peer");
-        schema.optional("ban_time", jm::sdk::ConfigType::Duration, "24h",
-                        "how long a misbehaving peer is banned (kept in memory only)");
+        schema.optional(
+            "ban_time", jm::sdk::ConfigType::Duration, "24h",
+            "how long a misbehaving peer is banned (kept in the instance's store: a restart keeps the ban)");
         schema.bounded("watch_ahead", jm::sdk::ConfigType::Int, 200, 1, 100000,
                        "scripts watched past the highest used one on each wallet branch");
         schema.bounded("filter_batch", jm::sdk::ConfigType::Int, 1000, 1, 1000, "filters asked for at once");

@@ -59,7 +59,7 @@ P2pChainSource::P2pChainSource(jm::sdk::Executor strand, P2pChainSourceSettings 
     listener.closed = [this, alive](const PeerConnectionPtr& p) {
         if (!alive.expired()) onPeerClosed(p);
     };
-    m_peers = std::make_unique<PeerManager>(m_strand, m_settings.peers, std::move(listener));
+    m_peers = std::make_unique<PeerManager>(m_strand, m_settings.peers, std::move(listener), m_store);
 }
 
 P2pChainSource::~P2pChainSource() { stop(); }
@@ -153,7 +153,8 @@ void P2pChainSource::getBlock(const Hash256& block_hash, std::function<void(Resu
 void P2pChainSource::broadcast(jm::bitcoin::Transaction tx, std::function<void(Result<void>)> done) {
     auto peers = m_peers->readyPeers();
     if (peers.empty()) {
-        post([done = std::move(done)] { done(fail(errc::unavailable, "no peer to broadcast to")); });
+        auto why = m_peers->noPeerReason().empty() ? "no peer to broadcast to" : m_peers->noPeerReason();
+        post([done = std::move(done), why] { done(fail(errc::unavailable, why)); });
         return;
     }
     auto txid = tx.txid();
@@ -824,7 +825,9 @@ void P2pChainSource::tick() {
         m_peers->disconnect(p, "did not answer in time");
 
     // Requests nobody can serve fail after request_timeout without a peer.
-    auto unavailable = fail(errc::unavailable, "no peer serves compact filters and blocks now");
+    auto unavailable =
+        fail(errc::unavailable, m_peers->noPeerReason().empty() ? "no peer serves compact filters and blocks now"
+                                                                : m_peers->noPeerReason());
     if (no_peers) {
         while (!m_filterJobs.empty() && now - m_filterJobs.front().idleSince >= m_settings.request_timeout) {
             post([done = std::move(m_filterJobs.front().done), unavailable] { done(unavailable); });

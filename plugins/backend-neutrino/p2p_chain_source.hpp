@@ -42,7 +42,8 @@ struct P2pChainSourceSettings {
 
 //! LightChainSource over Bitcoin P2P: headers from every peer (getheaders, then sendheaders
 //! announcements) into a HeaderChain; BIP157 filter headers into a FilterHeaderChain, both
-//! persisted in `store` so a restart resumes; filters, blocks and transaction relay on request.
+//! persisted in `store` so a restart resumes (as are the PeerManager's bans); filters, blocks
+//! and transaction relay on request.
 //!
 //! Filter headers: the checkpoints (getcfcheckpt, every 1000 blocks) are asked from every peer;
 //! when all agree, each 1000-block range is fetched from one peer and must end at the

@@ -3,6 +3,7 @@
 // instance's channel.
 #include "p2p_chain_source_factory.hpp"
 #include "chain_params.hpp"
+#include "dns_seeds.hpp"
 #include "p2p_chain_source.hpp"
 
 #include <jm/bitcoin/network.hpp>
@@ -68,19 +69,126 @@ private:
 
 } // namespace
 
+namespace {
+
+//! The network whose default P2P port `port` is, when it is not `network`'s.
+std::optional<jm::bitcoin::Network> otherNetworkOfPort(std::uint16_t port, jm::bitcoin::Network network) {
+    using jm::bitcoin::Network;
+    for (auto n : {Network::Mainnet, Network::Testnet, Network::Signet, Network::Regtest})
+        if (n != network && defaultP2pPort(n) == port) return n;
+    return std::nullopt;
+}
+
+//! What checkP2pConfig finds, with the parsed values p2pSettingsFromConfig uses.
+struct P2pKeys {
+    std::vector<jm::net::PeerAddress> peers;
+    std::vector<SeedHost> seeds; //!< empty without dns_seeds
+};
+
+P2pKeys readP2pKeys(jm::bitcoin::Network network, const boost::json::object& config, std::string_view path,
+                    std::vector<jm::sdk::ConfigProblem>& problems) {
+    P2pKeys keys;
+    auto at = [&](std::string_view key) { return std::string(path) + "." + std::string(key); };
+    auto item = [&](std::string_view key, std::size_t i) { return at(key) + "[" + std::to_string(i) + "]"; };
+    const auto& name = jm::bitcoin::params(network).name;
+    auto wrongNetwork = [&](std::uint16_t port) -> std::string {
+        auto other = otherNetworkOfPort(port, network);
+        if (!other) return {};
+        return "port " + std::to_string(port) + " is " + std::string(jm::bitcoin::params(*other).name) +
+               "'s, but node.network is " + std::string(name) + " (its port is " +
+               std::to_string(defaultP2pPort(network)) + ")";
+    };
+    auto texts = jm::sdk::configStringList(config, "peers");
+    auto dns = jm::sdk::configBool(config, "dns_seeds");
+    auto max_peers = jm::sdk::configInt(config, "max_peers");
+    if (!texts || !dns || !max_peers) {
+        problems.push_back({std::string(path), "the P2P keys cannot be read (peers, dns_seeds, max_peers)"});
+        return keys;
+    }
+    for (std::size_t i = 0; i < texts->size(); ++i) {
+        auto address = jm::net::parsePeerAddress((*texts)[i]);
+        if (!address) {
+            problems.push_back({item("peers", i), address.error().message + " (expected \"host:port\")"});
+            continue;
+        }
+        if (auto why = wrongNetwork(address->port); !why.empty())
+            problems.push_back({item("peers", i), "'" + (*texts)[i] + "': " + why});
+        keys.peers.push_back(std::move(*address));
+    }
+    if (texts->size() > static_cast<std::size_t>(*max_peers))
+        problems.push_back({at("peers"), std::to_string(texts->size()) + " peers listed but max_peers is " +
+                                             std::to_string(*max_peers) +
+                                             ": every listed peer keeps a connection; raise max_peers or list fewer"});
+    bool has_hosts = config.contains("dns_seed_hosts") && !config.at("dns_seed_hosts").is_null();
+    std::vector<SeedHost> hosts;
+    if (has_hosts) {
+        auto host_texts = jm::sdk::configStringList(config, "dns_seed_hosts");
+        if (!host_texts) {
+            problems.push_back({at("dns_seed_hosts"), host_texts.error().message});
+        } else {
+            if (host_texts->empty())
+                problems.push_back({at("dns_seed_hosts"), "empty: name at least one seed, or leave the key out for "
+                                                          "the network's built-in seeds"});
+            for (std::size_t i = 0; i < host_texts->size(); ++i) {
+                auto seed = parseSeedHost((*host_texts)[i], defaultP2pPort(network));
+                if (!seed) {
+                    problems.push_back(
+                        {item("dns_seed_hosts", i), seed.error().message + " (expected \"name\" or \"name:port\")"});
+                    continue;
+                }
+                if (auto why = wrongNetwork(seed->port); !why.empty())
+                    problems.push_back({item("dns_seed_hosts", i), "'" + (*host_texts)[i] + "': " + why});
+                hosts.push_back(std::move(*seed));
+            }
+        }
+        if (!*dns)
+            problems.push_back({at("dns_seed_hosts"), "set but dns_seeds is false: set \"dns_seeds\": true to use "
+                                                      "them, or remove dns_seed_hosts"});
+    }
+    if (*dns) {
+        keys.seeds = has_hosts ? std::move(hosts) : builtinDnsSeeds(network);
+        if (!has_hosts && keys.seeds.empty())
+            problems.push_back({at("dns_seeds"), std::string(name) +
+                                                     " has no DNS seeds: list peers in \"peers\", or seed host "
+                                                     "names in \"dns_seed_hosts\""});
+    } else if (texts->empty()) {
+        problems.push_back({at("peers"), "name at least one \"host:port\" (a node serving compact filters), or "
+                                         "set \"dns_seeds\": true to find peers through DNS"});
+    }
+    return keys;
+}
+
+} // namespace
+
+bool checkP2pConfig(std::string_view network_name, const boost::json::object& config, std::string_view path,
+                    std::vector<jm::sdk::ConfigProblem>& problems) {
+    auto network = jm::bitcoin::parseNetwork(network_name);
+    if (!network) {
+        problems.push_back({std::string(path), "node.network: " + network.error().message});
+        return false;
+    }
+    auto before = problems.size();
+    readP2pKeys(*network, config, path, problems);
+    return problems.size() == before;
+}
+
 Result<P2pChainSourceSettings> p2pSettingsFromConfig(std::string_view network_name, std::string_view instance,
                                                      const boost::json::object& config) {
     auto network = jm::bitcoin::parseNetwork(network_name);
     if (!network) return fail(errc::invalid_config, "node.network: " + network.error().message);
     try {
-        if (jm::sdk::configBool(config, "dns_seeds").value())
-            return fail(errc::invalid_config, "dns_seeds: finding peers through DNS seeds is not implemented yet; "
-                                              "list the peers in \"peers\"");
-        auto peers = jm::net::parsePeerAddresses(jm::sdk::configStringList(config, "peers").value(), "peers");
-        if (!peers) return peers.error();
+        std::vector<jm::sdk::ConfigProblem> problems;
+        auto keys = readP2pKeys(*network, config, "", problems);
+        if (!problems.empty()) {
+            auto key = problems.front().path;
+            if (key.starts_with(".")) key.erase(0, 1);
+            return fail(errc::invalid_config, (key.empty() ? "" : key + ": ") + problems.front().message);
+        }
         P2pChainSourceSettings s;
         s.params = chainParams(*network);
-        s.peers.peers = std::move(*peers);
+        s.peers.peers = std::move(keys.peers);
+        s.peers.dns_seeds = std::move(keys.seeds);
+        s.peers.connect_learned = jm::sdk::configBool(config, "connect_learned").value();
         s.peers.max_peers = static_cast<std::size_t>(jm::sdk::configInt(config, "max_peers").value());
         auto ban = jm::sdk::configDuration(config, "ban_time").value();
         s.peers.ban_duration = std::chrono::duration_cast<std::chrono::seconds>(ban);

@@ -12,6 +12,10 @@ namespace jm::sdk {
 
 Plugin::~Plugin() = default;
 PluginFactory::~PluginFactory() = default;
+bool PluginFactory::checkConfig(const boost::json::object&, std::string_view, std::string_view,
+                                std::vector<ConfigProblem>&) const {
+    return true;
+}
 PluginModule::~PluginModule() = default;
 PluginContext::~PluginContext() = default;
 Result<KvStorePtr> PluginContext::openWalletStore(std::string_view) {

@@ -337,6 +337,50 @@ BOOST_AUTO_TEST_CASE(config_check_reports_each_problem_with_its_path) {
     BOOST_CHECK_NE(ok.out.find("ok (1 plugin instance"), std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(config_check_runs_the_light_clients_own_checks) {
+    // backend-neutrino's checkConfig hook: each P2P mistake on its own line with its path, found
+    // without connecting or resolving anything.
+    jm::test::TempDir dir;
+    auto bad = writeConfig(dir, R"([
+        {"load": "backend-neutrino", "factory": "neutrino", "instance": "light",
+         "config": {"peers": ["nonsense", "127.0.0.1:8333", "[::1]:18444"], "max_peers": 2,
+                    "dns_seed_hosts": ["bad host"]}},
+        {"load": "backend-neutrino", "factory": "neutrino", "instance": "seeds",
+         "config": {"dns_seeds": true}},
+        {"load": "backend-neutrino", "factory": "neutrino", "instance": "nothing"}
+    ])");
+    auto r = run({"config", "check", bad.string()});
+    BOOST_CHECK_EQUAL(r.exit_code, 2);
+    for (auto expected :
+         {"$.plugins[0].config.peers[0]: 'nonsense' is not host:port (expected \"host:port\")",
+          "$.plugins[0].config.peers[1]: '127.0.0.1:8333': port 8333 is mainnet's, but node.network is regtest (its "
+          "port is 18444)",
+          "$.plugins[0].config.peers: 3 peers listed but max_peers is 2",
+          "$.plugins[0].config.dns_seed_hosts[0]: 'bad host' has a bad host name",
+          "$.plugins[0].config.dns_seed_hosts: set but dns_seeds is false",
+          "$.plugins[1].config.dns_seeds: regtest has no DNS seeds",
+          "$.plugins[2].config.peers: name at least one \"host:port\""})
+        BOOST_CHECK_MESSAGE(r.err.find(expected) != std::string::npos, "missing: " << expected << "\n" << r.err);
+    BOOST_CHECK_NE(r.err.find("7 problems"), std::string::npos);
+
+    // Seeds given by name (localhost here) and no listed peer: a valid config.
+    jm::test::TempDir dir2;
+    auto good = writeConfig(dir2, R"([
+        {"load": "backend-neutrino", "factory": "neutrino", "instance": "light",
+         "config": {"dns_seeds": true, "dns_seed_hosts": ["localhost:18444", "seed.example"],
+                    "connect_learned": true, "max_peers": 8}}
+    ])");
+    auto ok = run({"config", "check", good.string()});
+    BOOST_CHECK_MESSAGE(ok.exit_code == 0, ok.err);
+    BOOST_CHECK_NE(ok.out.find("light: backend-neutrino/neutrino (backend)"), std::string::npos);
+
+    auto help = run({"help-plugin", "backend-neutrino/neutrino"});
+    BOOST_CHECK_EQUAL(help.exit_code, 0);
+    for (auto key : {"dns_seeds (bool, default false", "dns_seed_hosts (list", "connect_learned (bool, default false",
+                     "max_peers (int, default 4", "a restart keeps the ban"})
+        BOOST_CHECK_MESSAGE(help.out.find(key) != std::string::npos, "missing " << key << " in\n" << help.out);
+}
+
 BOOST_AUTO_TEST_CASE(shipped_configs_are_valid) {
     for (auto name : {"jmnode.json", "jmnode.example.json"}) {
         auto r = run({"config", "check", std::string(JM_SOURCE_DIR) + "/etc/" + name});

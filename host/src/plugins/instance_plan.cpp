@@ -1,3 +1,4 @@
+#include <plugins/barrier.hpp>
 #include <plugins/instance_plan.hpp>
 
 #include <algorithm>
@@ -153,7 +154,15 @@ std::vector<InstancePlan> planInstances(const NodeConfig& config, const PluginLo
                      "instance name '" + plan.name + "' is used twice; give one of them another \"instance\""});
                 continue;
             }
-            factory->configSchema().validate(plan.config, entry.path + ".config", problems);
+            // The factory's own checks need a config the schema accepted (defaults filled).
+            if (factory->configSchema().validate(plan.config, entry.path + ".config", problems)) {
+                auto checked =
+                    callPlugin("checkConfig of instance '" + plan.name + "'", [&]() -> jm::sdk::Result<void> {
+                        factory->checkConfig(plan.config, config.network, entry.path + ".config", problems);
+                        return {};
+                    });
+                if (!checked) problems.push_back({entry.path + ".config", checked.error().message});
+            }
             plans.push_back(std::move(plan));
         }
     }

@@ -22,7 +22,8 @@ struct InstancePlan {
 //! Resolves every "plugins" entry against the loaded plugins and validates each instance's
 //! config against its factory's schema, before anything is created. Appends one problem per
 //! error (unknown plugin or factory with the closest valid name, duplicate, invalid or reserved
-//! (WALLET_NAMESPACE) instance name, schema errors, a dependency no instance provides, a dependency cycle).
+//! (WALLET_NAMESPACE) instance name, schema errors, then the factory's checkConfig problems for a
+//! config the schema accepted, a dependency no instance provides, a dependency cycle).
 //! Returns the instances in start order (providers before consumers; then backends, fee and
 //! choosers, roles, notifiers; then config order). Executor: main thread.
 std::vector<InstancePlan> planInstances(const NodeConfig& config, const PluginLoader& loader,

@@ -803,7 +803,20 @@ BOOST_AUTO_TEST_CASE(the_plugin_refuses_peers_it_cannot_use) {
     refused({{"peers", boost::json::array{"nonsense"}}}, "nonsense");
     refused({{"peers", boost::json::array{"127.0.0.1:0"}}}, "127.0.0.1:0");
     refused({{"peers", boost::json::array{}}}, "peers");
-    refused({{"peers", boost::json::array{"127.0.0.1:18444"}}, {"dns_seeds", true}}, "dns_seeds");
+    // Regtest has no built-in DNS seeds: asking for them is a mistake, named.
+    refused({{"peers", boost::json::array{"127.0.0.1:18444"}}, {"dns_seeds", true}}, "regtest has no DNS seeds");
+    refused({{"peers", boost::json::array{"127.0.0.1:18444", "127.0.0.1:18445"}}, {"max_peers", 1}}, "max_peers");
+    // The same checks through the SDK hook the host calls for `jmnode config check`.
+    boost::json::object config{{"peers", boost::json::array{"127.0.0.1:8333", "x"}}};
+    std::vector<jm::sdk::ConfigProblem> problems;
+    BOOST_REQUIRE(factory.configSchema().validate(config, "$.p", problems));
+    BOOST_TEST(!factory.checkConfig(config, "regtest", "$.p", problems));
+    BOOST_REQUIRE_EQUAL(problems.size(), 2u);
+    BOOST_TEST(problems[0].path == "$.p.peers[0]");
+    BOOST_TEST(problems[1].path == "$.p.peers[1]");
+    problems.clear();
+    BOOST_TEST(factory.checkConfig(config, "mainnet", "$.p", problems) == false); // "x" stays wrong
+    BOOST_TEST(problems.size() == 1u);
 }
 
 // The real plugin: P2P client from the config, chains in the instance's store, synced from a

@@ -338,9 +338,11 @@ struct TestNode::Session : std::enable_shared_from_this<Session> {
     }
 };
 
-TestNode::TestNode(asio::io_context& io, std::shared_ptr<TestBlockChain> chain, Lie lie, std::uint32_t lie_height) :
-    m_io(io), m_acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-    m_chain(std::move(chain)), m_lie(lie), m_lieHeight(lie_height) {
+TestNode::TestNode(asio::io_context& io, std::shared_ptr<TestBlockChain> chain, Lie lie, std::uint32_t lie_height,
+                   std::uint16_t port) :
+    m_io(io),
+    m_acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)), m_chain(std::move(chain)),
+    m_lie(lie), m_lieHeight(lie_height) {
     m_port = m_acceptor.local_endpoint().port();
     if (m_lie == Lie::BadFilterHeader || m_lie == Lie::BadSpentScript) {
         m_lyingChain = std::make_shared<TestBlockChain>(*m_chain);
@@ -387,6 +389,17 @@ void TestNode::setChain(std::shared_ptr<TestBlockChain> chain) {
         announce.headers.push_back(m_chain->blocks[h].header);
     for (auto& s : m_sessions)
         if (s->ready && !s->closed) s->send(announce);
+}
+
+void TestNode::sendToAll(const Message& message) {
+    for (auto& s : m_sessions)
+        if (s->ready && !s->closed) s->send(message);
+}
+
+std::size_t TestNode::readySessions() const {
+    return static_cast<std::size_t>(std::count_if(m_sessions.begin(), m_sessions.end(), [](const auto& s) {
+        return s->ready && !s->closed && s->socket.is_open();
+    }));
 }
 
 void TestNode::announceTx(const Transaction& tx) {

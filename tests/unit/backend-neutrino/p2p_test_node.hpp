@@ -62,8 +62,9 @@ enum class Lie {
 
 class TestNode {
 public:
+    //! Listens on 127.0.0.1:`port` (0: any free port).
     TestNode(boost::asio::io_context& io, std::shared_ptr<TestBlockChain> chain, Lie lie = Lie::None,
-             std::uint32_t lie_height = 5);
+             std::uint32_t lie_height = 5, std::uint16_t port = 0);
     ~TestNode();
     std::uint16_t port() const { return m_port; }
     std::string address() const { return "127.0.0.1:" + std::to_string(m_port); }
@@ -74,6 +75,10 @@ public:
     void announceTx(const jm::bitcoin::Transaction& tx);
     //! Closes every connection (the node keeps listening).
     void dropConnections();
+    //! Sends `message` (an addr flood, say) to every peer whose handshake is done.
+    void sendToAll(const jm::plugins::backend_neutrino::Message& message);
+    //! Peers whose handshake is done and that are still connected.
+    std::size_t readySessions() const;
 
     //! Ports on 127.0.0.1 this node advertises (addr) when asked (getaddr).
     std::vector<std::uint16_t> advertise;

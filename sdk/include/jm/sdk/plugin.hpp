@@ -59,6 +59,18 @@ public:
     //! Ownership: `ctx` outlives the returned instance.
     //! Errors: errc::invalid_config for values the schema cannot express; any other.
     virtual Result<PluginPtr> create(PluginContext& ctx, const boost::json::object& config) = 0;
+    //! Checks what configSchema() cannot express (values that depend on each other or on the
+    //! node's `network`: "mainnet", "testnet", "signet", "regtest"), so that `jmnode config check`
+    //! and `run` report every mistake before any instance is created. Appends one ConfigProblem
+    //! per mistake to `problems`, its path starting with `path` (e.g. "$.plugins[2].config");
+    //! returns true when it found none. The default finds none.
+    //! Executor: any (the host calls it on its main thread); pure: it must not connect, resolve
+    //! names, read files or keep state. Ownership: `config` (validated against configSchema(),
+    //! defaults filled) and `problems` are borrowed for the call only.
+    //! Errors: reported through `problems`, never thrown (the host's barrier turns an escaped
+    //! exception into one problem).
+    virtual bool checkConfig(const boost::json::object& config, std::string_view network, std::string_view path,
+                             std::vector<ConfigProblem>& problems) const;
 };
 
 //! The C++ entry of a plugin .so, returned by jm_plugin_info::module after the handshake.
