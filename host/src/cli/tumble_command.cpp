@@ -165,6 +165,15 @@ void printPlan(const jm::tumbler::TumblePlan& plan) {
                     std::string(jm::tumbler::toString(s.state)).c_str(), s.txid.empty() ? "" : " ", s.txid.c_str());
         if (s.state == jm::tumbler::StepState::Failed && !s.reason.empty())
             std::printf("      last failure: %s (attempt %d)\n", s.reason.c_str(), s.attempts);
+        // Retries: how many so far (the limit counts this round's) and whom they avoid.
+        if (s.attempts > 1 || (s.attempts == 1 && s.state != jm::tumbler::StepState::Done))
+            std::printf("      attempts: %d in all, %d in this round\n", s.attempts, s.round_attempts);
+        if (!s.avoid.empty() && s.state != jm::tumbler::StepState::Done) {
+            std::string nicks;
+            for (const auto& n : s.avoid)
+                nicks += (nicks.empty() ? "" : ", ") + n;
+            std::printf("      avoiding %zu maker(s) that failed it: %s\n", s.avoid.size(), nicks.c_str());
+        }
     }
     if (plan.status == "paused" || plan.status == "running")
         std::printf("`jmnode tumble resume --config FILE` continues it%s\n",
