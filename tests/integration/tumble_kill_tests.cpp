@@ -3,7 +3,9 @@
 // in every state a step can be in: running (before the taker was asked), failed and waiting
 // for its retry (the makers refuse the taker's commitment coin), running with its CoinJoin
 // broadcast, and done with the next step waiting. Between the kills a child runs into the
-// retry limit, which pauses the plan with its reason. Each time `jmnode tumble resume` goes on
+// retry limit, which pauses the plan with its reason: the attempt count and the makers each
+// retry avoids are in the plan, so they survive the kills and the limit is reached across them
+// (the last attempts find too few makers left). Each time `jmnode tumble resume` goes on
 // (a failed step with a fresh commitment), and in the end every step is done once, no address
 // was used twice and each destination was paid exactly once on the chain.
 #include <cli/prepared_node.hpp>
@@ -79,8 +81,8 @@ std::filesystem::path makeMarket(const std::filesystem::path& data, std::size_t 
             c["block_interval"] = "1s";
         }
         // Step 1 sweeps mixdepth 1, one coin: three commitments by default, which the failing
-        // attempts below use up (each reveals a fresh one); six leave some for its retries.
-        if (instance.starts_with("maker") || instance == "taker") c["taker_utxo_retries"] = 6;
+        // attempts below use up (each reveals a fresh one); ten leave some for its retries.
+        if (instance.starts_with("maker") || instance == "taker") c["taker_utxo_retries"] = 10;
         if (instance == "taker") {
             c["makers"] = 2;
             c["minimum_makers"] = 2;
@@ -114,8 +116,9 @@ std::filesystem::path makeMarket(const std::filesystem::path& data, std::size_t 
 //! Rewrites the market's config for the next child: `refusing` makers ask for 10000
 //! confirmations on the taker's commitment coin, so they drop every session at !auth (after the
 //! taker revealed a commitment) and each step fails after the taker's one attempt (a short
-//! maker_timeout); the tumbler then gives up after five attempts, a second apart (each retry
-//! avoiding the makers that failed the step: two more each time). Otherwise the market as made.
+//! maker_timeout); the tumbler then gives up after seven attempts, a second apart (each retry
+//! avoiding the makers that failed the step: usually two more each time, until too few are
+//! left). Otherwise the market as made.
 void setRefusing(const std::filesystem::path& file, bool refusing) {
     auto config = readJson(file);
     for (auto& p : config["plugins"].as_array()) {
@@ -129,14 +132,14 @@ void setRefusing(const std::filesystem::path& file, bool refusing) {
                 c.erase("taker_utxo_age");
         }
         if (instance == "taker") {
-            c["maker_timeout"] = refusing ? "500ms" : "20s";
+            c["maker_timeout"] = refusing ? "1s" : "20s";
             if (refusing)
                 c["max_attempts"] = 1;
             else
                 c.erase("max_attempts");
         }
         if (instance == "tumbler") {
-            c["max_attempts"] = 5;
+            c["max_attempts"] = 7;
             c["retry_wait"] = refusing ? "1s" : "2s";
         }
     }
@@ -225,7 +228,7 @@ BOOST_AUTO_TEST_CASE(a_tumble_killed_in_each_step_state_resumes_and_pays_each_de
         dests.push_back(jm::host::DemoMarket::outsideAddress());
         scripts.push_back(jm::bitcoin::addressToScript(dests.back(), jm::bitcoin::Network::Regtest).value());
     }
-    const std::vector<std::string> resume{jmnode(), "tumble", "resume", "--config", config.string(), "--json"};
+    const std::vector<std::string> resume{jmnode(), "tumble", "resume", "--config", config.string(), "--json", "-v"};
     auto state = [](const TumblePlan& p, std::size_t i) {
         return i < p.steps.size() ? p.steps[i].state : StepState::Pending;
     };
@@ -264,7 +267,8 @@ BOOST_AUTO_TEST_CASE(a_tumble_killed_in_each_step_state_resumes_and_pays_each_de
     BOOST_TEST(plan.steps[0].round_attempts == 2);
     BOOST_TEST(plan.done() == 0);
     const auto avoided = plan.steps[0].avoid;
-    BOOST_TEST(avoided.size() == 2u);
+    BOOST_TEST(!avoided.empty());
+    BOOST_TEST(avoided.size() <= 2u); // (one, when the other missed the short maker_timeout)
     {
         auto nicks = makerNicks(data, 5);
         for (const auto& nick : avoided)
@@ -272,49 +276,56 @@ BOOST_AUTO_TEST_CASE(a_tumble_killed_in_each_step_state_resumes_and_pays_each_de
     }
     auto commitments = usedCommitments(data);
     BOOST_TEST(commitments >= 1u);
-    // Still refused: the failed step is retried up to the limit (5 attempts, the two above
+    // Still refused: the failed step is retried up to the limit (7 attempts, the two above
     // included: the count survived the kill), then the plan pauses and the command ends, saying
     // why; `tumble status` shows the same. Each retry avoids every maker that failed the step:
-    // after two more refusals 4 of the 5 makers are excluded and the last attempt finds too few.
+    // after two more refusals 4 of the 5 makers are excluded and the attempts left find too few
+    // (a maker that misses the short maker_timeout under load fails alone: then a third).
     {
         auto r = runProcess(resume, std::chrono::seconds(120));
         BOOST_TEST(r.exit_code == 1, r.out + r.err);
         auto out = boost::json::parse(r.out.substr(r.out.find('{')));
         auto paused = jm::tumbler::planFromJson(out).value();
         BOOST_TEST(paused.status == "paused");
-        BOOST_TEST(paused.reason.find("step 1 failed 5 time(s), last: ") != std::string::npos, paused.reason);
-        BOOST_TEST(paused.reason.find("only 1 maker(s) qualify after excluding 4 maker(s) of the orderbook the "
-                                      "request asked to avoid") != std::string::npos,
+        BOOST_TEST(paused.reason.find("step 1 failed 7 time(s), last: ") != std::string::npos, paused.reason);
+        // (Normally "only 1 maker(s) qualify after excluding 4": exact counts are the taker
+        // tests'; here a maker slow to answer the orderbook would change them.)
+        BOOST_TEST(paused.reason.find("maker(s) qualify after excluding ") != std::string::npos, r.out + r.err);
+        BOOST_TEST(paused.reason.find("maker(s) of the orderbook the request asked to avoid") != std::string::npos,
                    paused.reason);
         BOOST_TEST((paused.steps[0].state == StepState::Failed));
-        BOOST_TEST(paused.steps[0].attempts == 5);
-        BOOST_TEST(paused.steps[0].round_attempts == 5);
+        BOOST_TEST(paused.steps[0].attempts == 7);
+        BOOST_TEST(paused.steps[0].round_attempts == 7);
         BOOST_TEST(paused.steps[0].txid.empty());
-        // The avoid list kept the killed node's two makers and added this node's four.
+        // The avoid list kept the killed node's makers and added this node's: normally four of
+        // its five (then too few were left; three when one was slow to answer the orderbook).
         const auto& avoid = paused.steps[0].avoid;
-        BOOST_REQUIRE(avoid.size() == 6u);
-        BOOST_TEST((std::vector<std::string>(avoid.begin(), avoid.begin() + 2) == avoided));
+        BOOST_REQUIRE(avoid.size() >= avoided.size() + 3);
+        const auto kept = static_cast<std::ptrdiff_t>(avoided.size());
+        BOOST_TEST((std::vector<std::string>(avoid.begin(), avoid.begin() + kept) == avoided));
         auto nicks = makerNicks(data, 5);
-        std::set<std::string> now(avoid.begin() + 2, avoid.end());
-        BOOST_TEST(now.size() == 4u);
+        std::set<std::string> now(avoid.begin() + kept, avoid.end());
+        BOOST_TEST(now.size() == avoid.size() - avoided.size());
         for (const auto& nick : now)
             BOOST_TEST((std::find(nicks.begin(), nicks.end(), nick) != nicks.end()), nick << " is no maker");
         auto st = runProcess({jmnode(), "tumble", "status", "--config", config.string()}, std::chrono::seconds(30));
         BOOST_TEST(st.exit_code == 0);
-        BOOST_TEST(st.out.find("paused: step 1 failed 5 time(s), last: ") != std::string::npos, st.out);
+        BOOST_TEST(st.out.find("paused: step 1 failed 7 time(s), last: ") != std::string::npos, st.out);
         BOOST_TEST(st.out.find("last failure: ") != std::string::npos, st.out);
-        BOOST_TEST(st.out.find("attempts: 5 in all, 5 in this round") != std::string::npos, st.out);
-        BOOST_TEST(st.out.find("avoiding 6 maker(s) that failed it: " + avoid[0]) != std::string::npos, st.out);
+        BOOST_TEST(st.out.find("attempts: 7 in all, 7 in this round") != std::string::npos, st.out);
+        BOOST_TEST(st.out.find("avoiding " + std::to_string(avoid.size()) + " maker(s) that failed it: " + avoid[0]) !=
+                       std::string::npos,
+                   st.out);
         BOOST_TEST(st.out.find("jmnode tumble resume") != std::string::npos, st.out);
         auto js =
             runProcess({jmnode(), "tumble", "status", "--config", config.string(), "--json"}, std::chrono::seconds(30));
         BOOST_TEST(js.exit_code == 0);
         auto status = jm::tumbler::planFromJson(boost::json::parse(js.out)).value();
         BOOST_TEST(status.steps[0].avoid == avoid);
-        BOOST_TEST(status.steps[0].round_attempts == 5);
+        BOOST_TEST(status.steps[0].round_attempts == 7);
     }
-    // The two refused attempts of that node revealed a commitment each (the taker never uses one
-    // twice); the last one, finding too few makers, revealed none.
+    // The refused attempts of that node revealed a commitment each (the taker never uses one
+    // twice); those finding too few makers revealed none.
     auto after_pause = usedCommitments(data);
     BOOST_TEST(after_pause >= commitments + 2,
                after_pause << " commitments after the pause, " << commitments << " before");
@@ -333,8 +344,8 @@ BOOST_AUTO_TEST_CASE(a_tumble_killed_in_each_step_state_resumes_and_pays_each_de
     BOOST_TEST(usedCommitments(data) > after_pause); // the retry after the pause: a fresh one
     // The resume of the paused plan was a new round: the count from 0, every maker eligible.
     plan = planStatus(data).value();
-    BOOST_TEST(plan.steps[0].attempts >= 6);
-    BOOST_TEST(plan.steps[0].round_attempts == plan.steps[0].attempts - 5);
+    BOOST_TEST(plan.steps[0].attempts >= 8);
+    BOOST_TEST(plan.steps[0].round_attempts == plan.steps[0].attempts - 7);
     {
         ChildProcess child(resume);
         killWhen(
@@ -358,8 +369,8 @@ BOOST_AUTO_TEST_CASE(a_tumble_killed_in_each_step_state_resumes_and_pays_each_de
         BOOST_TEST(addresses.insert(s.address).second, "address twice: " << s.address);
     }
     // Step 1: every failure on record (the kill, the refusals), then done once.
-    BOOST_TEST(finished.steps[0].failures.size() >= 5u);
-    BOOST_TEST(finished.steps[0].attempts >= 6);
+    BOOST_TEST(finished.steps[0].failures.size() >= 7u);
+    BOOST_TEST(finished.steps[0].attempts >= 8);
     // `tumble status` reads the same plan beside (or after) the node.
     auto st = runProcess({jmnode(), "tumble", "status", "--config", config.string()}, std::chrono::seconds(30));
     BOOST_TEST(st.exit_code == 0);
@@ -396,7 +407,7 @@ BOOST_AUTO_TEST_CASE(a_failed_step_is_retried_without_exactly_the_makers_that_fa
                 c["maker_timeout"] = "3s";
             }
             if (instance == "tumbler") {
-                c["max_attempts"] = 3;
+                c["max_attempts"] = 4;
                 c["retry_wait"] = "1s";
             }
         }
@@ -415,11 +426,12 @@ BOOST_AUTO_TEST_CASE(a_failed_step_is_retried_without_exactly_the_makers_that_fa
     for (const auto& n : nicks)
         BOOST_REQUIRE(!n.empty());
     const auto& step = plan.steps[0];
-    // From the plan: one failure, then the retry; the makers to avoid are exactly the two that
-    // refused, in the order the taker dropped them.
-    BOOST_TEST(step.attempts == 2);
-    BOOST_TEST(step.round_attempts == 2);
-    BOOST_TEST(step.failures.size() == 1u);
+    // From the plan: a failure, then the retry; the makers to avoid are exactly the two that
+    // refused. (Normally both fail the first attempt; one slow to answer the !fill under load
+    // fails alone, and the other in the next attempt.)
+    BOOST_TEST(step.attempts >= 2);
+    BOOST_TEST(step.round_attempts == step.attempts);
+    BOOST_TEST(step.failures.size() == static_cast<std::size_t>(step.attempts - 1));
     BOOST_TEST(
         (std::set<std::string>(step.avoid.begin(), step.avoid.end()) == std::set<std::string>{nicks[0], nicks[1]}));
     BOOST_TEST(step.avoid.size() == 2u);
@@ -443,7 +455,7 @@ BOOST_AUTO_TEST_CASE(a_failed_step_is_retried_without_exactly_the_makers_that_fa
     BOOST_TEST(js.exit_code == 0);
     auto status = jm::tumbler::planFromJson(boost::json::parse(js.out)).value();
     BOOST_TEST(status.steps[0].avoid == step.avoid);
-    BOOST_TEST(status.steps[0].attempts == 2);
+    BOOST_TEST(status.steps[0].attempts == step.attempts);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

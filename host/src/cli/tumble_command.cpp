@@ -199,7 +199,10 @@ int runPlan(TumbleNode& t, bool json, bool resume, std::optional<jm::tumbler::Tu
         std::string line = "[step " + std::to_string(i + 1) + "/" + std::to_string(p.steps.size()) + "] " +
                            std::string(jm::tumbler::toString(s.state)) + ": mixdepth " + std::to_string(s.mixdepth) +
                            " " + amountOf(s) + " -> " + destinationOf(p, s) +
-                           (s.txid.empty() ? "" : " txid " + s.txid) + (s.reason.empty() ? "" : " (" + s.reason + ")");
+                           (s.txid.empty() ? "" : " txid " + s.txid) + (s.reason.empty() ? "" : " (" + s.reason + ")") +
+                           (s.state == jm::tumbler::StepState::Failed && !s.avoid.empty()
+                                ? "; a retry avoids the " + std::to_string(s.avoid.size()) + " maker(s) that failed it"
+                                : "");
         std::lock_guard lock(progress->mutex);
         progress->lines.push_back(std::move(line));
         progress->events.push_back(

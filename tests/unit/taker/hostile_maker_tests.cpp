@@ -504,7 +504,7 @@ BOOST_AUTO_TEST_SUITE(taker_avoid_tests)
 BOOST_AUTO_TEST_CASE(the_makers_that_failed_a_run_are_reported_and_a_run_avoiding_them_never_asks_them) {
     // The silent maker is the cheapest: the test chooser takes it first. One attempt only, so
     // the run fails with it (the other chosen maker answered and is no failure).
-    HostileMarket market(Misbehaviour::SilentAtAuth, 2, {{"max_attempts", 1}});
+    HostileMarket market(Misbehaviour::SilentAtAuth, 2, {{"max_attempts", 1}, {"maker_timeout", "3s"}});
     auto [address, script] = TakerUnderTest::destination();
     auto first = market.taker->send({0, 10'000'000, false, address, 2});
     BOOST_REQUIRE(!first);

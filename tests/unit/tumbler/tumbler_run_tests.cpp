@@ -371,7 +371,9 @@ BOOST_AUTO_TEST_CASE(a_failed_step_is_retried_avoiding_exactly_the_makers_that_f
     // chooses it with a real maker and the step fails. The plan is interrupted while the step
     // waits for its retry; resumed, the retry must avoid exactly that maker (its nick is the
     // same: only the tumbler and the taker restart) and complete with real makers.
-    Market market({{"max_attempts", 1}}, {{0, 50'000'000}, {0, 30'000'000}}, Misbehaviour::SilentAtAuth);
+    // (A maker_timeout long enough that the real makers always answer in time, even under load.)
+    Market market({{"max_attempts", 1}, {"maker_timeout", "3s"}}, {{0, 50'000'000}, {0, 30'000'000}},
+                  Misbehaviour::SilentAtAuth);
     TumblerUnderTest tumbler(*market.taker, {{"retry_wait", "5s"}, {"max_attempts", 3}, {"wait_scale", 1.0}});
     tumbler.start();
     auto plan = tumbler.propose(addresses(threeDestinations()), 5).value();
