@@ -546,7 +546,15 @@ jm::sdk::Result<void> TakerPlugin::chooseMakers() {
     std::int64_t sweep_txfee = run.request.sweep ? estimateFee(spendable.size() + 3 * n, 2 * n + 1) : 0;
     std::int64_t amount = run.request.sweep ? total_input : run.request.amount;
     std::vector<jm::taker::CandidateOffer> candidates;
+    // The caller's avoid list goes first, before any other filter and the chooser: makers that
+    // failed the caller's earlier tries of this CoinJoin (the tumbler's retries) never get a
+    // !fill, so never see another of our commitments.
+    std::set<std::string> avoided;
     for (const auto& o : run.book.offers()) {
+        if (run.request.avoid.count(o.counterparty)) {
+            avoided.insert(o.counterparty);
+            continue;
+        }
         if (run.ignored.count(o.counterparty)) continue;
         if (o.offer.type != jm::protocol::OfferType::Sw0Rel && o.offer.type != jm::protocol::OfferType::Sw0Abs)
             continue;
@@ -587,11 +595,26 @@ jm::sdk::Result<void> TakerPlugin::chooseMakers() {
     std::set<std::string> distinct;
     for (const auto& c : candidates)
         distinct.insert(c.counterparty);
-    if (distinct.size() < n)
+    if (distinct.size() < n) {
+        if (!avoided.empty())
+            return fail(errc::not_found, "only " + std::to_string(distinct.size()) +
+                                             " maker(s) qualify after excluding " + std::to_string(avoided.size()) +
+                                             " maker(s) of the orderbook the request asked to avoid (" +
+                                             std::to_string(run.request.avoid.size()) + " on its avoid list, " +
+                                             std::to_string(run.book.makers().size()) + " makers in the orderbook, " +
+                                             std::to_string(run.ignored.size()) + " failed in this run), " +
+                                             std::to_string(n) + " needed");
         return fail(errc::not_found, "only " + std::to_string(distinct.size()) + " maker(s) qualify (" +
                                          std::to_string(run.book.makers().size()) + " in the orderbook, " +
                                          std::to_string(run.ignored.size()) + " ignored), " + std::to_string(n) +
                                          " needed");
+    }
+    if (!avoided.empty() && run.attempt == 1) {
+        std::string nicks;
+        for (const auto& nick : avoided)
+            nicks += (nicks.empty() ? "" : ", ") + nick;
+        JM_LOG(m_ctx.logger(), info) << "avoiding " << avoided.size() << " maker(s) as asked: " << nicks;
+    }
     // `need` offers of distinct makers from `pool`, none of `taken`'s makers, by the chooser.
     auto choose = [&](const std::vector<jm::taker::CandidateOffer>& pool, std::size_t need,
                       std::set<std::string>& taken) -> jm::sdk::Result<std::vector<jm::taker::CandidateOffer>> {
@@ -1062,6 +1085,9 @@ void TakerPlugin::finishSigned() {
             return t;
         }();
     run.result.makers = run.terms.makers.size();
+    run.result.maker_nicks.clear();
+    for (const auto& m : run.terms.makers)
+        run.result.maker_nicks.push_back(m.nick);
     run.result.attempts = run.attempt;
     run.result.raw_tx = run.raw;
     CoinjoinRecord record{run.txid,
@@ -1240,8 +1266,9 @@ void TakerPlugin::failMaker(MakerSession& maker, const std::string& reason) {
     if (maker.state == State::Failed) return;
     JM_LOG(m_ctx.logger(), info) << "maker " << maker.nick << " dropped: " << reason;
     maker.state = State::Failed;
-    m_run->ignored.insert(maker.nick); // for the rest of the run
-    m_run->failures.push_back(maker.nick + ": " + reason);
+    if (m_run->ignored.insert(maker.nick).second) // for the rest of the run
+        m_run->failed_makers.push_back(
+            {maker.nick, std::string(toString(m_run->stage)), reason, std::max(m_run->attempt, 1)});
     // Not re-entered from inside checkStage: the caller checks afterwards.
     boost::asio::post(m_ctx.executor(), guarded([this, id = m_run->id, attempt = m_run->attempt] {
                           if (m_run && m_run->id == id && m_run->attempt == attempt) checkStage();
@@ -1276,7 +1303,18 @@ void TakerPlugin::failRun(boost::system::error_code code, const std::string& why
     JM_LOG(m_ctx.logger(), warning) << "CoinJoin failed at " << toString(run.stage) << ": " << reason;
     if (!run.orderbook_only && run.identity)
         m_ctx.bus().publish(jm::taker::events::Failed{std::string(m_ctx.instanceName()), run.identity->nick(),
-                                                      std::string(toString(run.stage)), reason});
+                                                      std::string(toString(run.stage)), reason, run.failed_makers});
+    if (!run.failed_makers.empty()) {
+        std::string nicks;
+        for (const auto& m : run.failed_makers)
+            nicks += (nicks.empty() ? "" : ", ") + m.nick;
+        JM_LOG(m_ctx.logger(), info) << "makers that failed this run: " << nicks;
+    }
+    // Before `done` on the same executor: a caller on a strand sees the makers first.
+    if (run.done && run.observer.on_failed)
+        boost::asio::post(run.ex, [f = run.observer.on_failed, failure = jm::taker::CoinjoinFailure{
+                                                                   std::string(toString(run.stage)), reason,
+                                                                   run.attempt, run.failed_makers}] { f(failure); });
     jm::sdk::Error error(code, reason);
     if (run.done) boost::asio::post(run.ex, [done = std::move(run.done), error] { done(error); });
     if (run.book_done) boost::asio::post(run.ex, [done = std::move(run.book_done), error] { done(error); });

@@ -51,7 +51,9 @@ struct TakerPlugin::Run {
     // Across attempts.
     int attempt = 0;
     std::set<std::string> ignored; //!< makers that failed: never chosen again in this run
-    std::vector<std::string> failures;
+    //! The same makers with where and why they failed, in order: reported when the run fails
+    //! (CoinjoinObserver::on_failed, taker.failed/1) for the caller's retry to avoid.
+    std::vector<jm::taker::FailedMaker> failed_makers;
 
     // The current attempt.
     std::map<std::string, MakerSession> makers;

@@ -14,6 +14,7 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -57,6 +58,13 @@ jm::sdk::Result<std::map<int, std::int64_t>> spendableBalances(jm::sdk::KvStore&
         auto b = set.balance(m);
         if (b.confirmed + b.unconfirmed > 0) out[m] = b.confirmed + b.unconfirmed;
     }
+    return out;
+}
+
+std::string joined(const std::vector<std::string>& nicks) {
+    std::string out;
+    for (const auto& n : nicks)
+        out += (out.empty() ? "" : ", ") + n;
     return out;
 }
 
@@ -262,7 +270,6 @@ void TumblerPlugin::start(TumblePlan plan, jm::tumbler::TumbleObserver observer,
             plan.status = "running";
             m_plan = std::move(plan);
             m_active = Active{std::move(observer), ex, std::move(done)};
-            m_tries.clear();
             if (!save()) return;
             JM_LOG(m_ctx.logger(), info) << "tumble " << m_plan->id << " starts: " << m_plan->steps.size()
                                          << " CoinJoins to " << m_plan->destinations.size() << " destinations";
@@ -279,10 +286,17 @@ void TumblerPlugin::resume(jm::tumbler::TumbleObserver observer, jm::sdk::Execut
             if (!m_plan)
                 return reply<TumblePlan>(ex, std::move(done), jm::sdk::Error(errc::not_found, "no tumble to resume"));
             if (m_plan->status == "finished") return reply<TumblePlan>(ex, std::move(done), *m_plan);
+            // A paused plan: the user's new round (max_attempts more, every maker eligible again).
+            // A plan found running (stopped or crashed) keeps its round: a node that keeps
+            // crashing in a step still reaches the limit, and the retry still avoids its makers.
+            if (m_plan->status == "paused")
+                for (auto& step : m_plan->steps) {
+                    step.round_attempts = 0;
+                    step.avoid.clear();
+                }
             m_plan->status = "running";
             m_plan->reason.clear();
             m_active = Active{std::move(observer), ex, std::move(done)};
-            m_tries.clear(); // a new round of retries
             if (!save()) return;
             JM_LOG(m_ctx.logger(), info) << "tumble " << m_plan->id << " resumes at step " << m_plan->done() + 1;
             next();
@@ -375,11 +389,13 @@ void TumblerPlugin::prepare(std::size_t index) {
 }
 
 void TumblerPlugin::prepared(std::size_t index, jm::sdk::Result<jm::wallet::SyncResult> synced) {
+    auto& step = m_plan->steps[index];
     // Counted before anything can fail: a step that cannot even be prepared (backend down)
     // pauses the plan after max_attempts like any other failure, instead of retrying forever.
-    ++m_tries[index];
+    // Persisted with the step's "running" below (before the taker is asked) or its failure.
+    ++step.attempts;
+    ++step.round_attempts;
     if (!synced) return failed(index, "wallet sync: " + synced.error().message);
-    auto& step = m_plan->steps[index];
     auto balances = spendableBalances(*m_walletStore, m_wallet->mixdepths(), std::move(synced->utxos));
     if (!balances) return failed(index, "wallet coins: " + balances.error().message);
     std::int64_t balance = balances->count(step.mixdepth) ? balances->at(step.mixdepth) : 0;
@@ -411,7 +427,6 @@ void TumblerPlugin::prepared(std::size_t index, jm::sdk::Result<jm::wallet::Sync
         }
     }
     step.state = StepState::Running;
-    ++step.attempts;
     step.started = unixNow();
     step.txid.clear();
     step.reason.clear();
@@ -421,13 +436,18 @@ void TumblerPlugin::prepared(std::size_t index, jm::sdk::Result<jm::wallet::Sync
                                  << step.mixdepth
                                  << (step.amount ? " pays " + std::to_string(step.amount) + " sat"
                                                  : std::string(" sweeps"))
-                                 << " to " << step.address << " with " << step.makers << " makers";
+                                 << " to " << step.address << " with " << step.makers << " makers"
+                                 << (step.avoid.empty() ? std::string()
+                                                        : ", avoiding " + std::to_string(step.avoid.size()) +
+                                                              " that failed it: " + joined(step.avoid))
+                                 << " (attempt " << step.round_attempts << " of " << m_settings.max_attempts << ")";
     jm::taker::CoinjoinRequest request;
     request.mixdepth = step.mixdepth;
     request.amount = step.amount;
     request.sweep = step.amount_fraction == 0;
     request.destination = step.address;
     request.makers = static_cast<std::size_t>(step.makers);
+    request.avoid.insert(step.avoid.begin(), step.avoid.end());
     jm::taker::CoinjoinObserver observer;
     // The txid as soon as the taker has it (before its broadcast completes): a crash after this
     // point is reconciled by the txid directly.
@@ -438,6 +458,15 @@ void TumblerPlugin::prepared(std::size_t index, jm::sdk::Result<jm::wallet::Sync
         s.txid = u.detail.substr(0, u.detail.find(' '));
         (void)save();
     });
+    // The makers that failed this attempt, for the retry to avoid: posted before the error on
+    // this strand, persisted with the failure (failed()).
+    observer.on_failed = guarded([this, index](const jm::taker::CoinjoinFailure& f) {
+        if (!m_plan || index >= m_plan->steps.size()) return;
+        auto& s = m_plan->steps[index];
+        if (s.state != StepState::Running) return;
+        for (const auto& m : f.makers)
+            if (std::find(s.avoid.begin(), s.avoid.end(), m.nick) == s.avoid.end()) s.avoid.push_back(m.nick);
+    });
     m_taker->send(request, observer, m_ctx.executor(),
                   guarded([this, index](jm::sdk::Result<jm::taker::CoinjoinResult> r) { sent(index, std::move(r)); }));
 }
@@ -445,6 +474,9 @@ void TumblerPlugin::prepared(std::size_t index, jm::sdk::Result<jm::wallet::Sync
 void TumblerPlugin::sent(std::size_t index, jm::sdk::Result<jm::taker::CoinjoinResult> result) {
     if (!m_active) return;
     auto& step = m_plan->steps[index];
+    if (result && !result->maker_nicks.empty())
+        JM_LOG(m_ctx.logger(), info) << "tumble step " << index + 1 << ": CoinJoin " << result->txid << " with makers "
+                                     << joined(result->maker_nicks);
     if (result && result->confirmed) return markDone(index, result->txid, result->cj_amount);
     if (result) {
         // On the network but in no block yet (the taker does not wait for confirmations): a
@@ -482,8 +514,8 @@ void TumblerPlugin::failed(std::size_t index, const std::string& reason) {
     if (!save()) return;
     announce(index);
     JM_LOG(m_ctx.logger(), warning) << "tumble step " << index + 1 << " failed: " << reason;
-    if (m_tries[index] >= m_settings.max_attempts)
-        return pause("step " + std::to_string(index + 1) + " failed " + std::to_string(m_tries[index]) +
+    if (step.round_attempts >= m_settings.max_attempts)
+        return pause("step " + std::to_string(index + 1) + " failed " + std::to_string(step.round_attempts) +
                      " time(s), last: " + reason);
     waitThen(static_cast<double>(m_settings.retry_wait.count()) / 1000.0, index);
 }

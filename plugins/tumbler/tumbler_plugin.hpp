@@ -30,7 +30,10 @@ namespace jm::plugins::tumbler {
 //! step's destination is fixed and persisted before the step first runs (an internal one comes
 //! from the wallet, which persists its index before handing it out), and every external
 //! destination is paid by exactly one step. A failed step is retried (the taker chooses makers
-//! and a commitment afresh) up to max_attempts, then the plan pauses with the reason.
+//! and a commitment afresh, avoiding the makers that failed the step before: TumbleStep::avoid)
+//! up to max_attempts in a round, then the plan pauses with the reason. The attempt counts and
+//! the makers to avoid are in the persisted plan, so a crash neither resets them nor forgets
+//! whom to avoid.
 //!
 //! The tumbler opens the taker's wallet store itself for addresses and history: the two never
 //! touch it at once, since the tumbler only does so while no CoinJoin of its runs.
@@ -105,7 +108,6 @@ private:
     jm::taker::CoinjoinService* m_taker = nullptr;
     std::optional<jm::tumbler::TumblePlan> m_plan;
     std::optional<Active> m_active;
-    std::map<std::size_t, int> m_tries; //!< attempts per step since this start or resume
     boost::asio::steady_timer m_timer;
 };
 

@@ -44,8 +44,9 @@ const jm::sdk::ConfigSchema& TumblerSettings::schema() {
         schema.bounded("mincjamount", ConfigType::Int, d.mincjamount, 0, 2.1e15,
                        "a fractional amount below this many satoshis is raised to it (REF --mincjamount)");
         schema.bounded("max_attempts", ConfigType::Int, d.max_attempts, 1, 100,
-                       "attempts per step (each with makers and a commitment the taker chooses afresh) before "
-                       "the plan pauses");
+                       "attempts per step (each with a fresh commitment and without the makers that failed the "
+                       "step before; one a crash interrupted counts too) before the plan pauses; resuming a "
+                       "paused plan allows as many again");
         schema.bounded("retry_wait", ConfigType::Duration, "60s", 0, 86'400'000,
                        "wait before retrying a failed step (REF --liquiditywait)");
         schema.bounded("wait_scale", ConfigType::Double, d.wait_scale, 0, 1000,

@@ -165,6 +165,15 @@ void printPlan(const jm::tumbler::TumblePlan& plan) {
                     std::string(jm::tumbler::toString(s.state)).c_str(), s.txid.empty() ? "" : " ", s.txid.c_str());
         if (s.state == jm::tumbler::StepState::Failed && !s.reason.empty())
             std::printf("      last failure: %s (attempt %d)\n", s.reason.c_str(), s.attempts);
+        // Retries: how many so far (the limit counts this round's) and whom they avoid.
+        if (s.attempts > 1 || (s.attempts == 1 && s.state != jm::tumbler::StepState::Done))
+            std::printf("      attempts: %d in all, %d in this round\n", s.attempts, s.round_attempts);
+        if (!s.avoid.empty() && s.state != jm::tumbler::StepState::Done) {
+            std::string nicks;
+            for (const auto& n : s.avoid)
+                nicks += (nicks.empty() ? "" : ", ") + n;
+            std::printf("      avoiding %zu maker(s) that failed it: %s\n", s.avoid.size(), nicks.c_str());
+        }
     }
     if (plan.status == "paused" || plan.status == "running")
         std::printf("`jmnode tumble resume --config FILE` continues it%s\n",
@@ -190,7 +199,10 @@ int runPlan(TumbleNode& t, bool json, bool resume, std::optional<jm::tumbler::Tu
         std::string line = "[step " + std::to_string(i + 1) + "/" + std::to_string(p.steps.size()) + "] " +
                            std::string(jm::tumbler::toString(s.state)) + ": mixdepth " + std::to_string(s.mixdepth) +
                            " " + amountOf(s) + " -> " + destinationOf(p, s) +
-                           (s.txid.empty() ? "" : " txid " + s.txid) + (s.reason.empty() ? "" : " (" + s.reason + ")");
+                           (s.txid.empty() ? "" : " txid " + s.txid) + (s.reason.empty() ? "" : " (" + s.reason + ")") +
+                           (s.state == jm::tumbler::StepState::Failed && !s.avoid.empty()
+                                ? "; a retry avoids the " + std::to_string(s.avoid.size()) + " maker(s) that failed it"
+                                : "");
         std::lock_guard lock(progress->mutex);
         progress->lines.push_back(std::move(line));
         progress->events.push_back(

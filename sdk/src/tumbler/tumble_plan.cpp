@@ -27,6 +27,9 @@ boost::json::object toJson(const TumblePlan& plan) {
         boost::json::array failures;
         for (const auto& f : s.failures)
             failures.push_back(boost::json::string(f));
+        boost::json::array avoid;
+        for (const auto& nick : s.avoid)
+            avoid.push_back(boost::json::string(nick));
         steps.push_back(boost::json::object{{"mixdepth", s.mixdepth},
                                             {"amount_fraction", s.amount_fraction},
                                             {"makers", s.makers},
@@ -40,6 +43,8 @@ boost::json::object toJson(const TumblePlan& plan) {
                                             {"txid", s.txid},
                                             {"reason", s.reason},
                                             {"attempts", s.attempts},
+                                            {"round_attempts", s.round_attempts},
+                                            {"avoid", std::move(avoid)},
                                             {"failures", std::move(failures)},
                                             {"started", s.started},
                                             {"finished", s.finished}});
@@ -109,6 +114,13 @@ struct Reader {
             return {};
         }
         return std::string(v->as_string());
+    }
+    //! Fields added after plans were first stored: absent = `fallback`, present = checked.
+    std::int64_t optionalInteger(std::string_view key, std::int64_t lo, std::int64_t hi, std::int64_t fallback) {
+        return o.contains(key) ? integer(key, lo, hi) : fallback;
+    }
+    std::vector<std::string> optionalStrings(std::string_view key) {
+        return o.contains(key) ? strings(key) : std::vector<std::string>{};
     }
     std::vector<std::string> strings(std::string_view key) {
         std::vector<std::string> out;
@@ -187,9 +199,12 @@ jm::sdk::Result<TumblePlan> planFromJson(const boost::json::value& value) {
         step.txid = s.string("txid");
         step.reason = s.string("reason");
         step.attempts = static_cast<int>(s.integer("attempts", 0, 1'000'000));
+        step.round_attempts = static_cast<int>(s.optionalInteger("round_attempts", 0, 1'000'000, 0));
+        step.avoid = s.optionalStrings("avoid");
         step.failures = s.strings("failures");
         step.started = s.integer("started", 0, INT64_MAX);
         step.finished = s.integer("finished", 0, INT64_MAX);
+        if (s.bad.empty() && step.round_attempts > step.attempts) s.bad = s.where + "round_attempts is above attempts";
         if (!s.bad.empty()) return fail(errc::corrupt_data, "tumble plan: " + s.bad);
         if (step.state == StepState::Done && step.txid.empty())
             return fail(errc::corrupt_data, "tumble plan: step " + std::to_string(i) + " is done without a txid");

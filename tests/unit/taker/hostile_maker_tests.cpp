@@ -8,6 +8,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <set>
+
 using namespace jm::test;
 
 namespace {
@@ -490,6 +492,82 @@ BOOST_AUTO_TEST_CASE(a_taker_killed_mid_round_never_reuses_its_commitment_and_ke
     for (const auto& o : tx.outputs)
         BOOST_CHECK(o.script_pubkey != revealed.script_pubkey);
     BOOST_CHECK_GE(wallet.nextIndex(0, jm::wallet::BRANCH_INTERNAL).value(), 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The makers that fail a run are reported to the caller (CoinjoinObserver::on_failed and the
+// taker.failed/1 event), and a run told to avoid them (CoinjoinRequest::avoid) never asks them:
+// what the tumbler's retries rely on.
+BOOST_AUTO_TEST_SUITE(taker_avoid_tests)
+
+BOOST_AUTO_TEST_CASE(the_makers_that_failed_a_run_are_reported_and_a_run_avoiding_them_never_asks_them) {
+    // The silent maker is the cheapest: the test chooser takes it first. One attempt only, so
+    // the run fails with it (the other chosen maker answered and is no failure).
+    HostileMarket market(Misbehaviour::SilentAtAuth, 2, {{"max_attempts", 1}, {"maker_timeout", "3s"}});
+    auto [address, script] = TakerUnderTest::destination();
+    auto first = market.taker->send({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE(!first);
+    BOOST_CHECK_EQUAL(market.hostile->fills(), 1);
+    auto failures = market.taker->failures();
+    BOOST_REQUIRE_EQUAL(failures.size(), 1u);
+    BOOST_CHECK_EQUAL(failures[0].reason, first.error().message);
+    BOOST_CHECK_EQUAL(failures[0].attempts, 1);
+    BOOST_REQUIRE_EQUAL(failures[0].makers.size(), 1u);
+    BOOST_CHECK_EQUAL(failures[0].makers[0].nick, market.hostile->nick());
+    BOOST_CHECK_EQUAL(failures[0].makers[0].stage, "auth");
+    BOOST_CHECK_EQUAL(failures[0].makers[0].attempt, 1);
+    BOOST_CHECK_MESSAGE(failures[0].makers[0].reason.find("!ioauth") != std::string::npos,
+                        failures[0].makers[0].reason);
+    // The same in the event notifiers see.
+    auto events = market.taker->events("taker.failed/1");
+    BOOST_REQUIRE_EQUAL(events.size(), 1u);
+    const auto& listed = events[0].at("failed_makers").as_array();
+    BOOST_REQUIRE_EQUAL(listed.size(), 1u);
+    BOOST_CHECK_EQUAL(listed[0].at("nick").as_string(), market.hostile->nick());
+    BOOST_CHECK_EQUAL(listed[0].at("stage").as_string(), "auth");
+    BOOST_CHECK_EQUAL(listed[0].at("attempt").as_int64(), 1);
+
+    // Told to avoid it, the run never fills it, although the chooser would take it first, and
+    // completes with the two real makers; success reports no failure.
+    jm::taker::CoinjoinRequest retry{0, 10'000'000, false, address, 2};
+    retry.avoid = {market.hostile->nick()};
+    auto second = market.taker->send(retry);
+    BOOST_REQUIRE_MESSAGE(second, (second ? "" : second.error().message));
+    BOOST_CHECK_EQUAL(second->attempts, 1);
+    BOOST_CHECK_EQUAL(market.hostile->fills(), 1);
+    BOOST_REQUIRE_EQUAL(second->maker_nicks.size(), 2u);
+    std::set<std::string> in_tx(second->maker_nicks.begin(), second->maker_nicks.end());
+    std::set<std::string> honest;
+    for (auto& m : market.makers)
+        honest.insert(m->nick());
+    BOOST_CHECK(in_tx == honest);
+    BOOST_CHECK_EQUAL(market.taker->failures().size(), 1u);
+    BOOST_CHECK_EQUAL(market.hub.chain().mempoolSize(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(too_few_makers_left_after_avoiding_fails_saying_how_many_were_excluded) {
+    HostileMarket market(Misbehaviour::None, 2);
+    auto [address, script] = TakerUnderTest::destination();
+    // Three makers in the book, three needed, one of them (and a nick not in the book) avoided.
+    jm::taker::CoinjoinRequest request{0, 10'000'000, false, address, 3};
+    request.avoid = {market.hostile->nick(), "J5nobodyhere1234"};
+    auto result = market.taker->send(request);
+    BOOST_REQUIRE(!result);
+    BOOST_CHECK(result.error().code == jm::sdk::make_error_code(jm::sdk::errc::not_found));
+    const auto& message = result.error().message;
+    BOOST_CHECK_MESSAGE(message.find("only 2 maker(s) qualify after excluding 1 maker(s) of the orderbook the "
+                                     "request asked to avoid (2 on its avoid list") != std::string::npos,
+                        message);
+    BOOST_CHECK_MESSAGE(message.find("3 needed") != std::string::npos, message);
+    // Nothing revealed: no !fill to anyone, no commitment used, nothing broadcast.
+    BOOST_CHECK_EQUAL(market.hostile->fills(), 0);
+    BOOST_CHECK_EQUAL(market.taker->onStrand([&] { return market.taker->plugin().store().usedCount().value(); }), 0u);
+    BOOST_CHECK_EQUAL(market.hub.chain().mempoolSize(), 0u);
+    auto failures = market.taker->failures();
+    BOOST_REQUIRE_EQUAL(failures.size(), 1u);
+    BOOST_CHECK(failures[0].makers.empty());
+    BOOST_CHECK_EQUAL(failures[0].reason, message);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

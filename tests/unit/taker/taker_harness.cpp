@@ -163,6 +163,10 @@ std::future<jm::sdk::Result<jm::taker::CoinjoinResult>> TakerUnderTest::sendAsyn
         std::lock_guard lock(m_mutex);
         m_stages.push_back(u);
     };
+    observer.on_failed = [this](const jm::taker::CoinjoinFailure& f) {
+        std::lock_guard lock(m_mutex);
+        m_failures.push_back(f);
+    };
     m_plugin->send(std::move(request), observer, m_ctx.executor(),
                    [promise](jm::sdk::Result<jm::taker::CoinjoinResult> r) { promise->set_value(std::move(r)); });
     return future;

@@ -59,6 +59,11 @@ public:
         std::lock_guard lock(m_mutex);
         return m_stages;
     }
+    //! What CoinjoinObserver::on_failed reported, one per failed send(), in order.
+    std::vector<jm::taker::CoinjoinFailure> failures() {
+        std::lock_guard lock(m_mutex);
+        return m_failures;
+    }
     //! How many of the coins the wallet was funded with are still unspent on the chain.
     std::size_t fundedCoinsUnspent();
     jm::sdk::testing::TestContext& ctx() { return m_ctx; }
@@ -81,6 +86,7 @@ private:
     std::mutex m_mutex;
     std::vector<std::pair<std::string, boost::json::value>> m_events;
     std::vector<jm::taker::StageUpdate> m_stages;
+    std::vector<jm::taker::CoinjoinFailure> m_failures;
     jm::sdk::Subscription m_eventSub;
     std::vector<jm::bitcoin::OutPoint> m_funded;
 };

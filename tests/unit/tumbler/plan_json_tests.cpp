@@ -8,6 +8,9 @@
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <fstream>
+#include <sstream>
+
 using jm::tumbler::StepState;
 using jm::tumbler::TumblePlan;
 
@@ -33,7 +36,9 @@ TumblePlan samplePlan() {
     s.amount = 12'345;
     s.base_balance = 50'000;
     s.reason = "no makers";
-    s.attempts = 2;
+    s.attempts = 3;
+    s.round_attempts = 2;
+    s.avoid = {"J5makerA", "J5makerB"};
     s.failures = {"x", "no makers"};
     s.started = 5;
     p.steps.push_back(s);
@@ -61,6 +66,9 @@ BOOST_AUTO_TEST_CASE(a_plan_round_trips) {
     BOOST_TEST(back.steps[0].amount_fraction == 0.25);
     BOOST_TEST(back.steps[0].failures == p.steps[0].failures);
     BOOST_TEST(back.steps[0].base_balance == 50'000);
+    BOOST_TEST(back.steps[0].attempts == 3);
+    BOOST_TEST(back.steps[0].round_attempts == 2);
+    BOOST_TEST(back.steps[0].avoid == p.steps[0].avoid);
     BOOST_TEST((back.steps[1].state == StepState::Done));
     BOOST_TEST(back.steps[1].txid == "ab");
     BOOST_TEST(back.done() == 1);
@@ -91,7 +99,64 @@ BOOST_AUTO_TEST_CASE(damaged_plans_are_refused_naming_the_field) {
     check([&](auto& o) { step(o).erase("txid"); }, "txid");
     check([&](auto& o) { o["steps"].as_array()[1].as_object()["txid"] = ""; }, "done without a txid");
     check([](auto& o) { o["steps"].as_array().push_back(7); }, "step 3");
+    // The retry fields: optional (older plans), but checked when present.
+    check([&](auto& o) { step(o)["avoid"] = "J5makerA"; }, "step 1: avoid is not a list");
+    check([&](auto& o) { step(o)["avoid"] = boost::json::array{"J5makerA", 3}; }, "step 1: avoid holds a non-string");
+    check([&](auto& o) { step(o)["round_attempts"] = -1; }, "step 1: round_attempts is out of range");
+    check([&](auto& o) { step(o)["round_attempts"] = "two"; }, "step 1: round_attempts is not an integer");
+    check([&](auto& o) { step(o)["round_attempts"] = 4; }, "step 1: round_attempts is above attempts");
     BOOST_TEST(!jm::tumbler::planFromJson(boost::json::value(3)));
+}
+
+BOOST_AUTO_TEST_CASE(a_plan_stored_before_the_retry_fields_still_loads) {
+    // What an older jmnode stored: no round_attempts, no avoid in any step.
+    auto old = jm::tumbler::toJson(samplePlan());
+    for (auto& step : old["steps"].as_array()) {
+        BOOST_REQUIRE(step.as_object().erase("round_attempts") == 1u);
+        BOOST_REQUIRE(step.as_object().erase("avoid") == 1u);
+    }
+    jm::sdk::testing::TestContext ctx("tumbler", "regtest");
+    auto dir = std::filesystem::temp_directory_path() / ("jm-plan-old-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    jm::plugins::tumbler::PlanStore store(ctx.store(), dir / "status.json");
+    BOOST_REQUIRE(ctx.store().put("plan", boost::json::serialize(old)).has_value());
+    auto loaded = store.load();
+    BOOST_REQUIRE_MESSAGE(loaded.has_value(), (loaded ? "" : loaded.error().message));
+    BOOST_REQUIRE(loaded->has_value());
+    const auto& plan = **loaded;
+    BOOST_REQUIRE(plan.steps.size() == 2u);
+    BOOST_TEST(plan.steps[0].attempts == 3); // the total is kept
+    BOOST_TEST(plan.steps[0].round_attempts == 0);
+    BOOST_TEST(plan.steps[0].avoid.empty());
+    BOOST_TEST(plan.steps[0].failures == samplePlan().steps[0].failures);
+    // Saved again, it carries the new fields.
+    BOOST_REQUIRE(store.save(plan).has_value());
+    auto text = ctx.store().get("plan").value().value();
+    auto again = boost::json::parse(text).as_object();
+    const auto& step = again["steps"].as_array()[0].as_object();
+    BOOST_TEST(step.at("round_attempts").as_int64() == 0);
+    BOOST_TEST(step.at("avoid").as_array().empty());
+    std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(the_store_keeps_the_retry_fields) {
+    jm::sdk::testing::TestContext ctx("tumbler", "regtest");
+    auto dir = std::filesystem::temp_directory_path() / ("jm-plan-retry-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    jm::plugins::tumbler::PlanStore store(ctx.store(), dir / "status.json");
+    auto plan = samplePlan();
+    BOOST_REQUIRE(store.save(plan).has_value());
+    auto back = store.load().value().value();
+    BOOST_TEST(back.steps[0].round_attempts == 2);
+    BOOST_TEST(back.steps[0].avoid == plan.steps[0].avoid);
+    // The status file `jmnode tumble status` reads has them too.
+    std::ifstream in(dir / "status.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto file = jm::tumbler::planFromJson(boost::json::parse(text.str())).value();
+    BOOST_TEST(file.steps[0].round_attempts == 2);
+    BOOST_TEST(file.steps[0].avoid == plan.steps[0].avoid);
+    std::filesystem::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(the_store_keeps_the_plan_and_refuses_garbage) {

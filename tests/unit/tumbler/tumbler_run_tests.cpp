@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -37,14 +38,18 @@ struct Market {
     ChainHub hub;
     TestDirectory directory;
     std::vector<std::unique_ptr<MakerUnderTest>> makers;
+    std::unique_ptr<HostileMaker> hostile; //!< the cheapest maker, misbehaving (when asked for)
     std::unique_ptr<TakerUnderTest> taker;
     std::atomic<bool> mining{true};
     std::atomic<bool> paused{false}; //!< the miner mines nothing while set
     std::thread miner;
 
-    //! `taker_config`: extra taker keys; `coins`: the taker wallet's (mixdepth, satoshis).
+    //! `taker_config`: extra taker keys; `coins`: the taker wallet's (mixdepth, satoshis);
+    //! `hostile`: a fourth maker, the cheapest (the taker's test chooser takes it first),
+    //! misbehaving that way.
     explicit Market(boost::json::object taker_config = {},
-                    std::vector<std::pair<int, std::int64_t>> coins = {{0, 50'000'000}, {0, 30'000'000}}) {
+                    std::vector<std::pair<int, std::int64_t>> coins = {{0, 50'000'000}, {0, 30'000'000}},
+                    std::optional<Misbehaviour> hostile_how = std::nullopt) {
         for (int i = 0; i < 3; ++i) {
             MakerOptions options;
             options.directories = {directory.port()};
@@ -62,9 +67,11 @@ struct Market {
         for (const auto& [k, v] : taker_config)
             options.config[k] = v;
         taker = std::make_unique<TakerUnderTest>(hub, options);
+        if (hostile_how) hostile = std::make_unique<HostileMaker>(hub, directory.port(), *hostile_how);
         hub.mine(3);
         for (auto& m : makers)
             m->start();
+        if (hostile) hostile->start();
         taker->start();
         miner = std::thread([this] {
             while (mining) {
@@ -267,8 +274,9 @@ BOOST_AUTO_TEST_CASE(a_plan_completes_with_jmnode_makers) {
 
 BOOST_AUTO_TEST_CASE(a_plan_interrupted_in_every_step_state_resumes_and_pays_each_destination_once) {
     Market market;
-    // Waits of a couple of seconds after each step (a crash lands in one).
-    TumblerUnderTest tumbler(*market.taker, {{"timelambda", 0.03}, {"wait_scale", 1.0}});
+    // Waits of a couple of seconds after each step (a crash lands in one). An interrupted
+    // attempt counts toward the limit (the count is persisted): room for the crashes below.
+    TumblerUnderTest tumbler(*market.taker, {{"timelambda", 0.03}, {"wait_scale", 1.0}, {"max_attempts", 3}});
     tumbler.start();
     auto dests = threeDestinations();
     auto plan = tumbler.propose(addresses(dests), 9).value();
@@ -353,6 +361,70 @@ BOOST_AUTO_TEST_CASE(a_step_failing_too_often_pauses_the_plan_with_its_reason) {
     auto done = waitFor(resumed);
     checkFinished(market, done, dests);
     BOOST_TEST(done.steps[0].failures.size() >= 2u);
+    // The resume of a paused plan is a new round: its attempts count afresh, the total goes on.
+    BOOST_TEST(done.steps[0].attempts >= 3);
+    BOOST_TEST(done.steps[0].round_attempts == done.steps[0].attempts - 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_step_is_retried_avoiding_exactly_the_makers_that_failed_it_across_a_crash) {
+    // A silent maker (never answers !auth) is the cheapest: the taker, one attempt per run,
+    // chooses it with a real maker and the step fails. The plan is interrupted while the step
+    // waits for its retry; resumed, the retry must avoid exactly that maker (its nick is the
+    // same: only the tumbler and the taker restart) and complete with real makers.
+    // (A maker_timeout long enough that the real makers always answer in time, even under load.)
+    Market market({{"max_attempts", 1}, {"maker_timeout", "3s"}}, {{0, 50'000'000}, {0, 30'000'000}},
+                  Misbehaviour::SilentAtAuth);
+    TumblerUnderTest tumbler(*market.taker, {{"retry_wait", "5s"}, {"max_attempts", 3}, {"wait_scale", 1.0}});
+    tumbler.start();
+    auto plan = tumbler.propose(addresses(threeDestinations()), 5).value();
+    plan.steps[0].wait_minutes = 10; // step 2 does not start while step 1 is checked
+    auto f = tumbler.start(plan);
+    BOOST_REQUIRE_MESSAGE(eventually(
+                              [&] {
+                                  auto p = tumbler.statusFile();
+                                  return !p.steps.empty() && p.steps[0].state == StepState::Failed;
+                              },
+                              std::chrono::seconds(60)),
+                          "step 1 never failed");
+    tumbler.crash();
+    market.taker->crash();
+    auto at = tumbler.statusFile();
+    BOOST_TEST(at.status == "running");
+    BOOST_TEST(at.steps[0].attempts == 1);
+    BOOST_TEST(at.steps[0].round_attempts == 1);
+    BOOST_TEST(at.steps[0].avoid == std::vector<std::string>{market.hostile->nick()});
+    BOOST_TEST(market.hostile->fills() == 1);
+    // The taker's event named the same maker, and no other (the real maker answered).
+    auto failed = market.taker->events("taker.failed/1");
+    BOOST_REQUIRE(failed.size() == 1u);
+    const auto& listed = failed[0].at("failed_makers").as_array();
+    BOOST_REQUIRE(listed.size() == 1u);
+    BOOST_TEST(listed[0].at("nick").as_string() == market.hostile->nick());
+
+    market.taker->start();
+    tumbler.start();
+    auto resumed = tumbler.resume();
+    BOOST_REQUIRE_MESSAGE(eventually(
+                              [&] {
+                                  auto p = tumbler.statusFile();
+                                  return !p.steps.empty() && p.steps[0].state == StepState::Done;
+                              },
+                              std::chrono::seconds(90)),
+                          "step 1 never completed");
+    auto done = tumbler.statusFile();
+    // The count and the avoided maker survived the crash; the retry never asked the maker again
+    // although the chooser takes it first, and the CoinJoin is the real makers'.
+    BOOST_TEST(done.steps[0].attempts == 2);
+    BOOST_TEST(done.steps[0].round_attempts == 2);
+    BOOST_TEST(done.steps[0].avoid == std::vector<std::string>{market.hostile->nick()});
+    BOOST_TEST(done.steps[0].failures.size() == 1u);
+    BOOST_TEST(market.hostile->fills() == 1);
+    BOOST_TEST(market.taker->events("taker.failed/1").size() == 1u);
+    std::uint64_t signed_by_real = 0;
+    for (auto& m : market.makers)
+        signed_by_real += m->counters().signed_coinjoins;
+    BOOST_TEST(signed_by_real == 2u); // both makers of the step's CoinJoin
+    tumbler.crash();
 }
 
 BOOST_AUTO_TEST_CASE(bad_destinations_are_refused) {

@@ -5,9 +5,11 @@
 #include <jm/sdk/executor.hpp>
 #include <jm/sdk/result.hpp>
 #include <jm/sdk/service_registry.hpp>
+#include <jm/taker/failed_maker.hpp>
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,12 @@ struct CoinjoinRequest {
     bool sweep = false;      //!< spend every coin of the mixdepth, no change (protocol.md 11.4)
     std::string destination; //!< address of the node's network
     std::size_t makers = 0;  //!< counterparties; 0 = the instance's configured count
+    //! Nicks of makers not to ask in any attempt of this run: their offers are dropped from the
+    //! orderbook before the taker's own filters and the chooser see it. A caller retrying a failed
+    //! CoinJoin passes the makers that failed it (CoinjoinFailure::makers). Owned by the request
+    //! (copied into the run). When too few makers are left without them, the run fails with
+    //! errc::not_found, its message saying how many makers of the orderbook were excluded.
+    std::set<std::string> avoid{};
 };
 
 //! One maker the taker chose, with what it earns.
@@ -60,6 +68,16 @@ struct CoinjoinResult {
     int attempts = 1;
     bool confirmed = false; //!< seen in a block before the call completed
     std::vector<std::uint8_t> raw_tx;
+    std::vector<std::string> maker_nicks{}; //!< the makers whose coins are in the transaction
+};
+
+//! Why a run failed, with every maker that failed it (in any of its attempts). Nothing of it was
+//! broadcast when `stage` is before "broadcast" (see events::Failed).
+struct CoinjoinFailure {
+    std::string stage;  //!< the taker's stage when the run ended: "orderbook", "fill", "auth", ...
+    std::string reason; //!< the same message as the error `done` gets
+    int attempts = 0;   //!< attempts the taker began (0 = it failed before its first, e.g. at the orderbook)
+    std::vector<FailedMaker> makers; //!< in the order they failed; each nick once
 };
 
 //! Callbacks of one send(); each may be empty. Executor: the one given to send().
@@ -69,6 +87,12 @@ struct CoinjoinObserver {
     //! `proceed(false)` to stop (the run then fails with errc::cancelled; nothing was revealed).
     //! Empty = go on.
     std::function<void(const CoinjoinPlan&, std::function<void(bool)> proceed)> confirm;
+    //! Called once when the run fails (never when it succeeds), posted to `ex` before `done` gets
+    //! the error, so a caller on a strand sees it first: the stage, the reason and the makers
+    //! that failed the run, for the caller's retry to avoid (CoinjoinRequest::avoid). The
+    //! failure is borrowed for the call. Refusals before the run starts (a CoinJoin already
+    //! running, a bad request) do not call it.
+    std::function<void(const CoinjoinFailure&)> on_failed;
 };
 
 //! One offer of the orderbook, as the taker collected and checked it.
@@ -91,8 +115,10 @@ struct ExternalCommitment {
 //! Ownership: provided by a taker plugin instance, borrowed until the node stops.
 //! Errors: errc::unavailable when a CoinJoin is already running or no directory answers; errc::invalid_argument for a
 //! bad request (address of another network, amount below dust, unknown mixdepth); errc::insufficient_funds;
-//! errc::not_found when too few makers qualify; errc::timeout when makers did not answer in time on every attempt;
-//! errc::cancelled when the confirmation said no. A failed run broadcast nothing.
+//! errc::not_found when too few makers qualify (also when only because of CoinjoinRequest::avoid: the message says
+//! how many were excluded); errc::timeout when makers did not answer in time on every attempt;
+//! errc::cancelled when the confirmation said no. A failed run broadcast nothing. Which makers failed a run is
+//! reported to CoinjoinObserver::on_failed and in the taker.failed/1 event.
 class JM_SDK_API CoinjoinService : public jm::sdk::Service {
 public:
     static constexpr std::string_view service_kind = "taker/1";

@@ -1,11 +1,14 @@
 #pragma once
 
+#include <jm/taker/failed_maker.hpp>
+
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 //! Bus events of the taker role (besides role.coinjoin_completed/1 in jm/sdk/events.hpp). Same
 //! rules as the node's events: immutable values, versioned topics, a JSON form for notifiers.
@@ -40,8 +43,15 @@ struct Failed {
     std::string nick;
     std::string stage;  //!< the stage it failed at
     std::string reason; //!< why, for people
+    //! The makers that failed the run, in any attempt (CoinjoinFailure::makers); JSON
+    //! "failed_makers": [{"nick", "stage", "reason", "attempt"}, ...].
+    std::vector<FailedMaker> failed_makers{};
     friend void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const Failed& e) {
-        v = {{"instance", e.instance}, {"nick", e.nick}, {"stage", e.stage}, {"reason", e.reason}};
+        v = {{"instance", e.instance},
+             {"nick", e.nick},
+             {"stage", e.stage},
+             {"reason", e.reason},
+             {"failed_makers", boost::json::value_from(e.failed_makers)}};
     }
 };
 

@@ -32,12 +32,22 @@ struct TumbleStep {
     double wait_minutes = 0; //!< wait after it (before the next step), as scheduled
     int rounding = 0;        //!< significant figures of the amount; 0 = none
     StepState state = StepState::Pending;
-    std::string address;               //!< the destination, fixed (persisted) before the step first runs
-    std::int64_t amount = 0;           //!< satoshis asked for (0 = sweep); the CoinJoin's amount once done
-    std::int64_t base_balance = 0;     //!< the mixdepth balance the fraction applies to
-    std::string txid;                  //!< once broadcast (known as soon as the taker reports it)
-    std::string reason;                //!< why the last attempt failed
-    int attempts = 0;                  //!< attempts started (retries = attempts - 1)
+    std::string address;           //!< the destination, fixed (persisted) before the step first runs
+    std::int64_t amount = 0;       //!< satoshis asked for (0 = sweep); the CoinJoin's amount once done
+    std::int64_t base_balance = 0; //!< the mixdepth balance the fraction applies to
+    std::string txid;              //!< once broadcast (known as soon as the taker reports it)
+    std::string reason;            //!< why the last attempt failed
+    int attempts = 0;              //!< attempts started, all rounds (retries = attempts - 1)
+    //! Attempts started in this round: since the plan started or a paused plan was resumed. Kept
+    //! across stops and crashes (persisted before each attempt asks the taker), so a step whose
+    //! node keeps crashing also reaches max_attempts and pauses the plan. Absent in plans
+    //! stored before it existed: 0.
+    int round_attempts = 0;
+    //! Nicks of the makers that failed this step's attempts in this round (no answer, an
+    //! !error, a failed check: jm::taker::CoinjoinFailure::makers), in the order they failed,
+    //! each once: every retry asks the taker to avoid them (jm::taker::CoinjoinRequest::avoid).
+    //! Persisted with the failure. Absent in older plans: none.
+    std::vector<std::string> avoid;
     std::vector<std::string> failures; //!< every failed attempt's reason, in order
     std::int64_t started = 0;          //!< unix seconds of the last attempt's start
     std::int64_t finished = 0;         //!< unix seconds when done
@@ -99,8 +109,10 @@ public:
                        jm::chain::Callback<TumblePlan> done) = 0;
     //! Continues the stored plan after a stop, crash or pause: a step found running is first
     //! reconciled with the chain (its CoinJoin confirmed = done, unconfirmed = waited for, never
-    //! repeated; gone unconfirmed, e.g. double-spent = run again); a paused plan gets a new round
-    //! of retries.
+    //! repeated; gone unconfirmed, e.g. double-spent = run again). A plan that was running (a
+    //! stop or crash) keeps each step's round of attempts and the makers it avoids; a paused plan
+    //! gets a new round: max_attempts more attempts, every maker eligible again (the market may
+    //! have changed since, and a restarted maker has a new nick anyway).
     virtual void resume(TumbleObserver observer, jm::sdk::Executor ex, jm::chain::Callback<TumblePlan> done) = 0;
     //! The stored plan.
     virtual void status(jm::sdk::Executor ex, jm::chain::Callback<TumblePlan> done) = 0;
