@@ -308,6 +308,19 @@ void P2pChainSource::onHeaders(const PeerConnectionPtr& peer, const HeadersMessa
             }
             if (accepted.error().code == make_error_code(errc::protocol_error))
                 return ban(peer, accepted.error().message);
+            if (accepted.error().code == make_error_code(errc::rejected)) {
+                // Valid but useless (a low-work branch): score it and ask the next peer.
+                peer->misbehaving(20, accepted.error().message);
+                if (asked && !peer->isClosed()) {
+                    s->headersDeadline.reset();
+                    for (const auto& [p, st] : m_states)
+                        if (!st.headersAsked && p->isReady()) {
+                            askHeaders(p);
+                            break;
+                        }
+                }
+                return;
+            }
             JM_LOG(m_log, error) << "storing headers failed: " << accepted.error().message;
             return;
         }
