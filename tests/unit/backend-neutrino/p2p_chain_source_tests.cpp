@@ -9,9 +9,14 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/log/core.hpp>
+#include <boost/log/expressions/message.hpp>
+#include <boost/log/sinks/basic_sink_backend.hpp>
+#include <boost/log/sinks/sync_frontend.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <mutex>
 
 using namespace jm::plugins::backend_neutrino;
 using namespace jm::test::neutrino;
@@ -117,6 +122,30 @@ jm::bitcoin::Transaction sampleTx(std::uint8_t tag) {
                                                     10,   11,   12, 13, 14, 15, 16, 17, 18, 19, tag}});
     return tx;
 }
+
+// Warnings logged while it lives.
+struct WarningCapture {
+    struct Backend : boost::log::sinks::basic_sink_backend<boost::log::sinks::synchronized_feeding> {
+        std::mutex mutex;
+        std::vector<std::string> lines;
+        void consume(const boost::log::record_view& rec) {
+            auto severity = rec[jm::sdk::logSeverity];
+            auto message = rec[boost::log::expressions::smessage];
+            std::lock_guard lock(mutex);
+            if (severity && *severity >= jm::sdk::Severity::warning && message) lines.push_back(*message);
+        }
+    };
+    boost::shared_ptr<Backend> backend = boost::make_shared<Backend>();
+    boost::shared_ptr<boost::log::sinks::synchronous_sink<Backend>> sink =
+        boost::make_shared<boost::log::sinks::synchronous_sink<Backend>>(backend);
+    WarningCapture() { boost::log::core::get()->add_sink(sink); }
+    ~WarningCapture() { boost::log::core::get()->remove_sink(sink); }
+    bool saw(const std::string& text) {
+        std::lock_guard lock(backend->mutex);
+        return std::any_of(backend->lines.begin(), backend->lines.end(),
+                           [&](const auto& l) { return l.find(text) != std::string::npos; });
+    }
+};
 
 } // namespace
 
@@ -347,6 +376,30 @@ BOOST_AUTO_TEST_CASE(spent_script_lie_is_outvoted_by_two_honest_peers) {
     BOOST_CHECK(!source->isBanned(liar.address()));
     BOOST_CHECK(liar.connections >= 2); // dropped at least once, then back
     checkFilters(*chain, 100, 120);
+}
+
+BOOST_AUTO_TEST_CASE(a_lone_lying_peer_cannot_be_caught_but_the_user_is_warned) {
+    // One peer omitting an output script (a wallet's payment) from block 105: with nobody to
+    // compare with, its filter headers are taken, and the user is told they were not checked.
+    auto chain = makeChain(120);
+    TestNode liar(io, chain, Lie::BadFilterHeader, 105);
+    WarningCapture warnings;
+    open({liar.address()});
+    BOOST_REQUIRE(runUntil([&] { return source->synced() && source->verifiedHeight() == chain->height(); },
+                           std::chrono::seconds{60}));
+    BOOST_CHECK_EQUAL(source->singlePeerFilterHeaders(), chain->height() + 1); // genesis too
+    BOOST_CHECK(warnings.saw("not cross-checked"));
+    source.reset();
+}
+
+BOOST_AUTO_TEST_CASE(filter_headers_from_two_agreeing_peers_are_not_flagged) {
+    auto chain = makeChain(1100);
+    TestNode h1(io, chain), h2(io, chain);
+    WarningCapture warnings;
+    open({h1.address(), h2.address()});
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain); }, std::chrono::seconds{60}));
+    BOOST_CHECK_EQUAL(source->singlePeerFilterHeaders(), 0u);
+    BOOST_CHECK(!warnings.saw("not cross-checked"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
