@@ -1,6 +1,7 @@
 // P2pChainSource against in-test P2P peers (TestNode) serving real regtest blocks with filters
 // built by the SDK's GCS encoder: sync, restart, reorg, relay, and peers that lie.
 #include "p2p_chain_source.hpp"
+#include "p2p_framing.hpp"
 #include "p2p_test_node.hpp"
 
 #include <jm/bitcoin/encoding.hpp>
@@ -15,8 +16,14 @@
 #include <boost/log/sinks/sync_frontend.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include <atomic>
 #include <chrono>
+#include <cstring>
 #include <mutex>
+#include <thread>
 
 using namespace jm::plugins::backend_neutrino;
 using namespace jm::test::neutrino;
@@ -60,6 +67,7 @@ struct SourceFixture {
     bool connectLearned = false;
     std::chrono::milliseconds pingInterval{60'000};
     std::chrono::milliseconds broadcastTimeout{60'000};
+    std::chrono::milliseconds requestTimeout{3'000};
     void open(const std::vector<std::string>& peers, bool start = true) {
         auto config = settings(peers);
         config.peers.connection.ping_interval = pingInterval;
@@ -67,6 +75,7 @@ struct SourceFixture {
         config.cross_check_peers = crossCheckPeers;
         config.peers.connect_learned = connectLearned;
         config.broadcast_timeout = broadcastTimeout;
+        config.request_timeout = requestTimeout;
         auto s = P2pChainSource::open(boost::asio::make_strand(io), config, store);
         BOOST_REQUIRE_MESSAGE(s, s.error().message);
         source = std::move(*s);
@@ -400,6 +409,51 @@ BOOST_AUTO_TEST_CASE(filter_headers_from_two_agreeing_peers_are_not_flagged) {
     BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain); }, std::chrono::seconds{60}));
     BOOST_CHECK_EQUAL(source->singlePeerFilterHeaders(), 0u);
     BOOST_CHECK(!warnings.saw("not cross-checked"));
+}
+
+BOOST_AUTO_TEST_CASE(peer_flooding_getdata_without_reading_the_answers_is_dropped) {
+    // A hostile peer that completes the handshake, then sends getdata of 50,000 unknown items
+    // again and again and never reads: each answer (notfound) is as large as the request, and
+    // queued answers must not grow without bound.
+    namespace asio = boost::asio;
+    asio::io_context attacker_io;
+    asio::ip::tcp::acceptor acceptor(attacker_io, {asio::ip::make_address("127.0.0.1"), 0});
+    auto port = acceptor.local_endpoint().port();
+    std::atomic<bool> stop{false}, flooded{false};
+    std::thread attacker([&] {
+        asio::ip::tcp::socket socket(attacker_io);
+        boost::system::error_code ec;
+        acceptor.accept(socket, ec);
+        if (ec) return;
+        auto sendMsg = [&](const Message& m) {
+            auto bytes = frameMessage(Network::Regtest, commandOf(m), encodeMessage(m));
+            asio::write(socket, asio::buffer(bytes), ec);
+        };
+        VersionMessage v;
+        v.services = NODE_NETWORK | NODE_WITNESS | NODE_COMPACT_FILTERS;
+        v.nonce = 42;
+        sendMsg(v);
+        sendMsg(VerackMessage{});
+        GetDataMessage flood;
+        for (std::uint32_t i = 0; i < MAX_INV_ITEMS; ++i) {
+            jm::bitcoin::Hash256 h{};
+            std::memcpy(h.data(), &i, sizeof i);
+            flood.items.push_back(InvItem{MSG_TX, h});
+        }
+        for (int i = 0; i < 40 && !ec && !stop; ++i)
+            sendMsg(flood);
+        flooded = true;
+        while (!stop)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    });
+    requestTimeout = std::chrono::milliseconds{120'000}; // it never answers getheaders either
+    open({"127.0.0.1:" + std::to_string(port)});
+    BOOST_REQUIRE(runUntil([&] { return source->readyPeerCount() == 1; }, std::chrono::seconds{10}));
+    bool dropped = runUntil([&] { return flooded && source->readyPeerCount() == 0; }, std::chrono::seconds{20});
+    stop = true;
+    source.reset();
+    attacker.join();
+    BOOST_CHECK_MESSAGE(dropped, "the flooding peer is still connected");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
