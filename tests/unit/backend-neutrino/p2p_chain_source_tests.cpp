@@ -68,6 +68,7 @@ struct SourceFixture {
     std::chrono::milliseconds pingInterval{60'000};
     std::chrono::milliseconds broadcastTimeout{60'000};
     std::chrono::milliseconds requestTimeout{3'000};
+    std::chrono::milliseconds crossCheckWait{500};
     void open(const std::vector<std::string>& peers, bool start = true) {
         auto config = settings(peers);
         config.peers.connection.ping_interval = pingInterval;
@@ -76,6 +77,7 @@ struct SourceFixture {
         config.peers.connect_learned = connectLearned;
         config.broadcast_timeout = broadcastTimeout;
         config.request_timeout = requestTimeout;
+        config.cross_check_wait = crossCheckWait;
         auto s = P2pChainSource::open(boost::asio::make_strand(io), config, store);
         BOOST_REQUIRE_MESSAGE(s, s.error().message);
         source = std::move(*s);
@@ -172,6 +174,9 @@ BOOST_AUTO_TEST_CASE(test_chain_matches_regtest_genesis) {
 BOOST_AUTO_TEST_CASE(sync_from_scratch_with_checkpoints) {
     auto chain = makeChain(2500);
     TestNode a(io, chain), b(io, chain);
+    // Both peers must be ready for the checkpoints: on a loaded machine the second handshake
+    // can take longer than the fixture's 500 ms (the wait ends as soon as both are ready).
+    crossCheckWait = std::chrono::milliseconds{10'000};
     open({a.address(), b.address()});
     BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain); }, std::chrono::seconds{60}));
     BOOST_CHECK_EQUAL(source->filterHeaderCount(), 2501u);
