@@ -21,6 +21,9 @@ constexpr std::string_view ENTRY_PREFIX = "hdr/";
 constexpr std::int64_t MAX_FUTURE_BLOCK_TIME = 2 * 60 * 60;
 constexpr std::size_t MEDIAN_TIME_SPAN = 11;
 constexpr std::size_t ENTRY_VALUE_SIZE = BlockHeader::SIZE + 4 + 32;
+//! A side branch must come within this many blocks' work of the tip to be stored (Core's
+//! anti-DoS work threshold uses the same 144).
+constexpr unsigned ANTI_DOS_BLOCKS = 144;
 
 std::string entryKey(const Hash256& hash) {
     std::string key(ENTRY_PREFIX);
@@ -266,6 +269,18 @@ Result<HeadersAccepted> HeaderChain::acceptHeaders(std::span<const BlockHeader> 
         if (entry->chain_work > best->chain_work) best = entry.get();
         m_entries.emplace(hash, std::move(entry));
         inserted.push_back(hash);
+    }
+    if (best == old_tip && !inserted.empty()) {
+        // A branch this far below the tip can never become best. Storing it would let a peer
+        // that mines headers for free (regtest, testnet's 20-minute rule) fill memory and disk.
+        Uint256 most = 0;
+        for (const auto& h : inserted)
+            most = std::max(most, find(h)->chain_work);
+        Uint256 margin = workFromBits(old_tip->header.bits) * ANTI_DOS_BLOCKS;
+        if (old_tip->chain_work > margin && most < old_tip->chain_work - margin) {
+            rollback();
+            return fail(errc::rejected, "a side branch with far less work than the best chain (low-work headers)");
+        }
     }
     result.added = inserted.size();
     if (best != old_tip) {

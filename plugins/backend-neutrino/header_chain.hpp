@@ -52,7 +52,9 @@ public:
     //! Validates and stores `headers`, each building on a known header (usually the previous
     //! one). All or nothing: when one is invalid nothing of this call is kept, and the error
     //! (errc::protocol_error, reason and index) tells the caller to score the peer; a header
-    //! whose parent is unknown is errc::not_found. `now` is the current Unix time.
+    //! whose parent is unknown is errc::not_found; a side branch whose work stays more than
+    //! 144 blocks' work below the tip is not stored (errc::rejected). `now` is the current
+    //! Unix time.
     jm::sdk::Result<HeadersAccepted> acceptHeaders(std::span<const jm::bitcoin::BlockHeader> headers, std::int64_t now);
 
     const HeaderEntry& tip() const { return *m_best.back(); }

@@ -46,7 +46,8 @@ NeutrinoBackend::~NeutrinoBackend() = default;
 void NeutrinoBackend::start() {
     m_watchHeight = tipHeight();
     m_source.onChainChanged(guarded([this](const ChainChange& change) { chainChanged(change); }));
-    m_source.onMempoolTransaction(guarded([this](const jm::bitcoin::Transaction& tx) { mempoolTransaction(tx); }));
+    m_source.onMempoolTransaction(
+        guarded([this](const jm::bitcoin::Transaction& tx) { mempoolTransaction(tx, true); }));
 }
 
 void NeutrinoBackend::stop() { m_stopped = true; }
@@ -157,13 +158,20 @@ void NeutrinoBackend::follow(std::function<void()> next) {
     });
 }
 
-void NeutrinoBackend::mempoolTransaction(const jm::bitcoin::Transaction& tx) {
+void NeutrinoBackend::mempoolTransaction(const jm::bitcoin::Transaction& tx, bool from_peer) {
     if (m_stopped) return;
     auto time = now();
     bool watched = m_watches.count(tx.txidHex()) != 0;
     if (m_settings.mempool_limit > 0 || watched) rememberSeen(tx, -1, Hash256{}, time);
     for (auto& [id, wallet] : m_wallets) {
         if (!wallet->relevant(tx)) continue;
+        // Peers relay unconfirmed transactions unchecked: a made-up witness would otherwise
+        // "spend" a wallet's coin and hide it from the wallet.
+        if (from_peer && !wallet->spendsAreSigned(tx)) {
+            JM_LOG(m_ctx.logger(), warning) << "ignoring relayed transaction " << tx.txidHex()
+                                            << ": it spends a coin of wallet " << id << " without a valid signature";
+            continue;
+        }
         WalletTxRecord r{tx, -1, Hash256{}, time, false};
         if (!wallet->apply(r)) continue;
         if (auto saved = wallet->save(m_ctx.store()); !saved)
@@ -457,7 +465,7 @@ void NeutrinoBackend::broadcast(jm::bitcoin::Bytes raw, jm::sdk::Executor ex, jm
                                guarded([this, parsed, ex, done = std::move(done)](jm::sdk::Result<void> r) mutable {
                                    if (!r) return reply<std::string>(ex, std::move(done), r.error());
                                    // Our own transaction counts as unconfirmed at once.
-                                   mempoolTransaction(parsed);
+                                   mempoolTransaction(parsed, false);
                                    reply<std::string>(ex, std::move(done), parsed.txidHex());
                                }));
         }));

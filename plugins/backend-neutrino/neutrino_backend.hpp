@@ -91,7 +91,9 @@ private:
     void enqueue(Job job);
     void runNext();
     void chainChanged(const ChainChange& change);
-    void mempoolTransaction(const jm::bitcoin::Transaction& tx);
+    //! `from_peer`: relayed by a peer, so its spends of the wallet's coins must carry valid
+    //! signatures (our own broadcasts are taken as they are).
+    void mempoolTransaction(const jm::bitcoin::Transaction& tx, bool from_peer);
     //! Queues follow() unless it is queued already.
     void queueFollow();
     //! Brings every loaded wallet and the watch scripts up to the tip.

@@ -309,6 +309,19 @@ void P2pChainSource::onHeaders(const PeerConnectionPtr& peer, const HeadersMessa
             }
             if (accepted.error().code == make_error_code(errc::protocol_error))
                 return ban(peer, accepted.error().message);
+            if (accepted.error().code == make_error_code(errc::rejected)) {
+                // Valid but useless (a low-work branch): score it and ask the next peer.
+                peer->misbehaving(20, accepted.error().message);
+                if (asked && !peer->isClosed()) {
+                    s->headersDeadline.reset();
+                    for (const auto& [p, st] : m_states)
+                        if (!st.headersAsked && p->isReady()) {
+                            askHeaders(p);
+                            break;
+                        }
+                }
+                return;
+            }
             JM_LOG(m_log, error) << "storing headers failed: " << accepted.error().message;
             return;
         }
@@ -440,6 +453,7 @@ void P2pChainSource::concludeCheckpoints() {
         const auto& first = round.answers.begin()->second;
         bool agree =
             std::all_of(round.answers.begin(), round.answers.end(), [&](const auto& kv) { return kv.second == first; });
+        if (agree) m_checkpointPeers = round.answers.size();
         if (agree)
             for (std::size_t i = 0; i < first.size(); ++i)
                 m_checkpoints[static_cast<std::uint32_t>((i + 1) * CHECKPOINT_INTERVAL)] = first[i];
@@ -498,6 +512,15 @@ void P2pChainSource::concludeRound() {
         if (auto r = m_filterHeaders.append(first, m_headers); !r) {
             JM_LOG(m_log, error) << "storing filter headers failed: " << r.error().message;
             return;
+        }
+        // A checkpointed range is asked from one peer but must end at what all peers agreed on.
+        auto witnesses = round.checkpointed ? m_checkpointPeers : round.answers.size();
+        if (witnesses < 2) {
+            m_singlePeerFilterHeaders += round.stop - round.start + 1;
+            JM_LOG(m_log, warning) << "filter headers " << round.start << " to " << round.stop << " come from "
+                                   << round.answers.begin()->first->name()
+                                   << " alone and are not cross-checked: a lying peer could hide transactions; "
+                                      "configure at least two independent peers";
         }
         JM_LOG(m_log, debug) << "filter headers verified to height " << round.stop;
         notifyChain();

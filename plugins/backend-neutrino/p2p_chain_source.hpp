@@ -93,6 +93,10 @@ public:
     std::uint32_t filterHeaderCount() const { return m_filterHeaders.count(); }
     std::size_t readyPeerCount() const { return m_peers->readyPeers().size(); }
     bool isBanned(const std::string& host_port) const { return m_peers->isBanned(host_port); }
+    //! Filter headers this session accepted on the word of one peer alone (nothing to
+    //! cross-check them with): a lying peer could hide a wallet's transactions in them. Each
+    //! such range is also logged as a warning.
+    std::uint32_t singlePeerFilterHeaders() const { return m_singlePeerFilterHeaders; }
     const PeerManager& peers() const { return *m_peers; }
 
 private:
@@ -213,6 +217,8 @@ private:
     std::optional<CheckpointRound> m_checkpointRound;
     jm::bitcoin::Hash256 m_checkpointsFor{};                     //!< the tip the checkpoints were asked for
     std::map<std::uint32_t, jm::bitcoin::Hash256> m_checkpoints; //!< agreed by every peer
+    std::size_t m_checkpointPeers = 0;                           //!< how many peers agreed
+    std::uint32_t m_singlePeerFilterHeaders = 0;
     std::optional<CfRound> m_round;
     std::optional<Dispute> m_dispute;
 

@@ -67,6 +67,10 @@ void PeerConnection::connect() {
 void PeerConnection::send(const Message& message) {
     if (m_closed) return;
     m_outbox.push_back(frameMessage(m_settings.network, commandOf(message), encodeMessage(message)));
+    m_outboxBytes += m_outbox.back().size();
+    if (m_outboxBytes > m_settings.max_send_queue)
+        return fail(jm::sdk::fail(errc::unavailable, name() + " does not read what it asks for (" +
+                                                         std::to_string(m_outboxBytes) + " bytes queued)"));
     if (!m_writing) writeNext();
 }
 
@@ -80,6 +84,7 @@ void PeerConnection::writeNext() {
     asio::async_write(m_socket, asio::buffer(m_outbox.front()), [self](boost::system::error_code ec, std::size_t) {
         if (self->m_closed) return;
         if (ec) return self->fail(jm::sdk::fail(errc::io_error, "writing to " + self->name() + ": " + ec.message()));
+        self->m_outboxBytes -= self->m_outbox.front().size();
         self->m_outbox.pop_front();
         self->writeNext();
     });
@@ -223,6 +228,7 @@ void PeerConnection::close() {
     m_handshakeTimer.cancel();
     m_pingTimer.cancel();
     m_outbox.clear();
+    m_outboxBytes = 0;
 }
 
 } // namespace jm::plugins::backend_neutrino

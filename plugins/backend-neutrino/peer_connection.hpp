@@ -34,6 +34,9 @@ struct PeerConnectionSettings {
     std::chrono::milliseconds ping_interval{120'000};
     std::chrono::milliseconds ping_timeout{60'000};
     int ban_score = 100; //!< misbehaviour score at which the peer is dropped and banned
+    //! A peer that lets this many bytes of our messages queue up (it asks, e.g. getdata floods,
+    //! but does not read the answers) is dropped: the queue would grow without bound.
+    std::size_t max_send_queue = 10'000'000;
     //! Log channel of the connection, its PeerManager and P2pChainSource (the plugin instance's
     //! name when the plugin builds them).
     std::string log_channel = "backend-neutrino";
@@ -106,6 +109,7 @@ private:
     Bytes m_head;
     Bytes m_payload;
     std::deque<Bytes> m_outbox;
+    std::size_t m_outboxBytes = 0;
     bool m_writing = false;
     bool m_closed = false;
     bool m_ready = false;
@@ -114,7 +118,7 @@ private:
     bool m_banWorthy = false;
     int m_score = 0;
     VersionMessage m_peerVersion;
-    std::uint64_t m_pingNonce = 0; //!< outstanding ping, 0 = none
+    std::uint64_t m_pingNonce = 0;                               //!< outstanding ping, 0 = none
     std::map<std::uint64_t, std::function<void()>> m_roundTrips; //!< nonce -> waiter
 };
 

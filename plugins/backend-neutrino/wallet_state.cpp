@@ -2,6 +2,7 @@
 
 #include <jm/bitcoin/encoding.hpp>
 #include <jm/bitcoin/script.hpp>
+#include <jm/bitcoin/sighash.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -274,6 +275,21 @@ bool WalletState::relevant(const jm::bitcoin::Transaction& tx) const {
     for (const auto& in : tx.inputs)
         if (owns(in.prevout)) return true;
     return false;
+}
+
+bool WalletState::spendsAreSigned(const jm::bitcoin::Transaction& tx) const {
+    for (std::size_t i = 0; i < tx.inputs.size(); ++i) {
+        const auto& prevout = tx.inputs[i].prevout;
+        if (!owns(prevout)) continue;
+        const auto& out = m_txs.at(prevout.txid).tx.outputs[prevout.vout];
+        const auto& script = out.script_pubkey;
+        if (script.size() == 22 && script[0] == 0x00 && script[1] == 0x14) {
+            if (!jm::bitcoin::verifyP2wpkhInput(tx, i, script, out.value)) return false;
+        } else if (script.size() == 34 && script[0] == 0x00 && script[1] == 0x20) {
+            if (!jm::bitcoin::verifyP2wshSingleKeyInput(tx, i, script, out.value)) return false;
+        }
+    }
+    return true;
 }
 
 void WalletState::noteUse(const Script& script) {

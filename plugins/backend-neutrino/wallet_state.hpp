@@ -79,6 +79,9 @@ public:
     //! True when `tx` pays a watched script or spends an output of the wallet's transactions that
     //! pays one.
     bool relevant(const jm::bitcoin::Transaction& tx) const;
+    //! False when an input of `tx` spends one of the wallet's P2WPKH or single-key P2WSH
+    //! outputs without a valid signature for it (other scripts cannot be checked and pass).
+    bool spendsAreSigned(const jm::bitcoin::Transaction& tx) const;
     //! Records a relevant transaction (again: updates where it is). A confirmed one drops the
     //! unconfirmed ones spending the same outputs (and their descendants); an unconfirmed one
     //! conflicting with a confirmed one is refused (false), and replaces unconfirmed ones it

@@ -268,6 +268,36 @@ BOOST_AUTO_TEST_CASE(reorg_to_the_chain_with_most_work) {
     BOOST_CHECK(reopened->find(a[4].hash())); // the old branch is kept
 }
 
+BOOST_AUTO_TEST_CASE(a_side_branch_with_far_less_work_is_not_stored) {
+    // A peer can mine regtest (or testnet min-difficulty) headers for free: a branch far below
+    // the tip's work can never become best, and storing it would let a peer fill memory and disk.
+    MemoryKvStore store;
+    auto chain = HeaderChain::open(chainParams(Network::Regtest), store);
+    BOOST_REQUIRE(chain);
+    auto g = regtestGenesis();
+    auto a = mineChain(g.hash(), g.time, 300, 0xa);
+    BOOST_REQUIRE(chain->acceptHeaders(a, NOW));
+    auto low = mineChain(g.hash(), g.time, 100, 0xb);
+    requireRejected(*chain, low, "low-work", errc::rejected);
+    for (const auto& h : low)
+        BOOST_CHECK(!chain->find(h.hash()));
+    auto reopened = HeaderChain::open(chainParams(Network::Regtest), store);
+    BOOST_REQUIRE(reopened);
+    BOOST_CHECK(!reopened->find(low.back().hash()));
+    // A short branch near the tip (within 144 blocks of work) is kept: it may still win.
+    auto near = mineChain(a[279].hash(), a[279].time, 5, 0xc);
+    auto r = chain->acceptHeaders(near, NOW);
+    BOOST_REQUIRE(r);
+    BOOST_CHECK_EQUAL(r->added, 5u);
+    BOOST_CHECK(chain->find(near.back().hash()));
+    // A branch that overtakes the tip is a reorg, however deep it forks.
+    auto deep = mineChain(a[9].hash(), a[9].time, 295, 0xd);
+    r = chain->acceptHeaders(deep, NOW);
+    BOOST_REQUIRE(r);
+    BOOST_CHECK(r->tip_changed);
+    BOOST_CHECK(chain->tip().hash == deep.back().hash());
+}
+
 BOOST_AUTO_TEST_CASE(all_or_nothing) {
     MemoryKvStore store;
     auto chain = HeaderChain::open(chainParams(Network::Regtest), store);

@@ -13,6 +13,7 @@
 #include <jm/bitcoin/bip32.hpp>
 #include <jm/bitcoin/encoding.hpp>
 #include <jm/bitcoin/script.hpp>
+#include <jm/bitcoin/sighash.hpp>
 #include <jm/sdk/events.hpp>
 #include <jm/sdk/testing/test_chain.hpp>
 #include <jm/sdk/testing/test_context.hpp>
@@ -103,6 +104,12 @@ struct Account {
         auto account = master.derivePath(jm::bitcoin::parseDerivationPath("m/84'/1'/0'").value()).value().neuter();
         xpub = account.toString(jm::bitcoin::Network::Regtest, false);
         key = account;
+        secret = master.derivePath(jm::bitcoin::parseDerivationPath("m/84'/1'/0'").value()).value();
+    }
+    //! Signs input `i` of `tx`, which spends `amount` from script(branch, index).
+    void sign(Transaction& tx, std::size_t i, std::uint32_t branch, std::uint32_t index, std::int64_t amount) const {
+        auto k = secret->derive(branch).value().derive(index).value();
+        BOOST_REQUIRE(jm::bitcoin::signP2wpkhInput(tx, i, k.privateKey(), amount));
     }
     Script script(std::uint32_t branch, std::uint32_t index) const {
         return jm::bitcoin::p2wpkhScript(key->derive(branch).value().derive(index).value().publicKey());
@@ -115,9 +122,11 @@ struct Account {
     }
     std::string xpub;
     std::optional<jm::bitcoin::ExtendedKey> key;
+    std::optional<jm::bitcoin::ExtendedKey> secret;
 };
 
-//! A transaction spending `inputs` (no signatures: the light client checks none) to `outputs`.
+//! A transaction spending `inputs` (junk witnesses: blocks are not checked for signatures, relayed
+//! spends of wallet coins are, see Account::sign) to `outputs`.
 Transaction spend(std::vector<OutPoint> inputs, std::vector<jm::bitcoin::TxOut> outputs, std::uint32_t tag = 0) {
     Transaction tx;
     tx.version = 2;
@@ -419,6 +428,7 @@ BOOST_AUTO_TEST_CASE(a_relayed_transaction_counts_unconfirmed_then_confirms) {
     BOOST_REQUIRE(node.scan(account.request()).has_value());
     // The wallet spends its coin (change to itself); a peer relays it.
     auto pay = spend({{f.txid(), 0}}, {{50'000, elsewhere()}, {39'000, account.script(1, 0)}}, 8);
+    account.sign(pay, 0, 0, 0, 90'000);
     source.relay(pay);
     node.settle();
     auto scan = node.scan(account.request());
@@ -458,6 +468,43 @@ BOOST_AUTO_TEST_CASE(a_relayed_transaction_counts_unconfirmed_then_confirms) {
     });
     BOOST_REQUIRE(!foreign.has_value());
     BOOST_TEST((foreign.error().code == errc::unsupported));
+}
+
+BOOST_AUTO_TEST_CASE(a_relayed_spend_of_a_wallet_coin_without_its_signature_is_ignored) {
+    // A hostile peer relays a made-up spend of the wallet's coin: the light client cannot ask a
+    // mempool, but it knows the coin's script and amount and checks the signature.
+    TestContext ctx("neutrino");
+    MemoryChainSource source(ctx.executor());
+    Account account;
+    auto f = funding({{90'000, account.script(0, 0)}}, 7);
+    source.mine({f});
+    Node node(ctx, source);
+    BOOST_REQUIRE(node.scan(account.request()).has_value());
+    auto fake = spend({{f.txid(), 0}}, {{89'000, elsewhere()}}, 8); // a witness of junk bytes
+    auto forged = spend({{f.txid(), 0}}, {{89'000, elsewhere()}}, 9);
+    account.sign(forged, 0, 0, 0, 80'000); // signed for another amount
+    forged.outputs[0].value = 89'000;
+    source.relay(fake);
+    source.relay(forged);
+    node.settle();
+    auto scan = node.scan(account.request());
+    BOOST_REQUIRE(scan.has_value());
+    BOOST_REQUIRE_EQUAL(scan->utxos.size(), 1u);
+    BOOST_TEST(scan->utxos[0].value == 90'000);
+    BOOST_TEST(scan->history.size() == 1u);
+    auto coin = await<std::optional<jm::chain::TxOutInfo>>(ctx, [&](auto done) {
+        node.backend.getTxOut({f.txid(), 0}, ctx.executor(), done);
+    });
+    BOOST_REQUIRE(coin.has_value());
+    BOOST_TEST(coin->has_value());
+    // The same spend signed: taken.
+    auto real = spend({{f.txid(), 0}}, {{89'000, elsewhere()}}, 10);
+    account.sign(real, 0, 0, 0, 90'000);
+    source.relay(real);
+    node.settle();
+    scan = node.scan(account.request());
+    BOOST_REQUIRE(scan.has_value());
+    BOOST_TEST(scan->utxos.empty());
 }
 
 BOOST_AUTO_TEST_CASE(an_immature_coinbase_is_history_but_not_a_coin_yet) {
@@ -635,6 +682,7 @@ BOOST_AUTO_TEST_CASE(watched_transactions_publish_their_states) {
     // A wallet transaction whose input a block spends otherwise: conflicted.
     auto mine_tx = spend({{f.txid(), 1}}, {{39'000, account.script(1, 0)}}, 15);
     auto rival = spend({{f.txid(), 1}}, {{38'000, elsewhere()}}, 16);
+    account.sign(mine_tx, 0, 0, 1, 40'000);
     source.relay(mine_tx);
     node.settle();
     events.clear();

@@ -1,6 +1,7 @@
 // P2pChainSource against in-test P2P peers (TestNode) serving real regtest blocks with filters
 // built by the SDK's GCS encoder: sync, restart, reorg, relay, and peers that lie.
 #include "p2p_chain_source.hpp"
+#include "p2p_framing.hpp"
 #include "p2p_test_node.hpp"
 
 #include <jm/bitcoin/encoding.hpp>
@@ -9,9 +10,20 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/log/core.hpp>
+#include <boost/log/expressions/message.hpp>
+#include <boost/log/sinks/basic_sink_backend.hpp>
+#include <boost/log/sinks/sync_frontend.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include <atomic>
 #include <chrono>
+#include <cstring>
+#include <mutex>
+#include <thread>
 
 using namespace jm::plugins::backend_neutrino;
 using namespace jm::test::neutrino;
@@ -60,6 +72,8 @@ struct SourceFixture {
     std::chrono::milliseconds seedRetry{60'000};
     std::chrono::milliseconds pingInterval{60'000};
     std::chrono::milliseconds broadcastTimeout{60'000};
+    std::chrono::milliseconds requestTimeout{3'000};
+    std::chrono::milliseconds crossCheckWait{500};
     void open(const std::vector<std::string>& peers, bool start = true) {
         auto config = settings(peers);
         config.peers.connection.ping_interval = pingInterval;
@@ -72,6 +86,8 @@ struct SourceFixture {
         config.peers.ban_duration = banDuration;
         config.peers.seed_retry = seedRetry;
         config.broadcast_timeout = broadcastTimeout;
+        config.request_timeout = requestTimeout;
+        config.cross_check_wait = crossCheckWait;
         auto s = P2pChainSource::open(boost::asio::make_strand(io), config, store);
         BOOST_REQUIRE_MESSAGE(s, s.error().message);
         source = std::move(*s);
@@ -135,6 +151,30 @@ jm::bitcoin::Transaction sampleTx(std::uint8_t tag) {
     return tx;
 }
 
+// Warnings logged while it lives.
+struct WarningCapture {
+    struct Backend : boost::log::sinks::basic_sink_backend<boost::log::sinks::synchronized_feeding> {
+        std::mutex mutex;
+        std::vector<std::string> lines;
+        void consume(const boost::log::record_view& rec) {
+            auto severity = rec[jm::sdk::logSeverity];
+            auto message = rec[boost::log::expressions::smessage];
+            std::lock_guard lock(mutex);
+            if (severity && *severity >= jm::sdk::Severity::warning && message) lines.push_back(*message);
+        }
+    };
+    boost::shared_ptr<Backend> backend = boost::make_shared<Backend>();
+    boost::shared_ptr<boost::log::sinks::synchronous_sink<Backend>> sink =
+        boost::make_shared<boost::log::sinks::synchronous_sink<Backend>>(backend);
+    WarningCapture() { boost::log::core::get()->add_sink(sink); }
+    ~WarningCapture() { boost::log::core::get()->remove_sink(sink); }
+    bool saw(const std::string& text) {
+        std::lock_guard lock(backend->mutex);
+        return std::any_of(backend->lines.begin(), backend->lines.end(),
+                           [&](const auto& l) { return l.find(text) != std::string::npos; });
+    }
+};
+
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(p2p_chain_source_tests, SourceFixture)
@@ -151,6 +191,9 @@ BOOST_AUTO_TEST_CASE(test_chain_matches_regtest_genesis) {
 BOOST_AUTO_TEST_CASE(sync_from_scratch_with_checkpoints) {
     auto chain = makeChain(2500);
     TestNode a(io, chain), b(io, chain);
+    // Both peers must be ready for the checkpoints: on a loaded machine the second handshake
+    // can take longer than the fixture's 500 ms (the wait ends as soon as both are ready).
+    crossCheckWait = std::chrono::milliseconds{10'000};
     open({a.address(), b.address()});
     BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain); }, std::chrono::seconds{60}));
     BOOST_CHECK_EQUAL(source->filterHeaderCount(), 2501u);
@@ -539,6 +582,75 @@ BOOST_AUTO_TEST_CASE(spent_script_lie_is_outvoted_by_two_honest_peers) {
     BOOST_CHECK(!source->isBanned(liar.address()));
     BOOST_CHECK(liar.connections >= 2); // dropped at least once, then back
     checkFilters(*chain, 100, 120);
+}
+
+BOOST_AUTO_TEST_CASE(a_lone_lying_peer_cannot_be_caught_but_the_user_is_warned) {
+    // One peer omitting an output script (a wallet's payment) from block 105: with nobody to
+    // compare with, its filter headers are taken, and the user is told they were not checked.
+    auto chain = makeChain(120);
+    TestNode liar(io, chain, Lie::BadFilterHeader, 105);
+    WarningCapture warnings;
+    open({liar.address()});
+    BOOST_REQUIRE(runUntil([&] { return source->synced() && source->verifiedHeight() == chain->height(); },
+                           std::chrono::seconds{60}));
+    BOOST_CHECK_EQUAL(source->singlePeerFilterHeaders(), chain->height() + 1); // genesis too
+    BOOST_CHECK(warnings.saw("not cross-checked"));
+    source.reset();
+}
+
+BOOST_AUTO_TEST_CASE(filter_headers_from_two_agreeing_peers_are_not_flagged) {
+    auto chain = makeChain(1100);
+    TestNode h1(io, chain), h2(io, chain);
+    WarningCapture warnings;
+    open({h1.address(), h2.address()});
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain); }, std::chrono::seconds{60}));
+    BOOST_CHECK_EQUAL(source->singlePeerFilterHeaders(), 0u);
+    BOOST_CHECK(!warnings.saw("not cross-checked"));
+}
+
+BOOST_AUTO_TEST_CASE(peer_flooding_getdata_without_reading_the_answers_is_dropped) {
+    // A hostile peer that completes the handshake, then sends getdata of 50,000 unknown items
+    // again and again and never reads: each answer (notfound) is as large as the request, and
+    // queued answers must not grow without bound.
+    namespace asio = boost::asio;
+    asio::io_context attacker_io;
+    asio::ip::tcp::acceptor acceptor(attacker_io, {asio::ip::make_address("127.0.0.1"), 0});
+    auto port = acceptor.local_endpoint().port();
+    std::atomic<bool> stop{false}, flooded{false};
+    std::thread attacker([&] {
+        asio::ip::tcp::socket socket(attacker_io);
+        boost::system::error_code ec;
+        acceptor.accept(socket, ec);
+        if (ec) return;
+        auto sendMsg = [&](const Message& m) {
+            auto bytes = frameMessage(Network::Regtest, commandOf(m), encodeMessage(m));
+            asio::write(socket, asio::buffer(bytes), ec);
+        };
+        VersionMessage v;
+        v.services = NODE_NETWORK | NODE_WITNESS | NODE_COMPACT_FILTERS;
+        v.nonce = 42;
+        sendMsg(v);
+        sendMsg(VerackMessage{});
+        GetDataMessage flood;
+        for (std::uint32_t i = 0; i < MAX_INV_ITEMS; ++i) {
+            jm::bitcoin::Hash256 h{};
+            std::memcpy(h.data(), &i, sizeof i);
+            flood.items.push_back(InvItem{MSG_TX, h});
+        }
+        for (int i = 0; i < 40 && !ec && !stop; ++i)
+            sendMsg(flood);
+        flooded = true;
+        while (!stop)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    });
+    requestTimeout = std::chrono::milliseconds{120'000}; // it never answers getheaders either
+    open({"127.0.0.1:" + std::to_string(port)});
+    BOOST_REQUIRE(runUntil([&] { return source->readyPeerCount() == 1; }, std::chrono::seconds{10}));
+    bool dropped = runUntil([&] { return flooded && source->readyPeerCount() == 0; }, std::chrono::seconds{20});
+    stop = true;
+    source.reset();
+    attacker.join();
+    BOOST_CHECK_MESSAGE(dropped, "the flooding peer is still connected");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
