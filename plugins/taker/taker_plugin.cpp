@@ -1293,12 +1293,13 @@ void TakerPlugin::failRun(boost::system::error_code code, const std::string& why
     // Why each dropped maker was dropped: "too few makers" alone does not tell the user what to
     // change (e.g. a light client facing makers without neutrino_compat).
     std::string reason = why;
-    if (!run.failures.empty()) {
+    if (!run.failed_makers.empty()) {
         constexpr std::size_t SHOWN = 8;
+        const auto& failed = run.failed_makers;
         reason += "; makers dropped in this run: ";
-        for (std::size_t i = 0; i < run.failures.size() && i < SHOWN; ++i)
-            reason += (i ? "; " : "") + run.failures[i];
-        if (run.failures.size() > SHOWN) reason += "; and " + std::to_string(run.failures.size() - SHOWN) + " more";
+        for (std::size_t i = 0; i < failed.size() && i < SHOWN; ++i)
+            reason += (i ? "; " : "") + failed[i].nick + ": " + failed[i].reason;
+        if (failed.size() > SHOWN) reason += "; and " + std::to_string(failed.size() - SHOWN) + " more";
     }
     JM_LOG(m_ctx.logger(), warning) << "CoinJoin failed at " << toString(run.stage) << ": " << reason;
     if (!run.orderbook_only && run.identity)
