@@ -4,6 +4,8 @@
 // over the direct connections (each maker's status counts them); and makers whose announced
 // location is dead, or stalls, or who serve none, still CoinJoin through the directory.
 // Needs bitcoind; without it: "SKIPPED: no bitcoind", exit 77.
+#include "jmnode_processes.hpp"
+
 #include <util/bitcoind.hpp>
 #include <util/process.hpp>
 #include <util/setup.hpp>
@@ -26,25 +28,11 @@
 #include <thread>
 
 using namespace jm::test;
+using namespace jm::test::regtest;
 namespace json = boost::json;
 namespace asio = boost::asio;
 
 namespace {
-
-std::string jmnode() { return (binDir() / "jmnode").string(); }
-
-std::string readFile(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void writePassword(const std::filesystem::path& data) {
-    std::ofstream(data / "password") << "pw\n";
-    std::filesystem::permissions(data / "password",
-                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-}
 
 //! A loopback port bound without listening: connections are refused and nobody else takes it
 //! while `socket` lives.
@@ -53,28 +41,6 @@ std::uint16_t deadPort(asio::ip::tcp::socket& socket) {
     socket.bind({asio::ip::make_address("127.0.0.1"), 0});
     return socket.local_endpoint().port();
 }
-
-//! `jmnode run` with the directory plugin on a free loopback port.
-struct DirectoryProcess {
-    DirectoryProcess() {
-        auto config = dir.path() / "directory.json";
-        std::ofstream(config) << "{ \"node\": {\"datadir\": \"" << (dir.path() / "data").string()
-                              << "\", \"network\": \"regtest\"},\n"
-                              << "  \"plugins\": [{\"load\": \"directory\", \"factory\": \"server\", \"instance\": "
-                                 "\"dn\", \"config\": {\"port\": 0, \"port_file\": \"port\"}}] }\n";
-        process =
-            std::make_unique<ChildProcess>(std::vector<std::string>{jmnode(), "run", "--config", config.string()});
-        for (int i = 0; i < 300 && port == 0; ++i) {
-            auto text = readFile(dir.path() / "data" / "port");
-            if (!text.empty()) port = static_cast<std::uint16_t>(std::stoi(text));
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        BOOST_REQUIRE_MESSAGE(port != 0, "the directory never wrote its port: " + process->output());
-    }
-    TempDir dir;
-    std::unique_ptr<ChildProcess> process;
-    std::uint16_t port = 0;
-};
 
 //! A `jmnode run` maker (backend-core, yieldgen basic) with `direct` config keys of its own.
 struct MakerNode {

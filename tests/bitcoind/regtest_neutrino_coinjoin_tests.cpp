@@ -5,6 +5,8 @@
 // maker). One bitcoind, directory and maker market serve every case (in declaration order; each
 // case also runs alone). Needs bitcoind; without it: "SKIPPED: no bitcoind", exit 77.
 #include <taker_harness.hpp>
+#include "jmnode_processes.hpp"
+
 #include <util/bitcoind.hpp>
 #include <util/process.hpp>
 #include <util/setup.hpp>
@@ -27,26 +29,12 @@
 #include <thread>
 
 using namespace jm::test;
+using namespace jm::test::regtest;
 namespace json = boost::json;
 
 namespace {
 
 constexpr std::int64_t AMOUNT = 20'000'000; //!< each CoinJoin pays this to its destination
-
-std::string jmnode() { return (binDir() / "jmnode").string(); }
-
-std::string readFile(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void writePassword(const std::filesystem::path& data) {
-    std::ofstream(data / "password") << "pw\n";
-    std::filesystem::permissions(data / "password",
-                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-}
 
 //! The config entries of a node's backend instance and the fixed fee instance a light client
 //! needs (backend-neutrino has no fee estimates).
@@ -106,28 +94,6 @@ std::int64_t nettedIn(const std::filesystem::path& config, const std::string& tx
     BOOST_FAIL("transaction " + txid + " is not in the wallet's history: " + json::serialize(history));
     return 0;
 }
-
-//! `jmnode run` with the directory plugin on a free loopback port.
-struct DirectoryProcess {
-    DirectoryProcess() {
-        auto config = dir.path() / "directory.json";
-        std::ofstream(config) << "{ \"node\": {\"datadir\": \"" << (dir.path() / "data").string()
-                              << "\", \"network\": \"regtest\"},\n"
-                              << "  \"plugins\": [{\"load\": \"directory\", \"factory\": \"server\", \"instance\": "
-                                 "\"dn\", \"config\": {\"port\": 0, \"port_file\": \"port\"}}] }\n";
-        process =
-            std::make_unique<ChildProcess>(std::vector<std::string>{jmnode(), "run", "--config", config.string()});
-        for (int i = 0; i < 300 && port == 0; ++i) {
-            auto text = readFile(dir.path() / "data" / "port");
-            if (!text.empty()) port = static_cast<std::uint16_t>(std::stoi(text));
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        BOOST_REQUIRE_MESSAGE(port != 0, "the directory never wrote its port: " + process->output());
-    }
-    TempDir dir;
-    std::unique_ptr<ChildProcess> process;
-    std::uint16_t port = 0;
-};
 
 //! A `jmnode run` maker (yieldgen basic) on backend-core or backend-neutrino.
 struct MakerNode {
