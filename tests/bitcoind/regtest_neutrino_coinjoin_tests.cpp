@@ -4,8 +4,8 @@
 // light-client taker facing a maker that does not advertise neutrino_compat (a scripted REF-like
 // maker). One bitcoind, directory and maker market serve every case (in declaration order; each
 // case also runs alone). Needs bitcoind; without it: "SKIPPED: no bitcoind", exit 77.
-#include <taker_harness.hpp>
 #include "jmnode_processes.hpp"
+#include <taker_harness.hpp>
 
 #include <util/bitcoind.hpp>
 #include <util/process.hpp>
