@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace jm::plugins::backend_neutrino {
@@ -44,6 +45,9 @@ public:
     virtual std::uint32_t verifiedHeight() const = 0;
     //! True once the source caught up with its peers' best chain (initial sync done).
     virtual bool synced() const = 0;
+    //! While no peer is connected: why the last one failed or was refused (for the user), else
+    //! empty.
+    virtual std::string unavailableReason() const { return {}; }
     //! The best-chain header at `height`, or nullopt above verifiedHeight().
     virtual std::optional<jm::bitcoin::BlockHeader> headerAt(std::uint32_t height) const = 0;
     //! The height of a best-chain block, or nullopt when it is not (or no longer) in it.

@@ -108,6 +108,10 @@ std::uint32_t P2pChainSource::verifiedHeight() const {
 
 bool P2pChainSource::synced() const { return m_headersSynced && m_filterHeaders.count() == m_headers.height() + 1; }
 
+std::string P2pChainSource::unavailableReason() const {
+    return m_peers && m_peers->readyPeers().empty() ? m_peers->noPeerReason() : std::string{};
+}
+
 std::optional<jm::bitcoin::BlockHeader> P2pChainSource::headerAt(std::uint32_t height) const {
     if (height > verifiedHeight()) return std::nullopt;
     const auto* e = m_headers.atHeight(height);

@@ -78,6 +78,7 @@ public:
 
     std::uint32_t verifiedHeight() const override;
     bool synced() const override;
+    std::string unavailableReason() const override;
     std::optional<jm::bitcoin::BlockHeader> headerAt(std::uint32_t height) const override;
     std::optional<std::uint32_t> heightOf(const jm::bitcoin::Hash256& block_hash) const override;
     void getFilters(std::uint32_t from, std::uint32_t to,

@@ -38,6 +38,7 @@ public:
 
     std::uint32_t verifiedHeight() const override { return m_source->verifiedHeight(); }
     bool synced() const override { return m_source->synced(); }
+    std::string unavailableReason() const override { return m_source->unavailableReason(); }
     std::optional<jm::bitcoin::BlockHeader> headerAt(std::uint32_t height) const override {
         return m_source->headerAt(height);
     }

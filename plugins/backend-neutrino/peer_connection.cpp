@@ -129,7 +129,15 @@ void PeerConnection::handle(Message message) {
         if (v->version < 70015)
             return fail(jm::sdk::fail(errc::unsupported,
                                       name() + " speaks protocol " + std::to_string(v->version) + ", need 70015"));
-        if ((v->services & m_settings.required_services) != m_settings.required_services)
+        auto missing = m_settings.required_services & ~v->services;
+        if (missing & NODE_COMPACT_FILTERS)
+            return fail(jm::sdk::fail(errc::unsupported,
+                                      name() + " does not serve compact block filters (BIP157: Bitcoin Core needs "
+                                               "-blockfilterindex=1 -peerblockfilters=1)"));
+        if (missing & NODE_NETWORK)
+            return fail(jm::sdk::fail(errc::unsupported, name() + " does not serve the whole block chain (NODE_NETWORK; "
+                                                                  "a pruned node cannot serve a wallet scan)"));
+        if (missing)
             return fail(jm::sdk::fail(errc::unsupported, name() + " does not offer the required services (has " +
                                                              std::to_string(v->services) + ")"));
         send(IgnoredMessage{"sendaddrv2"}); // BIP155: before verack

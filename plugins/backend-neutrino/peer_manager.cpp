@@ -157,6 +157,10 @@ void PeerManager::onClosed(const std::string& key, const jm::sdk::Error& reason)
     JM_LOG(m_log, info) << "peer " << key << " lost: " << reason.message;
     bool was_ready = slot.wasReady;
     slot.wasReady = false;
+    // With no peer left, the user is told why the last configured one went (a refused service,
+    // a refused connection) rather than only that nothing synced.
+    if (slot.configured && readyPeers().empty())
+        m_noPeerReason = reason.message.starts_with(key) ? reason.message : "peer " + key + ": " + reason.message;
     if (was_ready && m_listener.closed && connection) m_listener.closed(connection);
     if (!m_running) return;
     it = m_slots.find(key); // the listener may have changed the slots

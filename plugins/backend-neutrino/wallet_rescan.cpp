@@ -38,14 +38,21 @@ public:
                     m_waitingSince = now;
                     report(0, "waiting for the light client to sync");
                 }
-                if (now - *m_waitingSince >= m_b.m_settings.sync_wait)
+                if (now - *m_waitingSince >= m_b.m_settings.sync_wait) {
+                    // The last peer's failure when none is connected (a refused service says
+                    // what to change), else the usual suspects.
+                    auto why = m_b.m_source.unavailableReason();
                     return finish(fail(
                         errc::unavailable,
                         "the light client has not synced headers and filters (at block " +
                             std::to_string(m_b.tipHeight()) + " after waiting " +
                             std::to_string(
                                 std::chrono::duration_cast<std::chrono::seconds>(m_b.m_settings.sync_wait).count()) +
-                            "s): are the configured peers up and serving compact filters (-peerblockfilters=1)?"));
+                            "s): " +
+                            (why.empty() ? "are the configured peers up and serving compact filters "
+                                           "(-peerblockfilters=1)?"
+                                         : why)));
+                }
                 m_timer = std::make_shared<boost::asio::steady_timer>(m_b.m_ctx.executor());
                 m_timer->expires_after(std::chrono::milliseconds(200));
                 m_timer->async_wait(

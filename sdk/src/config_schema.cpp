@@ -134,6 +134,20 @@ std::string formatNumber(double d) {
     return g_ec == std::errc() ? std::string(buf, g_end) : std::to_string(d);
 }
 
+// A bound as the user writes it: durations are held in milliseconds but a bare number in a config
+// means seconds, so "max 3600000" would mislead; they read "1h", "500ms".
+std::string formatBound(const ConfigField& f, double bound) {
+    if (f.type != ConfigType::Duration || !std::isfinite(bound) || bound < 0 || bound != std::floor(bound))
+        return formatNumber(bound);
+    auto ms = static_cast<long long>(bound);
+    static constexpr std::pair<long long, const char*> UNITS[] = {
+        {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}};
+    if (ms == 0) return "\"0s\"";
+    for (auto [factor, unit] : UNITS)
+        if (ms % factor == 0) return "\"" + std::to_string(ms / factor) + unit + "\"";
+    return "\"" + std::to_string(ms) + "ms\"";
+}
+
 // Checks one value of `type`; may replace it with its normalised form. Returns false on error.
 bool checkValue(const ConfigField& f, ConfigType type, boost::json::value& v, const std::string& path,
                 std::vector<ConfigProblem>& problems) {
@@ -195,8 +209,8 @@ bool checkValue(const ConfigField& f, ConfigType type, boost::json::value& v, co
         return true;
     }
     if (number) {
-        if (f.min && *number < *f.min) return bad("must be at least " + formatNumber(*f.min));
-        if (f.max && *number > *f.max) return bad("must be at most " + formatNumber(*f.max));
+        if (f.min && *number < *f.min) return bad("must be at least " + formatBound(f, *f.min));
+        if (f.max && *number > *f.max) return bad("must be at most " + formatBound(f, *f.max));
     }
     return true;
 }
@@ -256,8 +270,8 @@ std::string ConfigSchema::describe(std::string_view indent) const {
             out << ", default " << formatNumber(f.default_value.as_double());
         else if (!f.default_value.is_null())
             out << ", default " << boost::json::serialize(f.default_value);
-        if (f.min) out << ", min " << formatNumber(*f.min);
-        if (f.max) out << ", max " << formatNumber(*f.max);
+        if (f.min) out << ", min " << formatBound(f, *f.min);
+        if (f.max) out << ", max " << formatBound(f, *f.max);
         out << ")\n";
         if (!f.description.empty()) out << indent << "    " << f.description << "\n";
         if (!f.allowed.empty()) {

@@ -332,6 +332,20 @@ BOOST_AUTO_TEST_CASE(peer_without_compact_filters_is_dropped_not_banned) {
     BOOST_CHECK(plain.getheaders.empty());
 }
 
+BOOST_AUTO_TEST_CASE(only_peer_without_compact_filters_is_the_reason_given) {
+    // The user's only peer runs without -peerblockfilters: what the wallet scan reports after
+    // waiting names that peer and the setting, and a good peer clears it.
+    auto chain = makeChain(10);
+    TestNode plain(io, chain, Lie::NoServices);
+    open({plain.address()});
+    BOOST_REQUIRE(runUntil([&] { return plain.connections >= 1 && !source->unavailableReason().empty(); }));
+    auto why = source->unavailableReason();
+    BOOST_CHECK_MESSAGE(why.find(plain.address()) != std::string::npos, why);
+    BOOST_CHECK_MESSAGE(why.find("does not serve compact block filters") != std::string::npos, why);
+    BOOST_CHECK_MESSAGE(why.find("-peerblockfilters=1") != std::string::npos, why);
+    BOOST_CHECK(!source->synced());
+}
+
 BOOST_AUTO_TEST_CASE(peer_not_answering_pings_is_dropped_and_retried) {
     auto chain = makeChain(10);
     TestNode silent(io, chain, Lie::NoPong), good(io, chain);

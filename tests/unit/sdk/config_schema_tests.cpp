@@ -136,8 +136,25 @@ BOOST_AUTO_TEST_CASE(describe_writes_numbers_as_people_do) {
     schema.bounded("tiny", jm::sdk::ConfigType::Double, 1e-300, 0, 1e300, "");
     auto text = schema.describe();
     for (auto key : {"exponent (number, default 1.3, min 1, max 10)", "share (number, default 0.125, min 0, max 1)",
-                     "max 86400000)", "tiny (number, default 1e-300, min 0, max 1e+300)"})
+                     "interval (duration, default \"0s\", min \"0s\", max \"1d\")", "tiny (number, default 1e-300, min 0, max 1e+300)"})
         BOOST_CHECK_MESSAGE(text.find(key) != std::string::npos, "missing '" << key << "' in\n" << text);
+}
+
+// Durations are held in milliseconds but a bare number in a config means seconds: a bound shown
+// or reported as "86400000" would be read as 1000 days.
+BOOST_AUTO_TEST_CASE(duration_bounds_read_as_durations) {
+    jm::sdk::ConfigSchema schema;
+    schema.bounded("wait", jm::sdk::ConfigType::Duration, "60s", 500, 3'600'000, "");
+    auto text = schema.describe();
+    BOOST_CHECK_MESSAGE(text.find("min \"500ms\", max \"1h\")") != std::string::npos, text);
+    for (auto [value, expected] : {std::pair{"{\"wait\": 7200}", "must be at most \"1h\""},
+                                   std::pair{"{\"wait\": \"100ms\"}", "must be at least \"500ms\""}}) {
+        auto cfg = boost::json::parse(value).as_object();
+        std::vector<jm::sdk::ConfigProblem> problems;
+        BOOST_CHECK(!schema.validate(cfg, "$", problems));
+        BOOST_REQUIRE_EQUAL(problems.size(), 1u);
+        BOOST_CHECK_MESSAGE(problems[0].message.find(expected) != std::string::npos, problems[0].message);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(typed_readers_report_missing_and_wrong_types) {
