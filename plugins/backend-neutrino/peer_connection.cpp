@@ -95,6 +95,14 @@ void PeerConnection::readHeader() {
     m_head.resize(MESSAGE_HEADER_SIZE);
     asio::async_read(m_socket, asio::buffer(m_head), [self](boost::system::error_code ec, std::size_t) {
         if (self->m_closed) return;
+        // Core drops a connection whose messages carry another network's magic without a word:
+        // a close before its version is most often a node of another network.
+        if (ec && !self->m_gotVersion)
+            return self->fail(jm::sdk::fail(
+                errc::unavailable, self->name() + " closed the connection before its version message (" +
+                                       ec.message() + "): is it a " +
+                                       std::string(jm::bitcoin::params(self->m_settings.network).name) +
+                                       " node? One of another network drops us this way"));
         if (ec) return self->fail(jm::sdk::fail(errc::unavailable, self->name() + " closed: " + ec.message()));
         auto header = parseMessageHeader(self->m_head, self->m_settings.network);
         if (!header) return self->misbehaving(self->m_settings.ban_score, header.error().message);

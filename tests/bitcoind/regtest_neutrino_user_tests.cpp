@@ -15,6 +15,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -116,6 +117,15 @@ std::vector<std::string> handOut(WalletNode& node, int mixdepth, int count) {
     return out;
 }
 
+//! Rewrites `node`'s config with another backend entry (the same data directory), as a user
+//! switching a wallet from one backend to the other does.
+void switchBackend(WalletNode& node, const std::string& backend) {
+    std::ofstream(node.config) << "{ \"node\": {\"datadir\": \"" << (node.dir.path() / "data").string()
+                               << "\", \"network\": \"regtest\"},\n  \"plugins\": [" << backend
+                               << ", {\"load\": \"fee\", \"factory\": \"fixed\", \"instance\": \"fee\", "
+                                  "\"config\": {\"sat_vb\": 2}}] }\n";
+}
+
 int blockCount(Bitcoind& core) { return std::stoi(core.cli({"getblockcount"})); }
 
 } // namespace
@@ -180,6 +190,7 @@ BOOST_AUTO_TEST_CASE(kill_during_header_sync_and_during_scan_resumes) {
     BOOST_CHECK_MESSAGE(third.err.find("headers to height " + std::to_string(tip) + ", filter headers to height " +
                                        std::to_string(tip) + "\n") != std::string::npos,
                         third.err);
+    BOOST_TEST_MESSAGE("tip " << tip << ", filters fetched after the second kill: " << relay.passed("cfilter"));
     BOOST_CHECK_MESSAGE(relay.passed("cfilter") <= tip - 999,
                         "the scan started over: " << relay.passed("cfilter") << " filters fetched again");
     checkSameView(viaCore, viaNeutrino, "after two kills");
@@ -268,6 +279,10 @@ BOOST_AUTO_TEST_CASE(restore_from_words_same_on_core_and_neutrino) {
                             "next receive address of mixdepth " << m << ": " << a.front() << " " << b.front() << " "
                                                                 << c.front());
     }
+
+    // The original data directory moved from backend-core to backend-neutrino: the same wallet.
+    switchBackend(original, neutrinoBackend(port));
+    checkSameView(restoredCore, original, "the original wallet switched to neutrino");
 }
 
 // A node that does not serve compact filters, and a peer on mainnet's port for a regtest node:
@@ -290,6 +305,29 @@ BOOST_AUTO_TEST_CASE(unusable_peers_are_named) {
     BOOST_CHECK_NE(wrong.exit_code, 0);
     BOOST_CHECK_MESSAGE(wrong.err.find("mainnet") != std::string::npos && wrong.err.find("18444") != std::string::npos,
                         wrong.err);
+
+    // A signet node's config pointed at this regtest node (not on a default port, so only the
+    // peer can tell): Core drops the connection on the first message's magic.
+    TempDir signet;
+    auto config = signet.path() / "node.json";
+    std::ofstream(config) << "{ \"node\": {\"datadir\": \"" << (signet.path() / "data").string()
+                          << "\", \"network\": \"signet\"},\n  \"plugins\": [" << neutrinoBackend(port, ", \"sync_wait\": \"4s\"")
+                          << ", {\"load\": \"fee\", \"factory\": \"fixed\", \"instance\": \"fee\", \"config\": "
+                             "{\"sat_vb\": 2}}] }\n";
+    auto jmnodeWallet = [&](std::vector<std::string> args, const std::string& input) {
+        args.insert(args.begin(), {(binDir() / "jmnode").string(), "wallet"});
+        for (const auto& extra : std::vector<std::string>{"--config", config.string(), "--password-fd", "0"})
+            args.push_back(extra);
+        return runProcess(args, std::chrono::seconds(60), {}, input);
+    };
+    auto created = jmnodeWallet({"create", "--kdf", "interactive", "--yes", "--json"}, "pw\npw\n");
+    BOOST_REQUIRE_MESSAGE(created.exit_code == 0, created.err);
+    auto other = jmnodeWallet({"sync"}, "pw\n");
+    BOOST_CHECK_NE(other.exit_code, 0);
+    BOOST_CHECK_MESSAGE(other.err.find("127.0.0.1:" + std::to_string(port) + " closed the connection before its "
+                                       "version message") != std::string::npos &&
+                            other.err.find("is it a signet node?") != std::string::npos,
+                        other.err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
