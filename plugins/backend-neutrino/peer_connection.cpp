@@ -99,9 +99,8 @@ void PeerConnection::readHeader() {
         // a close before its version is most often a node of another network.
         if (ec && !self->m_gotVersion)
             return self->fail(jm::sdk::fail(
-                errc::unavailable, self->name() + " closed the connection before its version message (" +
-                                       ec.message() + "): is it a " +
-                                       std::string(jm::bitcoin::params(self->m_settings.network).name) +
+                errc::unavailable, self->name() + " closed the connection before its version message (" + ec.message() +
+                                       "): is it a " + std::string(jm::bitcoin::params(self->m_settings.network).name) +
                                        " node? One of another network drops us this way"));
         if (ec) return self->fail(jm::sdk::fail(errc::unavailable, self->name() + " closed: " + ec.message()));
         auto header = parseMessageHeader(self->m_head, self->m_settings.network);
@@ -143,8 +142,9 @@ void PeerConnection::handle(Message message) {
                                       name() + " does not serve compact block filters (BIP157: Bitcoin Core needs "
                                                "-blockfilterindex=1 -peerblockfilters=1)"));
         if (missing & NODE_NETWORK)
-            return fail(jm::sdk::fail(errc::unsupported, name() + " does not serve the whole block chain (NODE_NETWORK; "
-                                                                  "a pruned node cannot serve a wallet scan)"));
+            return fail(jm::sdk::fail(errc::unsupported, name() +
+                                                             " does not serve the whole block chain (NODE_NETWORK; "
+                                                             "a pruned node cannot serve a wallet scan)"));
         if (missing)
             return fail(jm::sdk::fail(errc::unsupported, name() + " does not offer the required services (has " +
                                                              std::to_string(v->services) + ")"));

@@ -85,7 +85,9 @@ template <class M> std::string dump(const M& m) {
 void checkSameView(WalletNode& expected, WalletNode& actual, const std::string& what) {
     auto a = expected.sync(), b = actual.sync();
     BOOST_CHECK_MESSAGE(json::serialize(a.at("mixdepths")) == json::serialize(b.at("mixdepths")),
-                        what << ": balances differ\n" << json::serialize(a) << "\n" << json::serialize(b));
+                        what << ": balances differ\n"
+                             << json::serialize(a) << "\n"
+                             << json::serialize(b));
     auto ua = utxosOf(expected), ub = utxosOf(actual);
     BOOST_CHECK_MESSAGE(ua == ub, what << ": coins differ\nexpected:" << dump(ua) << "\nactual:" << dump(ub));
     auto ha = historyOf(expected), hb = historyOf(actual);
@@ -108,7 +110,8 @@ void killHard(ChildProcess& process) {
 
 //! `jmnode wallet addresses --mixdepth m --count n --json`: the handed-out addresses.
 std::vector<std::string> handOut(WalletNode& node, int mixdepth, int count) {
-    auto r = node.run({"addresses", "--mixdepth", std::to_string(mixdepth), "--count", std::to_string(count), "--json"});
+    auto r =
+        node.run({"addresses", "--mixdepth", std::to_string(mixdepth), "--count", std::to_string(count), "--json"});
     BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     std::vector<std::string> out;
     auto listed = json::parse(r.out);
@@ -134,9 +137,10 @@ BOOST_GLOBAL_FIXTURE(SkipWithoutBitcoind);
 
 BOOST_AUTO_TEST_SUITE(neutrino_user_regtest)
 
-// A chain longer than one `headers` message (2000) and one filter batch (1000): the relay holds
-// Core's second `headers` message, so the store has exactly the first 2000 headers when the
-// process is killed; then it holds the 1500th `cfilter`, past the first batch's checkpoint.
+// A chain longer than one `headers`/`cfheaders` message (2000) and one filter batch (1000): the
+// relay holds Core's second `headers` message, so the store has exactly the first 2000 headers
+// when the process is killed; then the second `cfheaders` answer; then the 1500th `cfilter`, past the
+// first batch's checkpoint.
 BOOST_AUTO_TEST_CASE(kill_during_header_sync_and_during_scan_resumes) {
     auto port = freeLoopbackPort();
     Bitcoind core(*findBitcoinCore(), filterNode(port));
@@ -152,8 +156,8 @@ BOOST_AUTO_TEST_CASE(kill_during_header_sync_and_during_scan_resumes) {
     // A spend by the wallet (through backend-core), then a long stretch, then coins past the
     // first gap window.
     viaCore.sync();
-    auto paid = viaCore.run({"send", "--mixdepth", "0", "--amount", "20000000", "--address", core.minerAddress(),
-                             "--yes", "--json"});
+    auto paid = viaCore.run(
+        {"send", "--mixdepth", "0", "--amount", "20000000", "--address", core.minerAddress(), "--yes", "--json"});
     BOOST_REQUIRE_MESSAGE(paid.exit_code == 0, paid.err);
     core.mine(1500);
     core.cli({"sendtoaddress", viaCore.address(0, 0, 8), "0.25"}, "miner");
@@ -172,25 +176,42 @@ BOOST_AUTO_TEST_CASE(kill_during_header_sync_and_during_scan_resumes) {
     killHard(*first);
     relay.release();
 
-    // 2. The restart resumes from those headers (not from genesis); killed again mid-scan.
-    relay.holdAfter("cfilter", 1500);
+    // 2. The restart resumes from those headers (not from genesis); killed again with the first
+    // `cfheaders` answer stored.
+    relay.holdAfter("cfheaders", 1);
     auto second = startWallet(viaNeutrino, {"sync", "--verbose"});
-    BOOST_REQUIRE_MESSAGE(relay.waitHeld(std::chrono::seconds(60)), "no filters came: " + second->output());
+    BOOST_REQUIRE_MESSAGE(relay.waitHeld(std::chrono::seconds(60)), "no filter headers came: " + second->output());
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     killHard(*second);
     auto secondLog = second->output();
-    BOOST_CHECK_MESSAGE(secondLog.find("starting from its store: headers to height 2000,") != std::string::npos,
+    BOOST_CHECK_MESSAGE(secondLog.find("starting from its store: headers to height 2000, filter headers to height "
+                                       "0\n") != std::string::npos,
                         secondLog);
+    relay.release();
+
+    // 3. Resumed with all headers and those filter headers; killed again mid-scan.
+    relay.holdAfter("cfilter", 1500);
+    auto third = startWallet(viaNeutrino, {"sync", "--verbose"});
+    BOOST_REQUIRE_MESSAGE(relay.waitHeld(std::chrono::seconds(60)), "no filters came: " + third->output());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    killHard(*third);
+    auto thirdLog = third->output();
+    // Some filter headers were kept (how many a request asks for is the client's choice).
+    auto stored = thirdLog.find("starting from its store: headers to height " + std::to_string(tip) +
+                                ", filter headers to height ");
+    BOOST_REQUIRE_MESSAGE(stored != std::string::npos, thirdLog);
+    auto filterHeaders = std::stoi(thirdLog.substr(thirdLog.find("filter headers to height ", stored) + 25));
+    BOOST_CHECK_MESSAGE(filterHeaders > 0 && filterHeaders < tip, thirdLog);
     relay.release();
     relay.resetCounts();
 
-    // 3. The next run finishes the scan from its last checkpoint, and the wallet is right.
-    auto third = viaNeutrino.run({"sync", "--verbose"});
-    BOOST_REQUIRE_MESSAGE(third.exit_code == 0, third.err);
-    BOOST_CHECK_MESSAGE(third.err.find("headers to height " + std::to_string(tip) + ", filter headers to height " +
-                                       std::to_string(tip) + "\n") != std::string::npos,
-                        third.err);
-    BOOST_TEST_MESSAGE("tip " << tip << ", filters fetched after the second kill: " << relay.passed("cfilter"));
+    // 4. The next run finishes the scan from its last checkpoint, and the wallet is right.
+    auto last = viaNeutrino.run({"sync", "--verbose"});
+    BOOST_REQUIRE_MESSAGE(last.exit_code == 0, last.err);
+    BOOST_CHECK_MESSAGE(last.err.find("headers to height " + std::to_string(tip) + ", filter headers to height " +
+                                      std::to_string(tip) + "\n") != std::string::npos,
+                        last.err);
+    BOOST_TEST_MESSAGE("tip " << tip << ", filters fetched after the last kill: " << relay.passed("cfilter"));
     BOOST_CHECK_MESSAGE(relay.passed("cfilter") <= tip - 999,
                         "the scan started over: " << relay.passed("cfilter") << " filters fetched again");
     checkSameView(viaCore, viaNeutrino, "after two kills");
@@ -275,9 +296,8 @@ BOOST_AUTO_TEST_CASE(restore_from_words_same_on_core_and_neutrino) {
 
     for (int m : {0, 2, 4}) {
         auto a = handOut(restoredCore, m, 1), b = handOut(restoredNeutrino, m, 1), c = handOut(original, m, 1);
-        BOOST_CHECK_MESSAGE(a == b && a == c,
-                            "next receive address of mixdepth " << m << ": " << a.front() << " " << b.front() << " "
-                                                                << c.front());
+        BOOST_CHECK_MESSAGE(a == b && a == c, "next receive address of mixdepth " << m << ": " << a.front() << " "
+                                                                                  << b.front() << " " << c.front());
     }
 
     // The original data directory moved from backend-core to backend-neutrino: the same wallet.
@@ -289,8 +309,8 @@ BOOST_AUTO_TEST_CASE(restore_from_words_same_on_core_and_neutrino) {
 // `jmnode wallet sync` fails with an error that says which and why, and stores nothing wrong.
 BOOST_AUTO_TEST_CASE(unusable_peers_are_named) {
     auto port = freeLoopbackPort();
-    Bitcoind plain(*findBitcoinCore(), {"-listen=1", "-port=" + std::to_string(port),
-                                        "-bind=127.0.0.1:" + std::to_string(port)});
+    Bitcoind plain(*findBitcoinCore(),
+                   {"-listen=1", "-port=" + std::to_string(port), "-bind=127.0.0.1:" + std::to_string(port)});
     plain.mine(3);
     const auto entropy = jm::bitcoin::Bytes(16, 0x61);
     WalletNode noFilters(plain, entropy, neutrinoBackend(port, ", \"sync_wait\": \"4s\""));
@@ -311,7 +331,8 @@ BOOST_AUTO_TEST_CASE(unusable_peers_are_named) {
     TempDir signet;
     auto config = signet.path() / "node.json";
     std::ofstream(config) << "{ \"node\": {\"datadir\": \"" << (signet.path() / "data").string()
-                          << "\", \"network\": \"signet\"},\n  \"plugins\": [" << neutrinoBackend(port, ", \"sync_wait\": \"4s\"")
+                          << "\", \"network\": \"signet\"},\n  \"plugins\": ["
+                          << neutrinoBackend(port, ", \"sync_wait\": \"4s\"")
                           << ", {\"load\": \"fee\", \"factory\": \"fixed\", \"instance\": \"fee\", \"config\": "
                              "{\"sat_vb\": 2}}] }\n";
     auto jmnodeWallet = [&](std::vector<std::string> args, const std::string& input) {
@@ -324,7 +345,8 @@ BOOST_AUTO_TEST_CASE(unusable_peers_are_named) {
     BOOST_REQUIRE_MESSAGE(created.exit_code == 0, created.err);
     auto other = jmnodeWallet({"sync"}, "pw\n");
     BOOST_CHECK_NE(other.exit_code, 0);
-    BOOST_CHECK_MESSAGE(other.err.find("127.0.0.1:" + std::to_string(port) + " closed the connection before its "
+    BOOST_CHECK_MESSAGE(other.err.find("127.0.0.1:" + std::to_string(port) +
+                                       " closed the connection before its "
                                        "version message") != std::string::npos &&
                             other.err.find("is it a signet node?") != std::string::npos,
                         other.err);

@@ -136,7 +136,8 @@ BOOST_AUTO_TEST_CASE(describe_writes_numbers_as_people_do) {
     schema.bounded("tiny", jm::sdk::ConfigType::Double, 1e-300, 0, 1e300, "");
     auto text = schema.describe();
     for (auto key : {"exponent (number, default 1.3, min 1, max 10)", "share (number, default 0.125, min 0, max 1)",
-                     "interval (duration, default \"0s\", min \"0s\", max \"1d\")", "tiny (number, default 1e-300, min 0, max 1e+300)"})
+                     "interval (duration, default \"0s\", min \"0s\", max \"1d\")",
+                     "tiny (number, default 1e-300, min 0, max 1e+300)"})
         BOOST_CHECK_MESSAGE(text.find(key) != std::string::npos, "missing '" << key << "' in\n" << text);
 }
 
