@@ -246,6 +246,46 @@ BOOST_AUTO_TEST_CASE(only_peer_lost_mid_scan_and_back) {
     checkSameView(viaCore, viaNeutrino, "after the outage");
 }
 
+// A block paying the wallet leaves the best chain while no jmnode runs (each `jmnode wallet` is a
+// process): the next sync must not keep the coin as confirmed, and once the payment confirms
+// again both backends agree.
+BOOST_AUTO_TEST_CASE(reorganisation_while_off_drops_the_confirmation) {
+    auto port = freeLoopbackPort();
+    Bitcoind core(*findBitcoinCore(), filterNode(port));
+    const auto entropy = jm::bitcoin::Bytes(16, 0x72);
+    WalletNode viaCore(core, entropy);
+    WalletNode viaNeutrino(core, entropy, neutrinoBackend(port));
+    core.mine(101);
+    core.cli({"sendtoaddress", viaCore.address(0, 0, 0), "1.0"}, "miner");
+    core.mine(3);
+    auto txid = core.cli({"sendtoaddress", viaCore.address(1, 0, 1), "0.5"}, "miner");
+    txid.erase(txid.find_last_not_of(" \n\r") + 1);
+    core.mine(1);
+    auto block = core.cli({"getbestblockhash"});
+    block.erase(block.find_last_not_of(" \n\r") + 1);
+    waitForFilterIndex(core);
+    checkSameView(viaCore, viaNeutrino, "before the reorganisation");
+    auto seen = historyOf(viaNeutrino);
+    BOOST_REQUIRE_MESSAGE(seen.count(txid) && seen[txid].find("conf 1") != std::string::npos, dump(seen));
+
+    // The block goes; three empty blocks make the longer chain (the payment waits in the mempool).
+    core.cli({"invalidateblock", block});
+    auto miner = core.minerAddress();
+    for (int i = 0; i < 3; ++i)
+        core.cli({"generateblock", miner, "[]"});
+    waitForFilterIndex(core);
+    viaNeutrino.sync();
+    for (const auto& [outpoint, text] : utxosOf(viaNeutrino))
+        BOOST_CHECK_MESSAGE(outpoint.rfind(txid, 0) != 0 || text.find(" conf 0") != std::string::npos,
+                            "still confirmed after the reorganisation: " << outpoint << " " << text);
+    auto history = historyOf(viaNeutrino);
+    BOOST_CHECK_MESSAGE(!history.count(txid) || history[txid].find(" conf 0") != std::string::npos, dump(history));
+
+    core.mine(1); // confirms the payment again
+    waitForFilterIndex(core);
+    checkSameView(viaCore, viaNeutrino, "after the payment confirmed again");
+}
+
 // Words written down at creation, coins on several mixdepths and addresses handed out past the
 // first gap window (each found only once the one before it is), some spent; then the words
 // restored in two fresh data directories, one on each backend: the same coins, balances,
