@@ -59,9 +59,9 @@ struct MakerPlugin::Bond {
 MakerPlugin::MakerPlugin(jm::sdk::PluginContext& ctx, MakerSettings settings) :
     m_ctx(ctx), m_settings(std::move(settings)),
     m_store(ctx.store(), static_cast<std::size_t>(m_settings.max_learned_commitments)),
+    m_onionTimer(ctx.executor()),
     m_limiter(m_settings.message_rate, m_settings.message_burst, m_settings.orderbook_interval),
-    m_sessionTimer(ctx.executor()), m_retryTimer(ctx.executor()), m_statusTimer(ctx.executor()),
-    m_onionTimer(ctx.executor()) {}
+    m_sessionTimer(ctx.executor()), m_retryTimer(ctx.executor()), m_statusTimer(ctx.executor()) {}
 
 MakerPlugin::~MakerPlugin() {
     // Destroyed without stop() (the host failed mid-start, or a test simulating a crash): close

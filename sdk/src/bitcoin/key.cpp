@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include <cstring>
+#include <stdexcept>
 
 namespace jm::bitcoin {
 
@@ -19,7 +20,9 @@ const secp256k1_context* secpContext() {
         auto* c = secp256k1_context_create(SECP256K1_CONTEXT_SIGN | SECP256K1_CONTEXT_VERIFY);
         unsigned char seed[32];
         randombytes_buf(seed, sizeof seed);
-        (void)secp256k1_context_randomize(c, seed); // side-channel blinding for signing
+        // Side-channel blinding for signing; it cannot fail for a context made here, and signing
+        // stays correct without it.
+        [[maybe_unused]] int blinded = secp256k1_context_randomize(c, seed);
         sodium_memzero(seed, sizeof seed);
         return c;
     }();
@@ -93,7 +96,8 @@ jm::sdk::Result<PublicKey> PublicKey::addTweak(ByteView scalar32) const {
 
 PublicKey PublicKey::negate() const {
     auto pk = toLib(m_data);
-    secp256k1_ec_pubkey_negate(secpContext(), &pk);
+    if (!secp256k1_ec_pubkey_negate(secpContext(), &pk)) // only for a malformed point
+        throw std::logic_error("PublicKey::negate: invalid point");
     return PublicKey(fromLib(pk));
 }
 
@@ -155,7 +159,8 @@ std::string PrivateKey::toWif(Network network, bool compressed) const {
 
 PublicKey PrivateKey::publicKey() const {
     secp256k1_pubkey pk;
-    (void)secp256k1_ec_pubkey_create(secpContext(), &pk, m_key.data()); // key validated at construction
+    if (!secp256k1_ec_pubkey_create(secpContext(), &pk, m_key.data())) // validated at construction
+        throw std::logic_error("PrivateKey::publicKey: invalid key");
     return PublicKey(fromLib(pk));
 }
 
@@ -196,7 +201,8 @@ jm::sdk::Result<PrivateKey> PrivateKey::multiplyTweak(ByteView scalar32) const {
 
 PrivateKey PrivateKey::negate() const {
     SecretBytes key = m_key;
-    secp256k1_ec_seckey_negate(secpContext(), key.data());
+    if (!secp256k1_ec_seckey_negate(secpContext(), key.data())) // validated at construction
+        throw std::logic_error("PrivateKey::negate: invalid key");
     return PrivateKey(std::move(key));
 }
 

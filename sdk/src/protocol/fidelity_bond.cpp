@@ -86,17 +86,13 @@ jm::sdk::Result<std::string> serializeBondProof(const BondProof& p) {
 }
 
 Bytes bondCertificateMessage(ByteView cert_pub, std::uint16_t cert_expiry, bool ascii_form) {
-    std::string prefix = "fidelity-bond-cert|";
-    Bytes msg(prefix.begin(), prefix.end());
-    if (ascii_form) {
-        auto hex = jm::bitcoin::toHex(cert_pub);
-        msg.insert(msg.end(), hex.begin(), hex.end());
-    } else {
-        msg.insert(msg.end(), cert_pub.begin(), cert_pub.end());
-    }
-    std::string tail = "|" + std::to_string(cert_expiry);
-    msg.insert(msg.end(), tail.begin(), tail.end());
-    return msg;
+    std::string text = "fidelity-bond-cert|";
+    if (ascii_form)
+        text += jm::bitcoin::toHex(cert_pub);
+    else
+        text.append(reinterpret_cast<const char*>(cert_pub.data()), cert_pub.size());
+    text += "|" + std::to_string(cert_expiry);
+    return Bytes(text.begin(), text.end());
 }
 
 BondProof createBondProof(const jm::bitcoin::PrivateKey& utxo_key, const jm::bitcoin::PrivateKey& cert_key,

@@ -40,9 +40,11 @@ jm::sdk::Result<std::array<std::uint8_t, 32>> parseBoxPublicKey(std::string_view
 
 BoxSession::BoxSession(const BoxKeyPair& ours, const std::array<std::uint8_t, 32>& their_public) :
     m_shared(crypto_box_BEFORENMBYTES) {
-    // A low-order public key makes beforenm fail; the shared key then stays zero and every
-    // decryption fails authentication, which is the safe outcome.
-    (void)crypto_box_beforenm(m_shared.data(), their_public.data(), ours.secretKey().data());
+    // A low-order public key makes beforenm fail and leaves the key as it was: all zero, which
+    // anyone could use. A random key instead makes every decryption fail authentication and
+    // what we encrypt unreadable, which is the safe outcome.
+    if (crypto_box_beforenm(m_shared.data(), their_public.data(), ours.secretKey().data()) != 0)
+        randombytes_buf(m_shared.data(), m_shared.size());
 }
 
 BoxSession::~BoxSession() = default;

@@ -5,6 +5,11 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <sodium.h>
+
+#include <array>
+#include <cstring>
+
 using namespace jm::protocol;
 using namespace jm::bitcoin;
 
@@ -55,6 +60,30 @@ BOOST_AUTO_TEST_CASE(random_nonces_and_malformed_input) {
     BOOST_CHECK(!parseBoxPublicKey("abcd"));
     BOOST_CHECK(!parseBoxPublicKey(std::string(64, 'g')));
     BOOST_CHECK(!BoxKeyPair::fromSecret(Bytes(31, 1)));
+}
+
+BOOST_AUTO_TEST_CASE(a_low_order_public_key_gives_a_session_nobody_can_use) {
+    // The all-zero point is of low order: X25519 with it yields zero, which libsodium refuses.
+    // A peer announcing it must not get a session keyed with a value anyone can compute.
+    auto ours = BoxKeyPair::generate();
+    std::array<std::uint8_t, 32> low_order{};
+    BoxSession session(ours, low_order);
+    const std::array<std::uint8_t, crypto_box_BEFORENMBYTES> zero_key{};
+    std::array<std::uint8_t, crypto_box_NONCEBYTES> nonce{};
+    nonce[0] = 7;
+    const std::string forged = "!ioauth forged by whoever knows the zero key";
+    Bytes box(nonce.size() + crypto_box_MACBYTES + forged.size());
+    std::memcpy(box.data(), nonce.data(), nonce.size());
+    crypto_box_easy_afternm(box.data() + nonce.size(), reinterpret_cast<const unsigned char*>(forged.data()),
+                            forged.size(), nonce.data(), zero_key.data());
+    BOOST_CHECK(!session.decryptBox(box));
+
+    auto sent = session.encryptWithNonce("our secret", ByteView(nonce.data(), nonce.size()));
+    std::string opened(sent.size() - nonce.size() - crypto_box_MACBYTES, '\0');
+    BOOST_CHECK_NE(crypto_box_open_easy_afternm(reinterpret_cast<unsigned char*>(opened.data()),
+                                                sent.data() + nonce.size(), sent.size() - nonce.size(),
+                                                nonce.data(), zero_key.data()),
+                   0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

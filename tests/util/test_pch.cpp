@@ -1,0 +1,1 @@
+// Anchor for the precompiled test headers (jm_test_pch): the object holds nothing.
