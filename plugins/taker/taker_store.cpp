@@ -106,20 +106,17 @@ jm::sdk::Result<std::vector<jm::taker::ExternalCommitment>> TakerStore::external
 }
 
 jm::sdk::Result<void> TakerStore::recordCoinjoin(const CoinjoinRecord& c) {
-    auto text = boost::json::serialize(
-        boost::json::object{{"txid", c.txid},
-                            {"cj_amount", c.cj_amount},
-                            {"maker_fees", c.maker_fees},
-                            {"mining_fee", c.mining_fee},
-                            {"mixdepth", c.mixdepth},
-                            {"destination", c.destination},
-                            {"time", c.time},
-                            {"inputs", [&] {
-                                 boost::json::array a;
-                                 for (const auto& o : c.inputs)
-                                     a.push_back(boost::json::string(jm::protocol::formatUtxoString({o, {}, {}})));
-                                 return a;
-                             }()}});
+    boost::json::array inputs;
+    for (const auto& o : c.inputs)
+        inputs.push_back(boost::json::string(jm::protocol::formatUtxoString({o, {}, {}})));
+    auto text = boost::json::serialize(boost::json::object{{"txid", c.txid},
+                                                           {"cj_amount", c.cj_amount},
+                                                           {"maker_fees", c.maker_fees},
+                                                           {"mining_fee", c.mining_fee},
+                                                           {"mixdepth", c.mixdepth},
+                                                           {"destination", c.destination},
+                                                           {"time", c.time},
+                                                           {"inputs", std::move(inputs)}});
     return m_store.put(std::string(COINJOIN) + c.txid, text, SYNCED);
 }
 
