@@ -718,6 +718,24 @@ jm::sdk::Result<void> TakerPlugin::chooseMakers() {
         txfees += p.offer.txfee;
         run.makers.emplace(m.nick, std::move(m));
     }
+    // Coins of ours that an earlier CoinJoin, signed and handed out, spent without confirming
+    // (it left the mempool, or the maker given the !push kept it): whoever holds it can still
+    // broadcast it. This one spends them too, so that at most one of the two can ever confirm
+    // (a retry, e.g. the tumbler's, never pays the same destination twice). A sweep spends
+    // every coin anyway.
+    auto records = m_store.coinjoins();
+    if (!records) return records.error().withContext("the taker's CoinJoin records");
+    std::vector<WalletUtxo> encumbered;
+    for (const auto& r : *records)
+        for (const auto& o : r.inputs)
+            for (const auto& u : spendable)
+                if (u.outpoint == o &&
+                    std::none_of(encumbered.begin(), encumbered.end(), [&](const auto& e) { return e.outpoint == o; }))
+                    encumbered.push_back(u);
+    if (!encumbered.empty())
+        JM_LOG(m_ctx.logger(), info) << "spending " << encumbered.size()
+                                     << " coin(s) of an earlier CoinJoin that was signed but never confirmed, so "
+                                        "that at most one of them confirms";
     // Our coins: the amount, the fees and the mining fee with three inputs per maker (REF's
     // budget), re-estimated with the count of our own inputs.
     std::size_t own = 1;
@@ -725,6 +743,9 @@ jm::sdk::Result<void> TakerPlugin::chooseMakers() {
         auto mining = std::max<std::int64_t>(estimateFee(own + 3 * n, 2 * n + 2) - txfees, 0);
         auto coins = m_utxos->selectCoins(run.request.mixdepth, amount + fees + mining);
         if (!coins) return coins.error();
+        for (const auto& e : encumbered)
+            if (std::none_of(coins->begin(), coins->end(), [&](const auto& c) { return c.outpoint == e.outpoint; }))
+                coins->push_back(e);
         run.own_coins = std::move(*coins);
         run.taker_txfee = mining;
         if (run.own_coins.size() <= own) break;
@@ -1097,8 +1118,12 @@ void TakerPlugin::finishSigned() {
                           run.request.mixdepth,
                           run.request.destination,
                           unixNow()};
+    for (const auto& u : run.own_coins)
+        record.inputs.push_back(u.outpoint);
+    // Written before the transaction leaves us: a later CoinJoin must know which coins to spend
+    // to void it should it never confirm (chooseMakers). Nothing was handed out yet.
     if (auto r = m_store.recordCoinjoin(record); !r)
-        JM_LOG(m_ctx.logger(), error) << "cannot record the CoinJoin: " << r.error().message;
+        return failRun(r.error().code, "cannot record the CoinJoin before its broadcast: " + r.error().message);
     m_backend->watchTransaction(run.txid, std::max(1, m_settings.wait_confirmations));
     bool self = true;
     if (m_settings.tx_broadcast == BroadcastPolicy::NotSelf) {

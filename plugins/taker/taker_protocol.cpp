@@ -66,7 +66,11 @@ void TakerPlugin::onMessage(const jm::net::RoutedMessage& routed) {
     } else if (command == "sig" && maker.state == State::TxSent && run.stage == Stage::Signatures) {
         onSig(maker, body->text);
     } else if (command == "error") {
+        // The maker's own words end up in the log, the failure message, the tumble plan and the
+        // user's terminal: printable ASCII only, so that no escape sequence reaches a terminal.
         auto text = body->text.substr(0, 200);
+        std::replace_if(
+            text.begin(), text.end(), [](char c) { return c < 0x20 || c > 0x7e; }, '?');
         JM_LOG(m_ctx.logger(), info) << "!error from " << maker.nick << ": " << text;
         if (text.find("blacklist") != std::string::npos && run.stage == Stage::Fill && maker.state == State::Filled) {
             // Our commitment is burnt (NG rotates on any "blacklist" error): the next attempt uses

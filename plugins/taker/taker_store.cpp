@@ -106,26 +106,48 @@ jm::sdk::Result<std::vector<jm::taker::ExternalCommitment>> TakerStore::external
 }
 
 jm::sdk::Result<void> TakerStore::recordCoinjoin(const CoinjoinRecord& c) {
+    boost::json::array inputs;
+    for (const auto& o : c.inputs)
+        inputs.push_back(boost::json::string(jm::protocol::formatUtxoString({o, {}, {}})));
     auto text = boost::json::serialize(boost::json::object{{"txid", c.txid},
                                                            {"cj_amount", c.cj_amount},
                                                            {"maker_fees", c.maker_fees},
                                                            {"mining_fee", c.mining_fee},
                                                            {"mixdepth", c.mixdepth},
                                                            {"destination", c.destination},
-                                                           {"time", c.time}});
+                                                           {"time", c.time},
+                                                           {"inputs", std::move(inputs)}});
     return m_store.put(std::string(COINJOIN) + c.txid, text, SYNCED);
 }
 
 jm::sdk::Result<std::vector<CoinjoinRecord>> TakerStore::coinjoins() const {
     std::vector<CoinjoinRecord> out;
+    bool bad = false;
     auto r = m_store.iterate(COINJOIN, [&](std::string_view, std::string_view value) {
-        if (auto o = parseObject(value))
-            out.push_back({stringOf(*o, "txid"), intOf(*o, "cj_amount"), intOf(*o, "maker_fees"),
-                           intOf(*o, "mining_fee"), static_cast<int>(intOf(*o, "mixdepth")),
-                           stringOf(*o, "destination"), intOf(*o, "time")});
+        if (auto o = parseObject(value)) {
+            CoinjoinRecord c{stringOf(*o, "txid"),
+                             intOf(*o, "cj_amount"),
+                             intOf(*o, "maker_fees"),
+                             intOf(*o, "mining_fee"),
+                             static_cast<int>(intOf(*o, "mixdepth")),
+                             stringOf(*o, "destination"),
+                             intOf(*o, "time")};
+            for (const auto& text : stringsOf(*o, "inputs")) {
+                auto utxo = jm::protocol::parseUtxoString(text);
+                if (!utxo) {
+                    bad = true; // written by us: a coin we cannot read is a damaged store
+                    continue;
+                }
+                c.inputs.push_back(utxo->outpoint);
+            }
+            out.push_back(std::move(c));
+        } else {
+            bad = true;
+        }
         return true;
     });
     if (!r) return r.error();
+    if (bad) return fail(errc::corrupt_data, "a CoinJoin record of the taker cannot be read");
     return out;
 }
 

@@ -20,6 +20,11 @@ struct CoinjoinRecord {
     int mixdepth = 0;
     std::string destination;
     std::int64_t time = 0; //!< unix seconds
+    //! Our own coins the signed transaction spends. Once it is handed out (broadcast, or !push
+    //! to a maker) anyone holding it may broadcast it later, even after it left the mempool
+    //! unconfirmed: a later CoinJoin of ours spends every one of them still unspent, so that the
+    //! two conflict and at most one pays (TakerPlugin::chooseMakers). Empty in older records.
+    std::vector<jm::bitcoin::OutPoint> inputs{};
 };
 
 //! What the taker must not forget across a crash, in its instance's KvStore: the commitments it
@@ -39,7 +44,7 @@ public:
     jm::sdk::Result<void> addExternal(const jm::taker::ExternalCommitment& c);
     jm::sdk::Result<std::vector<jm::taker::ExternalCommitment>> externals() const;
 
-    //! Records a CoinJoin (synced), before it is broadcast.
+    //! Records a CoinJoin (synced), before it is broadcast; the broadcast waits for it.
     jm::sdk::Result<void> recordCoinjoin(const CoinjoinRecord& r);
     jm::sdk::Result<std::vector<CoinjoinRecord>> coinjoins() const;
 

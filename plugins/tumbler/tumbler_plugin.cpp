@@ -68,6 +68,13 @@ std::string joined(const std::vector<std::string>& nicks) {
     return out;
 }
 
+//! Why the plan pauses when a step has used its round's attempts.
+std::string limitReached(const jm::tumbler::TumbleStep& step, std::size_t index, int max_attempts) {
+    return "step " + std::to_string(index + 1) + " failed " + std::to_string(step.round_attempts) +
+           " time(s) (max_attempts " + std::to_string(max_attempts) + ")" +
+           (step.reason.empty() ? std::string() : ", last: " + step.reason);
+}
+
 template <class T> void reply(jm::sdk::Executor ex, jm::chain::Callback<T> done, jm::sdk::Result<T> r) {
     boost::asio::post(ex, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
 }
@@ -375,7 +382,12 @@ void TumblerPlugin::next() {
                                                           m_plan->done(), static_cast<int>(m_plan->steps.size()), ""});
         return finish(*m_plan);
     }
-    if (m_plan->steps[index].state == StepState::Running) return reconcile(index);
+    const auto& step = m_plan->steps[index];
+    if (step.state == StepState::Running) return reconcile(index);
+    // A round already used up: a crash between the last failure's write and the pause's, or a
+    // max_attempts lowered since. One more attempt would break the limit.
+    if (step.round_attempts >= m_settings.max_attempts)
+        return pause(limitReached(step, index, m_settings.max_attempts));
     auto now = unixNow();
     if (now < m_plan->next_at) return waitThen(static_cast<double>(m_plan->next_at - now), index);
     prepare(index);
@@ -515,8 +527,7 @@ void TumblerPlugin::failed(std::size_t index, const std::string& reason) {
     announce(index);
     JM_LOG(m_ctx.logger(), warning) << "tumble step " << index + 1 << " failed: " << reason;
     if (step.round_attempts >= m_settings.max_attempts)
-        return pause("step " + std::to_string(index + 1) + " failed " + std::to_string(step.round_attempts) +
-                     " time(s), last: " + reason);
+        return pause(limitReached(step, index, m_settings.max_attempts));
     waitThen(static_cast<double>(m_settings.retry_wait.count()) / 1000.0, index);
 }
 
@@ -563,7 +574,10 @@ void TumblerPlugin::reconcile(std::size_t index) {
 void TumblerPlugin::checkCandidates(std::size_t index, std::vector<jm::chain::WalletTx> txs) {
     if (txs.empty()) {
         // Nothing on the network pays it: the CoinJoin never got out, or left unconfirmed
-        // (double-spent by a maker, evicted). Run it again (same destination: never paid).
+        // (double-spent by a maker, evicted). Run it again (same destination: never paid). A
+        // signed one may still be broadcast by whoever holds it (a maker given the !push, anyone
+        // who saw it relayed): the taker's next CoinJoin spends its coins too, so that at most
+        // one of the two confirms (TakerPlugin::chooseMakers).
         auto& step = m_plan->steps[index];
         auto reason = step.txid.empty() ? std::string("interrupted before its CoinJoin was broadcast")
                                         : "its CoinJoin " + step.txid +

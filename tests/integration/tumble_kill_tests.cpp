@@ -287,7 +287,8 @@ BOOST_AUTO_TEST_CASE(a_tumble_killed_in_each_step_state_resumes_and_pays_each_de
         auto out = boost::json::parse(r.out.substr(r.out.find('{')));
         auto paused = jm::tumbler::planFromJson(out).value();
         BOOST_TEST(paused.status == "paused");
-        BOOST_TEST(paused.reason.find("step 1 failed 7 time(s), last: ") != std::string::npos, paused.reason);
+        BOOST_TEST(paused.reason.find("step 1 failed 7 time(s) (max_attempts 7), last: ") != std::string::npos,
+                   paused.reason);
         // (Normally "only 1 maker(s) qualify after excluding 4": exact counts are the taker
         // tests'; here a maker slow to answer the orderbook would change them.)
         BOOST_TEST(paused.reason.find("maker(s) qualify after excluding ") != std::string::npos, r.out + r.err);
@@ -310,7 +311,8 @@ BOOST_AUTO_TEST_CASE(a_tumble_killed_in_each_step_state_resumes_and_pays_each_de
             BOOST_TEST((std::find(nicks.begin(), nicks.end(), nick) != nicks.end()), nick << " is no maker");
         auto st = runProcess({jmnode(), "tumble", "status", "--config", config.string()}, std::chrono::seconds(30));
         BOOST_TEST(st.exit_code == 0);
-        BOOST_TEST(st.out.find("paused: step 1 failed 7 time(s), last: ") != std::string::npos, st.out);
+        BOOST_TEST(st.out.find("paused: step 1 failed 7 time(s) (max_attempts 7), last: ") != std::string::npos,
+                   st.out);
         BOOST_TEST(st.out.find("last failure: ") != std::string::npos, st.out);
         BOOST_TEST(st.out.find("attempts: 7 in all, 7 in this round") != std::string::npos, st.out);
         BOOST_TEST(st.out.find("avoiding " + std::to_string(avoid.size()) + " maker(s) that failed it: " + avoid[0]) !=

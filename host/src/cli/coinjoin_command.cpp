@@ -2,6 +2,7 @@
 // command line. They start the config's backend, fee, chooser and taker instances (no other
 // role), then call the taker's service (jm/taker/coinjoin_service.hpp) and show its progress.
 #include <cli/commands.hpp>
+#include <cli/failed_makers.hpp>
 #include <cli/options.hpp>
 #include <cli/password_service.hpp>
 #include <cli/prepared_node.hpp>
@@ -106,6 +107,7 @@ struct Progress {
     std::vector<jm::taker::StageUpdate> stages;
     std::optional<std::pair<jm::taker::CoinjoinPlan, std::function<void(bool)>>> question;
     std::optional<jm::sdk::Result<jm::taker::CoinjoinResult>> result;
+    std::optional<jm::taker::CoinjoinFailure> failure; //!< posted before a failed `result`
 };
 
 void printPlan(const jm::taker::CoinjoinPlan& plan) {
@@ -172,6 +174,10 @@ int coinjoinSendCommand(const std::vector<std::string>& args) {
             progress->question.emplace(plan, std::move(proceed));
             progress->cv.notify_all();
         };
+    observer.on_failed = [progress](const jm::taker::CoinjoinFailure& f) {
+        std::lock_guard lock(progress->mutex);
+        progress->failure = f;
+    };
     t.service->send(request, observer, strand, [progress](jm::sdk::Result<jm::taker::CoinjoinResult> r) {
         std::lock_guard lock(progress->mutex);
         progress->result = std::move(r);
@@ -209,7 +215,15 @@ int coinjoinSendCommand(const std::vector<std::string>& args) {
         if (finished) break;
     }
     auto result = std::move(*progress->result);
-    if (!result) return failWith(result.error());
+    if (!result) {
+        auto code = failWith(result.error());
+        // Every maker that failed the run, by nick (the message names at most a few): whom to
+        // leave out of the next try, or to report.
+        std::lock_guard lock(progress->mutex);
+        if (progress->failure)
+            if (auto line = failedMakersLine(*progress->failure); !line.empty()) std::cerr << line << "\n";
+        return code;
+    }
     if (json) {
         boost::json::object out{{"txid", result->txid},
                                 {"cj_amount", result->cj_amount},

@@ -8,6 +8,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <set>
 
 using namespace jm::test;
@@ -544,6 +545,57 @@ BOOST_AUTO_TEST_CASE(the_makers_that_failed_a_run_are_reported_and_a_run_avoidin
     BOOST_CHECK(in_tx == honest);
     BOOST_CHECK_EQUAL(market.taker->failures().size(), 1u);
     BOOST_CHECK_EQUAL(market.hub.chain().mempoolSize(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_signed_coinjoin_that_vanished_unconfirmed_is_voided_by_the_next_one) {
+    // A CoinJoin signed and handed out that leaves the mempool unconfirmed (evicted, or kept by
+    // the maker given the !push) can still be broadcast by whoever holds it. The taker's next
+    // CoinJoin (the tumbler's retry pays the same destination) must spend a coin of it, or both
+    // could confirm.
+    HostileMarket market(Misbehaviour::None, 2);
+    const auto& funded = market.taker->funded(); // 50M and 30M satoshis
+    auto ours = [&](const std::vector<std::uint8_t>& raw) {
+        std::set<jm::bitcoin::OutPoint> out;
+        for (const auto& in : jm::bitcoin::parseTransaction(raw).value().inputs)
+            if (std::find(funded.begin(), funded.end(), in.prevout) != funded.end()) out.insert(in.prevout);
+        return out;
+    };
+    auto first = market.taker->send({0, 20'000'000, false, TakerUnderTest::destination().first, 2});
+    BOOST_REQUIRE_MESSAGE(first, (first ? "" : first.error().message));
+    auto first_coins = ours(first->raw_tx);
+    BOOST_REQUIRE_EQUAL(first_coins.size(), 1u); // the 30M coin covers it alone
+    BOOST_REQUIRE(market.hub.chain().drop(first->txid).has_value());
+    // The 50M coin alone covers this one: without the rule the two would share no coin of ours.
+    auto second = market.taker->send({0, 40'000'000, false, TakerUnderTest::destination().first, 2});
+    BOOST_REQUIRE_MESSAGE(second, (second ? "" : second.error().message));
+    auto second_coins = ours(second->raw_tx);
+    BOOST_CHECK_EQUAL(second_coins.size(), 2u);
+    BOOST_CHECK_EQUAL(second_coins.count(*first_coins.begin()), 1u);
+    // Confirmed, it leaves the first no way onto the chain.
+    market.hub.mine(1);
+    BOOST_CHECK(!market.hub.chain().submit(first->raw_tx).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_makers_error_text_is_passed_on_without_control_characters) {
+    // The maker's !error carries escape sequences; its words reach the failure message, the
+    // taker.failed/1 event and (through the tumbler's plan) the user's terminal.
+    HostileMarket market(Misbehaviour::ErrorAtFill, 2, {{"max_attempts", 1}});
+    auto [address, script] = TakerUnderTest::destination();
+    auto result = market.taker->send({0, 10'000'000, false, address, 2});
+    BOOST_REQUIRE(!result);
+    auto failures = market.taker->failures();
+    BOOST_REQUIRE_EQUAL(failures.size(), 1u);
+    BOOST_REQUIRE_EQUAL(failures[0].makers.size(), 1u);
+    BOOST_CHECK_EQUAL(failures[0].makers[0].nick, market.hostile->nick());
+    BOOST_CHECK_EQUAL(failures[0].makers[0].reason, "!error: oid not found?[2J?]0;pwned?");
+    auto printable = [](const std::string& s) {
+        return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
+    };
+    BOOST_CHECK_MESSAGE(printable(result.error().message), result.error().message);
+    BOOST_CHECK(result.error().message.find("oid not found?[2J") != std::string::npos);
+    auto events = market.taker->events("taker.failed/1");
+    BOOST_REQUIRE_EQUAL(events.size(), 1u);
+    BOOST_CHECK(printable(std::string(events[0].at("reason").as_string())));
 }
 
 BOOST_AUTO_TEST_CASE(too_few_makers_left_after_avoiding_fails_saying_how_many_were_excluded) {

@@ -367,7 +367,9 @@ void HostileMaker::onMessage(const jm::net::RoutedMessage& routed) {
         ++m_fills;
         auto fill = jm::protocol::parseFill(body->commands.front().args);
         if (!fill || m_how == Misbehaviour::SilentAtFill) return;
-        if (m_how == Misbehaviour::ErrorAtFill) return send("error", "oid not found");
+        // With terminal escape sequences (clear screen, set title): the taker must not pass
+        // them on to the user's terminal.
+        if (m_how == Misbehaviour::ErrorAtFill) return send("error", "oid not found\x1b[2J\x1b]0;pwned\x07");
         if (m_how == Misbehaviour::BlacklistAtFill)
             return send("error", "Commitment is blacklisted: " + fill->commitment);
         m_amount = fill->amount;

@@ -66,6 +66,8 @@ public:
     }
     //! How many of the coins the wallet was funded with are still unspent on the chain.
     std::size_t fundedCoinsUnspent();
+    //! The coins the wallet was funded with (TakerOptions::coins, in that order).
+    const std::vector<jm::bitcoin::OutPoint>& funded() const { return m_funded; }
     jm::sdk::testing::TestContext& ctx() { return m_ctx; }
     //! The light-client backend (TakerOptions::light_client), or null.
     LightClientChain* lightChain() { return m_light.get(); }

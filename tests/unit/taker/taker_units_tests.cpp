@@ -4,10 +4,12 @@
 
 #include <coinjoin_tx.hpp>
 #include <jm/market/orderbook.hpp>
+#include <taker_store.hpp>
 
 #include <jm/bitcoin/address.hpp>
 #include <jm/bitcoin/encoding.hpp>
 #include <jm/protocol/fidelity_bond.hpp>
+#include <jm/sdk/testing/memory_kv_store.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -238,6 +240,29 @@ BOOST_AUTO_TEST_CASE(bad_taker_configs_are_refused_with_a_clear_error) {
     BOOST_CHECK(!parse({{"directories", boost::json::array{"nohost"}}}));
     BOOST_CHECK(!parse({{"directories", boost::json::array{}}}));
     BOOST_CHECK(!parse({{"makers", 0}}));
+}
+
+BOOST_AUTO_TEST_CASE(coinjoin_records_keep_our_inputs_and_a_damaged_one_is_an_error) {
+    jm::sdk::testing::MemoryKvStore kv;
+    TakerStore store(kv);
+    CoinjoinRecord r{"ab", 1000, 10, 20, 1, "bcrt1qdest", 1700000000};
+    r.inputs = {randomCoin(1).outpoint, randomCoin(2).outpoint};
+    BOOST_REQUIRE(store.recordCoinjoin(r).has_value());
+    // An older record, without inputs: read with none.
+    BOOST_REQUIRE(kv.put("coinjoin/cd", R"({"txid":"cd","cj_amount":5,"mixdepth":0,"time":1})").has_value());
+    auto records = store.coinjoins();
+    BOOST_REQUIRE(records.has_value());
+    BOOST_REQUIRE_EQUAL(records->size(), 2u);
+    BOOST_CHECK((records->at(0).inputs == r.inputs));
+    BOOST_CHECK(records->at(1).inputs.empty());
+    // A coin that cannot be read, or a record that is no JSON object: the taker cannot know
+    // which coins it must spend, so it says so instead of guessing.
+    BOOST_REQUIRE(kv.put("coinjoin/ef", R"({"txid":"ef","inputs":["nonsense"]})").has_value());
+    auto damaged = store.coinjoins();
+    BOOST_REQUIRE(!damaged);
+    BOOST_CHECK(damaged.error().code == jm::sdk::make_error_code(jm::sdk::errc::corrupt_data));
+    BOOST_REQUIRE(kv.put("coinjoin/ef", "[1,2]").has_value());
+    BOOST_CHECK(!store.coinjoins());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -14,6 +14,7 @@
 #include <jm/wallet/wallet.hpp>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -352,6 +353,27 @@ BOOST_AUTO_TEST_CASE(a_step_failing_too_often_pauses_the_plan_with_its_reason) {
     BOOST_TEST((again.error().code == jm::sdk::errc::already_exists));
     tumbler.crash();
     BOOST_TEST(market.paymentsTo(dests[0].second) == 0u);
+    // A kill between the last failure's write and the pause's leaves the plan "running" with the
+    // round used up: resumed, it pauses at once, with no attempt beyond the limit.
+    {
+        auto crashed = paused;
+        crashed.status = "running";
+        crashed.reason.clear();
+        BOOST_REQUIRE(market.taker->ctx()
+                          .store()
+                          .put("plan", boost::json::serialize(jm::tumbler::toJson(crashed)), {.sync = true})
+                          .has_value());
+        tumbler.start();
+        auto again = tumbler.resume();
+        auto stopped = waitFor(again, 20);
+        BOOST_TEST(stopped.status == "paused");
+        BOOST_TEST(stopped.steps[0].attempts == 2);
+        BOOST_TEST(stopped.steps[0].round_attempts == 2);
+        BOOST_TEST(stopped.steps[0].failures.size() == paused.steps[0].failures.size());
+        BOOST_TEST(stopped.reason.find("step 1 failed 2 time(s) (max_attempts 2), last: ") != std::string::npos,
+                   stopped.reason);
+        tumbler.crash();
+    }
     // Later, with makers back and the node restarted, `resume` finishes the paused plan.
     for (auto& m : market.makers)
         m->start();

@@ -117,7 +117,10 @@ struct ExternalCommitment {
 //! bad request (address of another network, amount below dust, unknown mixdepth); errc::insufficient_funds;
 //! errc::not_found when too few makers qualify (also when only because of CoinjoinRequest::avoid: the message says
 //! how many were excluded); errc::timeout when makers did not answer in time on every attempt;
-//! errc::cancelled when the confirmation said no. A failed run broadcast nothing. Which makers failed a run is
+//! errc::cancelled when the confirmation said no. A failed run broadcast nothing before its "broadcast" stage.
+//! Money rule: a signed CoinJoin, once handed out (broadcast or !push), can be broadcast later by whoever holds it,
+//! even after it left the mempool unconfirmed; every later CoinJoin of the instance spends the coins of ours such a
+//! CoinJoin spent that are still unspent, so that at most one of them confirms. Which makers failed a run is
 //! reported to CoinjoinObserver::on_failed and in the taker.failed/1 event.
 class JM_SDK_API CoinjoinService : public jm::sdk::Service {
 public:
