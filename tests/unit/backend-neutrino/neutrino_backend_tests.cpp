@@ -827,9 +827,22 @@ BOOST_AUTO_TEST_CASE(the_plugin_factory_checks_its_config) {
     BOOST_TEST(good.at("watch_ahead").as_int64() == 200);
     boost::json::object bad_peer{{"peers", boost::json::array{"no-port"}}};
     BOOST_TEST(factory.configSchema().validate(bad_peer, "$", problems));
-    auto s = NeutrinoSettings::fromConfig(bad_peer);
-    BOOST_REQUIRE(!s.has_value());
-    BOOST_TEST((s.error().code == errc::invalid_config));
+    // One place checks the peers: the factory's hook (`jmnode config check`), which create()
+    // runs too; fromConfig reads only the backend's own keys.
+    problems.clear();
+    BOOST_TEST(!factory.checkConfig(bad_peer, "regtest", "$", problems));
+    BOOST_REQUIRE_EQUAL(problems.size(), 1u);
+    BOOST_TEST(problems[0].path == "$.peers[0]");
+    BOOST_TEST(problems[0].message.find("expected \"host:port\"") != std::string::npos, problems[0].message);
+    TestContext ctx("neutrino");
+    auto made = factory.create(ctx, bad_peer);
+    BOOST_REQUIRE(!made.has_value());
+    BOOST_TEST((made.error().code == errc::invalid_config));
+    BOOST_TEST(made.error().message.find("peers[0]") != std::string::npos, made.error().message);
+    BOOST_TEST(NeutrinoSettings::fromConfig(bad_peer).has_value());
+    boost::json::object bad_batch = good;
+    bad_batch["filter_batch"] = "many";
+    BOOST_TEST((NeutrinoSettings::fromConfig(bad_batch).error().code == errc::invalid_config));
     boost::json::object unknown{{"peer", "x"}};
     problems.clear();
     BOOST_TEST(!factory.configSchema().validate(unknown, "$", problems));

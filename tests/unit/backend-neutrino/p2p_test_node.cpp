@@ -320,6 +320,8 @@ struct TestNode::Session : std::enable_shared_from_this<Session> {
                         send(BlockMessage{chain.blocks[*h]});
                     else
                         missing.items.push_back(item);
+                } else if (type == MSG_TX && node.m_lie == Lie::WithholdTxs) {
+                    continue;
                 } else if (type == MSG_TX && node.m_mempool.count(item.hash)) {
                     send(TxMessage{node.m_mempool[item.hash]});
                 } else {

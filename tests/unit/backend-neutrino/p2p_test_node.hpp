@@ -58,6 +58,7 @@ enum class Lie {
     UnrequestedJunk, //!< sends a cfilter and a block nobody asked for after the handshake
     NoServices,      //!< announces no compact filters
     NoPong,          //!< never answers a ping
+    WithholdTxs,     //!< answers getdata of transactions with nothing (no tx, no notfound)
 };
 
 class TestNode {
