@@ -352,7 +352,12 @@ void P2pChainSource::onHeaders(const PeerConnectionPtr& peer, const HeadersMessa
         }
         m_peers->setOurHeight(static_cast<std::int32_t>(m_headers.height()));
         if (!accepted->disconnected.empty()) onReorg(*accepted);
-        if (m.headers.size() == MAX_HEADERS_ITEMS) {
+        if (m.headers.size() == MAX_HEADERS_ITEMS && accepted->added == 0) {
+            // A full message of headers we all have: an honest peer starts after our locator.
+            // Asking again would loop; its chain ends here for us.
+            peer->misbehaving(20, "2000 headers we already have");
+            if (peer->isClosed()) return;
+        } else if (m.headers.size() == MAX_HEADERS_ITEMS) {
             askHeaders(peer);
             advanceFilterHeaders();
             return;

@@ -59,6 +59,7 @@ enum class Lie {
     NoServices,      //!< announces no compact filters
     NoPong,          //!< never answers a ping
     WithholdTxs,     //!< answers getdata of transactions with nothing (no tx, no notfound)
+    RepeatHeaders,   //!< answers every getheaders with the first 2000 headers after genesis
 };
 
 class TestNode {
