@@ -688,7 +688,8 @@ bool P2pChainSource::startRecheck(const std::vector<PeerConnectionPtr>& peers) {
     auto count = m_filterHeaders.count();
     if (!m_uncheckedFrom || *m_uncheckedFrom >= count) return false;
     // Another address than the suppliers': a supplier reconnecting proves nothing.
-    auto other = std::find_if(peers.begin(), peers.end(), [&](const auto& p) { return !m_uncheckedBy.count(p->name()); });
+    auto other =
+        std::find_if(peers.begin(), peers.end(), [&](const auto& p) { return !m_uncheckedBy.count(p->name()); });
     if (other == peers.end()) return false;
     Recheck r;
     r.peer = *other;

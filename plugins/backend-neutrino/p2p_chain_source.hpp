@@ -40,8 +40,8 @@ struct P2pChainSourceSettings {
     //! transactions it never sends cannot take every slot. A request unanswered after
     //! request_timeout is given up, and the transaction fetched when announced again.
     std::size_t max_peer_tx_inflight = 100;
-    std::size_t max_seen_txs = 50'000;       //!< announced txids remembered (not fetched twice)
-    std::uint32_t filter_batch = 1000;       //!< filters per getcfilters (BIP157's maximum)
+    std::size_t max_seen_txs = 50'000; //!< announced txids remembered (not fetched twice)
+    std::uint32_t filter_batch = 1000; //!< filters per getcfilters (BIP157's maximum)
 };
 
 //! LightChainSource over Bitcoin P2P: headers from every peer (getheaders, then sendheaders
@@ -109,8 +109,9 @@ public:
     //! (from the lowest such height to the top): a lying peer could hide a wallet's
     //! transactions in them. Each such range is also logged as a warning when accepted.
     std::uint32_t singlePeerFilterHeaders() const {
-        return m_uncheckedFrom && *m_uncheckedFrom < m_filterHeaders.count() ? m_filterHeaders.count() - *m_uncheckedFrom
-                                                                             : 0;
+        return m_uncheckedFrom && *m_uncheckedFrom < m_filterHeaders.count()
+                   ? m_filterHeaders.count() - *m_uncheckedFrom
+                   : 0;
     }
     const PeerManager& peers() const { return *m_peers; }
 
@@ -251,8 +252,8 @@ private:
     jm::bitcoin::Hash256 m_checkpointsFor{};                     //!< the tip the checkpoints were asked for
     std::map<std::uint32_t, jm::bitcoin::Hash256> m_checkpoints; //!< agreed by every peer
     std::size_t m_checkpointPeers = 0;                           //!< how many peers agreed
-    std::optional<std::uint32_t> m_uncheckedFrom; //!< lowest filter header on one peer's word
-    std::set<std::string> m_uncheckedBy;           //!< the peers (host:port) whose word it was
+    std::optional<std::uint32_t> m_uncheckedFrom;                //!< lowest filter header on one peer's word
+    std::set<std::string> m_uncheckedBy;                         //!< the peers (host:port) whose word it was
     std::optional<Recheck> m_recheck;
     std::optional<CfRound> m_round;
     std::optional<Dispute> m_dispute;

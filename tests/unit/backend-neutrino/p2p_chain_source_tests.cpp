@@ -654,9 +654,8 @@ BOOST_AUTO_TEST_CASE(a_lone_liar_is_caught_once_an_honest_peer_connects) {
     auto honest_port = unusedPort();
     reconnectMax = std::chrono::milliseconds{200};
     open({liar.address(), "127.0.0.1:" + std::to_string(honest_port)});
-    BOOST_REQUIRE(runUntil([&] {
-        return source->synced() && source->verifiedHeight() == chain->height() && !changes.empty();
-    }));
+    BOOST_REQUIRE(
+        runUntil([&] { return source->synced() && source->verifiedHeight() == chain->height() && !changes.empty(); }));
     BOOST_CHECK_EQUAL(source->singlePeerFilterHeaders(), chain->height() + 1);
     changes.clear();
     TestNode honest(io, chain, Lie::None, 0, honest_port);
