@@ -384,6 +384,33 @@ BOOST_AUTO_TEST_CASE(a_restart_resumes_the_scan_without_rescanning_from_the_birt
     BOOST_TEST(copy.filtersServed() == 6u); // blocks 25..30
 }
 
+// The light client found that filters it had given came from a lone lying peer (the
+// cross-check once another peer connected): it reports the blocks from the lie on as
+// disconnected and connected again, the same blocks with the true filters, and the wallet
+// finds the payment the lie hid.
+BOOST_AUTO_TEST_CASE(a_payment_a_lying_filter_hid_is_found_once_the_filters_are_corrected) {
+    TestContext ctx("neutrino");
+    MemoryChainSource source(ctx.executor());
+    Account account;
+    source.mine({});
+    auto a = funding({{11'000, account.script(0, 0)}}, 5);
+    source.mine({a});
+    source.mine({});
+    source.hideInFilter(2, account.script(0, 0));
+    Node node(ctx, source);
+    auto scan = node.scan(account.request());
+    BOOST_REQUIRE(scan.has_value());
+    BOOST_TEST(scan->utxos.empty());
+    source.correctFilters(2);
+    node.settle();
+    scan = node.scan(account.request());
+    BOOST_REQUIRE(scan.has_value());
+    BOOST_REQUIRE(scan->utxos.size() == 1u);
+    BOOST_TEST(scan->utxos[0].value == 11'000);
+    BOOST_TEST(scan->utxos[0].confirmations == 2);
+    BOOST_TEST(scan->tip.height == 3);
+}
+
 BOOST_AUTO_TEST_CASE(a_reorganisation_removes_a_transaction_and_adds_another) {
     TestContext ctx("neutrino");
     MemoryChainSource source(ctx.executor());

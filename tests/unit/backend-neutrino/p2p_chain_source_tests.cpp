@@ -717,6 +717,7 @@ BOOST_AUTO_TEST_CASE(filter_headers_from_two_agreeing_peers_are_not_flagged) {
     auto chain = makeChain(1100);
     TestNode h1(io, chain), h2(io, chain);
     WarningCapture warnings;
+    crossCheckWait = std::chrono::seconds{20}; // a slow (sanitizer) build: wait for both peers
     open({h1.address(), h2.address()});
     BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain); }, std::chrono::seconds{60}));
     BOOST_CHECK_EQUAL(source->singlePeerFilterHeaders(), 0u);
