@@ -60,7 +60,6 @@ const jm::sdk::ConfigSchema& NeutrinoSettings::schema() {
 jm::sdk::Result<NeutrinoSettings> NeutrinoSettings::fromConfig(const boost::json::object& config) {
     NeutrinoSettings s;
     try {
-        s.peers = jm::sdk::configStringList(config, "peers").value();
         s.watch_ahead = static_cast<std::uint32_t>(jm::sdk::configInt(config, "watch_ahead").value());
         s.filter_batch = static_cast<std::uint32_t>(jm::sdk::configInt(config, "filter_batch").value());
         s.hint_max_filters = static_cast<std::uint32_t>(jm::sdk::configInt(config, "hint_max_filters").value());
@@ -70,9 +69,6 @@ jm::sdk::Result<NeutrinoSettings> NeutrinoSettings::fromConfig(const boost::json
     } catch (const std::exception& e) {
         return fail(errc::invalid_config, e.what());
     }
-    for (const auto& p : s.peers)
-        if (auto colon = p.rfind(':'); colon == std::string::npos || colon == 0 || colon + 1 == p.size())
-            return fail(errc::invalid_config, "peers: \"" + p + "\" is not host:port");
     return s;
 }
 

@@ -7,13 +7,13 @@
 
 #include <chrono>
 #include <cstdint>
-#include <string>
-#include <vector>
 
 namespace jm::plugins::backend_neutrino {
 
-//! The backend-neutrino/neutrino config: the wallet-tracking and lookup limits the backend uses,
-//! and the P2P keys the light client (makeP2pChainSource) reads from the same object.
+//! The backend-neutrino/neutrino config: the wallet-tracking and lookup limits the backend uses.
+//! The P2P keys of the same object (peers, dns_seeds, ...) are checked in one place,
+//! checkP2pConfig (the factory's checkConfig hook, and p2pSettingsFromConfig when the plugin is
+//! created), and read by makeP2pChainSource; fromConfig leaves them alone.
 struct NeutrinoSettings {
     //! Scripts watched past the highest used one on each branch (Core keeps 1000; filters are
     //! matched against all of them at once, so more costs little).
@@ -30,11 +30,10 @@ struct NeutrinoSettings {
     //! A wallet scan asked before the light client has synced waits this long for it (polling),
     //! then fails with errc::unavailable.
     std::chrono::milliseconds sync_wait{60'000};
-    //! P2P (read by the light client): peers to connect to ("host:port").
-    std::vector<std::string> peers;
 
     static const jm::sdk::ConfigSchema& schema();
-    //! Reads a validated config. Errors: errc::invalid_config.
+    //! Reads the backend's keys of a schema-validated config (not the P2P ones). Errors:
+    //! errc::invalid_config.
     static jm::sdk::Result<NeutrinoSettings> fromConfig(const boost::json::object& config);
 };
 

@@ -23,6 +23,8 @@ constexpr std::uint8_t BASIC = 0;
 constexpr std::uint32_t CHECKPOINT_INTERVAL = 1000;
 constexpr std::uint32_t MAX_CFHEADERS = 2000;
 constexpr int JUNK_SCORE = 50; //!< two unrequested answers and the peer is banned
+//! "<lowest height>" then "\n<host:port>" per supplier: filter headers not cross-checked yet.
+constexpr std::string_view UNCHECKED_KEY = "fhunchecked";
 
 std::string hashKey(const Hash256& h) { return std::string(reinterpret_cast<const char*>(h.data()), h.size()); }
 } // namespace
@@ -48,6 +50,25 @@ P2pChainSource::P2pChainSource(jm::sdk::Executor strand, P2pChainSourceSettings 
     m_filterHeaders(std::move(filter_headers)), m_log(jm::sdk::makeLogger(m_settings.peers.connection.log_channel)),
     m_ticker(strand) {
     m_reportedHeight = verifiedHeight();
+    if (auto stored = m_store->get(UNCHECKED_KEY); stored && *stored) {
+        // Unreadable: unchecked from genesis by nobody known (any peer may cross-check).
+        std::uint32_t from = 0;
+        std::size_t pos = 0;
+        const auto& text = **stored;
+        auto line_end = std::min(text.find('\n'), text.size());
+        try {
+            from = static_cast<std::uint32_t>(std::stoul(text.substr(0, line_end)));
+            for (pos = line_end + 1; pos < text.size();) {
+                auto end = std::min(text.find('\n', pos), text.size());
+                m_uncheckedBy.insert(text.substr(pos, end - pos));
+                pos = end + 1;
+            }
+        } catch (const std::exception&) {
+            from = 0;
+            m_uncheckedBy.clear();
+        }
+        if (from < m_filterHeaders.count()) m_uncheckedFrom = from;
+    }
     std::weak_ptr<int> alive = m_alive;
     PeerManager::Listener listener;
     listener.ready = [this, alive](const PeerConnectionPtr& p) {
@@ -81,6 +102,7 @@ void P2pChainSource::stop() {
     m_peers->stop();
     m_states.clear();
     m_round.reset();
+    m_recheck.reset();
     m_checkpointRound.reset();
     m_dispute.reset();
     m_filterBatch.reset();
@@ -212,6 +234,8 @@ void P2pChainSource::onPeerClosed(const PeerConnectionPtr& peer) {
     auto it = m_states.find(peer);
     if (it == m_states.end()) return;
     m_txInflight -= std::min(m_txInflight, it->second.txs.size());
+    for (const auto& [txid, deadline] : it->second.txs)
+        m_seenTxs.erase(hashKey(txid)); // another peer's announcement fetches it
     bool was_header_peer = it->second.headersDeadline.has_value();
     m_states.erase(it);
     if (was_header_peer)
@@ -225,6 +249,7 @@ void P2pChainSource::onPeerClosed(const PeerConnectionPtr& peer) {
         m_round->answers.erase(peer);
         if (m_round->waiting.empty()) concludeRound();
     }
+    if (m_recheck && m_recheck->peer == peer) m_recheck.reset();
     if (m_checkpointRound) {
         m_checkpointRound->waiting.erase(peer);
         m_checkpointRound->answers.erase(peer);
@@ -331,7 +356,12 @@ void P2pChainSource::onHeaders(const PeerConnectionPtr& peer, const HeadersMessa
         }
         m_peers->setOurHeight(static_cast<std::int32_t>(m_headers.height()));
         if (!accepted->disconnected.empty()) onReorg(*accepted);
-        if (m.headers.size() == MAX_HEADERS_ITEMS) {
+        if (m.headers.size() == MAX_HEADERS_ITEMS && accepted->added == 0) {
+            // A full message of headers we all have: an honest peer starts after our locator.
+            // Asking again would loop; its chain ends here for us.
+            peer->misbehaving(20, "2000 headers we already have");
+            if (peer->isClosed()) return;
+        } else if (m.headers.size() == MAX_HEADERS_ITEMS) {
             askHeaders(peer);
             advanceFilterHeaders();
             return;
@@ -367,7 +397,9 @@ void P2pChainSource::onReorg(const HeadersAccepted& accepted) {
     if (m_filterHeaders.count() > fork + 1)
         if (auto r = m_filterHeaders.truncate(fork + 1); !r)
             JM_LOG(m_log, error) << "dropping filter headers failed: " << r.error().message;
+    forgetUncheckedAbove(m_filterHeaders.count());
     if (m_round && m_round->stop > fork) m_round.reset();
+    if (m_recheck && m_recheck->stop > fork) m_recheck.reset();
     if (m_dispute && m_dispute->height > fork) m_dispute.reset();
     m_checkpointRound.reset();
     m_checkpoints.clear();
@@ -381,16 +413,18 @@ void P2pChainSource::onReorg(const HeadersAccepted& accepted) {
 // Filter headers
 
 void P2pChainSource::advanceFilterHeaders() {
-    if (!m_running || m_round || m_dispute || m_checkpointRound) return;
+    if (!m_running || m_round || m_dispute || m_checkpointRound || m_recheck) return;
     auto count = m_filterHeaders.count();
     auto height = m_headers.height();
+    std::vector<PeerConnectionPtr> peers;
+    for (const auto& [p, s] : m_states)
+        if (p->isReady()) peers.push_back(p);
+    // What one peer alone gave is cross-checked first, as soon as another peer is there.
+    if (startRecheck(peers)) return;
     if (count > height) {
         notifyChain();
         return;
     }
-    std::vector<PeerConnectionPtr> peers;
-    for (const auto& [p, s] : m_states)
-        if (p->isReady()) peers.push_back(p);
     if (peers.empty()) return;
     auto now = Clock::now();
     auto wanted = std::min(m_settings.cross_check_peers, m_settings.peers.peers.size());
@@ -474,6 +508,7 @@ void P2pChainSource::onCfHeaders(const PeerConnectionPtr& peer, const CFHeadersM
     auto it = s.cfheaders.find(m.stop_hash);
     if (it == s.cfheaders.end()) return junk(peer, "cfheaders");
     s.cfheaders.erase(it);
+    if (m_recheck && m_recheck->peer == peer && m_recheck->stopHash == m.stop_hash) return onRecheck(peer, m);
     if (!m_round || m_round->stopHash != m.stop_hash || !m_round->waiting.count(peer)) return;
     if (m.filter_type != BASIC) return ban(peer, "cfheaders of another filter type");
     if (m.filter_hashes.size() != m_round->stop - m_round->start + 1) return ban(peer, "cfheaders of the wrong length");
@@ -520,7 +555,10 @@ void P2pChainSource::concludeRound() {
         // A checkpointed range is asked from one peer but must end at what all peers agreed on.
         auto witnesses = round.checkpointed ? m_checkpointPeers : round.answers.size();
         if (witnesses < 2) {
-            m_singlePeerFilterHeaders += round.stop - round.start + 1;
+            std::vector<PeerConnectionPtr> suppliers;
+            for (const auto& [p, hashes] : round.answers)
+                suppliers.push_back(p);
+            markSinglePeer(round.start, suppliers);
             JM_LOG(m_log, warning) << "filter headers " << round.start << " to " << round.stop << " come from "
                                    << round.answers.begin()->first->name()
                                    << " alone and are not cross-checked: a lying peer could hide transactions; "
@@ -530,18 +568,25 @@ void P2pChainSource::concludeRound() {
         notifyChain();
         return again();
     }
+    // Every answer starts on our previous header (checked) and agrees below `diff`.
+    Hash256 prev = *m_filterHeaders.previous(round.start);
+    for (std::size_t i = 0; i < diff; ++i)
+        prev = jm::bitcoin::blockFilterHeader(first[i], prev);
     std::map<PeerConnectionPtr, Hash256> claims;
     for (const auto& [p, hashes] : round.answers)
-        claims[p] = hashes[diff];
-    startDispute(round.start + static_cast<std::uint32_t>(diff), std::move(claims));
+        claims[p] = jm::bitcoin::blockFilterHeader(hashes[diff], prev);
+    startDispute(round.start + static_cast<std::uint32_t>(diff), prev, std::move(claims));
 }
 
-void P2pChainSource::startDispute(std::uint32_t height, std::map<PeerConnectionPtr, Hash256> claims) {
+void P2pChainSource::startDispute(std::uint32_t height, const Hash256& prev_header,
+                                  std::map<PeerConnectionPtr, Hash256> claims, std::optional<Hash256> stored) {
     JM_LOG(m_log, warning) << "peers disagree on the filter of block " << height << ": checking the block";
     Dispute d;
     d.height = height;
     d.blockHash = m_headers.atHeight(height)->hash;
+    d.prevHeader = prev_header;
     d.claims = std::move(claims);
+    d.stored = stored;
     d.deadline = Clock::now() + m_settings.request_timeout;
     for (const auto& [p, claim] : d.claims) {
         m_states[p].cfilters.insert(d.blockHash);
@@ -579,7 +624,7 @@ void P2pChainSource::resolveDispute() {
             m_peers->disconnect(p, "no filter sent in a dispute");
             continue;
         }
-        if (jm::bitcoin::blockFilterHash(f->second) != claim) {
+        if (jm::bitcoin::blockFilterHeader(jm::bitcoin::blockFilterHash(f->second), dispute.prevHeader) != claim) {
             ban(p, "a filter that is not the one its filter headers commit to");
             continue;
         }
@@ -589,6 +634,8 @@ void P2pChainSource::resolveDispute() {
         }
         survivors[claim].push_back(p);
     }
+    std::optional<Hash256> winner;
+    if (survivors.size() == 1) winner = survivors.begin()->first;
     if (survivors.size() > 1) {
         // Both sides look right as far as the block shows (the difference is in the spent
         // scripts): the larger side wins, the others are dropped without a ban.
@@ -597,12 +644,127 @@ void P2pChainSource::resolveDispute() {
             best = std::max(best, peers.size());
         for (const auto& [claim, peers] : survivors)
             best_count += peers.size() == best ? 1 : 0;
-        for (const auto& [claim, peers] : survivors)
+        for (const auto& [claim, peers] : survivors) {
+            if (peers.size() == best && best_count == 1) winner = claim;
             if (peers.size() < best || best_count > 1)
                 for (const auto& p : peers)
                     m_peers->disconnect(p, "outvoted on the filter of block " + std::to_string(dispute.height));
+        }
+    }
+    // A recheck the stored filter headers lost (their supplier convicted or outvoted, or gone
+    // while the other side's filter passed the block's checks): they go, and what the wallets
+    // learned from them with them.
+    if (dispute.stored && winner && *winner != *dispute.stored && m_filterHeaders.count() > dispute.height &&
+        *m_filterHeaders.at(dispute.height) == *dispute.stored)
+        dropFilterHeadersFrom(dispute.height);
+    advanceFilterHeaders();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filter headers one peer alone gave: cross-checked once another peer is there
+
+void P2pChainSource::markSinglePeer(std::uint32_t from, const std::vector<PeerConnectionPtr>& suppliers) {
+    m_uncheckedFrom = std::min(m_uncheckedFrom.value_or(from), from);
+    for (const auto& p : suppliers)
+        m_uncheckedBy.insert(p->name());
+    saveUnchecked();
+}
+
+void P2pChainSource::saveUnchecked() {
+    auto r = [&] {
+        if (!m_uncheckedFrom) return m_store->erase(UNCHECKED_KEY);
+        auto text = std::to_string(*m_uncheckedFrom);
+        for (const auto& name : m_uncheckedBy)
+            text += "\n" + name;
+        return m_store->put(UNCHECKED_KEY, text);
+    }();
+    if (!r) JM_LOG(m_log, error) << "storing which filter headers are not cross-checked failed: " << r.error().message;
+}
+
+void P2pChainSource::forgetUncheckedAbove(std::uint32_t count) {
+    if (!m_uncheckedFrom || *m_uncheckedFrom < count) return;
+    m_uncheckedFrom.reset();
+    m_uncheckedBy.clear();
+    saveUnchecked();
+}
+
+bool P2pChainSource::startRecheck(const std::vector<PeerConnectionPtr>& peers) {
+    auto count = m_filterHeaders.count();
+    if (!m_uncheckedFrom || *m_uncheckedFrom >= count) return false;
+    // Another address than the suppliers': a supplier reconnecting proves nothing.
+    auto other =
+        std::find_if(peers.begin(), peers.end(), [&](const auto& p) { return !m_uncheckedBy.count(p->name()); });
+    if (other == peers.end()) return false;
+    Recheck r;
+    r.peer = *other;
+    r.start = *m_uncheckedFrom;
+    r.stop = std::min(count - 1, r.start + MAX_CFHEADERS - 1);
+    r.stopHash = m_headers.atHeight(r.stop)->hash;
+    r.deadline = Clock::now() + m_settings.request_timeout;
+    JM_LOG(m_log, info) << "cross-checking filter headers " << r.start << " to " << r.stop << " (one peer's word) with "
+                        << r.peer->name();
+    m_states[r.peer].cfheaders.insert(r.stopHash);
+    r.peer->send(GetCFHeadersMessage{BASIC, r.start, r.stopHash});
+    m_recheck = std::move(r);
+    return true;
+}
+
+void P2pChainSource::onRecheck(const PeerConnectionPtr& peer, const CFHeadersMessage& m) {
+    auto r = std::move(*m_recheck);
+    m_recheck.reset();
+    if (m.filter_type != BASIC) return ban(peer, "cfheaders of another filter type");
+    if (m.filter_hashes.size() != r.stop - r.start + 1) return ban(peer, "cfheaders of the wrong length");
+    // Below the range everything was cross-checked (or is genesis' zero).
+    if (m.prev_filter_header != *m_filterHeaders.previous(r.start))
+        return ban(peer, "cfheaders on a previous header that contradicts the verified ones");
+    Hash256 prev = m.prev_filter_header;
+    for (std::size_t i = 0; i < m.filter_hashes.size(); ++i) {
+        auto height = r.start + static_cast<std::uint32_t>(i);
+        auto theirs = jm::bitcoin::blockFilterHeader(m.filter_hashes[i], prev);
+        const auto* ours = m_filterHeaders.at(height);
+        if (!ours) break; // dropped meanwhile: asked again from advanceFilterHeaders
+        if (theirs != *ours) {
+            JM_LOG(m_log, warning) << "peer " << peer->name() << " contradicts the filter header of block " << height
+                                   << " that one peer alone gave";
+            if (m_uncheckedFrom && *m_uncheckedFrom == r.start && height > r.start) { // agreed below
+                m_uncheckedFrom = height;
+                saveUnchecked();
+            }
+            std::map<PeerConnectionPtr, Hash256> claims{{peer, theirs}};
+            for (const auto& [p, st] : m_states)
+                if (p != peer && p->isReady() && m_uncheckedBy.count(p->name())) claims[p] = *ours;
+            startDispute(height, prev, std::move(claims), *ours);
+            return;
+        }
+        prev = theirs;
+    }
+    JM_LOG(m_log, info) << "filter headers " << r.start << " to " << r.stop << " confirmed by " << peer->name();
+    if (m_uncheckedFrom && *m_uncheckedFrom == r.start) {
+        m_uncheckedFrom = r.stop + 1;
+        if (*m_uncheckedFrom >= m_filterHeaders.count()) m_uncheckedFrom.reset();
+        if (!m_uncheckedFrom) m_uncheckedBy.clear();
+        saveUnchecked();
     }
     advanceFilterHeaders();
+}
+
+void P2pChainSource::dropFilterHeadersFrom(std::uint32_t height) {
+    JM_LOG(m_log, warning) << "the stored filter headers from block " << height
+                           << " were wrong: dropped, fetched again, and the blocks above rescanned";
+    // The wallets matched these blocks against filters we no longer trust: reported as
+    // disconnected (highest first), they rescan them once the filter headers are back.
+    for (auto h = m_reportedHeight; h >= height && h > 0; --h)
+        m_pendingDisconnected.push_back(m_headers.atHeight(h)->hash);
+    auto fork = height == 0 ? 0 : height - 1;
+    m_reportedHeight = std::min(m_reportedHeight, fork);
+    if (auto r = m_filterHeaders.truncate(height); !r)
+        JM_LOG(m_log, error) << "dropping filter headers failed: " << r.error().message;
+    forgetUncheckedAbove(m_filterHeaders.count());
+    m_checkpointsFor = Hash256{}; // ask the checkpoints again (they may have come from the liar)
+    m_checkpoints.clear();
+    if (m_filterBatch && m_filterBatch->stop >= height) m_filterBatch.reset();
+    for (auto& job : m_filterJobs)
+        if (job.from + job.got.size() > height) job.got.resize(job.from > height ? 0 : height - job.from);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -725,6 +887,7 @@ void P2pChainSource::onNotFound(const PeerConnectionPtr& peer, const NotFoundMes
             if (job != m_blockJobs.end() && job->second.peer == peer) job->second.peer.reset();
         } else if (s.txs.erase(item.hash)) {
             m_txInflight -= std::min<std::size_t>(m_txInflight, 1);
+            m_seenTxs.erase(hashKey(item.hash));
         }
     }
     processBlocks();
@@ -745,7 +908,7 @@ void P2pChainSource::onInv(const PeerConnectionPtr& peer, const InvMessage& m) {
         }
         if (type != MSG_TX && type != MSG_WTX) continue;
         if (!m_mempoolHandler || m_broadcasts.count(item.hash)) continue;
-        if (m_txInflight >= m_settings.max_mempool_inflight) break;
+        if (m_txInflight >= m_settings.max_mempool_inflight || s.txs.size() >= m_settings.max_peer_tx_inflight) break;
         auto key = hashKey(item.hash);
         if (!m_seenTxs.insert(key).second) continue;
         m_seenOrder.push_back(key);
@@ -753,7 +916,7 @@ void P2pChainSource::onInv(const PeerConnectionPtr& peer, const InvMessage& m) {
             m_seenTxs.erase(m_seenOrder.front());
             m_seenOrder.pop_front();
         }
-        s.txs.insert(item.hash);
+        s.txs.emplace(item.hash, Clock::now() + m_settings.request_timeout);
         ++m_txInflight;
         wanted.push_back(InvItem{type == MSG_WTX ? static_cast<std::uint32_t>(MSG_WTX) : MSG_WITNESS_TX, item.hash});
     }
@@ -840,6 +1003,7 @@ void P2pChainSource::tick() {
     for (const auto& [p, s] : m_states)
         if (s.headersDeadline && now >= *s.headersDeadline) late.push_back(p);
     if (m_round && now >= m_round->deadline) late.insert(late.end(), m_round->waiting.begin(), m_round->waiting.end());
+    if (m_recheck && now >= m_recheck->deadline) late.push_back(m_recheck->peer);
     if (m_checkpointRound && now >= m_checkpointRound->deadline)
         late.insert(late.end(), m_checkpointRound->waiting.begin(), m_checkpointRound->waiting.end());
     if (m_filterBatch && now >= m_filterBatch->deadline) late.push_back(m_filterBatch->peer);
@@ -850,6 +1014,16 @@ void P2pChainSource::tick() {
             if (!m_dispute->filters.count(p)) late.push_back(p);
     for (const auto& p : late)
         m_peers->disconnect(p, "did not answer in time");
+    for (auto& [p, s] : m_states) // transactions asked, not sent (nor notfound): given up
+        for (auto it = s.txs.begin(); it != s.txs.end();) {
+            if (now < it->second) {
+                ++it;
+                continue;
+            }
+            m_seenTxs.erase(hashKey(it->first));
+            m_txInflight -= std::min<std::size_t>(m_txInflight, 1);
+            it = s.txs.erase(it);
+        }
 
     // Requests nobody can serve fail after request_timeout without a peer.
     auto unavailable =

@@ -36,8 +36,12 @@ struct P2pChainSourceSettings {
     std::size_t cross_check_peers = 2;
     std::chrono::milliseconds cross_check_wait{10'000};
     std::size_t max_mempool_inflight = 1000; //!< unconfirmed transactions requested, not yet received
-    std::size_t max_seen_txs = 50'000;       //!< announced txids remembered (not fetched twice)
-    std::uint32_t filter_batch = 1000;       //!< filters per getcfilters (BIP157's maximum)
+    //! ... of them from one peer (Core's MAX_PEER_TX_REQUEST_IN_FLIGHT): a peer announcing
+    //! transactions it never sends cannot take every slot. A request unanswered after
+    //! request_timeout is given up, and the transaction fetched when announced again.
+    std::size_t max_peer_tx_inflight = 100;
+    std::size_t max_seen_txs = 50'000; //!< announced txids remembered (not fetched twice)
+    std::uint32_t filter_batch = 1000; //!< filters per getcfilters (BIP157's maximum)
 };
 
 //! LightChainSource over Bitcoin P2P: headers from every peer (getheaders, then sendheaders
@@ -59,6 +63,14 @@ struct P2pChainSourceSettings {
 //! disconnects all of them, so the range is asked again once peers come back). Filters
 //! (getcfilters) are checked against the verified filter headers, blocks against the header's
 //! merkle root; a peer sending something else, or something nobody asked for, is banned.
+//!
+//! Filter headers taken on one peer's word (no other peer was there) are remembered (from which
+//! height, and from whom; persisted) and cross-checked as soon as another peer is ready: it is
+//! asked for the filter headers over that range and its answer compared with the stored ones.
+//! A difference is a dispute as above between it and the suppliers still connected; when the
+//! stored side loses (or nobody is there to defend it against a filter the block does not
+//! contradict) the stored filter headers from the differing block on are dropped, the blocks
+//! above it are reported disconnected (so wallets rescan them) and fetched again.
 //!
 //! Executor: one strand for everything (see LightChainSource). Ownership: keeps a reference
 //! to `store`, which must outlive it; the destructor completes pending requests with
@@ -94,10 +106,14 @@ public:
     std::uint32_t filterHeaderCount() const { return m_filterHeaders.count(); }
     std::size_t readyPeerCount() const { return m_peers->readyPeers().size(); }
     bool isBanned(const std::string& host_port) const { return m_peers->isBanned(host_port); }
-    //! Filter headers this session accepted on the word of one peer alone (nothing to
-    //! cross-check them with): a lying peer could hide a wallet's transactions in them. Each
-    //! such range is also logged as a warning.
-    std::uint32_t singlePeerFilterHeaders() const { return m_singlePeerFilterHeaders; }
+    //! Filter headers held on the word of one peer alone, not cross-checked by another peer yet
+    //! (from the lowest such height to the top): a lying peer could hide a wallet's
+    //! transactions in them. Each such range is also logged as a warning when accepted.
+    std::uint32_t singlePeerFilterHeaders() const {
+        return m_uncheckedFrom && *m_uncheckedFrom < m_filterHeaders.count()
+                   ? m_filterHeaders.count() - *m_uncheckedFrom
+                   : 0;
+    }
     const PeerManager& peers() const { return *m_peers; }
 
 private:
@@ -111,7 +127,7 @@ private:
         std::multiset<jm::bitcoin::Hash256> cfcheckpts;
         std::multiset<jm::bitcoin::Hash256> cfilters; //!< block hashes asked
         std::multiset<jm::bitcoin::Hash256> blocks;
-        std::set<jm::bitcoin::Hash256> txs;
+        std::map<jm::bitcoin::Hash256, Clock::time_point> txs; //!< asked, with their deadlines
     };
     struct CfRound { //!< one getcfheaders range
         std::uint32_t start = 0, stop = 0;
@@ -128,10 +144,20 @@ private:
         std::set<PeerConnectionPtr> waiting;
         Clock::time_point deadline;
     };
+    struct Recheck { //!< one getcfheaders over single-peer filter headers, to another peer
+        PeerConnectionPtr peer;
+        std::uint32_t start = 0, stop = 0;
+        jm::bitcoin::Hash256 stopHash{};
+        Clock::time_point deadline;
+    };
     struct Dispute {
         std::uint32_t height = 0;
         jm::bitcoin::Hash256 blockHash{};
+        jm::bitcoin::Hash256 prevHeader{}; //!< the filter header below `height` every side agrees on
+        //! The filter header each peer claims for `height` (on prevHeader).
         std::map<PeerConnectionPtr, jm::bitcoin::Hash256> claims;
+        //! A recheck: the stored filter header of `height`, dropped with those above when it loses.
+        std::optional<jm::bitcoin::Hash256> stored;
         std::map<PeerConnectionPtr, jm::bitcoin::Bytes> filters;
         std::optional<jm::bitcoin::Block> block;
         bool blockFailed = false;
@@ -181,7 +207,15 @@ private:
     void concludeCheckpoints();
     void onCfHeaders(const PeerConnectionPtr& peer, const CFHeadersMessage& m);
     void concludeRound();
-    void startDispute(std::uint32_t height, std::map<PeerConnectionPtr, jm::bitcoin::Hash256> claims);
+    void startDispute(std::uint32_t height, const jm::bitcoin::Hash256& prev_header,
+                      std::map<PeerConnectionPtr, jm::bitcoin::Hash256> claims,
+                      std::optional<jm::bitcoin::Hash256> stored = std::nullopt);
+    void markSinglePeer(std::uint32_t from, const std::vector<PeerConnectionPtr>& suppliers);
+    void saveUnchecked();
+    void forgetUncheckedAbove(std::uint32_t count);
+    bool startRecheck(const std::vector<PeerConnectionPtr>& peers);
+    void onRecheck(const PeerConnectionPtr& peer, const CFHeadersMessage& m);
+    void dropFilterHeadersFrom(std::uint32_t height);
     void resolveDispute();
 
     void onCFilter(const PeerConnectionPtr& peer, const CFilterMessage& m);
@@ -219,7 +253,9 @@ private:
     jm::bitcoin::Hash256 m_checkpointsFor{};                     //!< the tip the checkpoints were asked for
     std::map<std::uint32_t, jm::bitcoin::Hash256> m_checkpoints; //!< agreed by every peer
     std::size_t m_checkpointPeers = 0;                           //!< how many peers agreed
-    std::uint32_t m_singlePeerFilterHeaders = 0;
+    std::optional<std::uint32_t> m_uncheckedFrom;                //!< lowest filter header on one peer's word
+    std::set<std::string> m_uncheckedBy;                         //!< the peers (host:port) whose word it was
+    std::optional<Recheck> m_recheck;
     std::optional<CfRound> m_round;
     std::optional<Dispute> m_dispute;
 

@@ -77,6 +77,28 @@ void MemoryChainSource::reorg(std::uint32_t disconnect, std::vector<std::vector<
     notify(std::move(change));
 }
 
+void MemoryChainSource::hideInFilter(std::uint32_t height, const jm::bitcoin::Script& script) {
+    auto block = m_chain.at(height);
+    auto hash = block.header.hash();
+    m_trueFilters.emplace(hash, m_filters[hash]);
+    for (auto& tx : block.transactions)
+        std::erase_if(tx.outputs, [&](const auto& out) { return out.script_pubkey == script; });
+    m_filters[hash] = jm::bitcoin::buildBasicFilter(block, {}).encoded();
+}
+
+void MemoryChainSource::correctFilters(std::uint32_t from) {
+    for (auto& [hash, filter] : m_trueFilters)
+        m_filters[hash] = std::move(filter);
+    m_trueFilters.clear();
+    ChainChange change;
+    change.fork_height = from - 1;
+    for (auto h = verifiedHeight(); h >= from; --h)
+        change.disconnected.push_back(m_chain.at(h).header.hash());
+    change.new_height = verifiedHeight();
+    change.new_tip = m_chain.back().header.hash();
+    notify(std::move(change));
+}
+
 void MemoryChainSource::notify(ChainChange change) {
     boost::asio::post(m_ex, [this, change = std::move(change)] {
         if (m_chainHandler) m_chainHandler(change);

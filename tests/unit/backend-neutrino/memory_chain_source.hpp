@@ -27,6 +27,11 @@ public:
     //! Replaces the last `disconnect` blocks by blocks holding `blocks` (one vector per block),
     //! reported as one change.
     void reorg(std::uint32_t disconnect, std::vector<std::vector<jm::bitcoin::Transaction>> blocks);
+    //! Lies: block `height`'s filter leaves out `script` (as a lone lying peer's would).
+    void hideInFilter(std::uint32_t height, const jm::bitcoin::Script& script);
+    //! The lie found (P2pChainSource's cross-check): the true filters back, reported as the
+    //! blocks from `from` disconnected and connected again (the same blocks).
+    void correctFilters(std::uint32_t from);
     //! A peer relays an unconfirmed transaction.
     void relay(const jm::bitcoin::Transaction& tx);
     void setSynced(bool synced) { m_synced = synced; }
@@ -56,9 +61,10 @@ private:
     void notify(ChainChange change);
 
     jm::sdk::Executor m_ex;
-    std::vector<jm::bitcoin::Block> m_chain;                       //!< the best chain by height
-    std::map<jm::bitcoin::Hash256, jm::bitcoin::Bytes> m_filters;  //!< by block hash
-    std::map<jm::bitcoin::OutPoint, jm::bitcoin::TxOut> m_outputs; //!< every output ever made
+    std::vector<jm::bitcoin::Block> m_chain;                          //!< the best chain by height
+    std::map<jm::bitcoin::Hash256, jm::bitcoin::Bytes> m_filters;     //!< by block hash
+    std::map<jm::bitcoin::Hash256, jm::bitcoin::Bytes> m_trueFilters; //!< of the blocks lied about
+    std::map<jm::bitcoin::OutPoint, jm::bitcoin::TxOut> m_outputs;    //!< every output ever made
     std::uint64_t m_blocksMade = 0;
     bool m_synced = true;
     bool m_broadcastFails = false;

@@ -384,6 +384,33 @@ BOOST_AUTO_TEST_CASE(a_restart_resumes_the_scan_without_rescanning_from_the_birt
     BOOST_TEST(copy.filtersServed() == 6u); // blocks 25..30
 }
 
+// The light client found that filters it had given came from a lone lying peer (the
+// cross-check once another peer connected): it reports the blocks from the lie on as
+// disconnected and connected again, the same blocks with the true filters, and the wallet
+// finds the payment the lie hid.
+BOOST_AUTO_TEST_CASE(a_payment_a_lying_filter_hid_is_found_once_the_filters_are_corrected) {
+    TestContext ctx("neutrino");
+    MemoryChainSource source(ctx.executor());
+    Account account;
+    source.mine({});
+    auto a = funding({{11'000, account.script(0, 0)}}, 5);
+    source.mine({a});
+    source.mine({});
+    source.hideInFilter(2, account.script(0, 0));
+    Node node(ctx, source);
+    auto scan = node.scan(account.request());
+    BOOST_REQUIRE(scan.has_value());
+    BOOST_TEST(scan->utxos.empty());
+    source.correctFilters(2);
+    node.settle();
+    scan = node.scan(account.request());
+    BOOST_REQUIRE(scan.has_value());
+    BOOST_REQUIRE(scan->utxos.size() == 1u);
+    BOOST_TEST(scan->utxos[0].value == 11'000);
+    BOOST_TEST(scan->utxos[0].confirmations == 2);
+    BOOST_TEST(scan->tip.height == 3);
+}
+
 BOOST_AUTO_TEST_CASE(a_reorganisation_removes_a_transaction_and_adds_another) {
     TestContext ctx("neutrino");
     MemoryChainSource source(ctx.executor());
@@ -827,9 +854,22 @@ BOOST_AUTO_TEST_CASE(the_plugin_factory_checks_its_config) {
     BOOST_TEST(good.at("watch_ahead").as_int64() == 200);
     boost::json::object bad_peer{{"peers", boost::json::array{"no-port"}}};
     BOOST_TEST(factory.configSchema().validate(bad_peer, "$", problems));
-    auto s = NeutrinoSettings::fromConfig(bad_peer);
-    BOOST_REQUIRE(!s.has_value());
-    BOOST_TEST((s.error().code == errc::invalid_config));
+    // One place checks the peers: the factory's hook (`jmnode config check`), which create()
+    // runs too; fromConfig reads only the backend's own keys.
+    problems.clear();
+    BOOST_TEST(!factory.checkConfig(bad_peer, "regtest", "$", problems));
+    BOOST_REQUIRE_EQUAL(problems.size(), 1u);
+    BOOST_TEST(problems[0].path == "$.peers[0]");
+    BOOST_TEST(problems[0].message.find("expected \"host:port\"") != std::string::npos, problems[0].message);
+    TestContext ctx("neutrino");
+    auto made = factory.create(ctx, bad_peer);
+    BOOST_REQUIRE(!made.has_value());
+    BOOST_TEST((made.error().code == errc::invalid_config));
+    BOOST_TEST(made.error().message.find("peers[0]") != std::string::npos, made.error().message);
+    BOOST_TEST(NeutrinoSettings::fromConfig(bad_peer).has_value());
+    boost::json::object bad_batch = good;
+    bad_batch["filter_batch"] = "many";
+    BOOST_TEST((NeutrinoSettings::fromConfig(bad_batch).error().code == errc::invalid_config));
     boost::json::object unknown{{"peer", "x"}};
     problems.clear();
     BOOST_TEST(!factory.configSchema().validate(unknown, "$", problems));

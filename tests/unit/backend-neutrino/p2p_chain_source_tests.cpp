@@ -74,6 +74,7 @@ struct SourceFixture {
     std::chrono::milliseconds broadcastTimeout{60'000};
     std::chrono::milliseconds requestTimeout{3'000};
     std::chrono::milliseconds crossCheckWait{500};
+    std::optional<std::chrono::milliseconds> reconnectMax;
     void open(const std::vector<std::string>& peers, bool start = true) {
         auto config = settings(peers);
         config.peers.connection.ping_interval = pingInterval;
@@ -88,6 +89,7 @@ struct SourceFixture {
         config.broadcast_timeout = broadcastTimeout;
         config.request_timeout = requestTimeout;
         config.cross_check_wait = crossCheckWait;
+        if (reconnectMax) config.peers.reconnect.max = *reconnectMax;
         auto s = P2pChainSource::open(boost::asio::make_strand(io), config, store);
         BOOST_REQUIRE_MESSAGE(s, s.error().message);
         source = std::move(*s);
@@ -102,7 +104,7 @@ struct SourceFixture {
             io.run_for(std::chrono::milliseconds{5});
         }
     }
-    template <class P> bool runUntil(P pred, std::chrono::seconds limit = std::chrono::seconds{30}) {
+    template <class P> bool runUntil(P pred, std::chrono::milliseconds limit = std::chrono::seconds{30}) {
         auto deadline = std::chrono::steady_clock::now() + limit;
         while (!pred()) {
             if (std::chrono::steady_clock::now() > deadline) return false;
@@ -139,6 +141,13 @@ struct SourceFixture {
         }
     }
 };
+
+// A loopback port nothing listens on (yet): a configured peer that comes later.
+std::uint16_t unusedPort() {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
+}
 
 jm::bitcoin::Transaction sampleTx(std::uint8_t tag) {
     jm::bitcoin::Transaction tx;
@@ -222,15 +231,18 @@ BOOST_AUTO_TEST_CASE(sync_from_scratch_with_checkpoints) {
 
 BOOST_AUTO_TEST_CASE(restart_resumes_from_the_store) {
     auto chain = makeChain(300);
+    std::uint16_t port = 0;
     {
         TestNode node(io, chain);
+        port = node.port();
         open({node.address()});
         BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain); }));
         source.reset();
     }
     chain->extend(50);
     changes.clear();
-    TestNode node(io, chain);
+    // The same peer (address) again: what it alone gave is not asked of it again.
+    TestNode node(io, chain, Lie::None, 0, port);
     open({node.address()}, false);
     BOOST_CHECK_EQUAL(source->headerHeight(), 300u); // loaded before any peer
     BOOST_CHECK_EQUAL(source->verifiedHeight(), 300u);
@@ -294,6 +306,40 @@ BOOST_AUTO_TEST_CASE(broadcast_and_mempool_relay) {
     auto other = sampleTx(3);
     node.announceTx(other);
     BOOST_REQUIRE(runUntil([&] { return mempool.size() == 2; }));
+    BOOST_CHECK(mempool[1].txid() == other.txid());
+}
+
+// A peer announcing transactions it never sends: its requests are given up after the request
+// timeout (another peer's announcement then fetches the transaction), and it holds at most
+// max_peer_tx_inflight of the requests, so other peers' transactions still come.
+BOOST_AUTO_TEST_CASE(a_peer_withholding_announced_transactions_cannot_stop_relay) {
+    auto chain = makeChain(10);
+    TestNode honest(io, chain), withholder(io, chain, Lie::WithholdTxs);
+    requestTimeout = std::chrono::milliseconds{1000};
+    open({honest.address(), withholder.address()});
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain) && source->readyPeerCount() == 2; }));
+    auto flood = [&](std::uint8_t tag, const jm::bitcoin::Transaction* first) {
+        InvMessage inv;
+        if (first) inv.items.push_back(InvItem{MSG_TX, first->txid()});
+        for (std::uint32_t i = 0; i < 1000; ++i) {
+            jm::bitcoin::Hash256 h{};
+            std::memcpy(h.data(), &i, sizeof i);
+            h[31] = tag;
+            inv.items.push_back(InvItem{MSG_TX, h});
+        }
+        withholder.sendToAll(inv);
+    };
+    auto withheld = sampleTx(1);
+    flood(0xe1, &withheld);
+    runFor(std::chrono::milliseconds{1500}); // its requests expire
+    honest.announceTx(withheld);
+    BOOST_REQUIRE(runUntil([&] { return mempool.size() == 1; }, std::chrono::seconds{10}));
+    BOOST_CHECK(mempool[0].txid() == withheld.txid());
+    flood(0xe2, nullptr);
+    runFor(std::chrono::milliseconds{100});
+    auto other = sampleTx(2);
+    honest.announceTx(other);
+    BOOST_REQUIRE(runUntil([&] { return mempool.size() == 2; }, std::chrono::seconds{5}));
     BOOST_CHECK(mempool[1].txid() == other.txid());
 }
 
@@ -612,14 +658,97 @@ BOOST_AUTO_TEST_CASE(a_lone_lying_peer_cannot_be_caught_but_the_user_is_warned) 
     source.reset();
 }
 
+// The lone liar's filter headers are cross-checked when an honest peer connects: the lie (block
+// 105's filter without its coinbase output, a wallet's payment) is found, the liar banned, the
+// filter headers from 105 fetched again and the blocks from 105 reported disconnected, so the
+// wallets rescan them with the true filters.
+BOOST_AUTO_TEST_CASE(a_lone_liar_is_caught_once_an_honest_peer_connects) {
+    auto chain = makeChain(120);
+    TestNode liar(io, chain, Lie::BadFilterHeader, 105);
+    auto honest_port = unusedPort();
+    reconnectMax = std::chrono::milliseconds{200};
+    open({liar.address(), "127.0.0.1:" + std::to_string(honest_port)});
+    BOOST_REQUIRE(
+        runUntil([&] { return source->synced() && source->verifiedHeight() == chain->height() && !changes.empty(); }));
+    BOOST_CHECK_EQUAL(source->singlePeerFilterHeaders(), chain->height() + 1);
+    changes.clear();
+    TestNode honest(io, chain, Lie::None, 0, honest_port);
+    BOOST_REQUIRE(runUntil([&] { return source->isBanned(liar.address()); }));
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain) && !changes.empty(); }));
+    BOOST_CHECK(!source->isBanned(honest.address()));
+    const auto& change = changes.front();
+    BOOST_CHECK_EQUAL(change.fork_height, 104u);
+    BOOST_REQUIRE_EQUAL(change.disconnected.size(), chain->height() - 104);
+    BOOST_CHECK(change.disconnected.front() == chain->hashes.back()); // highest first
+    BOOST_CHECK(change.disconnected.back() == chain->hashes[105]);
+    BOOST_CHECK_EQUAL(change.new_height, chain->height());
+    checkFilters(*chain, 100, chain->height());
+    // Below 105 the honest peer confirmed them; from 105 they are its word alone now.
+    BOOST_CHECK_EQUAL(source->singlePeerFilterHeaders(), chain->height() - 104);
+}
+
+BOOST_AUTO_TEST_CASE(a_lone_peers_filter_headers_are_confirmed_by_the_next_peer) {
+    auto chain = makeChain(2100); // more than one getcfheaders (2000) to cross-check
+    TestNode first(io, chain);
+    auto second_port = unusedPort();
+    reconnectMax = std::chrono::milliseconds{200};
+    open({first.address(), "127.0.0.1:" + std::to_string(second_port)});
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain) && !changes.empty(); }, std::chrono::seconds{60}));
+    BOOST_CHECK_EQUAL(source->singlePeerFilterHeaders(), chain->height() + 1);
+    BOOST_CHECK(store.get("fhunchecked")->has_value());
+    auto changes_before = changes.size();
+    TestNode second(io, chain, Lie::None, 0, second_port);
+    BOOST_REQUIRE(runUntil([&] { return source->singlePeerFilterHeaders() == 0; }));
+    BOOST_CHECK(!store.get("fhunchecked")->has_value());
+    BOOST_CHECK(second.cfheadersStarts.size() >= 2);
+    BOOST_CHECK(!source->isBanned(first.address()) && !source->isBanned(second.address()));
+    for (auto i = changes_before; i < changes.size(); ++i) // nothing to rescan
+        BOOST_CHECK(changes[i].disconnected.empty());
+}
+
+// What one peer alone gave stays flagged across a restart: a different peer checks it then, and
+// with its supplier gone the block decides (the stored filter misses an output of it).
+BOOST_AUTO_TEST_CASE(unchecked_filter_headers_are_cross_checked_after_a_restart) {
+    auto chain = makeChain(120);
+    {
+        TestNode liar(io, chain, Lie::BadFilterHeader, 105);
+        open({liar.address()});
+        BOOST_REQUIRE(runUntil([&] { return source->synced() && source->verifiedHeight() == chain->height(); }));
+        source.reset();
+    }
+    changes.clear();
+    TestNode honest(io, chain);
+    open({honest.address()});
+    BOOST_CHECK_EQUAL(source->singlePeerFilterHeaders(), chain->height() + 1);
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain) && !changes.empty(); }));
+    BOOST_CHECK_EQUAL(changes.front().fork_height, 104u);
+    BOOST_CHECK_EQUAL(changes.front().disconnected.size(), chain->height() - 104);
+    checkFilters(*chain, 100, chain->height());
+    BOOST_CHECK(!source->isBanned(honest.address()));
+}
+
 BOOST_AUTO_TEST_CASE(filter_headers_from_two_agreeing_peers_are_not_flagged) {
     auto chain = makeChain(1100);
     TestNode h1(io, chain), h2(io, chain);
     WarningCapture warnings;
+    crossCheckWait = std::chrono::seconds{20}; // a slow (sanitizer) build: wait for both peers
     open({h1.address(), h2.address()});
     BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain); }, std::chrono::seconds{60}));
     BOOST_CHECK_EQUAL(source->singlePeerFilterHeaders(), 0u);
     BOOST_CHECK(!warnings.saw("not cross-checked"));
+}
+
+// A full headers message (2000) means "there are more"; one of headers we all have already
+// must not make us ask again, or a peer answering each getheaders with the same old 2000
+// headers keeps us in a getheaders loop at network speed.
+BOOST_AUTO_TEST_CASE(a_peer_repeating_known_headers_does_not_loop_us) {
+    auto chain = makeChain(2000);
+    TestNode repeater(io, chain, Lie::RepeatHeaders);
+    open({repeater.address()});
+    BOOST_REQUIRE(runUntil([&] { return source->headerHeight() == chain->height(); }));
+    runFor(std::chrono::milliseconds{1000});
+    BOOST_CHECK_LE(repeater.getheaders.size(), 3u);
+    BOOST_REQUIRE(runUntil([&] { return syncedTo(*chain); }));
 }
 
 BOOST_AUTO_TEST_CASE(peer_flooding_getdata_without_reading_the_answers_is_dropped) {

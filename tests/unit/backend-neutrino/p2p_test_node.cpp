@@ -274,6 +274,13 @@ struct TestNode::Session : std::enable_shared_from_this<Session> {
                 return;
             }
             std::uint32_t start = 0;
+            if (node.m_lie == Lie::RepeatHeaders) {
+                HeadersMessage out;
+                for (std::uint32_t h = 1; h <= chain.height() && out.headers.size() < MAX_HEADERS_ITEMS; ++h)
+                    out.headers.push_back(chain.blocks[h].header);
+                send(out);
+                return;
+            }
             for (const auto& h : gh->locator)
                 if (auto height = heightOf(h)) {
                     start = *height + 1;
@@ -320,6 +327,8 @@ struct TestNode::Session : std::enable_shared_from_this<Session> {
                         send(BlockMessage{chain.blocks[*h]});
                     else
                         missing.items.push_back(item);
+                } else if (type == MSG_TX && node.m_lie == Lie::WithholdTxs) {
+                    continue;
                 } else if (type == MSG_TX && node.m_mempool.count(item.hash)) {
                     send(TxMessage{node.m_mempool[item.hash]});
                 } else {

@@ -58,6 +58,8 @@ enum class Lie {
     UnrequestedJunk, //!< sends a cfilter and a block nobody asked for after the handshake
     NoServices,      //!< announces no compact filters
     NoPong,          //!< never answers a ping
+    WithholdTxs,     //!< answers getdata of transactions with nothing (no tx, no notfound)
+    RepeatHeaders,   //!< answers every getheaders with the first 2000 headers after genesis
 };
 
 class TestNode {
