@@ -558,11 +558,17 @@ void P2pChainSource::concludeRound() {
             std::vector<PeerConnectionPtr> suppliers;
             for (const auto& [p, hashes] : round.answers)
                 suppliers.push_back(p);
+            // Said once per unchecked span: a first sync on one peer takes a thousand rounds.
+            bool first_unchecked = !m_uncheckedFrom;
             markSinglePeer(round.start, suppliers);
-            JM_LOG(m_log, warning) << "filter headers " << round.start << " to " << round.stop << " come from "
-                                   << round.answers.begin()->first->name()
-                                   << " alone and are not cross-checked: a lying peer could hide transactions; "
-                                      "configure at least two independent peers";
+            if (first_unchecked)
+                JM_LOG(m_log, warning) << "filter headers from " << round.start << " on come from "
+                                       << round.answers.begin()->first->name()
+                                       << " alone and are not cross-checked until another peer connects: a lying "
+                                          "peer could hide transactions; configure at least two independent peers";
+            else
+                JM_LOG(m_log, debug) << "filter headers " << round.start << " to " << round.stop
+                                     << " from one peer, not cross-checked";
         }
         JM_LOG(m_log, debug) << "filter headers verified to height " << round.stop;
         notifyChain();

@@ -19,8 +19,9 @@ public:
         m_store(store), m_statusFile(std::move(status_file)) {}
 
     jm::sdk::Result<std::optional<jm::tumbler::TumblePlan>> load() const;
-    //! Writes the plan (synced) and then the status file. The store is the truth: a status file
-    //! that cannot be written is logged by the caller, not fatal.
+    //! Writes the plan (synced) and then the status file. The store is the truth, but a status
+    //! file that cannot be written is an error too: the caller stops the tumble rather than run
+    //! on with a status the user reads that no longer moves.
     jm::sdk::Result<void> save(const jm::tumbler::TumblePlan& plan);
     //! Keeps a finished plan under "finished/<id>" and clears "plan".
     jm::sdk::Result<void> archive(const jm::tumbler::TumblePlan& plan);
